@@ -1,0 +1,195 @@
+//! Customers: identification at the till, creation, back-office reads and writes.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// Loyalty level, lowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LevelName {
+    /// Standard (no discount by default).
+    Standard,
+    /// Silver.
+    Silver,
+    /// Gold.
+    Gold,
+    /// VIP.
+    Vip,
+}
+
+/// `POST /customers/identify`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IdentifyRequest {
+    /// The number as typed: `0701234567`, `07 01 23 45 67`, `+225…`, `00225…`.
+    pub phone: String,
+}
+
+/// `POST /customers`: create (or find) the customer with this phone.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateCustomerRequest {
+    /// The number as typed; the only required field.
+    pub phone: String,
+    /// Prénom.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Nom.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// E-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Agreed to receive SMS offers.
+    #[serde(default)]
+    pub sms_consent: Option<bool>,
+}
+
+/// `PATCH /customers/{id}`: only the fields present change.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UpdateCustomerRequest {
+    /// Prénom.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Nom.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// E-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// City.
+    #[serde(default)]
+    pub city: Option<String>,
+    /// Birth date (YYYY-MM-DD).
+    #[serde(default)]
+    pub birth_date: Option<NaiveDate>,
+    /// SMS consent.
+    #[serde(default)]
+    pub sms_consent: Option<bool>,
+    /// E-mail consent.
+    #[serde(default)]
+    pub email_consent: Option<bool>,
+    /// Active flag.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+/// A customer as the API shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Customer {
+    /// Internal id.
+    pub id: i64,
+    /// Customer number (`CLT0000042`).
+    pub customer_number: String,
+    /// Phone, masked (`07 •• •• 45 67`) unless the caller's role needs the full number.
+    pub phone: String,
+    /// Whether `phone` is the full number.
+    pub phone_masked: bool,
+    /// Prénom.
+    pub first_name: Option<String>,
+    /// Nom.
+    pub last_name: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// City (Abidjan by default).
+    pub city: String,
+    /// Birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// Loyalty level.
+    pub level: LevelName,
+    /// Loyalty points balance.
+    pub points: i64,
+    /// Lifetime spend in FCFA.
+    pub lifetime_spend: i64,
+    /// Completed purchases.
+    pub purchases_count: i64,
+    /// Registration time.
+    pub registered_at: DateTime<Utc>,
+    /// Last purchase.
+    pub last_visit_at: Option<DateTime<Utc>>,
+    /// Active flag.
+    pub active: bool,
+    /// SMS consent.
+    pub sms_consent: bool,
+    /// E-mail consent.
+    pub email_consent: bool,
+    /// Home store id.
+    pub home_store_id: Option<i64>,
+    /// Set once the person was erased (data kept anonymous for statistics).
+    pub erased: bool,
+}
+
+/// Loyalty standing shown at the till.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LoyaltySummary {
+    /// Level.
+    pub level: LevelName,
+    /// Points balance.
+    pub points: i64,
+    /// Loyalty discount applied at checkout, in percent (decimal string, e.g. `"5"`).
+    pub discount_percent: String,
+}
+
+/// A coupon the identified customer can use now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AvailableCoupon {
+    /// Code to type or pick at the till.
+    pub code: String,
+    /// What the customer gets.
+    pub description: String,
+    /// `PERCENT` or `FIXED`.
+    pub discount_kind: String,
+    /// Percent or FCFA, as a decimal string.
+    pub value: String,
+    /// Last valid day.
+    pub valid_to: NaiveDate,
+}
+
+/// `POST /customers/identify` (and creation): everything the till needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CustomerProfile {
+    /// The customer.
+    pub customer: Customer,
+    /// Level, points and discount.
+    pub loyalty: LoyaltySummary,
+    /// Coupons usable now.
+    pub available_coupons: Vec<AvailableCoupon>,
+}
+
+/// A page of customers.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CustomerPage {
+    /// Customers of this page.
+    pub items: Vec<Customer>,
+    /// Total matching customers.
+    pub total: u64,
+    /// Page number, from 1.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// `GET /customers/{id}/export`: everything held about one person (data-subject access).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CustomerExport {
+    /// When the export was made.
+    pub exported_at: DateTime<Utc>,
+    /// The customer, with the full phone number.
+    pub customer: Customer,
+    /// Point movements (earn, reverse, adjust).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub points_ledger: Vec<serde_json::Value>,
+    /// Level changes.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub level_changes: Vec<serde_json::Value>,
+}

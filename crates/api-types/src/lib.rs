@@ -1,0 +1,12 @@
+//! The JSON bodies of `/api/v1`: one definition for the server, the SPA and the spec.
+//!
+//! Field names are the public contract for integrators; change them only with a new
+//! API version.
+
+pub mod auth;
+pub mod customers;
+pub mod problem;
+
+pub use auth::*;
+pub use customers::*;
+pub use problem::*;

@@ -1,0 +1,15 @@
+//! Business rules of the supermarket CRM: values and decisions, no I/O.
+//!
+//! Everything here compiles for wasm32 too, so the SPA formats money and levels exactly
+//! like the server does.
+
+pub mod customer;
+pub mod loyalty;
+pub mod money;
+#[cfg(feature = "phone")]
+pub mod phone;
+pub mod role;
+
+pub use loyalty::Level;
+pub use money::Money;
+pub use role::{Capability, Role, Scope};
