@@ -22,9 +22,6 @@ pub struct Problem {
     /// Field-level problems, for validation errors.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// Request id, to quote to support.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
 }
 
 /// One invalid field.

@@ -1,0 +1,70 @@
+//! Configuration, read once at start: defaults → `crm.toml` → `CRM_*` environment.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Every setting of the server and the CLI.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Settings {
+    /// `sqlite://path?mode=rwc` or `postgres://user@host/db` (`CRM_DATABASE_URL`).
+    pub database_url: String,
+    /// Address to listen on (`CRM_BIND`); port 0 picks a free one.
+    pub bind: String,
+    /// Folder for the SQLite file and generated development keys (`CRM_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Folder of the built SPA served at `/` (`CRM_SPA_DIR`).
+    pub spa_dir: PathBuf,
+    /// Secret signing access tokens (`CRM_JWT_SECRET`); generated for development if absent.
+    pub jwt_secret: Option<String>,
+    /// 32-byte AES key for phones, base64 (`CRM_PHONE_KEY`); generated if absent.
+    pub phone_key: Option<String>,
+    /// 32-byte HMAC key for the phone blind index, base64 (`CRM_PHONE_INDEX_KEY`).
+    pub phone_index_key: Option<String>,
+    /// Region whose national forms phones are read in (`CRM_DEFAULT_REGION`).
+    pub default_region: String,
+    /// Lifetime of access tokens in seconds.
+    pub access_token_ttl_secs: i64,
+    /// Lifetime of refresh tokens in seconds.
+    pub refresh_token_ttl_secs: i64,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Seed the demo store when the database has no user (`CRM_SEED_DEMO`).
+    pub seed_demo: bool,
+    /// `text` or `json` log lines (`CRM_LOG_FORMAT`).
+    pub log_format: String,
+    /// Actix worker threads; 0 = one per core.
+    pub workers: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite://data/crm.sqlite?mode=rwc".into(),
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            spa_dir: PathBuf::from("frontend/dist"),
+            jwt_secret: None,
+            phone_key: None,
+            phone_index_key: None,
+            default_region: "CI".into(),
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            max_body_bytes: 64 * 1024,
+            seed_demo: false,
+            log_format: "text".into(),
+            workers: 0,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads defaults, then `crm.toml` in the working directory, then `CRM_*` variables.
+    pub fn load() -> Result<Settings, figment::Error> {
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file("crm.toml"))
+            .merge(Env::prefixed("CRM_"))
+            .extract()
+    }
+}

@@ -1,0 +1,120 @@
+//! One error type for every handler, rendered as RFC 9457 problem+json with a stable
+//! `code`. Internal causes are logged with the request, never sent to the client.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use crm_api_types::{FieldError, Problem};
+use crm_store::StoreError;
+use std::fmt;
+
+/// An error answer: status, stable code, French explanation.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    /// An error with `status`, a stable `code` and a French `detail`.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// 422 `validation.failed` listing the invalid fields.
+    pub fn validation(errors: Vec<FieldError>) -> ApiError {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{} : {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join(" ; ");
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation.failed",
+            detail: format!("Données invalides — {detail}"),
+            errors,
+        }
+    }
+
+    /// 404 with the given code.
+    pub fn not_found(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, code, detail)
+    }
+
+    /// 500, after logging the cause.
+    pub fn internal(cause: impl fmt::Display) -> ApiError {
+        tracing::error!(error = %cause, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Erreur interne du serveur. Réessayez ; si le problème persiste, contactez le support.",
+        )
+    }
+
+    /// The stable code (for tests and logs).
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    fn title(&self) -> String {
+        self.status
+            .canonical_reason()
+            .unwrap_or("Error")
+            .to_owned()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code, self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = Problem {
+            kind: format!("urn:crm:problem:{}", self.code),
+            title: self.title(),
+            status: self.status.as_u16(),
+            code: self.code.to_owned(),
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+        };
+        HttpResponse::build(self.status)
+            .content_type("application/problem+json")
+            .json(body)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> ApiError {
+        match err {
+            StoreError::NotFound => ApiError::not_found("resource.not_found", "Ressource introuvable."),
+            StoreError::Conflict(what) => ApiError::new(
+                StatusCode::CONFLICT,
+                "resource.conflict",
+                format!("Existe déjà : {what}."),
+            ),
+            StoreError::Db(db) => ApiError::internal(db),
+        }
+    }
+}
+
+/// Builds a field error.
+pub fn field_error(field: &str, code: &str, message: &str) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        code: code.to_owned(),
+        message: message.to_owned(),
+    }
+}

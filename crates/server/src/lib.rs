@@ -1,0 +1,19 @@
+//! The CRM server: HTTP API, authentication, and the pieces the `crm` binary drives.
+//!
+//! A request goes: middleware (request id, log line, metrics) → route handler (parse,
+//! authorise with a [`auth::Caller`], call `crm-store`, map to `crm-api-types`) →
+//! problem+json on any error ([`error::ApiError`]).
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod openapi;
+pub mod pii;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::Application;

@@ -1,0 +1,177 @@
+//! `crm`: the command operators script. Every subcommand reads `CRM_DATABASE_URL`
+//! (and the rest of the configuration) and exits non-zero with a clear message.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use crm_domain::{Role, Scope};
+use crm_server::{accounts, config::Settings, startup, telemetry, Application};
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "crm", version, about = "CRM Fidélité — serveur et outils d'exploitation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Applies the database migrations.
+    Migrate,
+    /// Serves the API and the web app.
+    Serve {
+        /// Address to listen on (default: CRM_BIND or 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Integrators' service accounts.
+    ServiceAccount {
+        #[command(subcommand)]
+        command: ServiceAccountCommand,
+    },
+    /// Prints the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Creates a staff account; without --password, reads it from standard input.
+    Create {
+        /// Login.
+        #[arg(long)]
+        username: String,
+        /// cashier, marketing, director or admin.
+        #[arg(long)]
+        role: String,
+        /// Password (prefer standard input: command lines end up in shell history).
+        #[arg(long)]
+        password: Option<String>,
+        /// Name shown in the app.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ServiceAccountCommand {
+    /// Creates a service account and prints its client id and secret (shown once).
+    Create {
+        /// What the account is for.
+        #[arg(long, default_value = "intégration")]
+        name: String,
+        /// Comma- or space-separated scopes: pos, sales:read, crm:read, crm:write, kpi:read.
+        #[arg(long)]
+        scopes: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("erreur : configuration invalide : {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log_format);
+    match run(cli.command, settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("erreur : {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Openapi => {
+            print!("{}", crm_server::openapi::to_json());
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = startup::open_database(&settings).await?;
+            crm_store::migrate(&db).await.context("échec des migrations")?;
+            println!("Migrations appliquées.");
+            Ok(())
+        }
+        Command::Serve { bind } => {
+            if let Some(bind) = bind {
+                settings.bind = bind;
+            }
+            let seed = settings.seed_demo;
+            let app = Application::build(settings).await?;
+            let state = app.state();
+            let host = state.settings.bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+            let host = if host == "0.0.0.0" { "127.0.0.1" } else { host };
+            let url = format!("http://{host}:{}", app.port());
+            if seed {
+                println!("{}", crm_server::demo::banner(&url));
+            } else {
+                println!("CRM Fidélité écoute sur {url}");
+            }
+            app.run_until_stopped().await.context("le serveur s'est arrêté")
+        }
+        Command::User {
+            command: UserCommand::Create { username, role, password, display_name },
+        } => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let password = match password {
+                Some(p) => p,
+                None => read_secret_from_stdin()?,
+            };
+            accounts::check_password(&password).map_err(anyhow::Error::msg)?;
+            let state = startup::app_state(settings).await?;
+            crm_store::migrate(&state.db).await.context("échec des migrations")?;
+            let user = accounts::create_user(&state.db, username.trim(), role, &password, display_name.as_deref())
+                .await
+                .map_err(|e| match e {
+                    crm_store::StoreError::Conflict(_) => anyhow::anyhow!("l'utilisateur « {} » existe déjà", username.trim()),
+                    other => other.into(),
+                })?;
+            println!("Utilisateur « {} » créé (id {}, rôle {}).", user.username, user.id, role.as_str());
+            Ok(())
+        }
+        Command::ServiceAccount {
+            command: ServiceAccountCommand::Create { name, scopes },
+        } => {
+            let scopes = scopes
+                .split([',', ' '])
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse::<Scope>().map_err(anyhow::Error::msg))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if scopes.is_empty() {
+                bail!("indiquez au moins une portée avec --scopes");
+            }
+            let state = startup::app_state(settings).await?;
+            crm_store::migrate(&state.db).await.context("échec des migrations")?;
+            let issued = accounts::create_service_account(&state.db, &name, &scopes).await?;
+            println!("client_id={}", issued.client_id);
+            println!("client_secret={}", issued.client_secret);
+            eprintln!("Conservez ce secret : il ne sera plus jamais affiché.");
+            Ok(())
+        }
+    }
+}
+
+fn read_secret_from_stdin() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Mot de passe : ");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).context("lecture du mot de passe impossible")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        bail!("mot de passe vide : passez --password ou écrivez-le sur l'entrée standard");
+    }
+    Ok(password)
+}

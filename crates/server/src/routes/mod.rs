@@ -1,0 +1,135 @@
+//! Every route, registered in one place. Each handler authorises with [`Caller`]
+//! before touching data (except login, refresh, health and docs).
+//!
+//! [`Caller`]: crate::auth::Caller
+
+pub mod auth;
+pub mod customers;
+pub mod health;
+mod spa;
+
+use crate::error::ApiError;
+use crate::startup::AppState;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::web;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Registers the API, the docs, health probes and the SPA.
+pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
+    let limit = state.settings.max_body_bytes;
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(limit)
+            .error_handler(|err, _req| json_error(err).into()),
+    )
+    .app_data(web::PayloadConfig::default().limit(limit))
+    .app_data(web::PathConfig::default().error_handler(|err, _req| path_error(err).into()))
+    .app_data(web::QueryConfig::default().error_handler(|err, _req| query_error(err).into()))
+    .service(health::healthz)
+    .service(health::readyz)
+    .service(health::metrics)
+    .service(
+        web::scope("/api/v1")
+            .service(auth::login)
+            .service(auth::refresh)
+            .service(auth::logout)
+            .service(auth::service_token)
+            .service(auth::me)
+            .service(customers::identify)
+            .service(customers::create)
+            .service(customers::search)
+            .service(customers::export)
+            .service(customers::erase)
+            .service(customers::get)
+            .service(customers::update)
+            .default_service(web::to(api_not_found)),
+    )
+    .service(web::resource("/api/openapi.json").route(web::get().to(openapi_json)))
+    .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/docs/openapi.json", crate::openapi::ApiDoc::openapi()))
+    .service(web::resource("/api/docs").route(web::get().to(docs_redirect)))
+    .service(web::scope("/api").default_service(web::to(api_not_found)));
+    spa::configure(cfg, &state.settings.spa_dir);
+}
+
+async fn openapi_json() -> web::Json<utoipa::openapi::OpenApi> {
+    web::Json(crate::openapi::ApiDoc::openapi())
+}
+
+async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Found()
+        .insert_header(("Location", "/api/docs/"))
+        .finish()
+}
+
+async fn api_not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::not_found(
+        "route.not_found",
+        "Cette adresse de l'API n'existe pas.",
+    ))
+}
+
+/// Malformed JSON → 400, wrong shape → 422, too large → 413, wrong type → 415.
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+            "Requête trop volumineuse.",
+        ),
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "request.unsupported_media_type",
+            "Le corps doit être du JSON (Content-Type: application/json).",
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "request.invalid_body",
+            format!("Corps de requête invalide : {}", french_serde(&e)),
+        ),
+        JsonPayloadError::Deserialize(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "request.malformed_json",
+            "Corps de requête illisible : JSON mal formé.",
+        ),
+        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+            "Requête trop volumineuse.",
+        ),
+        _ => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "request.unreadable",
+            "Corps de requête illisible.",
+        ),
+    }
+}
+
+/// serde's message names the field and the expected type; it never echoes values of
+/// string fields, so no phone can leak through it.
+fn french_serde(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let msg = msg.split(" at line").next().unwrap_or(&msg);
+    if let Some(field) = msg.strip_prefix("missing field ") {
+        format!("champ obligatoire manquant {field}")
+    } else if msg.starts_with("invalid type") {
+        format!("type de valeur incorrect ({msg})")
+    } else if let Some(field) = msg.strip_prefix("unknown field ") {
+        format!("champ inconnu {}", field.split(',').next().unwrap_or(field))
+    } else {
+        msg.to_owned()
+    }
+}
+
+fn path_error(_err: PathError) -> ApiError {
+    ApiError::not_found("resource.not_found", "Identifiant invalide dans l'adresse.")
+}
+
+fn query_error(err: QueryPayloadError) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "request.invalid_query",
+        format!("Paramètres d'adresse invalides : {err}"),
+    )
+}

@@ -1,0 +1,166 @@
+//! Building the application: configuration → keys → database → HTTP server.
+
+use crate::auth::tokens::TokenKeys;
+use crate::config::Settings;
+use crate::pii::{self, PhoneVault};
+use crate::routes;
+use crate::telemetry::{self, Metrics};
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use crm_store::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Shared by every request.
+pub struct AppState {
+    /// Connection pool.
+    pub db: DatabaseConnection,
+    /// Phone encryption and blind index.
+    pub vault: PhoneVault,
+    /// Access-token keys.
+    pub tokens: TokenKeys,
+    /// Settings read at start.
+    pub settings: Settings,
+    /// Request counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+}
+
+/// A bound, migrated, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Secrets generated for development when none are configured.
+#[derive(Serialize, Deserialize)]
+struct DevKeys {
+    jwt_secret: String,
+    phone_key: String,
+    phone_index_key: String,
+}
+
+/// Opens the database named in the settings, creating the SQLite folder if needed.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    if let Some(path) = sqlite_path(&settings.database_url) {
+        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("impossible de créer le dossier {}", parent.display()))?;
+        }
+    }
+    crm_store::connect(&settings.database_url)
+        .await
+        .with_context(|| "connexion à la base de données impossible (vérifiez CRM_DATABASE_URL)")
+}
+
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// Fills in missing secrets: from `data_dir/dev-keys.json`, or freshly generated there
+/// (with a warning — production must configure its own).
+pub fn resolve_secrets(settings: &mut Settings) -> anyhow::Result<()> {
+    if settings.jwt_secret.is_some() && settings.phone_key.is_some() && settings.phone_index_key.is_some() {
+        return Ok(());
+    }
+    let file = settings.data_dir.join("dev-keys.json");
+    let keys: DevKeys = match std::fs::read_to_string(&file) {
+        Ok(text) => serde_json::from_str(&text)
+            .with_context(|| format!("{} illisible", file.display()))?,
+        Err(_) => {
+            tracing::warn!(
+                path = %file.display(),
+                "no CRM_JWT_SECRET / CRM_PHONE_KEY / CRM_PHONE_INDEX_KEY configured: generating development keys"
+            );
+            let keys = DevKeys {
+                jwt_secret: pii::generate_key(),
+                phone_key: pii::generate_key(),
+                phone_index_key: pii::generate_key(),
+            };
+            std::fs::create_dir_all(&settings.data_dir)
+                .with_context(|| format!("impossible de créer {}", settings.data_dir.display()))?;
+            std::fs::write(&file, serde_json::to_string_pretty(&keys)?)
+                .with_context(|| format!("impossible d'écrire {}", file.display()))?;
+            keys
+        }
+    };
+    settings.jwt_secret.get_or_insert(keys.jwt_secret);
+    settings.phone_key.get_or_insert(keys.phone_key);
+    settings.phone_index_key.get_or_insert(keys.phone_index_key);
+    Ok(())
+}
+
+/// Everything a command needs to work on the data: database + keys.
+pub async fn app_state(mut settings: Settings) -> anyhow::Result<AppState> {
+    resolve_secrets(&mut settings)?;
+    let db = open_database(&settings).await?;
+    let vault = PhoneVault::new(
+        settings.phone_key.as_deref().unwrap_or_default(),
+        settings.phone_index_key.as_deref().unwrap_or_default(),
+    )?;
+    let tokens = TokenKeys::new(
+        settings.jwt_secret.as_deref().unwrap_or_default(),
+        settings.access_token_ttl_secs,
+    );
+    Ok(AppState {
+        db,
+        vault,
+        tokens,
+        settings,
+        metrics: Arc::new(Metrics::default()),
+    })
+}
+
+impl Application {
+    /// Migrates the database, seeds the demo store if asked, and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let state = app_state(settings).await?;
+        crm_store::migrate(&state.db)
+            .await
+            .context("échec des migrations")?;
+        if state.settings.seed_demo {
+            crate::demo::seed_if_empty(&state).await?;
+        }
+        let listener = TcpListener::bind(&state.settings.bind)
+            .with_context(|| format!("impossible d'écouter sur {}", state.settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(state);
+        let server = run(listener, state.clone())?;
+        Ok(Application { port, server, state })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Shared state, for tests and the CLI.
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let workers = state.settings.workers;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(actix_web::middleware::from_fn(telemetry::observe_request))
+            .configure(|cfg| routes::configure(cfg, &state))
+    })
+    .listen(listener)?;
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

@@ -1,0 +1,56 @@
+//! The audit log: who changed what, when, with the state before and after.
+
+use crate::entities::audit_entry;
+use crate::StoreResult;
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+
+/// Who did it: a staff member or an integrator.
+#[derive(Clone, Debug, Default)]
+pub struct Actor {
+    /// Staff member's id.
+    pub user_id: Option<i64>,
+    /// Service account's client id.
+    pub client_id: Option<String>,
+}
+
+/// Appends one entry; call it inside the transaction that makes the change.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: Option<String>,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> StoreResult<()> {
+    audit_entry::ActiveModel {
+        actor_user_id: Set(actor.user_id),
+        actor_client_id: Set(actor.client_id.clone()),
+        action: Set(action.to_owned()),
+        entity: Set(entity.to_owned()),
+        entity_id: Set(entity_id),
+        before: Set(before.map(|v| v.to_string())),
+        after: Set(after.map(|v| v.to_string())),
+        at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The entries about one entity, oldest first (used by tests and the export).
+pub async fn for_entity(
+    db: &impl ConnectionTrait,
+    entity: &str,
+    entity_id: &str,
+) -> StoreResult<Vec<audit_entry::Model>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    Ok(audit_entry::Entity::find()
+        .filter(audit_entry::Column::Entity.eq(entity))
+        .filter(audit_entry::Column::EntityId.eq(entity_id))
+        .order_by_asc(audit_entry::Column::Id)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,87 @@
+//! Persistence of the CRM: connection, migrations, and one module of queries per
+//! aggregate. SQL lives here and nowhere else; callers get plain rows or domain values.
+
+pub mod audit;
+pub mod customers;
+pub mod demo;
+pub mod entities;
+pub mod service_accounts;
+pub mod sessions;
+pub mod stores;
+pub mod users;
+
+use crm_migration::{Migrator, MigratorTrait};
+pub use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend};
+use std::time::Duration;
+
+/// What went wrong talking to the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write (e.g. a username already taken).
+    #[error("déjà existant : {0}")]
+    Conflict(String),
+    /// The row asked for does not exist.
+    #[error("introuvable")]
+    NotFound,
+    /// Anything else from the driver.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to `Conflict`, anything else to `Db`.
+    pub fn from_write(err: DbErr, what: &str) -> StoreError {
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                StoreError::Conflict(what.to_owned())
+            }
+            _ => StoreError::Db(err),
+        }
+    }
+}
+
+/// Result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Opens a pool on `url` (`sqlite://path?mode=rwc` or `postgres://…`).
+///
+/// Statement logging stays off: bound values could carry personal data.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        // WAL lets the tills read while one of them writes; writers queue on the
+        // busy timeout instead of failing with "database is locked".
+        options
+            .max_connections(4)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(30))
+                    .foreign_keys(true)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+            });
+    } else {
+        options.max_connections(16);
+    }
+    let db = Database::connect(options).await?;
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Whether the database answers a trivial query (for `/readyz`).
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+/// Which SQL dialect the pool speaks.
+pub fn backend(db: &DatabaseConnection) -> DbBackend {
+    db.get_database_backend()
+}

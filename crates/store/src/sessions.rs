@@ -1,0 +1,112 @@
+//! Refresh tokens: stored as SHA-256 hashes, single-use, rotated on every refresh.
+//!
+//! Every rotation of one login shares a `family_id`; presenting an already-used token
+//! (a sign of theft) revokes the whole family.
+
+use crate::entities::refresh_token;
+use crate::StoreResult;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{DatabaseConnection,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+
+/// Outcome of presenting a refresh token.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Rotation {
+    /// Valid: the old token is now spent; the new one is stored. Holds the user id.
+    Rotated {
+        /// Owner of the session.
+        user_id: i64,
+    },
+    /// Unknown, expired, or already used (the family is revoked in that case).
+    Refused,
+}
+
+/// Stores a new session token for `user_id`.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    token_hash: String,
+    family_id: String,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    refresh_token::ActiveModel {
+        user_id: Set(user_id),
+        token_hash: Set(token_hash),
+        family_id: Set(family_id),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Spends `old_hash` and stores `new_hash` in its family, in one transaction.
+pub async fn rotate(
+    db: &DatabaseConnection,
+    old_hash: &str,
+    new_hash: String,
+    new_expires_at: DateTime<Utc>,
+) -> StoreResult<Rotation> {
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    // Spend the token first: the conditional UPDATE is the lock, so two concurrent
+    // refreshes with one token cannot both succeed.
+    let spent = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::TokenHash.eq(old_hash))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(refresh_token::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    let row = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(old_hash))
+        .one(&txn)
+        .await?;
+    let Some(row) = row else {
+        txn.rollback().await?;
+        return Ok(Rotation::Refused);
+    };
+    if spent.rows_affected == 0 {
+        // Reuse of a spent token: end every session of that login.
+        revoke_family_in(&txn, &row.family_id, now).await?;
+        txn.commit().await?;
+        return Ok(Rotation::Refused);
+    }
+    insert(&txn, row.user_id, new_hash, row.family_id.clone(), new_expires_at).await?;
+    txn.commit().await?;
+    Ok(Rotation::Rotated {
+        user_id: row.user_id,
+    })
+}
+
+/// Ends the session the token belongs to (logout). Unknown tokens are ignored.
+pub async fn revoke(db: &impl ConnectionTrait, token_hash: &str) -> StoreResult<()> {
+    if let Some(row) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(token_hash))
+        .one(db)
+        .await?
+    {
+        revoke_family_in(db, &row.family_id, Utc::now()).await?;
+    }
+    Ok(())
+}
+
+async fn revoke_family_in(
+    db: &impl ConnectionTrait,
+    family_id: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}

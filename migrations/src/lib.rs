@@ -1,0 +1,18 @@
+//! The schema, one migration per feature; each runs unchanged on SQLite and PostgreSQL.
+//!
+//! The whole data model is described in `docs/architecture.md`; tables are created by the
+//! issue that first needs them, in the shape designed there.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m0001_foundation;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_foundation::Migration)]
+    }
+}
