@@ -14,7 +14,11 @@ fn table(name: &'static str) -> TableCreateStatement {
         .to_owned()
 }
 
-fn foreign_key(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
+fn foreign_key(
+    from_table: &'static str,
+    from_col: &'static str,
+    to_table: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from_table, from_col)
         .to(to_table, "id")
@@ -56,7 +60,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("tills_store_code", "tills", &["store_id", "code"]).unique().to_owned())
+            .create_index(
+                index("tills_store_code", "tills", &["store_id", "code"])
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -90,7 +98,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("refresh_tokens_family", "refresh_tokens", &["family_id"]))
+            .create_index(index(
+                "refresh_tokens_family",
+                "refresh_tokens",
+                &["family_id"],
+            ))
             .await?;
         manager
             .create_table(
@@ -155,12 +167,20 @@ impl MigrationTrait for Migration {
                     .col(big_integer("points"))
                     .col(string_null("note"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut foreign_key("points_ledger", "customer_id", "customers"))
+                    .foreign_key(&mut foreign_key(
+                        "points_ledger",
+                        "customer_id",
+                        "customers",
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("points_ledger_customer", "points_ledger", &["customer_id"]))
+            .create_index(index(
+                "points_ledger_customer",
+                "points_ledger",
+                &["customer_id"],
+            ))
             .await?;
         // Append-only record of every level change (the loyalty analysis writes it).
         manager
@@ -172,12 +192,20 @@ impl MigrationTrait for Migration {
                     .col(integer("score"))
                     .col(big_integer_null("analysis_id"))
                     .col(timestamp_with_time_zone("changed_at"))
-                    .foreign_key(&mut foreign_key("level_changes", "customer_id", "customers"))
+                    .foreign_key(&mut foreign_key(
+                        "level_changes",
+                        "customer_id",
+                        "customers",
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("level_changes_customer", "level_changes", &["customer_id"]))
+            .create_index(index(
+                "level_changes_customer",
+                "level_changes",
+                &["customer_id"],
+            ))
             .await?;
 
         manager
@@ -212,7 +240,9 @@ impl MigrationTrait for Migration {
             "tills",
             "stores",
         ] {
-            manager.drop_table(Table::drop().table(name).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(name).to_owned())
+                .await?;
         }
         Ok(())
     }

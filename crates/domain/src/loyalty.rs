@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 /// A customer's loyalty level, lowest first.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Level {
     /// No loyalty benefit yet (the old system's "TOUS").

@@ -8,7 +8,9 @@ use std::fmt;
 use std::ops::{Add, Sub};
 
 /// An amount of FCFA, always a whole number of francs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -72,7 +74,7 @@ pub fn group_thousands(value: i64) -> String {
         out.push('-');
     }
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{202F}');
         }
         out.push(ch);
@@ -85,12 +87,14 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-
     #[test]
     fn displays_french_grouping() {
         assert_eq!(Money::fcfa(12_500).to_string(), "12\u{202F}500 FCFA");
         assert_eq!(Money::fcfa(999).to_string(), "999 FCFA");
-        assert_eq!(Money::fcfa(1_250_000).to_string(), "1\u{202F}250\u{202F}000 FCFA");
+        assert_eq!(
+            Money::fcfa(1_250_000).to_string(),
+            "1\u{202F}250\u{202F}000 FCFA"
+        );
         assert_eq!(Money::fcfa(-4_000).to_string(), "-4\u{202F}000 FCFA");
     }
 
@@ -99,7 +103,10 @@ mod tests {
         assert_eq!(Money::round(Decimal::new(25, 1)), Money::fcfa(3));
         assert_eq!(Money::round(Decimal::new(24, 1)), Money::fcfa(2));
         // 3 % of 12 350 = 370.5 → 371
-        assert_eq!(Money::fcfa(12_350).percent(Decimal::from(3)), Money::fcfa(371));
+        assert_eq!(
+            Money::fcfa(12_350).percent(Decimal::from(3)),
+            Money::fcfa(371)
+        );
     }
 
     proptest! {

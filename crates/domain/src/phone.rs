@@ -67,7 +67,11 @@ impl Phone {
             None => {
                 let digits = &self.0;
                 let tail = &digits[digits.len().saturating_sub(4)..];
-                format!("+•• •• •• {} {}", &tail[..2.min(tail.len())], &tail[2.min(tail.len())..])
+                format!(
+                    "+•• •• •• {} {}",
+                    &tail[..2.min(tail.len())],
+                    &tail[2.min(tail.len())..]
+                )
             }
         }
     }

@@ -41,10 +41,24 @@ pub async fn create_service_account(
     scopes: &[Scope],
 ) -> StoreResult<IssuedCredentials> {
     let mut rng = rand::thread_rng();
-    let client_id = format!("sa_{}", Alphanumeric.sample_string(&mut rng, 16).to_lowercase());
+    let client_id = format!(
+        "sa_{}",
+        Alphanumeric.sample_string(&mut rng, 16).to_lowercase()
+    );
     let client_secret = Alphanumeric.sample_string(&mut rng, 40);
-    let scope_list = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
-    service_accounts::create(db, &client_id, password::hash(&client_secret), name, &scope_list).await?;
+    let scope_list = scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    service_accounts::create(
+        db,
+        &client_id,
+        password::hash(&client_secret),
+        name,
+        &scope_list,
+    )
+    .await?;
     Ok(IssuedCredentials {
         client_id,
         client_secret,

@@ -61,10 +61,11 @@ impl Default for Settings {
 
 impl Settings {
     /// Reads defaults, then `crm.toml` in the working directory, then `CRM_*` variables.
-    pub fn load() -> Result<Settings, figment::Error> {
+    pub fn load() -> Result<Settings, Box<figment::Error>> {
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file("crm.toml"))
             .merge(Env::prefixed("CRM_"))
             .extract()
+            .map_err(Box::new)
     }
 }

@@ -63,10 +63,7 @@ impl ApiError {
     }
 
     fn title(&self) -> String {
-        self.status
-            .canonical_reason()
-            .unwrap_or("Error")
-            .to_owned()
+        self.status.canonical_reason().unwrap_or("Error").to_owned()
     }
 }
 
@@ -99,7 +96,9 @@ impl ResponseError for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> ApiError {
         match err {
-            StoreError::NotFound => ApiError::not_found("resource.not_found", "Ressource introuvable."),
+            StoreError::NotFound => {
+                ApiError::not_found("resource.not_found", "Ressource introuvable.")
+            }
             StoreError::Conflict(what) => ApiError::new(
                 StatusCode::CONFLICT,
                 "resource.conflict",

@@ -9,7 +9,11 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "crm", version, about = "CRM Fidélité — serveur et outils d'exploitation")]
+#[command(
+    name = "crm",
+    version,
+    about = "CRM Fidélité — serveur et outils d'exploitation"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -99,7 +103,9 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let db = startup::open_database(&settings).await?;
-            crm_store::migrate(&db).await.context("échec des migrations")?;
+            crm_store::migrate(&db)
+                .await
+                .context("échec des migrations")?;
             println!("Migrations appliquées.");
             Ok(())
         }
@@ -110,7 +116,12 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let seed = settings.seed_demo;
             let app = Application::build(settings).await?;
             let state = app.state();
-            let host = state.settings.bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+            let host = state
+                .settings
+                .bind
+                .rsplit_once(':')
+                .map(|(h, _)| h)
+                .unwrap_or("127.0.0.1");
             let host = if host == "0.0.0.0" { "127.0.0.1" } else { host };
             let url = format!("http://{host}:{}", app.port());
             if seed {
@@ -118,10 +129,18 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             } else {
                 println!("CRM Fidélité écoute sur {url}");
             }
-            app.run_until_stopped().await.context("le serveur s'est arrêté")
+            app.run_until_stopped()
+                .await
+                .context("le serveur s'est arrêté")
         }
         Command::User {
-            command: UserCommand::Create { username, role, password, display_name },
+            command:
+                UserCommand::Create {
+                    username,
+                    role,
+                    password,
+                    display_name,
+                },
         } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
             let password = match password {
@@ -130,14 +149,29 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             };
             accounts::check_password(&password).map_err(anyhow::Error::msg)?;
             let state = startup::app_state(settings).await?;
-            crm_store::migrate(&state.db).await.context("échec des migrations")?;
-            let user = accounts::create_user(&state.db, username.trim(), role, &password, display_name.as_deref())
+            crm_store::migrate(&state.db)
                 .await
-                .map_err(|e| match e {
-                    crm_store::StoreError::Conflict(_) => anyhow::anyhow!("l'utilisateur « {} » existe déjà", username.trim()),
-                    other => other.into(),
-                })?;
-            println!("Utilisateur « {} » créé (id {}, rôle {}).", user.username, user.id, role.as_str());
+                .context("échec des migrations")?;
+            let user = accounts::create_user(
+                &state.db,
+                username.trim(),
+                role,
+                &password,
+                display_name.as_deref(),
+            )
+            .await
+            .map_err(|e| match e {
+                crm_store::StoreError::Conflict(_) => {
+                    anyhow::anyhow!("l'utilisateur « {} » existe déjà", username.trim())
+                }
+                other => other.into(),
+            })?;
+            println!(
+                "Utilisateur « {} » créé (id {}, rôle {}).",
+                user.username,
+                user.id,
+                role.as_str()
+            );
             Ok(())
         }
         Command::ServiceAccount {
@@ -152,7 +186,9 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 bail!("indiquez au moins une portée avec --scopes");
             }
             let state = startup::app_state(settings).await?;
-            crm_store::migrate(&state.db).await.context("échec des migrations")?;
+            crm_store::migrate(&state.db)
+                .await
+                .context("échec des migrations")?;
             let issued = accounts::create_service_account(&state.db, &name, &scopes).await?;
             println!("client_id={}", issued.client_id);
             println!("client_secret={}", issued.client_secret);
@@ -168,7 +204,10 @@ fn read_secret_from_stdin() -> anyhow::Result<String> {
         eprint!("Mot de passe : ");
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).context("lecture du mot de passe impossible")?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("lecture du mot de passe impossible")?;
     let password = line.trim_end_matches(['\n', '\r']).to_owned();
     if password.is_empty() {
         bail!("mot de passe vide : passez --password ou écrivez-le sur l'entrée standard");

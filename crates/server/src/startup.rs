@@ -28,6 +28,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
 }
 
+/// How handlers and tests hold the shared state.
+pub type AppStateHandle = web::Data<AppState>;
+
 /// A bound, migrated, ready-to-run server.
 pub struct Application {
     port: u16,
@@ -46,7 +49,10 @@ struct DevKeys {
 /// Opens the database named in the settings, creating the SQLite folder if needed.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = sqlite_path(&settings.database_url) {
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(parent) = Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("impossible de créer le dossier {}", parent.display()))?;
         }
@@ -57,7 +63,9 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
@@ -65,13 +73,17 @@ fn sqlite_path(url: &str) -> Option<&str> {
 /// Fills in missing secrets: from `data_dir/dev-keys.json`, or freshly generated there
 /// (with a warning — production must configure its own).
 pub fn resolve_secrets(settings: &mut Settings) -> anyhow::Result<()> {
-    if settings.jwt_secret.is_some() && settings.phone_key.is_some() && settings.phone_index_key.is_some() {
+    if settings.jwt_secret.is_some()
+        && settings.phone_key.is_some()
+        && settings.phone_index_key.is_some()
+    {
         return Ok(());
     }
     let file = settings.data_dir.join("dev-keys.json");
     let keys: DevKeys = match std::fs::read_to_string(&file) {
-        Ok(text) => serde_json::from_str(&text)
-            .with_context(|| format!("{} illisible", file.display()))?,
+        Ok(text) => {
+            serde_json::from_str(&text).with_context(|| format!("{} illisible", file.display()))?
+        }
         Err(_) => {
             tracing::warn!(
                 path = %file.display(),
@@ -131,7 +143,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(state);
         let server = run(listener, state.clone())?;
-        Ok(Application { port, server, state })
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
     }
 
     /// The port actually bound (useful with port 0).
@@ -140,7 +156,7 @@ impl Application {
     }
 
     /// Shared state, for tests and the CLI.
-    pub fn state(&self) -> web::Data<AppState> {
+    pub fn state(&self) -> AppStateHandle {
         self.state.clone()
     }
 

@@ -16,7 +16,9 @@ use tracing_subscriber::EnvFilter;
 /// Installs the global log subscriber (`RUST_LOG`, default `info`).
 pub fn init(format: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     let _ = if format == "json" {
         builder.json().try_init()
     } else {
@@ -24,10 +26,13 @@ pub fn init(format: &str) {
     };
 }
 
-/// Request counts and total duration per route and status class.
+/// (method, route pattern, status).
+type RouteKey = (String, String, u16);
+
+/// Request counts and total duration per route and status.
 #[derive(Default)]
 pub struct Metrics {
-    by_route: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    by_route: Mutex<BTreeMap<RouteKey, (u64, f64)>>,
 }
 
 impl Metrics {
@@ -78,7 +83,9 @@ pub async fn observe_request(
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let method = req.method().to_string();
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let metrics = req
         .app_data::<actix_web::web::Data<crate::startup::AppState>>()
         .map(|s| s.metrics.clone());
@@ -89,7 +96,11 @@ pub async fn observe_request(
     match result {
         Ok(mut res) => {
             let status = res.status().as_u16();
-            tracing::info!(status, latency_ms = elapsed.as_secs_f64() * 1000.0, "served");
+            tracing::info!(
+                status,
+                latency_ms = elapsed.as_secs_f64() * 1000.0,
+                "served"
+            );
             if let Some(m) = metrics {
                 m.record(&method, &route, status, elapsed.as_secs_f64());
             }

@@ -8,9 +8,9 @@ use chrono::{NaiveDate, Utc};
 use crm_domain::customer::customer_number;
 use crm_domain::Level;
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{DatabaseConnection,
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, Condition, EntityTrait, ExprTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ExprTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
     TryInsertResult,
 };
 
@@ -105,7 +105,10 @@ pub async fn create_or_get(
             // The number comes from the id, so it is unique without a second sequence.
             let id = result.last_insert_id;
             customer::Entity::update_many()
-                .col_expr(customer::Column::CustomerNumber, Expr::value(customer_number(id)))
+                .col_expr(
+                    customer::Column::CustomerNumber,
+                    Expr::value(customer_number(id)),
+                )
                 .filter(customer::Column::Id.eq(id))
                 .exec(&txn)
                 .await?;
@@ -127,7 +130,10 @@ pub async fn create_or_get(
 }
 
 /// The customer holding this phone (by blind index), if any.
-pub async fn find_by_phone_index(db: &impl ConnectionTrait, phone_index: &str) -> StoreResult<Option<Customer>> {
+pub async fn find_by_phone_index(
+    db: &impl ConnectionTrait,
+    phone_index: &str,
+) -> StoreResult<Option<Customer>> {
     Ok(customer::Entity::find()
         .filter(customer::Column::PhoneIndex.eq(phone_index))
         .one(db)
@@ -223,11 +229,7 @@ pub async fn update(
 
 /// Anonymises the person (data-subject erasure): names, contact, phone and birth date
 /// are wiped; sales, points and level history stay for statistics.
-pub async fn erase(
-    db: &DatabaseConnection,
-    id: i64,
-    actor: &Actor,
-) -> StoreResult<Customer> {
+pub async fn erase(db: &DatabaseConnection, id: i64, actor: &Actor) -> StoreResult<Customer> {
     let txn = db.begin().await?;
     let before = customer::Entity::find_by_id(id)
         .one(&txn)

@@ -11,8 +11,8 @@ pub mod stores;
 pub mod users;
 
 use crm_migration::{Migrator, MigratorTrait};
-pub use sea_orm::{DatabaseConnection, DbErr};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend};
+pub use sea_orm::{DatabaseConnection, DbErr};
 use std::time::Duration;
 
 /// What went wrong talking to the database.
@@ -56,14 +56,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if url.starts_with("sqlite:") {
         // WAL lets the tills read while one of them writes; writers queue on the
         // busy timeout instead of failing with "database is locked".
-        options
-            .max_connections(4)
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .busy_timeout(Duration::from_secs(30))
-                    .foreign_keys(true)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-            });
+        options.max_connections(4).map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        });
     } else {
         options.max_connections(16);
     }

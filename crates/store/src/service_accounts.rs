@@ -30,7 +30,10 @@ pub async fn create(
 }
 
 /// The active account with this client id, if any.
-pub async fn find_active(db: &impl ConnectionTrait, client_id: &str) -> StoreResult<Option<ServiceAccount>> {
+pub async fn find_active(
+    db: &impl ConnectionTrait,
+    client_id: &str,
+) -> StoreResult<Option<ServiceAccount>> {
     Ok(service_account::Entity::find()
         .filter(service_account::Column::ClientId.eq(client_id))
         .filter(service_account::Column::Active.eq(true))

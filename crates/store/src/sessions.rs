@@ -7,9 +7,9 @@ use crate::entities::refresh_token;
 use crate::StoreResult;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{DatabaseConnection,
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
 };
 
 /// Outcome of presenting a refresh token.
@@ -78,7 +78,14 @@ pub async fn rotate(
         txn.commit().await?;
         return Ok(Rotation::Refused);
     }
-    insert(&txn, row.user_id, new_hash, row.family_id.clone(), new_expires_at).await?;
+    insert(
+        &txn,
+        row.user_id,
+        new_hash,
+        row.family_id.clone(),
+        new_expires_at,
+    )
+    .await?;
     txn.commit().await?;
     Ok(Rotation::Rotated {
         user_id: row.user_id,
@@ -109,4 +116,14 @@ async fn revoke_family_in(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Every stored token hash (tests check that tokens are never stored in clear).
+pub async fn all_hashes(db: &impl ConnectionTrait) -> StoreResult<Vec<String>> {
+    Ok(refresh_token::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.token_hash)
+        .collect())
 }

@@ -43,7 +43,10 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser<'_>) -> StoreResult<
 }
 
 /// The account with this login, if any.
-pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> StoreResult<Option<User>> {
+pub async fn find_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> StoreResult<Option<User>> {
     Ok(user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(db)

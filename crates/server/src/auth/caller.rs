@@ -81,13 +81,21 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
     let token = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
-        .ok_or_else(|| unauthorized("auth.invalid_token", "En-tête Authorization invalide (attendu : Bearer <jeton>)."))?;
+        .ok_or_else(|| {
+            unauthorized(
+                "auth.invalid_token",
+                "En-tête Authorization invalide (attendu : Bearer <jeton>).",
+            )
+        })?;
     match state.tokens.verify(token.trim()) {
         Ok(claims) => Ok(Caller(claims)),
         Err(TokenError::Expired) => Err(unauthorized(
             "auth.token_expired",
             "Session expirée : reconnectez-vous.",
         )),
-        Err(TokenError::Invalid) => Err(unauthorized("auth.invalid_token", "Jeton d'accès invalide.")),
+        Err(TokenError::Invalid) => Err(unauthorized(
+            "auth.invalid_token",
+            "Jeton d'accès invalide.",
+        )),
     }
 }

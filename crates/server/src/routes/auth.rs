@@ -155,7 +155,10 @@ pub async fn service_token(
     state: web::Data<AppState>,
     body: web::Json<ServiceTokenRequest>,
 ) -> Result<web::Json<ServiceTokenResponse>, ApiError> {
-    let ServiceTokenRequest { client_id, client_secret } = body.into_inner();
+    let ServiceTokenRequest {
+        client_id,
+        client_secret,
+    } = body.into_inner();
     let account = service_accounts::find_active(&state.db, client_id.trim()).await?;
     let hash = account
         .as_ref()
@@ -174,7 +177,11 @@ pub async fn service_token(
         access_token: state.tokens.for_service(&account.client_id, scopes.clone()),
         token_type: "Bearer".into(),
         expires_in: state.tokens.ttl_secs,
-        scope: scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+        scope: scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
     }))
 }
 
@@ -183,13 +190,22 @@ pub async fn service_token(
     responses((status = 200, body = MeResponse),
               (status = 401, description = "`auth.missing_token`, `auth.invalid_token`, `auth.token_expired`", body = crm_api_types::Problem)))]
 #[get("/me")]
-pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<MeResponse>, ApiError> {
+pub async fn me(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<MeResponse>, ApiError> {
     let user = match caller.0.uid {
         Some(id) => {
             let user = users::find(&state.db, id)
                 .await?
                 .filter(|u| u.active)
-                .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "auth.invalid_token", "Compte inconnu ou désactivé."))?;
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "auth.invalid_token",
+                        "Compte inconnu ou désactivé.",
+                    )
+                })?;
             Some(user_info(&user))
         }
         None => None,
@@ -197,6 +213,11 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<
     Ok(web::Json(MeResponse {
         user,
         client_id: caller.0.cid.clone(),
-        scopes: caller.0.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+        scopes: caller
+            .0
+            .scopes
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
     }))
 }

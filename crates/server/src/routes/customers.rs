@@ -23,9 +23,12 @@ fn parse_phone(state: &AppState, typed: &str) -> Result<Phone, ApiError> {
         let detail = match e {
             PhoneError::Empty => "Saisissez un numéro de téléphone.".to_owned(),
             PhoneError::Invalid => {
-                "Numéro de téléphone invalide : 10 chiffres attendus (ex. 07 01 23 45 67).".to_owned()
+                "Numéro de téléphone invalide : 10 chiffres attendus (ex. 07 01 23 45 67)."
+                    .to_owned()
             }
-            PhoneError::UnknownRegion(r) => return ApiError::internal(format!("bad default region {r}")),
+            PhoneError::UnknownRegion(r) => {
+                return ApiError::internal(format!("bad default region {r}"))
+            }
         };
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "phone.invalid", detail)
     })
@@ -45,7 +48,11 @@ fn customer_not_found() -> ApiError {
 }
 
 /// The API view of a row; the phone is masked unless the caller may see it whole.
-fn customer_view(state: &AppState, row: &store::Customer, full_phone: bool) -> Result<Customer, ApiError> {
+fn customer_view(
+    state: &AppState,
+    row: &store::Customer,
+    full_phone: bool,
+) -> Result<Customer, ApiError> {
     let phone = match row.phone_cipher.as_deref() {
         Some(sealed) => {
             let phone = state.vault.open(sealed).map_err(ApiError::internal)?;
@@ -82,7 +89,11 @@ fn customer_view(state: &AppState, row: &store::Customer, full_phone: bool) -> R
 }
 
 /// Customer, loyalty standing and usable coupons: what the till shows.
-fn profile(state: &AppState, caller: &Caller, row: &store::Customer) -> Result<CustomerProfile, ApiError> {
+fn profile(
+    state: &AppState,
+    caller: &Caller,
+    row: &store::Customer,
+) -> Result<CustomerProfile, ApiError> {
     let customer = customer_view(state, row, caller.can(Capability::FullPhone))?;
     let level: Level = row.level.parse().unwrap_or_default();
     Ok(CustomerProfile {
@@ -132,9 +143,12 @@ fn check_name(errors: &mut Vec<crm_api_types::FieldError>, field: &str, value: &
 fn check_email(errors: &mut Vec<crm_api_types::FieldError>, value: &Option<String>) {
     let Some(email) = value else { return };
     let valid = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && email.split_once('@').is_some_and(|(user, domain)| {
+            !user.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
         && !email.contains(char::is_whitespace);
     if !valid {
         errors.push(field_error("email", "invalid", "Adresse e-mail invalide."));
@@ -156,7 +170,11 @@ pub async fn create(
     caller.require_any(&[Capability::Pos, Capability::CrmWrite])?;
     let body = body.into_inner();
     let phone = parse_phone(&state, &body.phone)?;
-    let (first_name, last_name, email) = (clean(body.first_name), clean(body.last_name), clean(body.email));
+    let (first_name, last_name, email) = (
+        clean(body.first_name),
+        clean(body.last_name),
+        clean(body.email),
+    );
     let mut errors = Vec::new();
     check_name(&mut errors, "first_name", &first_name);
     check_name(&mut errors, "last_name", &last_name);
@@ -177,7 +195,11 @@ pub async fn create(
         },
     )
     .await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(HttpResponse::build(status).json(profile(&state, &caller, &row)?))
 }
 
@@ -210,13 +232,19 @@ pub async fn search(
         .filter(|q| q.chars().filter(char::is_ascii_digit).count() >= 8)
         .and_then(|q| Phone::parse(q, &state.settings.default_region).ok())
         .map(|p| state.vault.index(&p));
-    let (rows, total) = store::search(&state.db, text, phone_index.as_deref(), page, per_page).await?;
+    let (rows, total) =
+        store::search(&state.db, text, phone_index.as_deref(), page, per_page).await?;
     let full = caller.can(Capability::FullPhone);
     let items = rows
         .iter()
         .map(|r| customer_view(&state, r, full))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(web::Json(CustomerPage { items, total, page, per_page }))
+    Ok(web::Json(CustomerPage {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 /// One customer's profile (back office).
@@ -230,7 +258,9 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> Result<web::Json<CustomerProfile>, ApiError> {
     caller.require(Capability::CrmRead)?;
-    let row = store::find(&state.db, *id).await?.ok_or_else(customer_not_found)?;
+    let row = store::find(&state.db, *id)
+        .await?
+        .ok_or_else(customer_not_found)?;
     Ok(web::Json(profile(&state, &caller, &row)?))
 }
 
@@ -263,14 +293,28 @@ pub async fn update(
     check_name(&mut errors, "last_name", &changes.last_name);
     check_name(&mut errors, "city", &changes.city);
     check_email(&mut errors, &changes.email);
-    if changes.birth_date.is_some_and(|d| d > Utc::now().date_naive()) {
-        errors.push(field_error("birth_date", "in_future", "La date de naissance est dans le futur."));
+    if changes
+        .birth_date
+        .is_some_and(|d| d > Utc::now().date_naive())
+    {
+        errors.push(field_error(
+            "birth_date",
+            "in_future",
+            "La date de naissance est dans le futur.",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    if store::find(&state.db, *id).await?.is_some_and(|c| c.erased_at.is_some()) {
-        return Err(ApiError::new(StatusCode::CONFLICT, "customer.erased", "Ce client a été effacé."));
+    if store::find(&state.db, *id)
+        .await?
+        .is_some_and(|c| c.erased_at.is_some())
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "customer.erased",
+            "Ce client a été effacé.",
+        ));
     }
     let row = store::update(&state.db, *id, changes, &caller.actor())
         .await
@@ -278,7 +322,11 @@ pub async fn update(
             crm_store::StoreError::NotFound => customer_not_found(),
             other => other.into(),
         })?;
-    Ok(web::Json(customer_view(&state, &row, caller.can(Capability::FullPhone))?))
+    Ok(web::Json(customer_view(
+        &state,
+        &row,
+        caller.can(Capability::FullPhone),
+    )?))
 }
 
 /// Everything held about one person, with the full phone (data-subject access; audited).
@@ -292,7 +340,9 @@ pub async fn export(
     id: web::Path<i64>,
 ) -> Result<web::Json<CustomerExport>, ApiError> {
     caller.require(Capability::PersonalData)?;
-    let row = store::find(&state.db, *id).await?.ok_or_else(customer_not_found)?;
+    let row = store::find(&state.db, *id)
+        .await?
+        .ok_or_else(customer_not_found)?;
     let points_ledger = store::points_ledger(&state.db, row.id)
         .await?
         .into_iter()
@@ -303,7 +353,16 @@ pub async fn export(
         .into_iter()
         .map(|l| serde_json::json!({"from": l.from_level, "to": l.to_level, "score": l.score, "at": l.changed_at}))
         .collect();
-    crm_store::audit::record(&state.db, &caller.actor(), "customer.export", "customer", Some(row.id.to_string()), None, None).await?;
+    crm_store::audit::record(
+        &state.db,
+        &caller.actor(),
+        "customer.export",
+        "customer",
+        Some(row.id.to_string()),
+        None,
+        None,
+    )
+    .await?;
     Ok(web::Json(CustomerExport {
         exported_at: Utc::now(),
         customer: customer_view(&state, &row, true)?,

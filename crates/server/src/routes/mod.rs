@@ -47,7 +47,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
             .default_service(web::to(api_not_found)),
     )
     .service(web::resource("/api/openapi.json").route(web::get().to(openapi_json)))
-    .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/docs/openapi.json", crate::openapi::ApiDoc::openapi()))
+    .service(
+        SwaggerUi::new("/api/docs/{_:.*}")
+            .url("/api/docs/openapi.json", crate::openapi::ApiDoc::openapi()),
+    )
     .service(web::resource("/api/docs").route(web::get().to(docs_redirect)))
     .service(web::scope("/api").default_service(web::to(api_not_found)));
     spa::configure(cfg, &state.settings.spa_dir);
@@ -73,11 +76,13 @@ async fn api_not_found() -> Result<actix_web::HttpResponse, ApiError> {
 /// Malformed JSON → 400, wrong shape → 422, too large → 413, wrong type → 415.
 fn json_error(err: JsonPayloadError) -> ApiError {
     match err {
-        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request.too_large",
-            "Requête trop volumineuse.",
-        ),
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request.too_large",
+                "Requête trop volumineuse.",
+            )
+        }
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "request.unsupported_media_type",

@@ -1,0 +1,245 @@
+//! The JSON API client: same origin, `/api/v1`, bearer token, one refresh on a 401.
+
+use std::rc::Rc;
+
+use crm_api_types::{
+    CreateCustomerRequest, CustomerProfile, IdentifyRequest, LoginRequest, LoginResponse,
+    MeResponse, Problem, RefreshRequest,
+};
+use futures::lock::Mutex;
+use gloo_net::http::{Request, Response};
+use gloo_storage::{SessionStorage, Storage};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::auth::{Auth, Session};
+use crate::i18n::{lookup, text, Lang};
+
+/// Prefix of every API path; the SPA is served from the same origin.
+const BASE: &str = "/api/v1";
+
+/// Set when the session ended on its own, so the login page can say why.
+pub const FLASH_EXPIRED: &str = "crm.flash.expired";
+
+/// Why a call failed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiError {
+    /// The server answered with problem details.
+    Problem(Problem),
+    /// The server answered with an error status and no problem details (proxy, static server).
+    Http(u16),
+    /// No answer (server down, network cut, unreadable body).
+    Network(String),
+    /// The token was refused and could not be refreshed: the session is gone.
+    SessionExpired,
+}
+
+impl ApiError {
+    /// The problem's stable code, if the server sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Problem(p) => Some(&p.code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a server error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Problem(p) => Some(p.status),
+            ApiError::Http(status) => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// What to show: the server's French `detail`, or the English text for its code.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            ApiError::Problem(p) => {
+                let known = lookup(lang, &format!("error.{}", p.code));
+                match (lang, known) {
+                    (Lang::Fr, _) if !p.detail.trim().is_empty() => p.detail.clone(),
+                    (_, Some(t)) => t.to_string(),
+                    _ if !p.detail.trim().is_empty() => p.detail.clone(),
+                    _ => text(lang, "error.unexpected").to_string(),
+                }
+            }
+            ApiError::Http(_) => text(lang, "error.unexpected").to_string(),
+            ApiError::Network(_) => text(lang, "error.network").to_string(),
+            ApiError::SessionExpired => text(lang, "error.session_expired").to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+}
+
+/// One HTTP exchange, no retry.
+async fn send_raw(
+    method: Method,
+    path: &str,
+    body: Option<&str>,
+    token: Option<&str>,
+) -> Result<Response, ApiError> {
+    let url = format!("{BASE}{path}");
+    let mut builder = match method {
+        Method::Get => Request::get(&url),
+        Method::Post => Request::post(&url),
+    }
+    .header("Accept", "application/json, application/problem+json");
+    if let Some(token) = token {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some(body) => builder
+            .header("Content-Type", "application/json")
+            .body(body.to_string()),
+        None => builder.build(),
+    }
+    .map_err(|e| ApiError::Network(e.to_string()))?;
+    request
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))
+}
+
+/// Turns an answer into `T`, or into the problem it carries.
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    if response.ok() {
+        return response
+            .json::<T>()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()));
+    }
+    Err(problem_of(response).await)
+}
+
+async fn problem_of(response: Response) -> ApiError {
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    match serde_json::from_str::<Problem>(&body) {
+        Ok(problem) => ApiError::Problem(problem),
+        Err(_) => ApiError::Http(status),
+    }
+}
+
+fn to_json<B: Serialize>(body: &B) -> Result<String, ApiError> {
+    serde_json::to_string(body).map_err(|e| ApiError::Network(e.to_string()))
+}
+
+thread_local! {
+    /// One refresh at a time: the refresh token is single-use.
+    static REFRESH_LOCK: Rc<Mutex<()>> = Rc::new(Mutex::new(()));
+}
+
+/// Gets a new access token after `stale` was refused. `true` when there is a usable one.
+async fn refresh(auth: Auth, stale: &str) -> bool {
+    let lock = REFRESH_LOCK.with(Rc::clone);
+    let _guard = lock.lock().await;
+    let Some(session) = auth.session_untracked() else {
+        return false;
+    };
+    if session.access_token != stale {
+        // Another call refreshed while this one waited.
+        return true;
+    }
+    let Ok(body) = to_json(&RefreshRequest {
+        refresh_token: session.refresh_token,
+    }) else {
+        return false;
+    };
+    match send_raw(Method::Post, "/auth/refresh", Some(&body), None).await {
+        Ok(response) if response.ok() => match response.json::<LoginResponse>().await {
+            Ok(tokens) => {
+                auth.set(Session::from(tokens));
+                true
+            }
+            Err(_) => false,
+        },
+        _ => false,
+    }
+}
+
+/// The session is over: forget it (the shell then goes back to the login page).
+fn expire(auth: Auth) {
+    let _ = SessionStorage::set(FLASH_EXPIRED, true);
+    auth.clear();
+}
+
+/// A call with the bearer token; on a 401, one refresh and one retry.
+async fn authed<T: DeserializeOwned>(
+    auth: Auth,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<T, ApiError> {
+    let Some(session) = auth.session_untracked() else {
+        return Err(ApiError::SessionExpired);
+    };
+    let body = body.as_deref();
+    let response = send_raw(method, path, body, Some(&session.access_token)).await?;
+    if response.status() != 401 {
+        return decode(response).await;
+    }
+    if !refresh(auth, &session.access_token).await {
+        expire(auth);
+        return Err(ApiError::SessionExpired);
+    }
+    let Some(session) = auth.session_untracked() else {
+        return Err(ApiError::SessionExpired);
+    };
+    let response = send_raw(method, path, body, Some(&session.access_token)).await?;
+    if response.status() == 401 {
+        expire(auth);
+        return Err(ApiError::SessionExpired);
+    }
+    decode(response).await
+}
+
+/// `POST /auth/login`.
+pub async fn login(username: String, password: String) -> Result<LoginResponse, ApiError> {
+    let body = to_json(&LoginRequest { username, password })?;
+    let response = send_raw(Method::Post, "/auth/login", Some(&body), None).await?;
+    decode(response).await
+}
+
+/// `POST /auth/logout`, then forget the session whatever the answer.
+pub async fn logout(auth: Auth) {
+    if let Some(session) = auth.session_untracked() {
+        if let Ok(body) = to_json(&RefreshRequest {
+            refresh_token: session.refresh_token,
+        }) {
+            let _ = send_raw(
+                Method::Post,
+                "/auth/logout",
+                Some(&body),
+                Some(&session.access_token),
+            )
+            .await;
+        }
+    }
+    auth.clear();
+}
+
+/// `GET /me`.
+pub async fn me(auth: Auth) -> Result<MeResponse, ApiError> {
+    authed(auth, Method::Get, "/me", None).await
+}
+
+/// `POST /customers/identify`.
+pub async fn identify(auth: Auth, phone: String) -> Result<CustomerProfile, ApiError> {
+    let body = to_json(&IdentifyRequest { phone })?;
+    authed(auth, Method::Post, "/customers/identify", Some(body)).await
+}
+
+/// `POST /customers` (creates, or finds the customer who already has this phone).
+pub async fn create_customer(
+    auth: Auth,
+    request: CreateCustomerRequest,
+) -> Result<CustomerProfile, ApiError> {
+    let body = to_json(&request)?;
+    authed(auth, Method::Post, "/customers", Some(body)).await
+}

@@ -1,0 +1,103 @@
+//! The signed-in session: tokens and user, in a context and in `localStorage`.
+
+use crm_api_types::{LoginResponse, RoleName, UserInfo};
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where the session is kept between page loads.
+const SESSION_KEY: &str = "crm.session";
+
+/// Tokens and the staff member they belong to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Single-use refresh token (rotates on every refresh).
+    pub refresh_token: String,
+    /// Who is signed in.
+    pub user: UserInfo,
+}
+
+impl From<LoginResponse> for Session {
+    fn from(r: LoginResponse) -> Self {
+        Session {
+            access_token: r.access_token,
+            refresh_token: r.refresh_token,
+            user: r.user,
+        }
+    }
+}
+
+/// The session context.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    session: RwSignal<Option<Session>>,
+}
+
+impl Auth {
+    /// Loads the saved session (if any) and provides the context.
+    pub fn provide() -> Auth {
+        let saved = LocalStorage::get::<Session>(SESSION_KEY).ok();
+        let auth = Auth {
+            session: RwSignal::new(saved),
+        };
+        provide_context(auth);
+        auth
+    }
+
+    /// The session, without tracking.
+    pub fn session_untracked(self) -> Option<Session> {
+        self.session.get_untracked()
+    }
+
+    /// The signed-in user (reactive).
+    pub fn user(self) -> Option<UserInfo> {
+        self.session.with(|s| s.as_ref().map(|s| s.user.clone()))
+    }
+
+    /// The signed-in user's role (reactive).
+    pub fn role(self) -> Option<RoleName> {
+        self.session.with(|s| s.as_ref().map(|s| s.user.role))
+    }
+
+    /// Whether someone is signed in (reactive).
+    pub fn is_signed_in(self) -> bool {
+        self.session.with(Option::is_some)
+    }
+
+    /// Stores a new session (login or refresh).
+    pub fn set(self, session: Session) {
+        let _ = LocalStorage::set(SESSION_KEY, &session);
+        self.session.set(Some(session));
+    }
+
+    /// Updates the user details after `GET /me`, keeping the tokens.
+    pub fn set_user(self, user: UserInfo) {
+        if let Some(mut s) = self.session.get_untracked() {
+            if s.user != user {
+                s.user = user;
+                self.set(s);
+            }
+        }
+    }
+
+    /// Forgets the session (logout, or refresh refused).
+    pub fn clear(self) {
+        LocalStorage::delete(SESSION_KEY);
+        self.session.set(None);
+    }
+}
+
+/// The Auth context provided by the app.
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// The path a role lands on after login.
+pub fn home_path(role: RoleName) -> &'static str {
+    match role {
+        RoleName::Cashier => "/caisse",
+        RoleName::Marketing | RoleName::Director | RoleName::Admin => "/accueil",
+    }
+}

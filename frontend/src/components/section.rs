@@ -1,0 +1,101 @@
+//! The app's areas, the menu of each role and who may open what.
+
+use crm_api_types::RoleName;
+
+/// An area of the app, with its route and its menu entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    /// Home of the back-office roles.
+    Accueil,
+    /// The till (POS).
+    Caisse,
+    /// Sales history ("Mes ventes" for a cashier, every sale for the others).
+    Ventes,
+    /// Customers.
+    Clients,
+    /// Coupons.
+    Coupons,
+    /// Loyalty analysis and statistics.
+    Fidelite,
+    /// KPI dashboard.
+    Kpi,
+    /// Users, stores, settings.
+    Admin,
+}
+
+impl Section {
+    /// Name used in `data-nav` and in string keys.
+    pub fn key(self) -> &'static str {
+        match self {
+            Section::Accueil => "accueil",
+            Section::Caisse => "caisse",
+            Section::Ventes => "ventes",
+            Section::Clients => "clients",
+            Section::Coupons => "coupons",
+            Section::Fidelite => "fidelite",
+            Section::Kpi => "kpi",
+            Section::Admin => "admin",
+        }
+    }
+
+    /// The route.
+    pub fn path(self) -> &'static str {
+        match self {
+            Section::Accueil => "/accueil",
+            Section::Caisse => "/caisse",
+            Section::Ventes => "/ventes",
+            Section::Clients => "/clients",
+            Section::Coupons => "/coupons",
+            Section::Fidelite => "/fidelite",
+            Section::Kpi => "/kpi",
+            Section::Admin => "/admin",
+        }
+    }
+
+    /// String key of the menu label (the sales entry depends on the role).
+    pub fn label_key(self, role: Option<RoleName>) -> &'static str {
+        match self {
+            Section::Accueil => "nav.accueil",
+            Section::Caisse => "nav.caisse",
+            Section::Ventes if role == Some(RoleName::Cashier) => "nav.ventes.own",
+            Section::Ventes => "nav.ventes.all",
+            Section::Clients => "nav.clients",
+            Section::Coupons => "nav.coupons",
+            Section::Fidelite => "nav.fidelite",
+            Section::Kpi => "nav.kpi",
+            Section::Admin => "nav.admin",
+        }
+    }
+
+    /// String key of the one-line description on the home page.
+    pub fn description_key(self) -> &'static str {
+        match self {
+            Section::Accueil => "home.intro",
+            Section::Caisse => "home.desc.caisse",
+            Section::Ventes => "home.desc.ventes",
+            Section::Clients => "home.desc.clients",
+            Section::Coupons => "home.desc.coupons",
+            Section::Fidelite => "home.desc.fidelite",
+            Section::Kpi => "home.desc.kpi",
+            Section::Admin => "home.desc.admin",
+        }
+    }
+
+    /// The menu of a role, in display order.
+    pub fn menu(role: RoleName) -> &'static [Section] {
+        use Section::*;
+        match role {
+            RoleName::Cashier => &[Caisse, Ventes],
+            RoleName::Marketing => &[Accueil, Clients, Coupons, Fidelite, Kpi],
+            RoleName::Director => &[Accueil, Kpi, Ventes, Clients, Fidelite],
+            RoleName::Admin => &[
+                Accueil, Caisse, Ventes, Clients, Coupons, Fidelite, Kpi, Admin,
+            ],
+        }
+    }
+
+    /// Whether `role` may open this area: what its menu shows, and everyone has a home page.
+    pub fn allowed(self, role: RoleName) -> bool {
+        self == Section::Accueil || Section::menu(role).contains(&self)
+    }
+}

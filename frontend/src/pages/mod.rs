@@ -1,0 +1,6 @@
+//! The screens.
+
+pub mod home;
+pub mod login;
+pub mod placeholder;
+pub mod pos;

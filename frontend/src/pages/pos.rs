@@ -1,0 +1,456 @@
+//! `/caisse`: identify the customer by phone (the basket comes later, on the right).
+//!
+//! Keyboard only: the phone field has the focus; Enter identifies; an unknown number opens
+//! the "Nouveau client" form (Enter creates); Escape clears everything for an anonymous sale.
+
+use crm_api_types::{AvailableCoupon, CreateCustomerRequest, CustomerProfile, LevelName};
+use crm_domain::money::{group_thousands, Money};
+use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+use crate::api::{self, ApiError};
+use crate::auth::use_auth;
+use crate::components::Msg;
+use crate::i18n::{use_i18n, I18n};
+
+/// What the customer panel shows under the phone field.
+#[derive(Clone, Debug, PartialEq)]
+enum Panel {
+    /// Nobody identified: anonymous sale.
+    Empty,
+    /// The identified customer.
+    Profile(Box<CustomerProfile>),
+    /// The number is unknown: offer to create the customer.
+    NewCustomer(String),
+}
+
+/// The till screen.
+#[component]
+pub fn PosPage() -> impl IntoView {
+    let auth = use_auth();
+    let i18n = use_i18n();
+
+    let phone = RwSignal::new(String::new());
+    let panel = RwSignal::new(Panel::Empty);
+    let error = RwSignal::new(None::<Msg>);
+    let busy = RwSignal::new(false);
+    let phone_ref = NodeRef::<html::Input>::new();
+
+    let focus_phone = move || {
+        if let Some(input) = phone_ref.get_untracked() {
+            let _ = input.focus();
+        }
+    };
+
+    // Focus the phone field as soon as it is on the page.
+    Effect::new(move |_| {
+        if let Some(input) = phone_ref.get() {
+            let _ = input.focus();
+        }
+    });
+
+    let clear = move || {
+        phone.set(String::new());
+        panel.set(Panel::Empty);
+        error.set(None);
+        focus_phone();
+    };
+
+    // Escape, wherever the focus is: back to an anonymous sale.
+    let escape = window_event_listener(leptos::ev::keydown, move |ev: KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            clear();
+        }
+    });
+    on_cleanup(move || escape.remove());
+
+    let on_identify = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let number = phone.get_untracked().trim().to_string();
+        error.set(None);
+        if number.is_empty() {
+            panel.set(Panel::Empty);
+            focus_phone();
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            let result = api::identify(auth, number.clone()).await;
+            busy.set(false);
+            match result {
+                Ok(profile) => {
+                    panel.set(Panel::Profile(Box::new(profile)));
+                    focus_phone();
+                }
+                Err(e) if is_not_found(&e) => panel.set(Panel::NewCustomer(number)),
+                Err(e) => {
+                    panel.set(Panel::Empty);
+                    error.set(Some(Msg::Api(e)));
+                    focus_phone();
+                }
+            }
+        });
+    };
+
+    let on_created = Callback::new(move |profile: CustomerProfile| {
+        panel.set(Panel::Profile(Box::new(profile)));
+        focus_phone();
+    });
+    let on_cancel = Callback::new(move |()| clear());
+
+    let panel_view = move || match panel.get() {
+        Panel::Empty => view! {
+            <p class="anonymous" id="anonymous-sale">
+                <span class="dot" aria-hidden="true"></span>
+                {i18n.tr("pos.anonymous")}
+            </p>
+        }
+        .into_any(),
+        Panel::Profile(profile) => profile_card(i18n, *profile).into_any(),
+        Panel::NewCustomer(number) => view! {
+            <NewCustomerForm phone=number on_created=on_created on_cancel=on_cancel />
+        }
+        .into_any(),
+    };
+
+    view! {
+        <div class="page pos" data-page="caisse">
+            <section class="pos-customer" aria-labelledby="pos-identify-title">
+                <div class="card">
+                    <h1 id="pos-identify-title" class="card-title">{i18n.tr("pos.identify")}</h1>
+                    <form class="identify-form" on:submit=on_identify novalidate=true>
+                        <label class="field" for="phone">
+                            <span class="field-label">{i18n.tr("pos.phone")}</span>
+                        </label>
+                        <div class="input-row">
+                            <input
+                                id="phone"
+                                name="phone"
+                                type="tel"
+                                inputmode="tel"
+                                autocomplete="off"
+                                class="input-lg"
+                                placeholder=i18n.tr("pos.phone_placeholder")
+                                aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+                                aria-describedby="identify-error pos-hint"
+                                node_ref=phone_ref
+                                bind:value=phone
+                            />
+                            <button class="button button-primary" type="submit" disabled=move || busy.get()>
+                                {move || {
+                                    if busy.get() { i18n.t("pos.searching") } else { i18n.t("pos.identify_button") }
+                                }}
+                            </button>
+                        </div>
+                        <Show when=move || error.with(Option::is_some)>
+                            <p id="identify-error" class="form-error" role="alert">
+                                {move || error.get().map(|m| m.render(i18n.lang())).unwrap_or_default()}
+                            </p>
+                        </Show>
+                        <p id="pos-hint" class="hint">{i18n.tr("pos.hint")}</p>
+                    </form>
+                </div>
+                <div class="pos-panel">{panel_view}</div>
+            </section>
+            <aside class="pos-basket card" id="basket" aria-labelledby="basket-title">
+                <h2 id="basket-title" class="card-title">{i18n.tr("pos.basket")}</h2>
+                <div class="basket-empty">
+                    <svg class="basket-icon" viewBox="0 0 24 24" aria-hidden="true">
+                        <path d="M3 4h2.2l2.3 10.2a1.5 1.5 0 0 0 1.5 1.2h8.4a1.5 1.5 0 0 0 1.5-1.1L21 8H6.3" />
+                        <circle cx="9.5" cy="19.5" r="1.5" />
+                        <circle cx="17" cy="19.5" r="1.5" />
+                    </svg>
+                    <p class="muted">{i18n.tr("pos.basket_soon")}</p>
+                </div>
+                <dl class="basket-totals">
+                    <div>
+                        <dt>{i18n.tr("pos.subtotal")}</dt>
+                        <dd>{Money::ZERO.to_string()}</dd>
+                    </div>
+                    <div class="grand-total">
+                        <dt>{i18n.tr("pos.total")}</dt>
+                        <dd>{Money::ZERO.to_string()}</dd>
+                    </div>
+                </dl>
+            </aside>
+        </div>
+    }
+}
+
+fn is_not_found(error: &ApiError) -> bool {
+    error.code() == Some("customer.not_found") || error.status() == Some(404)
+}
+
+/// The identified customer's card.
+fn profile_card(i18n: I18n, profile: CustomerProfile) -> impl IntoView {
+    let CustomerProfile {
+        customer,
+        loyalty,
+        available_coupons,
+    } = profile;
+    let name = full_name(
+        customer.first_name.as_deref(),
+        customer.last_name.as_deref(),
+    );
+    let has_name = !name.is_empty();
+    let level = loyalty.level;
+    let points = group_thousands(loyalty.points);
+    let discount = format!("{}\u{a0}%", trim_decimal(&loyalty.discount_percent));
+    let spend = Money::fcfa(customer.lifetime_spend).to_string();
+    let purchases = group_thousands(customer.purchases_count);
+    let coupons = if available_coupons.is_empty() {
+        view! { <p class="empty">{i18n.tr("pos.no_coupons")}</p> }.into_any()
+    } else {
+        view! {
+            <ul class="coupon-list">
+                {available_coupons.into_iter().map(|c| coupon_item(i18n, c)).collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <article id="customer-profile" class="card profile" data-level=level_code(level)>
+            <header class="profile-head">
+                <div class="profile-id">
+                    <h2 id="customer-name" class="profile-name">
+                        {move || if has_name { name.clone() } else { i18n.t("pos.unnamed").to_string() }}
+                    </h2>
+                    <p class="profile-meta">
+                        <span class="muted">{i18n.tr("pos.customer_number")} " "</span>
+                        <span id="customer-number" class="mono">{customer.customer_number}</span>
+                        <span class="sep" aria-hidden="true">" · "</span>
+                        <span class="muted">{i18n.tr("pos.phone_label")} " "</span>
+                        <span id="customer-phone" class="mono">{customer.phone}</span>
+                    </p>
+                </div>
+                <span
+                    id="customer-level"
+                    class=format!("badge level level-{}", level_code(level).to_lowercase())
+                    title=i18n.tr("pos.level")
+                >
+                    {i18n.tr(level_key(level))}
+                </span>
+            </header>
+            <dl class="stats">
+                <div class="stat">
+                    <dt>{i18n.tr("pos.points")}</dt>
+                    <dd id="customer-points">{points}</dd>
+                </div>
+                <div class="stat stat-accent">
+                    <dt>{i18n.tr("pos.discount")}</dt>
+                    <dd id="customer-discount">{discount}</dd>
+                </div>
+                <div class="stat">
+                    <dt>{i18n.tr("pos.lifetime_spend")}</dt>
+                    <dd>{spend}</dd>
+                </div>
+                <div class="stat">
+                    <dt>{i18n.tr("pos.purchases")}</dt>
+                    <dd>{purchases}</dd>
+                </div>
+            </dl>
+            <section class="coupons">
+                <h3>{i18n.tr("pos.coupons")}</h3>
+                <div id="customer-coupons">{coupons}</div>
+            </section>
+            <p class="hint">{i18n.tr("pos.clear")}</p>
+        </article>
+    }
+}
+
+fn coupon_item(i18n: I18n, coupon: AvailableCoupon) -> impl IntoView {
+    let valid_to = coupon.valid_to.format("%d/%m/%Y").to_string();
+    let code = coupon.code.clone();
+    view! {
+        <li class="coupon" data-code=code>
+            <code class="coupon-code">{coupon.code}</code>
+            <span class="coupon-desc">{coupon.description}</span>
+            <span class="coupon-date muted">{i18n.tr("pos.valid_until")} " " {valid_to}</span>
+        </li>
+    }
+}
+
+/// "Nouveau client": the number is unknown.
+#[component]
+fn NewCustomerForm(
+    phone: String,
+    on_created: Callback<CustomerProfile>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let auth = use_auth();
+    let i18n = use_i18n();
+    let shown_phone = phone.clone();
+    let phone = StoredValue::new(phone);
+    let first_name = RwSignal::new(String::new());
+    let last_name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let sms_consent = RwSignal::new(false);
+    let error = RwSignal::new(None::<Msg>);
+    let field_errors = RwSignal::new(Vec::<String>::new());
+    let busy = RwSignal::new(false);
+    let first_ref = NodeRef::<html::Input>::new();
+
+    Effect::new(move |_| {
+        if let Some(input) = first_ref.get() {
+            let _ = input.focus();
+        }
+    });
+
+    let submit = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        let request = CreateCustomerRequest {
+            phone: phone.get_value(),
+            first_name: non_empty(first_name.get_untracked()),
+            last_name: non_empty(last_name.get_untracked()),
+            email: non_empty(email.get_untracked()),
+            sms_consent: Some(sms_consent.get_untracked()),
+        };
+        busy.set(true);
+        error.set(None);
+        field_errors.set(Vec::new());
+        spawn_local(async move {
+            let result = api::create_customer(auth, request).await;
+            busy.set(false);
+            match result {
+                Ok(profile) => on_created.run(profile),
+                Err(e) => {
+                    if let ApiError::Problem(p) = &e {
+                        field_errors.set(p.errors.iter().map(|f| f.message.clone()).collect());
+                    }
+                    error.set(Some(Msg::Api(e)));
+                    if let Some(input) = first_ref.get_untracked() {
+                        let _ = input.focus();
+                    }
+                }
+            }
+        });
+    };
+
+    // Enter on the checkbox submits too (browsers only do it for text fields).
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() != "Enter" {
+            return;
+        }
+        let on_checkbox = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .is_some_and(|input| input.type_() == "checkbox");
+        if on_checkbox {
+            ev.prevent_default();
+            submit();
+        }
+    };
+
+    view! {
+        <form
+            id="new-customer-form"
+            class="card new-customer"
+            novalidate=true
+            on:submit=move |ev: SubmitEvent| {
+                ev.prevent_default();
+                submit();
+            }
+            on:keydown=on_keydown
+        >
+            <h2 class="card-title">
+                {i18n.tr("pos.new_customer")}
+                <span class="badge badge-new">{shown_phone}</span>
+            </h2>
+            <p class="muted">{i18n.tr("pos.new_customer_intro")}</p>
+            <div class="grid-2">
+                <label class="field">
+                    <span class="field-label">{i18n.tr("pos.first_name")}</span>
+                    <input
+                        id="first-name"
+                        name="first_name"
+                        type="text"
+                        autocomplete="off"
+                        node_ref=first_ref
+                        bind:value=first_name
+                    />
+                </label>
+                <label class="field">
+                    <span class="field-label">{i18n.tr("pos.last_name")}</span>
+                    <input id="last-name" name="last_name" type="text" autocomplete="off" bind:value=last_name />
+                </label>
+            </div>
+            <label class="field">
+                <span class="field-label">{i18n.tr("pos.email")}</span>
+                <input id="email" name="email" type="email" autocomplete="off" bind:value=email />
+            </label>
+            <label class="checkbox">
+                <input id="sms-consent" name="sms_consent" type="checkbox" bind:checked=sms_consent />
+                <span>{i18n.tr("pos.sms_consent")}</span>
+            </label>
+            <Show when=move || error.with(Option::is_some)>
+                <div id="new-customer-error" class="form-error" role="alert">
+                    <p>{move || error.get().map(|m| m.render(i18n.lang())).unwrap_or_default()}</p>
+                    <ul>
+                        {move || field_errors.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                    </ul>
+                </div>
+            </Show>
+            <div class="actions">
+                <button id="create-customer" class="button button-primary" type="submit" disabled=move || busy.get()>
+                    {move || if busy.get() { i18n.t("pos.creating") } else { i18n.t("pos.create") }}
+                </button>
+                <button class="button button-ghost" type="button" on:click=move |_| on_cancel.run(())>
+                    {i18n.tr("pos.cancel")}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+fn non_empty(value: String) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+fn full_name(first: Option<&str>, last: Option<&str>) -> String {
+    [first, last]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `"5.00"` → `"5"`, `"2.50"` → `"2,5"` (French decimal comma).
+fn trim_decimal(value: &str) -> String {
+    let value = value.trim();
+    let value = if value.contains('.') {
+        value.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        value
+    };
+    value.replace('.', ",")
+}
+
+fn level_code(level: LevelName) -> &'static str {
+    match level {
+        LevelName::Standard => "STANDARD",
+        LevelName::Silver => "SILVER",
+        LevelName::Gold => "GOLD",
+        LevelName::Vip => "VIP",
+    }
+}
+
+fn level_key(level: LevelName) -> &'static str {
+    match level {
+        LevelName::Standard => "level.STANDARD",
+        LevelName::Silver => "level.SILVER",
+        LevelName::Gold => "level.GOLD",
+        LevelName::Vip => "level.VIP",
+    }
+}

@@ -1,0 +1,152 @@
+//! The SPA in headless Chromium against the real server with the demo store: the
+//! cashier's keyboard-only flow at the till.
+
+use crm_tests::webdriver::{Browser, ENTER, ESCAPE};
+use crm_tests::{spa_dir, spawn_with, Backend};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cashier_identifies_a_known_customer_and_registers_a_new_one() {
+    assert!(
+        spa_dir().join("index.html").is_file(),
+        "the SPA is not built in {}: run `cargo xtask test` (it builds it)",
+        spa_dir().display()
+    );
+    let app = spawn_with(Backend::Sqlite, |s| s.seed_demo = true).await;
+    let browser = Browser::start().await.expect("headless Chromium starts");
+
+    browser.goto(&app.url("/login")).await.unwrap();
+    let username = browser.wait_for("#username").await.unwrap();
+    browser.send_keys(&username, "caisse").await.unwrap();
+    let password = browser.find("#password").await.unwrap();
+    browser
+        .send_keys(&password, &format!("Caisse2026!{ENTER}"))
+        .await
+        .unwrap();
+
+    // The cashier lands on the till with the phone field focused.
+    let phone = browser.wait_for("#phone").await.unwrap();
+    browser
+        .wait_for_text("#user-name", "Awa Koné")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        browser.active_element_id().await.unwrap(),
+        "phone",
+        "the phone field has focus"
+    );
+
+    // A known number, typed the way customers say it.
+    browser
+        .send_keys(&phone, &format!("07 01 23 45 67{ENTER}"))
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#customer-name", "Aya Kouassi")
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#customer-number", "CLT")
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#customer-level", "GOLD")
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#customer-points", "1")
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#customer-discount", "5")
+        .await
+        .unwrap();
+    if let Some(dir) = std::env::var_os("CRM_SCREENSHOT_DIR") {
+        browser
+            .screenshot(&std::path::Path::new(&dir).join("pos.png"))
+            .await
+            .unwrap();
+    }
+
+    // Escape clears the panel for the next customer; an unknown number opens the form.
+    let phone = browser.find("#phone").await.unwrap();
+    browser.send_keys(&phone, ESCAPE).await.unwrap();
+    let phone = browser.wait_for("#phone").await.unwrap();
+    browser
+        .send_keys(&phone, &format!("05 44 33 22 11{ENTER}"))
+        .await
+        .unwrap();
+    let first_name = browser
+        .wait_for("#new-customer-form #first-name")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        browser.active_element_id().await.unwrap(),
+        "first-name",
+        "the form takes focus"
+    );
+    browser.send_keys(&first_name, "Mariam").await.unwrap();
+    let last_name = browser.find("#last-name").await.unwrap();
+    browser
+        .send_keys(&last_name, &format!("Coulibaly{ENTER}"))
+        .await
+        .unwrap();
+
+    browser
+        .wait_for_text("#customer-name", "Mariam Coulibaly")
+        .await
+        .unwrap();
+    let number = browser
+        .wait_for_text("#customer-number", "CLT")
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#customer-level", "STANDARD")
+        .await
+        .unwrap();
+
+    // The server really holds the new customer.
+    let db_row = crm_store::customers::search(&app.state.db, Some("Coulibaly"), None, 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(db_row.1, 1);
+    assert!(number.contains(db_row.0[0].customer_number.as_deref().unwrap()));
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_shows_a_french_message_and_the_menu_follows_the_role() {
+    let app = spawn_with(Backend::Sqlite, |s| s.seed_demo = true).await;
+    let browser = Browser::start().await.expect("headless Chromium starts");
+    browser.goto(&app.url("/login")).await.unwrap();
+    let username = browser.wait_for("#username").await.unwrap();
+    browser.send_keys(&username, "caisse").await.unwrap();
+    let password = browser.find("#password").await.unwrap();
+    browser
+        .send_keys(&password, &format!("mauvais{ENTER}"))
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#login-error", "incorrect")
+        .await
+        .unwrap();
+
+    // Marketing sees the back office menu and no till.
+    browser.goto(&app.url("/login")).await.unwrap();
+    let username = browser.wait_for("#username").await.unwrap();
+    browser.send_keys(&username, "marketing").await.unwrap();
+    let password = browser.find("#password").await.unwrap();
+    browser
+        .send_keys(&password, &format!("Marketing2026!{ENTER}"))
+        .await
+        .unwrap();
+    browser.wait_for("[data-nav=\"coupons\"]").await.unwrap();
+    assert!(
+        browser.find("[data-nav=\"caisse\"]").await.is_err(),
+        "no till in the marketing menu"
+    );
+    browser.goto(&app.url("/caisse")).await.unwrap();
+    browser.wait_for("#access-denied").await.unwrap();
+    browser.quit().await;
+}
