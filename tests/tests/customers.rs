@@ -183,3 +183,26 @@ on_both_databases! {
         assert_eq!(app.count("customers").await, 2, "the erased row stays for statistics");
     }
 }
+
+on_both_databases! {
+    async fn generated_demo_customers_are_numbered_and_identifiable(app) {
+        crm_server::demo::generate_customers(&app.state, 50).await.unwrap();
+        // Running it again adds nobody: the phones already exist.
+        crm_server::demo::generate_customers(&app.state, 50).await.unwrap();
+        assert_eq!(app.count("customers").await, 50);
+        let cashier = app.token_for(Role::Cashier).await;
+        for i in [0, 1, 2, 37, 49] {
+            let found = app
+                .call("POST", "/api/v1/customers/identify", Some(&cashier),
+                      Some(json!({"phone": crm_server::demo::demo_phone(i)})))
+                .await;
+            assert_eq!(found.status, 200, "{}", found.body);
+            let id = found.body["customer"]["id"].as_i64().unwrap();
+            assert_eq!(
+                found.body["customer"]["customer_number"],
+                crm_domain::customer::customer_number(id),
+                "bulk numbering follows the domain rule"
+            );
+        }
+    }
+}

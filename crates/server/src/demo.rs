@@ -121,3 +121,135 @@ pub fn banner(url: &str) -> String {
     out.push_str("\n  Numéro client connu : 07 01 23 45 67 (Aya Kouassi, GOLD)\n");
     out
 }
+
+const FIRST_NAMES: [&str; 24] = [
+    "Aya",
+    "Koffi",
+    "Adjoua",
+    "Kouamé",
+    "Affoué",
+    "Yao",
+    "Amenan",
+    "Konan",
+    "Akissi",
+    "Kouadio",
+    "Mariam",
+    "Ibrahim",
+    "Fatou",
+    "Seydou",
+    "Aminata",
+    "Moussa",
+    "Awa",
+    "Drissa",
+    "Salimata",
+    "Bakary",
+    "Christelle",
+    "Jean-Marc",
+    "Estelle",
+    "Serge",
+];
+const LAST_NAMES: [&str; 24] = [
+    "Kouassi",
+    "N'Guessan",
+    "Koné",
+    "Traoré",
+    "Ouattara",
+    "Bamba",
+    "Yao",
+    "Kouadio",
+    "Diabaté",
+    "Coulibaly",
+    "Touré",
+    "Konan",
+    "Aka",
+    "Gnagne",
+    "Koffi",
+    "Cissé",
+    "Diallo",
+    "Soro",
+    "Tanoh",
+    "Brou",
+    "Assi",
+    "Ehui",
+    "Gbagbo",
+    "Zadi",
+];
+const CITIES: [&str; 6] = [
+    "Abidjan",
+    "Abidjan",
+    "Abidjan",
+    "Bouaké",
+    "Yamoussoukro",
+    "San-Pédro",
+];
+
+/// The phone of the `i`-th generated demo customer: unique, valid, deterministic (load
+/// generators pick customers by index).
+pub fn demo_phone(i: u64) -> String {
+    let prefix = ["07", "05", "01"][(i % 3) as usize];
+    format!("{prefix}{:08}", 20_000_000 + i / 3)
+}
+
+/// Adds `count` generated customers (numbers [`demo_phone`]`(0..count)`), in batches,
+/// reporting progress on stderr. Numbers already present are skipped.
+pub async fn generate_customers(state: &AppState, count: u64) -> anyhow::Result<()> {
+    use crm_store::demo::{insert_customers, BulkCustomer};
+    let store = crm_store::stores::ensure(
+        &state.db,
+        "ABJ-PLATEAU",
+        "Supermarché Plateau",
+        "Abidjan",
+        "Africa/Abidjan",
+    )
+    .await?;
+    const BATCH: u64 = 2_000;
+    let started = std::time::Instant::now();
+    let mut done = 0;
+    while done < count {
+        let end = (done + BATCH).min(count);
+        let batch = (done..end)
+            .map(|i| {
+                let phone = Phone::parse(&demo_phone(i), "CI")?;
+                // A believable spread: most customers Standard, a few VIP.
+                let level = match i % 20 {
+                    0 => Level::Vip,
+                    1 | 2 => Level::Gold,
+                    3..=7 => Level::Silver,
+                    _ => Level::Standard,
+                };
+                let spend = ((i * 7_919) % 2_000) as i64 * 1_000;
+                Ok(BulkCustomer {
+                    phone_index: state.vault.index(&phone),
+                    phone_cipher: state.vault.seal(&phone),
+                    first_name: FIRST_NAMES[(i % 24) as usize].to_owned(),
+                    last_name: LAST_NAMES[((i / 24) % 24) as usize].to_owned(),
+                    city: CITIES[(i % 6) as usize].to_owned(),
+                    level,
+                    points: spend / 1_000,
+                    lifetime_spend: spend,
+                    purchases_count: spend / 15_000,
+                    registered_at: chrono::Utc::now() - chrono::Duration::days((i % 1_000) as i64),
+                    home_store_id: store.id,
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        insert_customers(&state.db, batch).await?;
+        done = end;
+        progress("Clients", done, count, started);
+    }
+    eprintln!();
+    Ok(())
+}
+
+/// One redrawn line: `Clients  [#####-----]  52 % 52000/100000  8.1 s`.
+fn progress(what: &str, done: u64, total: u64, started: std::time::Instant) {
+    let width = 30;
+    let filled = (done * width / total.max(1)) as usize;
+    eprint!(
+        "\r{what:<8} [{}{}] {:>3} % {done}/{total}  {:.1} s",
+        "#".repeat(filled),
+        "-".repeat(width as usize - filled),
+        done * 100 / total.max(1),
+        started.elapsed().as_secs_f64()
+    );
+}

@@ -41,6 +41,12 @@ enum Command {
     },
     /// Prints the OpenAPI document.
     Openapi,
+    /// Fills the database with a believable demo store (logins, generated customers).
+    Demo {
+        /// Generated customers to add.
+        #[arg(long, default_value_t = 1_000)]
+        customers: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -99,6 +105,20 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Openapi => {
             print!("{}", crm_server::openapi::to_json());
+            Ok(())
+        }
+        Command::Demo { customers } => {
+            let state = startup::app_state(settings).await?;
+            crm_store::migrate(&state.db)
+                .await
+                .context("échec des migrations")?;
+            crm_server::demo::seed_if_empty(&state).await?;
+            let started = std::time::Instant::now();
+            crm_server::demo::generate_customers(&state, customers).await?;
+            println!(
+                "{customers} clients générés en {:.1} s.",
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Migrate => {

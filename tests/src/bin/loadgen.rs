@@ -1,0 +1,107 @@
+//! `loadgen`: drives `POST /customers/identify` with N concurrent keep-alive clients
+//! for a fixed time and prints throughput and latency percentiles. Used by
+//! `cargo xtask bench`; it is a measuring tool, not a test.
+//!
+//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20]
+//! (logs in as the demo cashier; customers are `crm demo`'s numbers 0..CUSTOMERS).
+
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    anyhow::ensure!(
+        args.len() >= 3,
+        "usage: loadgen URL CUSTOMERS [CONCURRENCY] [SECONDS]"
+    );
+    let base = args[1].trim_end_matches('/').to_owned();
+    let customers: u64 = args[2].parse()?;
+    let concurrency: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(8);
+    let seconds: u64 = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(20);
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "caisse", "password": "Caisse2026!"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["access_token"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("demo cashier login failed: {login}"))?
+        .to_owned();
+
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let workers = (0..concurrency).map(|worker| {
+        let (client, token, base) = (client.clone(), token.clone(), base.clone());
+        tokio::spawn(async move {
+            let mut latencies_us = Vec::with_capacity(200_000);
+            let mut errors = 0u64;
+            let mut seed = 0x9E37_79B9_7F4A_7C15u64 ^ (worker as u64 + 1);
+            while Instant::now() < deadline {
+                // xorshift: cheap, and different customers on every request.
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let phone = crm_server::demo::demo_phone(seed % customers);
+                let typed = match seed % 4 {
+                    0 => phone,
+                    1 => format!("+225 {phone}"),
+                    2 => format!("00225{phone}"),
+                    _ => phone
+                        .as_bytes()
+                        .chunks(2)
+                        .map(|c| std::str::from_utf8(c).unwrap_or(""))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                };
+                let sent = Instant::now();
+                let ok = client
+                    .post(format!("{base}/api/v1/customers/identify"))
+                    .bearer_auth(&token)
+                    .json(&json!({"phone": typed}))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16() == 200);
+                match ok {
+                    Ok(true) => latencies_us.push(sent.elapsed().as_micros() as u64),
+                    _ => errors += 1,
+                }
+            }
+            (latencies_us, errors)
+        })
+    });
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for w in futures::future::join_all(workers).await {
+        let (lat, err) = w?;
+        all.extend(lat);
+        errors += err;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
+    println!(
+        "identify: {} ok, {} errors in {:.1} s with {} clients → {:.0} req/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        all.len(),
+        errors,
+        elapsed,
+        concurrency,
+        all.len() as f64 / elapsed,
+        pct(0.50),
+        pct(0.90),
+        pct(0.99),
+        all.last().copied().unwrap_or(0) as f64 / 1000.0
+    );
+    Ok(())
+}
