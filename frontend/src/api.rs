@@ -25,7 +25,7 @@ pub const FLASH_EXPIRED: &str = "crm.flash.expired";
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {
     /// The server answered with problem details.
-    Problem(Problem),
+    Problem(Box<Problem>),
     /// The server answered with an error status and no problem details (proxy, static server).
     Http(u16),
     /// No answer (server down, network cut, unreadable body).
@@ -121,7 +121,7 @@ async fn problem_of(response: Response) -> ApiError {
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     match serde_json::from_str::<Problem>(&body) {
-        Ok(problem) => ApiError::Problem(problem),
+        Ok(problem) => ApiError::Problem(Box::new(problem)),
         Err(_) => ApiError::Http(status),
     }
 }

@@ -1,0 +1,191 @@
+//! Installing what the build and the tests need, once.
+//!
+//! Each `ensure_*` step is idempotent, returns quickly when the tool is already there and
+//! prints one line saying what it found or did.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::process;
+use crate::workspace::Workspace;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// The npm build of binaryen: Debian's v108 emits a .wasm that Chromium rejects
+/// (`WebAssembly.Table.set`), so never fall back to a `wasm-opt` found on PATH.
+const BINARYEN_VERSION: &str = "132.0.0";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// The programs that turn the compiled frontend into `frontend/dist`.
+pub struct SpaTools {
+    pub wasm_bindgen: PathBuf,
+    pub wasm_opt: PathBuf,
+}
+
+/// Installs the wasm target, wasm-bindgen-cli and wasm-opt when missing.
+pub fn ensure_spa_tools(ws: &Workspace) -> Result<SpaTools> {
+    ensure_wasm_target()?;
+    let wasm_bindgen = ensure_wasm_bindgen(ws)?;
+    let wasm_opt = ensure_wasm_opt()?;
+    Ok(SpaTools {
+        wasm_bindgen,
+        wasm_opt,
+    })
+}
+
+/// Adds the wasm32 target to the active toolchain.
+pub fn ensure_wasm_target() -> Result<()> {
+    let installed =
+        process::probe(process::command("rustup").args(["target", "list", "--installed"]))
+            .context("cannot run `rustup`: xtask needs a rustup-managed toolchain")?;
+    if installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        step_done(&format!("rust target {WASM_TARGET}"), "present");
+        return Ok(());
+    }
+    step_doing(&format!("rust target {WASM_TARGET}"), "installing");
+    process::run(process::command("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// Makes a `wasm-bindgen` of exactly the version in Cargo.lock available: the CLI refuses
+/// to process a .wasm built by another version of the library.
+pub fn ensure_wasm_bindgen(ws: &Workspace) -> Result<PathBuf> {
+    let wanted = ws.locked_version("wasm-bindgen")?;
+    let label = format!("wasm-bindgen-cli {wanted}");
+    let installed_by_cargo = cargo_home().join("bin").join("wasm-bindgen");
+    for candidate in [PathBuf::from("wasm-bindgen"), installed_by_cargo.clone()] {
+        if wasm_bindgen_version(&candidate).as_deref() == Some(wanted.as_str()) {
+            step_done(&label, "present");
+            return Ok(candidate);
+        }
+    }
+    step_doing(&label, "installing with cargo install (several minutes)");
+    // Without --locked: the CLI's own lockfile pins crates that no longer build on
+    // current toolchains; that is how it was measured to work on these machines.
+    process::run(
+        ws.cargo()
+            .args(["install", "wasm-bindgen-cli", "--version", &wanted]),
+    )?;
+    match wasm_bindgen_version(&installed_by_cargo) {
+        Some(found) if found == wanted => Ok(installed_by_cargo),
+        found => bail!(
+            "after `cargo install`, {} reports version {found:?}, expected {wanted}",
+            installed_by_cargo.display()
+        ),
+    }
+}
+
+/// Installs binaryen from npm into a cache outside the repo and returns its `wasm-opt`.
+pub fn ensure_wasm_opt() -> Result<PathBuf> {
+    let label = format!("wasm-opt (binaryen {BINARYEN_VERSION}, npm)");
+    let prefix = home()?.join(".cache/crm/tools");
+    let wasm_opt = prefix.join("node_modules/.bin/wasm-opt");
+    let major = BINARYEN_VERSION
+        .split('.')
+        .next()
+        .unwrap_or(BINARYEN_VERSION);
+    let is_wanted = |path: &Path| {
+        process::probe(process::command(path).arg("--version"))
+            .is_some_and(|version| version.contains(&format!("version {major}")))
+    };
+    if is_wanted(&wasm_opt) {
+        step_done(&label, "present");
+        return Ok(wasm_opt);
+    }
+    step_doing(&label, "installing with npm");
+    if process::probe(process::command("npm").arg("--version")).is_none() {
+        bail!("npm is missing: install Node.js 20 and npm, then run this again");
+    }
+    std::fs::create_dir_all(&prefix)
+        .with_context(|| format!("cannot create {}", prefix.display()))?;
+    process::run(
+        process::command("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("binaryen@{BINARYEN_VERSION}")),
+    )?;
+    if !is_wanted(&wasm_opt) {
+        bail!("{} does not run after `npm install`", wasm_opt.display());
+    }
+    Ok(wasm_opt)
+}
+
+/// Installs Chromium and chromedriver from Debian for the browser tests.
+pub fn ensure_browser() -> Result<()> {
+    let label = "chromium + chromedriver (Debian)";
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        step_done(label, "present");
+        return Ok(());
+    }
+    step_doing(label, "installing with apt-get");
+    // Root installs directly; anyone else needs a password-less sudo (CI has no stdin).
+    let as_root = process::probe(process::command("id").arg("-u")).as_deref() == Some("0");
+    let apt_get = |args: &[&str]| {
+        let mut cmd = if as_root {
+            process::command("apt-get")
+        } else {
+            let mut sudo = process::command("sudo");
+            sudo.args(["-n", "apt-get"]);
+            sudo
+        };
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    process::run(&mut apt_get(&["update"]))?;
+    process::run(&mut apt_get(&[
+        "install",
+        "-y",
+        "chromium",
+        "chromium-driver",
+    ]))?;
+    for path in [CHROMIUM, CHROMEDRIVER] {
+        if !Path::new(path).exists() {
+            bail!("{path} is still missing after apt-get install");
+        }
+    }
+    Ok(())
+}
+
+/// Installs cargo-nextest, the test runner `cargo xtask test` uses.
+pub fn ensure_nextest(ws: &Workspace) -> Result<()> {
+    let label = "cargo-nextest";
+    if process::probe(ws.cargo().args(["nextest", "--version"])).is_some() {
+        step_done(label, "present");
+        return Ok(());
+    }
+    step_doing(label, "installing with cargo install (several minutes)");
+    process::run(ws.cargo().args(["install", "cargo-nextest", "--locked"]))
+}
+
+/// The paths the browser tests are told to use.
+pub fn browser_paths() -> [(&'static str, &'static str); 2] {
+    [("CHROMEDRIVER", CHROMEDRIVER), ("CHROMIUM", CHROMIUM)]
+}
+
+/// The version printed by `wasm-bindgen --version` ("wasm-bindgen 0.2.130"), if it runs.
+fn wasm_bindgen_version(program: &Path) -> Option<String> {
+    let output = process::probe(process::command(program).arg("--version"))?;
+    output.split_whitespace().nth(1).map(str::to_owned)
+}
+
+fn home() -> Result<PathBuf> {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .context("HOME is not set: cannot locate the tool cache")
+}
+
+/// Where `cargo install` puts binaries.
+fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home().ok().map(|home| home.join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+}
+
+fn step_done(tool: &str, state: &str) {
+    eprintln!("[xtask] ✓ {tool}: {state}");
+}
+
+fn step_doing(tool: &str, action: &str) {
+    eprintln!("[xtask] → {tool}: {action}");
+}
