@@ -2,6 +2,7 @@
 //! `.cargo/config.toml`). Each task installs what it needs when it is missing, so that a
 //! fresh machine goes from clone to running product or green tests in one command.
 
+mod bench;
 mod postgres;
 mod process;
 mod spa;
@@ -27,6 +28,8 @@ Tasks:
   ci        lint, then test
   spa       build the SPA into frontend/dist (always rebuilds)
   openapi   regenerate openapi/openapi.json from the server's code
+  bench     performance figures on PostgreSQL (see docs/benchmarks.md); options
+            --customers N --clients N --seconds N --runs N
   help      print this message
 
 Environment: CRM_DATABASE_URL (dev), CRM_TEST_PG (test, default
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         "ci" => Workspace::locate().and_then(|ws| ci(&ws, &rest)),
         "spa" => Workspace::locate().and_then(|ws| spa(&ws).map(|()| 0)),
         "openapi" => Workspace::locate().and_then(|ws| openapi(&ws).map(|()| 0)),
+        "bench" => Workspace::locate().and_then(|ws| bench::run(&ws, &rest).map(|()| 0)),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(0)

@@ -1,0 +1,193 @@
+//! The `crm` binary as operators script it: exact command forms, exit codes, messages.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+struct Sandbox {
+    dir: PathBuf,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let dir = std::env::temp_dir().join(format!("crm-cli-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Sandbox { dir }
+    }
+
+    fn crm(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_crm"))
+            .args(args)
+            .current_dir(&self.dir)
+            .env(
+                "CRM_DATABASE_URL",
+                format!("sqlite://{}/crm.sqlite?mode=rwc", self.dir.display()),
+            )
+            .env("CRM_DATA_DIR", &self.dir)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn migrate_then_create_users_with_flag_or_stdin_password() {
+    let sb = Sandbox::new();
+    let migrate = sb.crm(&["migrate"], None);
+    assert!(migrate.status.success(), "{}", stderr(&migrate));
+
+    let flag = sb.crm(
+        &[
+            "user",
+            "create",
+            "--username",
+            "awa",
+            "--role",
+            "cashier",
+            "--password",
+            "Caisse2026!",
+        ],
+        None,
+    );
+    assert!(flag.status.success(), "{}", stderr(&flag));
+    assert!(stdout(&flag).contains("awa"));
+
+    let piped = sb.crm(
+        &["user", "create", "--username", "yao", "--role", "marketing"],
+        Some("Marketing2026!\n"),
+    );
+    assert!(piped.status.success(), "{}", stderr(&piped));
+
+    let again = sb.crm(
+        &[
+            "user",
+            "create",
+            "--username",
+            "awa",
+            "--role",
+            "admin",
+            "--password",
+            "Autre2026!!",
+        ],
+        None,
+    );
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("existe déjà"), "{}", stderr(&again));
+}
+
+#[test]
+fn refuses_bad_roles_short_passwords_and_bad_databases_with_a_message() {
+    let sb = Sandbox::new();
+    let role = sb.crm(
+        &[
+            "user",
+            "create",
+            "--username",
+            "x",
+            "--role",
+            "root",
+            "--password",
+            "longenough",
+        ],
+        None,
+    );
+    assert!(!role.status.success());
+    assert!(stderr(&role).contains("rôle inconnu"), "{}", stderr(&role));
+
+    let short = sb.crm(
+        &[
+            "user",
+            "create",
+            "--username",
+            "x",
+            "--role",
+            "cashier",
+            "--password",
+            "court",
+        ],
+        None,
+    );
+    assert!(!short.status.success());
+    assert!(
+        stderr(&short).contains("8 caractères"),
+        "{}",
+        stderr(&short)
+    );
+
+    let empty = sb.crm(
+        &["user", "create", "--username", "x", "--role", "cashier"],
+        Some(""),
+    );
+    assert!(!empty.status.success());
+
+    let bad_db = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .arg("migrate")
+        .env("CRM_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env("CRM_DATA_DIR", &sb.dir)
+        .output()
+        .unwrap();
+    assert!(!bad_db.status.success());
+    assert!(stderr(&bad_db).contains("erreur"), "{}", stderr(&bad_db));
+}
+
+#[test]
+fn service_account_secret_is_printed_once() {
+    let sb = Sandbox::new();
+    let out = sb.crm(
+        &[
+            "service-account",
+            "create",
+            "--name",
+            "erp",
+            "--scopes",
+            "pos,sales:read",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("client_id=sa_"), "{text}");
+    assert!(text.contains("client_secret="), "{text}");
+    let bad = sb.crm(
+        &["service-account", "create", "--scopes", "everything"],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("portée inconnue"));
+}
+
+#[test]
+fn openapi_prints_the_committed_document() {
+    let sb = Sandbox::new();
+    let out = sb.crm(&["openapi"], None);
+    assert!(out.status.success());
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../openapi/openapi.json"
+    ))
+    .unwrap();
+    assert_eq!(stdout(&out), committed, "run `cargo xtask openapi`");
+}

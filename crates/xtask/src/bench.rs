@@ -1,0 +1,160 @@
+//! `cargo xtask bench`: the performance figures of docs/benchmarks.md. Not a test: it
+//! prints numbers for a person to compare, on this machine, in this session.
+//!
+//! identify: PostgreSQL with 100 000 generated customers (`crm demo`), the release
+//! server, and `loadgen` with 8 keep-alive clients; then `pgbench -S` with 8 clients on
+//! the same server as the yardstick. Both connect without TLS (loopback).
+
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::postgres;
+use crate::process;
+use crate::workspace::Workspace;
+
+const BENCH_DB: &str = "crm_bench";
+const PGBENCH_DB: &str = "crm_pgbench";
+const BIND: &str = "127.0.0.1:18080";
+
+/// Options: `--customers N` (100000), `--clients N` (8), `--seconds N` (20), `--runs N` (3).
+pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
+    let option = |name: &str, default: u64| -> Result<u64> {
+        match args.iter().position(|a| a == name) {
+            Some(i) => args
+                .get(i + 1)
+                .with_context(|| format!("{name} needs a value"))?
+                .parse()
+                .with_context(|| format!("{name} takes a number")),
+            None => Ok(default),
+        }
+    };
+    let customers = option("--customers", 100_000)?;
+    let clients = option("--clients", 8)?;
+    let seconds = option("--seconds", 20)?;
+    let runs = option("--runs", 3)?;
+
+    let admin_url =
+        std::env::var("CRM_TEST_PG").unwrap_or_else(|_| postgres::DEFAULT_TEST_URL.to_owned());
+    postgres::ensure_reachable(&admin_url)?;
+    let server_url = format!("{}?sslmode=disable", with_database(&admin_url, BENCH_DB));
+
+    process::run(ws.cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "crm-server",
+        "--bin",
+        "crm",
+    ]))?;
+    process::run(ws.cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "crm-tests",
+        "--bin",
+        "loadgen",
+    ]))?;
+    let crm = ws.target_dir.join("release/crm");
+    let loadgen = ws.target_dir.join("release/loadgen");
+
+    psql(
+        &admin_url,
+        &format!("DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"),
+    )?;
+    psql(&admin_url, &format!("CREATE DATABASE {BENCH_DB}"))?;
+    let data_dir = ws.target_dir.join("bench-data");
+    let started = Instant::now();
+    process::run(
+        process::command(&crm)
+            .args(["demo", "--customers", &customers.to_string()])
+            .env("CRM_DATABASE_URL", &server_url)
+            .env("CRM_DATA_DIR", &data_dir),
+    )?;
+    println!(
+        "[bench] crm demo --customers {customers}: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let mut server = process::command(&crm)
+        .args(["serve", "--bind", BIND])
+        .env("CRM_DATABASE_URL", &server_url)
+        .env("CRM_DATA_DIR", &data_dir)
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .context("cannot start the server")?;
+    let outcome = (|| -> Result<()> {
+        wait_for_port(BIND)?;
+        for run in 1..=runs {
+            println!("[bench] identify run {run}/{runs}:");
+            process::run(process::command(&loadgen).args([
+                &format!("http://{BIND}"),
+                &customers.to_string(),
+                &clients.to_string(),
+                &seconds.to_string(),
+            ]))?;
+        }
+        Ok(())
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    outcome?;
+
+    psql(
+        &admin_url,
+        &format!("DROP DATABASE IF EXISTS {PGBENCH_DB} WITH (FORCE)"),
+    )?;
+    psql(&admin_url, &format!("CREATE DATABASE {PGBENCH_DB}"))?;
+    let pgbench_url = with_database(&admin_url, PGBENCH_DB);
+    process::run(
+        process::command("pgbench")
+            .args(["-i", "-q", "-s", "10", &pgbench_url])
+            .env("PGSSLMODE", "disable"),
+    )?;
+    for run in 1..=runs {
+        println!("[bench] pgbench -S run {run}/{runs}:");
+        let out = process::capture(
+            process::command("pgbench")
+                .args([
+                    "-S",
+                    "-c",
+                    &clients.to_string(),
+                    "-j",
+                    "2",
+                    "-T",
+                    &seconds.to_string(),
+                    &pgbench_url,
+                ])
+                .env("PGSSLMODE", "disable"),
+        )?;
+        for line in String::from_utf8_lossy(&out)
+            .lines()
+            .filter(|l| l.starts_with("tps") || l.starts_with("latency"))
+        {
+            println!("  {line}");
+        }
+    }
+    Ok(())
+}
+
+fn with_database(url: &str, database: &str) -> String {
+    let base = url.split('?').next().unwrap_or(url);
+    let (server, _) = base.rsplit_once('/').unwrap_or((base, ""));
+    format!("{server}/{database}")
+}
+
+fn psql(url: &str, sql: &str) -> Result<()> {
+    process::run(process::command("psql").args([url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]))
+}
+
+fn wait_for_port(address: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(address).is_err() {
+        if Instant::now() > deadline {
+            bail!("the server did not listen on {address} within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}
