@@ -51,9 +51,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
-        // sqlx pings every connection it hands out by default: one extra round trip per
-        // query, which halved identify throughput. Broken connections still surface as
-        // errors and are replaced by the pool.
+        // sqlx pings every connection it hands out by default: one more round trip per
+        // query (it also pings on release, which cannot be turned off). A broken
+        // connection still surfaces as an error and is replaced by the pool.
         .test_before_acquire(false)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10));

@@ -86,6 +86,15 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
         .context("cannot start the server")?;
     let outcome = (|| -> Result<()> {
         wait_for_port(BIND)?;
+        // The floor: HTTP alone, same client, same server.
+        println!("[bench] GET /healthz (HTTP alone):");
+        process::run(process::command(&loadgen).args([
+            &format!("http://{BIND}"),
+            &customers.to_string(),
+            &clients.to_string(),
+            &seconds.to_string(),
+            "healthz",
+        ]))?;
         for run in 1..=runs {
             println!("[bench] identify run {run}/{runs}:");
             process::run(process::command(&loadgen).args([

@@ -2,8 +2,10 @@
 //! for a fixed time and prints throughput and latency percentiles. Used by
 //! `cargo xtask bench`; it is a measuring tool, not a test.
 //!
-//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20]
+//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz]
 //! (logs in as the demo cashier; customers are `crm demo`'s numbers 0..CUSTOMERS).
+//! `healthz` sends `GET /healthz` instead: the cost of HTTP alone on this machine, the
+//! floor under which no endpoint can go.
 
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -19,6 +21,7 @@ async fn main() -> anyhow::Result<()> {
     let customers: u64 = args[2].parse()?;
     let concurrency: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(8);
     let seconds: u64 = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(20);
+    let http_only = args.get(5).is_some_and(|mode| mode == "healthz");
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
@@ -61,13 +64,15 @@ async fn main() -> anyhow::Result<()> {
                         .join(" "),
                 };
                 let sent = Instant::now();
-                let ok = client
-                    .post(format!("{base}/api/v1/customers/identify"))
-                    .bearer_auth(&token)
-                    .json(&json!({"phone": typed}))
-                    .send()
-                    .await
-                    .map(|r| r.status().as_u16() == 200);
+                let request = if http_only {
+                    client.get(format!("{base}/healthz"))
+                } else {
+                    client
+                        .post(format!("{base}/api/v1/customers/identify"))
+                        .bearer_auth(&token)
+                        .json(&json!({"phone": typed}))
+                };
+                let ok = request.send().await.map(|r| r.status().as_u16() == 200);
                 match ok {
                     Ok(true) => latencies_us.push(sent.elapsed().as_micros() as u64),
                     _ => errors += 1,
@@ -92,7 +97,8 @@ async fn main() -> anyhow::Result<()> {
             / 1000.0
     };
     println!(
-        "identify: {} ok, {} errors in {:.1} s with {} clients → {:.0} req/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "{}: {} ok, {} errors in {:.1} s with {} clients → {:.0} req/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        if http_only { "GET /healthz" } else { "identify" },
         all.len(),
         errors,
         elapsed,
