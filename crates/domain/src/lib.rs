@@ -6,9 +6,11 @@
 pub mod customer;
 pub mod loyalty;
 pub mod money;
+pub mod period;
 #[cfg(feature = "phone")]
 pub mod phone;
 pub mod role;
+pub mod sale;
 
 pub use loyalty::Level;
 pub use money::Money;
