@@ -289,6 +289,27 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Seeds a store with one till and the demo catalogue (16 products).
+    pub async fn seed_catalogue(&self) {
+        crm_store::stores::ensure(
+            &self.state.db,
+            "ABJ01",
+            "Supermarché Plateau",
+            "Abidjan",
+            "Africa/Abidjan",
+        )
+        .await
+        .expect("store");
+        crm_server::demo::seed_catalogue(&self.state)
+            .await
+            .expect("catalogue");
+    }
+
+    /// The barcode of the `i`-th demo product.
+    pub fn demo_barcode(i: usize) -> String {
+        crm_domain::barcode::ean13(crm_server::demo::DEMO_PRODUCTS[i].0).expect("12 digits")
+    }
+
     /// Number of rows in `table` (to prove that refused requests wrote nothing).
     pub async fn count(&self, table: &str) -> i64 {
         let row = self

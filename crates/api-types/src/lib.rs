@@ -6,7 +6,9 @@
 pub mod auth;
 pub mod customers;
 pub mod problem;
+pub mod sales;
 
 pub use auth::*;
 pub use customers::*;
 pub use problem::*;
+pub use sales::*;

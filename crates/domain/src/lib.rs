@@ -3,6 +3,7 @@
 //! Everything here compiles for wasm32 too, so the SPA formats money and levels exactly
 //! like the server does.
 
+pub mod barcode;
 pub mod customer;
 pub mod loyalty;
 pub mod money;

@@ -103,6 +103,7 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
         .await?;
         crm_store::demo::set_standing(&state.db, row.id, level, points, spend, purchases).await?;
     }
+    seed_catalogue(state).await?;
     tracing::info!("demo store seeded");
     Ok(true)
 }
@@ -119,6 +120,7 @@ pub fn banner(url: &str) -> String {
         ));
     }
     out.push_str("\n  Numéro client connu : 07 01 23 45 67 (Aya Kouassi, GOLD)\n");
+    out.push_str("  Codes-barres : 6191000000016 (riz 5 kg), 6191000000078 (eau 1,5 L)…\n");
     out
 }
 
@@ -252,4 +254,175 @@ fn progress(what: &str, done: u64, total: u64, started: std::time::Instant) {
         done * 100 / total.max(1),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Demo catalogue: (EAN-13 without check digit, SKU, name, category, price TTC, cost, VAT bp).
+pub const DEMO_PRODUCTS: [(&str, &str, &str, &str, i64, i64, u32); 16] = [
+    (
+        "619100000001",
+        "RIZ-5KG",
+        "Riz parfumé 5 kg",
+        "ALIMENTAIRE",
+        4_500,
+        3_600,
+        1_800,
+    ),
+    (
+        "619100000002",
+        "HUILE-1L",
+        "Huile de palme raffinée 1 L",
+        "ALIMENTAIRE",
+        1_350,
+        1_050,
+        1_800,
+    ),
+    (
+        "619100000003",
+        "SUCRE-1KG",
+        "Sucre en poudre 1 kg",
+        "ALIMENTAIRE",
+        900,
+        700,
+        1_800,
+    ),
+    (
+        "619100000004",
+        "LAIT-400G",
+        "Lait en poudre 400 g",
+        "ALIMENTAIRE",
+        2_750,
+        2_200,
+        1_800,
+    ),
+    (
+        "619100000005",
+        "ATTIEKE-1KG",
+        "Attiéké 1 kg",
+        "ALIMENTAIRE",
+        1_000,
+        750,
+        0,
+    ),
+    (
+        "619100000006",
+        "CAFE-250G",
+        "Café moulu 250 g",
+        "ALIMENTAIRE",
+        2_100,
+        1_600,
+        1_800,
+    ),
+    (
+        "619100000007",
+        "EAU-1L5",
+        "Eau minérale 1,5 L",
+        "BOISSONS",
+        400,
+        280,
+        1_800,
+    ),
+    (
+        "619100000008",
+        "BISSAP-1L",
+        "Jus de bissap 1 L",
+        "BOISSONS",
+        1_200,
+        800,
+        1_800,
+    ),
+    (
+        "619100000009",
+        "BIERE-65CL",
+        "Bière blonde 65 cl",
+        "BOISSONS",
+        800,
+        560,
+        1_800,
+    ),
+    (
+        "619100000010",
+        "SAVON-200G",
+        "Savon de Marseille 200 g",
+        "HYGIENE",
+        650,
+        450,
+        1_800,
+    ),
+    (
+        "619100000011",
+        "DENTIF-75ML",
+        "Dentifrice 75 ml",
+        "HYGIENE",
+        1_100,
+        800,
+        1_800,
+    ),
+    (
+        "619100000012",
+        "PAGNE-6Y",
+        "Pagne wax 6 yards",
+        "VETEMENTS",
+        15_000,
+        10_500,
+        1_800,
+    ),
+    (
+        "619100000013",
+        "TSHIRT-M",
+        "T-shirt coton taille M",
+        "VETEMENTS",
+        3_500,
+        2_100,
+        1_800,
+    ),
+    (
+        "619100000014",
+        "TORCHE-LED",
+        "Lampe torche LED rechargeable",
+        "ELECTRONIQUE",
+        6_500,
+        4_800,
+        1_800,
+    ),
+    (
+        "619100000015",
+        "CHARGEUR-USB",
+        "Chargeur USB double port",
+        "ELECTRONIQUE",
+        4_000,
+        2_600,
+        1_800,
+    ),
+    (
+        "619100000016",
+        "SEAU-10L",
+        "Seau plastique 10 L",
+        "MAISON",
+        1_800,
+        1_200,
+        1_800,
+    ),
+];
+
+/// Adds the demo catalogue when there is no product yet.
+pub async fn seed_catalogue(state: &AppState) -> anyhow::Result<()> {
+    if crm_store::products::count(&state.db).await? > 0 {
+        return Ok(());
+    }
+    for (code, sku, name, category, price, cost, vat) in DEMO_PRODUCTS {
+        crm_store::products::create(
+            &state.db,
+            crm_store::products::NewProduct {
+                sku: sku.to_owned(),
+                barcode: crm_domain::barcode::ean13(code),
+                name: name.to_owned(),
+                category: category.to_owned(),
+                price,
+                cost,
+                vat_rate_bp: vat as i32,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

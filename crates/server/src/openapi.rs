@@ -2,7 +2,7 @@
 //! it, the server serves it at `/api/openapi.json`, and `openapi/openapi.json` is a
 //! committed copy that a test keeps in step.
 
-use crate::routes::{auth, customers, health};
+use crate::routes::{auth, customers, health, products, sales};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -19,12 +19,16 @@ use utoipa::{Modify, OpenApi};
         auth::login, auth::refresh, auth::logout, auth::service_token, auth::me,
         customers::identify, customers::create, customers::search, customers::get,
         customers::update, customers::export, customers::erase,
+        products::search, products::create, products::update,
+        sales::create, sales::get, sales::refund, sales::cancel, sales::mine, sales::list,
     ),
     components(schemas(crm_api_types::Problem, crm_api_types::FieldError)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Login, tokens, current user"),
         (name = "customers", description = "Identification at the till and customer records"),
+        (name = "products", description = "The catalogue"),
+        (name = "sales", description = "Checkout, receipts, refunds and the sales history"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

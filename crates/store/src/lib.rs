@@ -5,6 +5,8 @@ pub mod audit;
 pub mod customers;
 pub mod demo;
 pub mod entities;
+pub mod products;
+pub mod sales;
 pub mod service_accounts;
 pub mod sessions;
 pub mod stores;

@@ -6,6 +6,8 @@
 pub mod auth;
 pub mod customers;
 pub mod health;
+pub mod products;
+pub mod sales;
 mod spa;
 
 use crate::error::ApiError;
@@ -44,6 +46,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
             .service(customers::erase)
             .service(customers::get)
             .service(customers::update)
+            .service(products::search)
+            .service(products::create)
+            .service(products::update)
+            .service(sales::mine)
+            .service(sales::list)
+            .service(sales::create)
+            .service(sales::get)
+            .service(sales::refund)
+            .service(sales::cancel)
             .default_service(web::to(api_not_found)),
     )
     .service(web::resource("/api/openapi.json").route(web::get().to(openapi_json)))

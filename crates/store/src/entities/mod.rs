@@ -3,8 +3,13 @@
 pub mod audit_entry;
 pub mod customer;
 pub mod level_change;
+pub mod payment;
 pub mod points_entry;
+pub mod product;
 pub mod refresh_token;
+pub mod sale;
+pub mod sale_event;
+pub mod sale_line;
 pub mod service_account;
 pub mod store;
 pub mod till;

@@ -1,0 +1,367 @@
+//! Catalogue, checkout, receipts and the cashier's sales history ("Mes ventes").
+//! Amounts are whole FCFA (integers); VAT rates are basis points (1800 = 18 %).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// A catalogue product.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Product {
+    /// Id.
+    pub id: i64,
+    /// Stock-keeping unit, unique.
+    pub sku: String,
+    /// EAN-13 barcode, unique.
+    pub barcode: Option<String>,
+    /// Name shown at the till and on receipts.
+    pub name: String,
+    /// ALIMENTAIRE, BOISSONS, HYGIENE, VETEMENTS, ELECTRONIQUE or MAISON.
+    pub category: String,
+    /// Sale price including VAT, FCFA.
+    pub price: i64,
+    /// Purchase cost, FCFA (shown to back-office roles only; 0 for the till).
+    pub cost: i64,
+    /// VAT rate in basis points.
+    pub vat_rate_bp: u32,
+    /// Sold at the till.
+    pub active: bool,
+}
+
+/// `POST /products`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateProductRequest {
+    /// SKU, unique.
+    pub sku: String,
+    /// EAN-13 barcode (13 digits, valid check digit).
+    #[serde(default)]
+    pub barcode: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Category.
+    pub category: String,
+    /// Price TTC, FCFA, > 0.
+    pub price: i64,
+    /// Cost, FCFA, ≥ 0.
+    #[serde(default)]
+    pub cost: i64,
+    /// VAT rate, basis points (default 1800).
+    #[serde(default)]
+    pub vat_rate_bp: Option<u32>,
+}
+
+/// `PATCH /products/{id}`: only the fields present change.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProductRequest {
+    /// Name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Category.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Price TTC.
+    #[serde(default)]
+    pub price: Option<i64>,
+    /// Cost.
+    #[serde(default)]
+    pub cost: Option<i64>,
+    /// VAT rate.
+    #[serde(default)]
+    pub vat_rate_bp: Option<u32>,
+    /// Barcode.
+    #[serde(default)]
+    pub barcode: Option<String>,
+    /// Active flag.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+/// A page of products.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ProductPage {
+    /// Products.
+    pub items: Vec<Product>,
+    /// Total matching.
+    pub total: u64,
+    /// Page from 1.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// One basket line: a product by id or by barcode, and a quantity. Prices are never
+/// taken from the client.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SaleLineRequest {
+    /// Product id.
+    #[serde(default)]
+    pub product_id: Option<i64>,
+    /// Or its EAN-13 barcode.
+    #[serde(default)]
+    pub barcode: Option<String>,
+    /// Units, ≥ 1.
+    pub quantity: i64,
+}
+
+/// One payment.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRequest {
+    /// ESPECES, CARTE, ORANGE_MONEY, MTN_MOMO, MOOV_MONEY, WAVE or CHEQUE.
+    pub method: String,
+    /// Amount tendered, FCFA (cash may exceed what is due: change is returned).
+    pub amount: i64,
+    /// Transaction or cheque reference.
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// `POST /sales` (send an `Idempotency-Key` header: a retry returns the first receipt).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateSaleRequest {
+    /// Till; default: the store's first till.
+    #[serde(default)]
+    pub till_id: Option<i64>,
+    /// Identified customer; absent = anonymous sale.
+    #[serde(default)]
+    pub customer_id: Option<i64>,
+    /// Basket.
+    pub lines: Vec<SaleLineRequest>,
+    /// Payments; their sum must cover the total.
+    pub payments: Vec<PaymentRequest>,
+}
+
+/// A receipt line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReceiptLine {
+    /// Product id.
+    pub product_id: i64,
+    /// SKU.
+    pub sku: String,
+    /// Name.
+    pub name: String,
+    /// Units.
+    pub quantity: i64,
+    /// Unit price TTC.
+    pub unit_price: i64,
+    /// quantity × unit price.
+    pub line_total: i64,
+    /// Share of the sale's discounts on this line.
+    pub discount: i64,
+    /// VAT rate, basis points.
+    pub vat_rate_bp: u32,
+}
+
+/// VAT included, per rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct VatBreakdown {
+    /// Rate, basis points.
+    pub rate_bp: u32,
+    /// Amount TTC at this rate after discounts.
+    pub base: i64,
+    /// VAT included in it.
+    pub vat: i64,
+    /// Amount excluding VAT.
+    pub net: i64,
+}
+
+/// A payment on a receipt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReceiptPayment {
+    /// Method.
+    pub method: String,
+    /// Amount tendered.
+    pub amount: i64,
+    /// Reference.
+    pub reference: Option<String>,
+}
+
+/// The customer on a receipt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReceiptCustomer {
+    /// Id.
+    pub id: i64,
+    /// Customer number.
+    pub customer_number: String,
+    /// First and last name.
+    pub name: String,
+    /// Level at the time of the sale.
+    pub level: String,
+    /// Points balance after this sale.
+    pub points_balance: i64,
+}
+
+/// A sale as printed on the ticket (ticket de caisse).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Receipt {
+    /// Sale id.
+    pub id: i64,
+    /// `TKT-<store>-<yyyymmdd>-<seq>`.
+    pub ticket_number: String,
+    /// COMPLETED, CANCELLED or REFUNDED.
+    pub status: String,
+    /// Store code.
+    pub store_code: String,
+    /// Store name.
+    pub store_name: String,
+    /// Till code.
+    pub till_code: String,
+    /// Cashier's id.
+    pub cashier_id: i64,
+    /// Cashier's name.
+    pub cashier_name: String,
+    /// Customer, absent for an anonymous sale.
+    pub customer: Option<ReceiptCustomer>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Lines.
+    pub lines: Vec<ReceiptLine>,
+    /// Sous-total.
+    pub subtotal: i64,
+    /// Loyalty discount percent applied (decimal string).
+    pub loyalty_percent: String,
+    /// Remise fidélité.
+    pub loyalty_discount: i64,
+    /// Coupon discount.
+    pub coupon_discount: i64,
+    /// Total TTC.
+    pub total: i64,
+    /// TVA.
+    pub vat: Vec<VatBreakdown>,
+    /// Payments.
+    pub payments: Vec<ReceiptPayment>,
+    /// Sum tendered.
+    pub paid: i64,
+    /// Monnaie rendue.
+    pub change: i64,
+    /// Points earned.
+    pub points_earned: i64,
+}
+
+/// `POST /sales/{id}/refund` and `/cancel`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReverseSaleRequest {
+    /// Why (kept in the audit log).
+    pub reason: String,
+}
+
+/// Figures of a period.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SalesSummary {
+    /// Nombre de ventes (completed).
+    pub sales_count: i64,
+    /// Chiffre d'affaires: sum of final amounts.
+    pub revenue: i64,
+    /// Sum of discounts.
+    pub discounts: i64,
+    /// Panier moyen (revenue ÷ sales, rounded half up).
+    pub average_basket: i64,
+}
+
+/// Revenue of one day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DayRevenue {
+    /// Store-local date.
+    pub date: NaiveDate,
+    /// Revenue.
+    pub revenue: i64,
+    /// Sales.
+    pub sales_count: i64,
+}
+
+/// A best-selling product.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TopProduct {
+    /// Product id.
+    pub product_id: i64,
+    /// Name.
+    pub name: String,
+    /// Units sold.
+    pub quantity: i64,
+    /// Revenue (line totals after discounts).
+    pub revenue: i64,
+}
+
+/// Takings of one payment method.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PaymentSplit {
+    /// Method.
+    pub method: String,
+    /// Amount kept (cash net of change).
+    pub amount: i64,
+    /// Number of payments.
+    pub count: i64,
+}
+
+/// A sale in a list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SaleListItem {
+    /// Id.
+    pub id: i64,
+    /// Ticket number.
+    pub ticket_number: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Status.
+    pub status: String,
+    /// Total.
+    pub total: i64,
+    /// Customer number, if identified.
+    pub customer_number: Option<String>,
+    /// Cashier's name.
+    pub cashier_name: String,
+}
+
+/// `GET /sales/mine`: the cashier's history for a period.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SalesHistory {
+    /// Whose sales.
+    pub cashier_id: i64,
+    /// `today`, `week`, `month`, `7d`, `30d` or `custom`.
+    pub period: String,
+    /// First day (store-local).
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    pub to: NaiveDate,
+    /// Figures.
+    pub summary: SalesSummary,
+    /// Revenue per day, every day of the period.
+    pub per_day: Vec<DayRevenue>,
+    /// Top 10 products by quantity.
+    pub top_products: Vec<TopProduct>,
+    /// Split by payment method.
+    pub payment_split: Vec<PaymentSplit>,
+    /// The sales, newest first.
+    pub sales: Vec<SaleListItem>,
+    /// Total sales in the list (all statuses).
+    pub total: u64,
+    /// Page from 1.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}

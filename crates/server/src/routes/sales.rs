@@ -1,0 +1,609 @@
+//! `/sales`: checkout at the till, receipts, refunds and cancellations, and the
+//! cashier's history ("Mes ventes").
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use crm_api_types::{
+    CreateSaleRequest, DayRevenue, PaymentSplit, Receipt, ReceiptCustomer, ReceiptLine,
+    ReceiptPayment, ReverseSaleRequest, SaleListItem, SalesHistory, SalesSummary, TopProduct,
+    VatBreakdown,
+};
+use crm_domain::loyalty::LoyaltyPolicy;
+use crm_domain::period::Period;
+use crm_domain::sale::{self, Category, Payment, PaymentMethod, SaleError, SaleInput, SaleLine};
+use crm_domain::{Capability, Level, Money};
+use crm_store::sales::{self as store, HistoryScope, Recorded, Reversal};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::str::FromStr;
+use utoipa::IntoParams;
+
+/// Most units of one product on a line: a typo guard for the till.
+const MAX_QUANTITY: i64 = 10_000;
+
+fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+}
+
+impl From<SaleError> for ApiError {
+    fn from(e: SaleError) -> ApiError {
+        unprocessable(e.code(), e.to_string())
+    }
+}
+
+fn store_tz(name: &str) -> chrono_tz::Tz {
+    name.parse().unwrap_or(chrono_tz::Africa::Abidjan)
+}
+
+/// The staff member behind the call: sales belong to a cashier.
+fn staff_id(caller: &Caller) -> Result<i64, ApiError> {
+    caller.0.uid.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "auth.staff_only",
+            "Cette action est réservée au personnel connecté.",
+        )
+    })
+}
+
+/// Builds the printed receipt of a sale.
+pub fn receipt(detail: &store::SaleDetail) -> Receipt {
+    let s = &detail.sale;
+    let mut vat: Vec<VatBreakdown> = Vec::new();
+    for (line, _) in &detail.lines {
+        let rate = line.vat_rate_bp.max(0) as u32;
+        let base = line.line_total - line.discount;
+        match vat.iter_mut().find(|v| v.rate_bp == rate) {
+            Some(v) => v.base += base,
+            None => vat.push(VatBreakdown {
+                rate_bp: rate,
+                base,
+                vat: 0,
+                net: 0,
+            }),
+        }
+    }
+    vat.sort_by_key(|v| v.rate_bp);
+    for v in &mut vat {
+        v.vat = sale::included_vat(Money::fcfa(v.base), v.rate_bp).francs();
+        v.net = v.base - v.vat;
+    }
+    Receipt {
+        id: s.id,
+        ticket_number: s.ticket_number.clone(),
+        status: s.status.clone(),
+        store_code: detail.store.code.clone(),
+        store_name: detail.store.name.clone(),
+        till_code: detail.till.code.clone(),
+        cashier_id: detail.cashier.id,
+        cashier_name: detail.cashier.display_name.clone(),
+        customer: detail.customer.as_ref().map(|c| ReceiptCustomer {
+            id: c.id,
+            customer_number: c.customer_number.clone().unwrap_or_default(),
+            name: [c.first_name.as_deref(), c.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+            level: c.level.clone(),
+            points_balance: c.points,
+        }),
+        created_at: s.created_at,
+        lines: detail
+            .lines
+            .iter()
+            .map(|(l, p)| ReceiptLine {
+                product_id: p.id,
+                sku: p.sku.clone(),
+                name: p.name.clone(),
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                line_total: l.line_total,
+                discount: l.discount,
+                vat_rate_bp: l.vat_rate_bp.max(0) as u32,
+            })
+            .collect(),
+        subtotal: s.subtotal,
+        loyalty_percent: s.loyalty_percent.clone(),
+        loyalty_discount: s.loyalty_discount,
+        coupon_discount: s.coupon_discount,
+        total: s.total,
+        vat,
+        payments: detail
+            .payments
+            .iter()
+            .map(|p| ReceiptPayment {
+                method: p.method.clone(),
+                amount: p.amount,
+                reference: p.reference.clone(),
+            })
+            .collect(),
+        paid: s.paid,
+        change: s.change_given,
+        points_earned: s.points_earned,
+    }
+}
+
+async fn load_receipt(state: &AppState, id: i64) -> Result<(store::SaleDetail, Receipt), ApiError> {
+    let detail = store::detail(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("sale.not_found", "Vente introuvable."))?;
+    let receipt = receipt(&detail);
+    Ok((detail, receipt))
+}
+
+/// Cashiers reach their own sales only; managers and `sales:read` reach all.
+fn may_see(caller: &Caller, cashier_id: i64) -> Result<(), ApiError> {
+    if caller.can(Capability::AllSales)
+        || (caller.can(Capability::OwnSales) && caller.0.uid == Some(cashier_id))
+    {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "auth.forbidden",
+        "Accès refusé : cette vente n'est pas la vôtre.",
+    ))
+}
+
+/// Records a checkout. Prices come from the catalogue; discounts, VAT, points and change
+/// are computed here; everything is written in one transaction. A retry with the same
+/// `Idempotency-Key` returns the first receipt (200) and writes nothing.
+#[utoipa::path(post, path = "/api/v1/sales", tag = "sales", security(("bearer" = [])),
+    request_body = CreateSaleRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Same key, same basket: the first receipt is returned")),
+    responses((status = 201, body = Receipt), (status = 200, description = "Replay of an earlier request", body = Receipt),
+              (status = 409, description = "`idempotency.conflict`", body = crm_api_types::Problem),
+              (status = 422, description = "`sale.*`, `payment.*`, `product.not_found`, `customer.not_found`", body = crm_api_types::Problem)))]
+#[post("/sales")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<CreateSaleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::Pos)?;
+    let cashier_id = staff_id(&caller)?;
+    let body = body.into_inner();
+    let idempotency_key = match req.headers().get("idempotency-key") {
+        Some(v) => {
+            let key = v
+                .to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|k| !k.is_empty() && k.len() <= 100);
+            Some(
+                key.ok_or_else(|| {
+                    unprocessable(
+                        "idempotency.invalid_key",
+                        "En-tête Idempotency-Key invalide (1 à 100 caractères).",
+                    )
+                })?
+                .to_owned(),
+            )
+        }
+        None => None,
+    };
+    let request_hash = crate::pii::hex(&Sha256::digest(
+        serde_json::to_vec(&body).map_err(ApiError::internal)?,
+    ));
+
+    if body.lines.is_empty() {
+        return Err(SaleError::Empty.into());
+    }
+    let (till, shop) = store::till_and_store(&state.db, body.till_id)
+        .await?
+        .ok_or_else(|| unprocessable("till.not_found", "Caisse inconnue ou fermée."))?;
+
+    // Lines: the catalogue decides the price, never the client.
+    let mut lines = Vec::with_capacity(body.lines.len());
+    let mut products = Vec::with_capacity(body.lines.len());
+    for (i, line) in body.lines.iter().enumerate() {
+        if line.quantity < 1 || line.quantity > MAX_QUANTITY {
+            return Err(unprocessable(
+                "sale.quantity_invalid",
+                format!("Ligne {} : quantité invalide (1 à {MAX_QUANTITY}).", i + 1),
+            ));
+        }
+        let product = match (line.product_id, line.barcode.as_deref()) {
+            (Some(id), None) => crm_store::products::find(&state.db, id).await?,
+            (None, Some(code)) => {
+                crm_store::products::find_by_barcode(&state.db, code.trim()).await?
+            }
+            _ => {
+                return Err(unprocessable(
+                    "sale.line_invalid",
+                    format!(
+                        "Ligne {} : indiquez product_id ou barcode (un seul).",
+                        i + 1
+                    ),
+                ));
+            }
+        }
+        .filter(|p| p.active)
+        .ok_or_else(|| {
+            unprocessable(
+                "product.not_found",
+                format!("Ligne {} : produit inconnu ou retiré de la vente.", i + 1),
+            )
+        })?;
+        lines.push(SaleLine {
+            product_id: product.id,
+            unit_price: Money::fcfa(product.price),
+            vat_rate_bp: product.vat_rate_bp.max(0) as u32,
+            category: Category::from_str(&product.category).unwrap_or(Category::Alimentaire),
+            quantity: line.quantity as u32,
+        });
+        products.push(product);
+    }
+
+    // The identified customer's level sets the loyalty discount.
+    let (customer_id, loyalty_percent) = match body.customer_id {
+        Some(id) => {
+            let customer = crm_store::customers::find(&state.db, id)
+                .await?
+                .filter(|c| c.active && c.erased_at.is_none())
+                .ok_or_else(|| unprocessable("customer.not_found", "Client inconnu."))?;
+            let level: Level = customer.level.parse().unwrap_or_default();
+            (
+                Some(customer.id),
+                LoyaltyPolicy::default().discount_percent(level),
+            )
+        }
+        None => (None, Decimal::ZERO),
+    };
+
+    let payments = body
+        .payments
+        .iter()
+        .map(|p| {
+            let method = PaymentMethod::from_str(&p.method).map_err(|_| {
+                unprocessable(
+                    "payment.method_invalid",
+                    format!("Moyen de paiement inconnu « {} ».", p.method),
+                )
+            })?;
+            Ok(Payment {
+                method,
+                amount: Money::fcfa(p.amount),
+                reference: p.reference.clone().filter(|r| !r.trim().is_empty()),
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let totals = sale::compute_sale(&SaleInput {
+        lines: lines.clone(),
+        loyalty_percent,
+        coupon: None,
+        payments: payments.clone(),
+    })?;
+    let applied = sale::applied_amounts(&payments, totals.change);
+
+    let business_date = Utc::now()
+        .with_timezone(&store_tz(&shop.timezone))
+        .date_naive();
+    let recorded = store::record(
+        &state.db,
+        store::NewSale {
+            store_id: shop.id,
+            store_code: shop.code.clone(),
+            till_id: till.id,
+            cashier_id,
+            customer_id,
+            business_date,
+            loyalty_percent: loyalty_percent.normalize().to_string(),
+            subtotal: totals.subtotal.francs(),
+            loyalty_discount: totals.loyalty_discount.francs(),
+            coupon_discount: totals.coupon_discount.francs(),
+            total: totals.total.francs(),
+            vat_total: totals.vat.iter().map(|v| v.vat.francs()).sum(),
+            points_earned: totals.points,
+            paid: totals.paid.francs(),
+            change_given: totals.change.francs(),
+            lines: lines
+                .iter()
+                .zip(&products)
+                .zip(&totals.line_discounts)
+                .map(|((l, p), discount)| store::NewLine {
+                    product_id: l.product_id,
+                    quantity: i64::from(l.quantity),
+                    unit_price: l.unit_price.francs(),
+                    line_total: l.unit_price.francs() * i64::from(l.quantity),
+                    discount: discount.francs(),
+                    vat_rate_bp: l.vat_rate_bp as i32,
+                    unit_cost: p.cost,
+                })
+                .collect(),
+            payments: payments
+                .iter()
+                .zip(applied)
+                .map(|(p, kept)| store::NewPayment {
+                    method: p.method.as_str().to_owned(),
+                    amount: p.amount.francs(),
+                    applied_amount: kept.francs(),
+                    reference: p.reference.clone(),
+                })
+                .collect(),
+            idempotency_key,
+            request_hash: Some(request_hash),
+        },
+    )
+    .await?;
+    let (status, sale) = match recorded {
+        Recorded::Created(sale) => (StatusCode::CREATED, sale),
+        Recorded::Replayed(sale) => (StatusCode::OK, sale),
+        Recorded::KeyReused => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency.conflict",
+                "Cette clé d'idempotence a déjà servi pour un autre panier.",
+            ))
+        }
+    };
+    let (_, receipt) = load_receipt(&state, sale.id).await?;
+    Ok(HttpResponse::build(status).json(receipt))
+}
+
+/// A receipt (reprint).
+#[utoipa::path(get, path = "/api/v1/sales/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Sale id")),
+    responses((status = 200, body = Receipt), (status = 403, body = crm_api_types::Problem), (status = 404, body = crm_api_types::Problem)))]
+#[get("/sales/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<web::Json<Receipt>, ApiError> {
+    caller.require_any(&[Capability::OwnSales, Capability::AllSales])?;
+    let (detail, receipt) = load_receipt(&state, *id).await?;
+    may_see(&caller, detail.sale.cashier_id)?;
+    Ok(web::Json(receipt))
+}
+
+async fn reverse(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: ReverseSaleRequest,
+    new_status: &'static str,
+) -> Result<web::Json<Receipt>, ApiError> {
+    caller.require(Capability::Pos)?;
+    staff_id(caller)?;
+    let reason = body.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(unprocessable(
+            "validation.failed",
+            "Indiquez le motif (500 caractères au plus).",
+        ));
+    }
+    let (detail, _) = load_receipt(state, id).await?;
+    // A cashier reverses only their own sales; an admin any.
+    if !(caller.can(Capability::AdminWrite) || caller.0.uid == Some(detail.sale.cashier_id)) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "auth.forbidden",
+            "Accès refusé : cette vente n'est pas la vôtre.",
+        ));
+    }
+    if new_status == store::CANCELLED {
+        let today = Utc::now()
+            .with_timezone(&store_tz(&detail.store.timezone))
+            .date_naive();
+        if detail.sale.business_date != today {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "sale.cancel_too_late",
+                "Une vente ne s'annule que le jour même : faites un remboursement.",
+            ));
+        }
+    }
+    match store::reverse(&state.db, id, new_status, &caller.actor(), reason).await? {
+        Reversal::Reversed(_) => Ok(web::Json(load_receipt(state, id).await?.1)),
+        Reversal::AlreadyReversed(sale) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "sale.already_reversed",
+            format!(
+                "Cette vente est déjà {}.",
+                if sale.status == store::REFUNDED {
+                    "remboursée"
+                } else {
+                    "annulée"
+                }
+            ),
+        )),
+    }
+}
+
+/// Refunds a sale: points, spend and visits taken back; audited.
+#[utoipa::path(post, path = "/api/v1/sales/{id}/refund", tag = "sales", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Sale id")), request_body = ReverseSaleRequest,
+    responses((status = 200, body = Receipt), (status = 409, description = "`sale.already_reversed`", body = crm_api_types::Problem)))]
+#[post("/sales/{id}/refund")]
+pub async fn refund(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: web::Json<ReverseSaleRequest>,
+) -> Result<web::Json<Receipt>, ApiError> {
+    reverse(&state, &caller, *id, body.into_inner(), store::REFUNDED).await
+}
+
+/// Cancels a sale of the same day; otherwise use a refund.
+#[utoipa::path(post, path = "/api/v1/sales/{id}/cancel", tag = "sales", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Sale id")), request_body = ReverseSaleRequest,
+    responses((status = 200, body = Receipt), (status = 409, description = "`sale.already_reversed`, `sale.cancel_too_late`", body = crm_api_types::Problem)))]
+#[post("/sales/{id}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: web::Json<ReverseSaleRequest>,
+) -> Result<web::Json<Receipt>, ApiError> {
+    reverse(&state, &caller, *id, body.into_inner(), store::CANCELLED).await
+}
+
+/// Period and paging of the sales history.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HistoryQuery {
+    /// `today`, `week`, `month`, `7d`, `30d` or `custom` (default `today`).
+    pub period: Option<String>,
+    /// First day of a custom period (YYYY-MM-DD).
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day of a custom period (inclusive).
+    pub to: Option<chrono::NaiveDate>,
+    /// Another cashier (managers only).
+    pub cashier_id: Option<i64>,
+    /// Page from 1.
+    pub page: Option<u64>,
+    /// Page size 1–100 (default 20).
+    pub per_page: Option<u64>,
+}
+
+async fn history(
+    state: &AppState,
+    caller: &Caller,
+    query: HistoryQuery,
+    cashier_id: i64,
+) -> Result<SalesHistory, ApiError> {
+    let kind = query.period.as_deref().unwrap_or("today");
+    let period = Period::parse(kind, query.from, query.to)
+        .map_err(|e| unprocessable(e.code(), e.to_string()))?;
+    let tz = match store::till_and_store(&state.db, None).await? {
+        Some((_, shop)) => store_tz(&shop.timezone),
+        None => chrono_tz::Africa::Abidjan,
+    };
+    let range = period.range(Utc::now(), tz);
+    let scope = HistoryScope {
+        cashier_id,
+        start: range.start_utc,
+        end: range.end_utc,
+    };
+    let (page, per_page) = (
+        query.page.unwrap_or(1).max(1),
+        query.per_page.unwrap_or(20).clamp(1, 100),
+    );
+    let _ = caller;
+    let (sales_count, revenue, discounts) = store::summary(&state.db, scope).await?;
+    let by_day = store::per_day(&state.db, scope).await?;
+    let per_day = range
+        .days
+        .iter()
+        .map(|day| {
+            let found = by_day.iter().find(|(d, _, _)| d == day);
+            DayRevenue {
+                date: *day,
+                revenue: found.map_or(0, |f| f.1),
+                sales_count: found.map_or(0, |f| f.2),
+            }
+        })
+        .collect();
+    let top_products = store::top_products(&state.db, scope)
+        .await?
+        .into_iter()
+        .map(|(product_id, name, quantity, revenue)| TopProduct {
+            product_id,
+            name,
+            quantity,
+            revenue,
+        })
+        .collect();
+    let payment_split = store::payment_split(&state.db, scope)
+        .await?
+        .into_iter()
+        .map(|(method, amount, count)| PaymentSplit {
+            method,
+            amount,
+            count,
+        })
+        .collect();
+    let cashier_name = crm_store::users::find(&state.db, cashier_id)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let (rows, total) = store::list(&state.db, scope, page, per_page).await?;
+    let sales = rows
+        .into_iter()
+        .map(|(s, customer_number)| SaleListItem {
+            id: s.id,
+            ticket_number: s.ticket_number,
+            created_at: s.created_at,
+            status: s.status,
+            total: s.total,
+            customer_number,
+            cashier_name: cashier_name.clone(),
+        })
+        .collect();
+    let average_basket = if sales_count > 0 {
+        Money::round(Decimal::from(revenue) / Decimal::from(sales_count)).francs()
+    } else {
+        0
+    };
+    let first = range.days.first().copied().unwrap_or_default();
+    Ok(SalesHistory {
+        cashier_id,
+        period: period.as_str().to_owned(),
+        from: first,
+        to: range.days.last().copied().unwrap_or(first),
+        summary: SalesSummary {
+            sales_count,
+            revenue,
+            discounts,
+            average_basket,
+        },
+        per_day,
+        top_products,
+        payment_split,
+        sales,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// "Mes ventes": the caller's sales for a period (managers may pass `cashier_id`).
+#[utoipa::path(get, path = "/api/v1/sales/mine", tag = "sales", security(("bearer" = [])),
+    params(HistoryQuery),
+    responses((status = 200, body = SalesHistory), (status = 422, description = "`period.invalid`", body = crm_api_types::Problem)))]
+#[get("/sales/mine")]
+pub async fn mine(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<HistoryQuery>,
+) -> Result<web::Json<SalesHistory>, ApiError> {
+    caller.require(Capability::OwnSales)?;
+    let query = query.into_inner();
+    let cashier_id = match query.cashier_id {
+        Some(other) if caller.0.uid != Some(other) => {
+            caller.require(Capability::AllSales)?;
+            other
+        }
+        _ => staff_id(&caller)?,
+    };
+    Ok(web::Json(
+        history(&state, &caller, query, cashier_id).await?,
+    ))
+}
+
+/// A cashier's sales for a period, for managers and integrators (`cashier_id` required).
+#[utoipa::path(get, path = "/api/v1/sales", tag = "sales", security(("bearer" = [])),
+    params(HistoryQuery),
+    responses((status = 200, body = SalesHistory), (status = 422, body = crm_api_types::Problem)))]
+#[get("/sales")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<HistoryQuery>,
+) -> Result<web::Json<SalesHistory>, ApiError> {
+    caller.require(Capability::AllSales)?;
+    let query = query.into_inner();
+    let cashier_id = query
+        .cashier_id
+        .ok_or_else(|| unprocessable("validation.failed", "Paramètre cashier_id obligatoire."))?;
+    Ok(web::Json(
+        history(&state, &caller, query, cashier_id).await?,
+    ))
+}

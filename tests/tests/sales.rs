@@ -1,0 +1,330 @@
+//! Checkout, receipts, refunds and "Mes ventes", on SQLite and PostgreSQL.
+
+use crm_domain::{Level, Role};
+use crm_tests::{on_both_databases, TestApp};
+use serde_json::{json, Value};
+
+/// A cashier's token and a GOLD customer (5 % loyalty discount).
+async fn till(app: &TestApp) -> (String, i64) {
+    app.seed_catalogue().await;
+    let cashier = app.token_for(Role::Cashier).await;
+    let created = app
+        .call(
+            "POST",
+            "/api/v1/customers",
+            Some(&cashier),
+            Some(json!({"phone": "0701234567", "first_name": "Aya"})),
+        )
+        .await;
+    let id = created.body["customer"]["id"].as_i64().unwrap();
+    crm_store::demo::set_standing(&app.state.db, id, Level::Gold, 0, 0, 0)
+        .await
+        .unwrap();
+    (cashier, id)
+}
+
+async fn sell(app: &TestApp, token: &str, key: Option<&str>, body: Value) -> crm_tests::Reply {
+    let mut req = app
+        .client
+        .post(app.url("/api/v1/sales"))
+        .bearer_auth(token)
+        .json(&body);
+    if let Some(key) = key {
+        req = req.header("Idempotency-Key", key);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body = res.json().await.unwrap_or(Value::Null);
+    crm_tests::Reply {
+        status,
+        content_type,
+        body,
+    }
+}
+
+/// Riz 5 kg (4 500) × 2 + eau 1,5 L (400) × 3, by barcode = 10 200 FCFA before discount.
+fn basket(customer_id: Option<i64>, cash: i64) -> Value {
+    json!({
+        "customer_id": customer_id,
+        "lines": [
+            {"barcode": TestApp::demo_barcode(0), "quantity": 2},
+            {"barcode": TestApp::demo_barcode(6), "quantity": 3}
+        ],
+        "payments": [{"method": "ESPECES", "amount": cash}]
+    })
+}
+
+on_both_databases! {
+    async fn checkout_prices_from_the_catalogue_and_credits_the_customer(app) {
+        let (cashier, customer) = till(&app).await;
+        let reply = sell(&app, &cashier, Some("k-1"), basket(Some(customer), 10_000)).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let r = &reply.body;
+        assert_eq!(r["subtotal"], 10_200);
+        assert_eq!(r["loyalty_percent"], "5");
+        assert_eq!(r["loyalty_discount"], 510, "5 % of 10 200");
+        assert_eq!(r["total"], 9_690);
+        assert_eq!(r["paid"], 10_000);
+        assert_eq!(r["change"], 310, "monnaie rendue");
+        assert_eq!(r["points_earned"], 9, "1 point per 1 000 FCFA, floor");
+        assert_eq!(r["status"], "COMPLETED");
+        assert!(r["ticket_number"].as_str().unwrap().starts_with("TKT-ABJ01-"));
+        assert!(r["ticket_number"].as_str().unwrap().ends_with("-0001"));
+        // VAT is included in the prices: 18 % of the discounted base.
+        let vat = &r["vat"][0];
+        assert_eq!(vat["rate_bp"], 1800);
+        assert_eq!(vat["base"], 9_690);
+        assert_eq!(vat["vat"], 1_478, "9 690 × 18 / 118 = 1 478.1 → 1 478");
+        let line_discounts: i64 = r["lines"].as_array().unwrap().iter().map(|l| l["discount"].as_i64().unwrap()).sum();
+        assert_eq!(line_discounts, 510, "the discount is spread over the lines exactly");
+        assert_eq!(r["customer"]["points_balance"], 9);
+
+        let marketing = app.token_for(Role::Marketing).await;
+        let after = app.call("GET", &format!("/api/v1/customers/{customer}"), Some(&marketing), None).await;
+        assert_eq!(after.body["customer"]["points"], 9);
+        assert_eq!(after.body["customer"]["lifetime_spend"], 9_690);
+        assert_eq!(after.body["customer"]["purchases_count"], 1);
+        assert!(after.body["customer"]["last_visit_at"].is_string());
+        let ledger = crm_store::customers::points_ledger(&app.state.db, customer).await.unwrap();
+        assert_eq!(ledger.len(), 1);
+        assert_eq!((ledger[0].kind.as_str(), ledger[0].points), ("EARN", 9));
+    }
+}
+
+on_both_databases! {
+    async fn mixed_payments_and_anonymous_sales(app) {
+        let (cashier, _) = till(&app).await;
+        let body = json!({
+            "lines": [{"barcode": TestApp::demo_barcode(11), "quantity": 1}],
+            "payments": [{"method": "ORANGE_MONEY", "amount": 10_000, "reference": "OM-123"},
+                         {"method": "ESPECES", "amount": 6_000}]
+        });
+        let reply = sell(&app, &cashier, None, body).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        assert_eq!(reply.body["total"], 15_000, "no discount for an anonymous sale");
+        assert_eq!(reply.body["change"], 1_000);
+        assert!(reply.body["customer"].is_null());
+        assert_eq!(reply.body["payments"][0]["reference"], "OM-123");
+        let card_over = json!({
+            "lines": [{"barcode": TestApp::demo_barcode(6), "quantity": 1}],
+            "payments": [{"method": "CARTE", "amount": 1_000}]
+        });
+        sell(&app, &cashier, None, card_over).await.assert_problem(422, "payment.non_cash_overpayment");
+    }
+}
+
+on_both_databases! {
+    async fn one_idempotency_key_gives_one_sale_and_one_set_of_points(app) {
+        let (cashier, customer) = till(&app).await;
+        let first = sell(&app, &cashier, Some("retry-me"), basket(Some(customer), 10_000)).await;
+        assert_eq!(first.status, 201);
+        let again = sell(&app, &cashier, Some("retry-me"), basket(Some(customer), 10_000)).await;
+        assert_eq!(again.status, 200, "{}", again.body);
+        assert_eq!(again.body["id"], first.body["id"]);
+        assert_eq!(again.body["ticket_number"], first.body["ticket_number"]);
+        assert_eq!(app.count("sales").await, 1);
+        assert_eq!(crm_store::customers::find(&app.state.db, customer).await.unwrap().unwrap().points, 9);
+
+        // The same key for another basket is refused, and writes nothing.
+        let other = sell(&app, &cashier, Some("retry-me"), basket(Some(customer), 20_000)).await;
+        other.assert_problem(409, "idempotency.conflict");
+        assert_eq!(app.count("sales").await, 1);
+    }
+}
+
+on_both_databases! {
+    async fn concurrent_retries_with_one_key_record_one_sale(app) {
+        let (cashier, customer) = till(&app).await;
+        let replies = futures::future::join_all((0..8).map(|_| sell(&app, &cashier, Some("double-click"), basket(Some(customer), 10_000)))).await;
+        assert!(replies.iter().all(|r| r.status == 201 || r.status == 200), "{replies:?}");
+        assert_eq!(replies.iter().filter(|r| r.status == 201).count(), 1);
+        assert_eq!(app.count("sales").await, 1);
+        assert_eq!(crm_store::customers::find(&app.state.db, customer).await.unwrap().unwrap().points, 9);
+    }
+}
+
+on_both_databases! {
+    async fn bad_baskets_are_refused_and_write_nothing(app) {
+        let (cashier, customer) = till(&app).await;
+        let cases = [
+            (basket(Some(customer), 5_000), 422, "payment.insufficient"),
+            (json!({"lines": [{"product_id": 999_999, "quantity": 1}], "payments": [{"method": "ESPECES", "amount": 1_000}]}), 422, "product.not_found"),
+            (json!({"lines": [{"barcode": "0000000000000", "quantity": 1}], "payments": [{"method": "ESPECES", "amount": 1_000}]}), 422, "product.not_found"),
+            (json!({"lines": [{"product_id": 1, "quantity": -2}], "payments": [{"method": "ESPECES", "amount": 1_000}]}), 422, "sale.quantity_invalid"),
+            (json!({"lines": [{"product_id": 1, "quantity": 0}], "payments": [{"method": "ESPECES", "amount": 1_000}]}), 422, "sale.quantity_invalid"),
+            (json!({"lines": [{"product_id": 1, "quantity": 1, "unit_price": 1}], "payments": [{"method": "ESPECES", "amount": 1}]}), 422, "request.invalid_body"),
+            (json!({"lines": [], "payments": [{"method": "ESPECES", "amount": 1_000}]}), 422, "sale.empty"),
+            (json!({"lines": [{"product_id": 1, "quantity": 1}], "payments": [{"method": "BITCOIN", "amount": 10_000}]}), 422, "payment.method_invalid"),
+            (json!({"lines": [{"product_id": 1, "quantity": 1}], "payments": [{"method": "ESPECES", "amount": -5}]}), 422, "payment.amount_invalid"),
+            (json!({"customer_id": 999_999, "lines": [{"product_id": 1, "quantity": 1}], "payments": [{"method": "ESPECES", "amount": 10_000}]}), 422, "customer.not_found"),
+            (json!({"lines": [{"product_id": 1, "quantity": 1}], "payments": [{"method": "ESPECES", "amount": 10_000}], "coupon_code": "NOEL"}), 422, "request.invalid_body"),
+        ];
+        for (body, status, code) in cases {
+            sell(&app, &cashier, None, body).await.assert_problem(status, code);
+        }
+        assert_eq!(app.count("sales").await, 0);
+        assert_eq!(app.count("sale_lines").await, 0);
+        assert_eq!(app.count("payments").await, 0);
+        assert_eq!(app.count("points_ledger").await, 0);
+        assert_eq!(crm_store::customers::find(&app.state.db, customer).await.unwrap().unwrap().points, 0);
+    }
+}
+
+on_both_databases! {
+    async fn refund_restores_points_once_and_only_for_the_owner(app) {
+        let (cashier, customer) = till(&app).await;
+        let other_cashier = app.token_for(Role::Cashier).await;
+        let sale = sell(&app, &cashier, None, basket(Some(customer), 10_000)).await;
+        let id = sale.body["id"].as_i64().unwrap();
+        let path = format!("/api/v1/sales/{id}/refund");
+        let reason = Some(json!({"reason": "Produit défectueux"}));
+
+        app.call("POST", &path, Some(&other_cashier), reason.clone()).await.assert_problem(403, "auth.forbidden");
+        app.call("GET", &format!("/api/v1/sales/{id}"), Some(&other_cashier), None).await.assert_problem(403, "auth.forbidden");
+
+        let refunded = app.call("POST", &path, Some(&cashier), reason.clone()).await;
+        assert_eq!(refunded.status, 200, "{}", refunded.body);
+        assert_eq!(refunded.body["status"], "REFUNDED");
+        let c = crm_store::customers::find(&app.state.db, customer).await.unwrap().unwrap();
+        assert_eq!((c.points, c.lifetime_spend, c.purchases_count), (0, 0, 0));
+        let ledger = crm_store::customers::points_ledger(&app.state.db, customer).await.unwrap();
+        assert_eq!(ledger.iter().map(|e| e.points).collect::<Vec<_>>(), vec![9, -9]);
+        let audit = crm_store::audit::for_entity(&app.state.db, "sale", &id.to_string()).await.unwrap();
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].action, "sale.refund");
+
+        app.call("POST", &path, Some(&cashier), reason.clone()).await.assert_problem(409, "sale.already_reversed");
+        app.call("POST", &format!("/api/v1/sales/{id}/cancel"), Some(&cashier), reason).await.assert_problem(409, "sale.already_reversed");
+        assert_eq!(crm_store::customers::find(&app.state.db, customer).await.unwrap().unwrap().points, 0, "points reversed once");
+
+        // The refund shows in the history: the sale is listed, no longer counted.
+        let history = app.call("GET", "/api/v1/sales/mine?period=today", Some(&cashier), None).await;
+        assert_eq!(history.body["summary"]["sales_count"], 0);
+        assert_eq!(history.body["sales"][0]["status"], "REFUNDED");
+    }
+}
+
+on_both_databases! {
+    async fn same_day_cancel_and_its_guards(app) {
+        let (cashier, customer) = till(&app).await;
+        let sale = sell(&app, &cashier, None, basket(Some(customer), 10_000)).await;
+        let id = sale.body["id"].as_i64().unwrap();
+        app.call("POST", &format!("/api/v1/sales/{id}/cancel"), Some(&cashier), Some(json!({"reason": " "})))
+            .await
+            .assert_problem(422, "validation.failed");
+        let cancelled = app.call("POST", &format!("/api/v1/sales/{id}/cancel"), Some(&cashier), Some(json!({"reason": "Erreur de saisie"}))).await;
+        assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+        assert_eq!(cancelled.body["status"], "CANCELLED");
+        assert_eq!(crm_store::customers::find(&app.state.db, customer).await.unwrap().unwrap().points, 0);
+    }
+}
+
+on_both_databases! {
+    async fn ticket_numbers_are_unique_under_concurrent_tills(app) {
+        let (cashier, _) = till(&app).await;
+        let replies = futures::future::join_all((0..10).map(|_| sell(&app, &cashier, None, basket(None, 20_000)))).await;
+        let mut tickets: Vec<String> = replies
+            .iter()
+            .map(|r| {
+                assert_eq!(r.status, 201, "{}", r.body);
+                r.body["ticket_number"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        tickets.sort();
+        let suffixes: Vec<String> = tickets.iter().map(|t| t.rsplit('-').next().unwrap().to_owned()).collect();
+        let expected: Vec<String> = (1..=10).map(|i| format!("{i:04}")).collect();
+        assert_eq!(suffixes, expected, "one sequence per store and day, no gap, no duplicate");
+    }
+}
+
+on_both_databases! {
+    async fn mes_ventes_sums_the_cashiers_own_sales(app) {
+        let (cashier, customer) = till(&app).await;
+        let other = app.token_for(Role::Cashier).await;
+        sell(&app, &cashier, None, basket(Some(customer), 10_000)).await; // 9 690, cash
+        sell(&app, &cashier, None, json!({
+            "lines": [{"barcode": TestApp::demo_barcode(6), "quantity": 5}],
+            "payments": [{"method": "WAVE", "amount": 2_000}]
+        })).await; // 2 000, Wave
+        sell(&app, &other, None, basket(None, 20_000)).await; // someone else's
+
+        let mine = app.call("GET", "/api/v1/sales/mine?period=today", Some(&cashier), None).await;
+        assert_eq!(mine.status, 200, "{}", mine.body);
+        let s = &mine.body["summary"];
+        assert_eq!(s["sales_count"], 2);
+        assert_eq!(s["revenue"], 11_690);
+        assert_eq!(s["discounts"], 510);
+        assert_eq!(s["average_basket"], 5_845);
+        assert_eq!(mine.body["per_day"].as_array().unwrap().len(), 1);
+        assert_eq!(mine.body["per_day"][0]["revenue"], 11_690);
+        assert_eq!(mine.body["top_products"][0]["name"], "Eau minérale 1,5 L", "8 bottles beat 2 bags of rice");
+        assert_eq!(mine.body["top_products"][0]["quantity"], 8);
+        let split = mine.body["payment_split"].as_array().unwrap();
+        let cash = split.iter().find(|p| p["method"] == "ESPECES").unwrap();
+        assert_eq!(cash["amount"], 9_690, "cash kept, net of change");
+        assert_eq!(split.iter().find(|p| p["method"] == "WAVE").unwrap()["amount"], 2_000);
+        assert_eq!(mine.body["total"], 2);
+        assert_eq!(mine.body["sales"].as_array().unwrap().len(), 2);
+
+        for period in ["week", "month", "7d", "30d"] {
+            let r = app.call("GET", &format!("/api/v1/sales/mine?period={period}"), Some(&cashier), None).await;
+            assert_eq!(r.body["summary"]["sales_count"], 2, "{period}");
+        }
+        let today = chrono::Utc::now().date_naive();
+        let custom = app.call("GET", &format!("/api/v1/sales/mine?period=custom&from={}&to={today}", today - chrono::Duration::days(3)), Some(&cashier), None).await;
+        assert_eq!(custom.body["summary"]["revenue"], 11_690);
+        assert_eq!(custom.body["per_day"].as_array().unwrap().len(), 4);
+        let past = app.call("GET", "/api/v1/sales/mine?period=custom&from=2025-01-01&to=2025-01-31", Some(&cashier), None).await;
+        assert_eq!(past.body["summary"]["sales_count"], 0);
+        app.call("GET", "/api/v1/sales/mine?period=decade", Some(&cashier), None).await.assert_problem(422, "period.invalid");
+        app.call("GET", &format!("/api/v1/sales/mine?period=custom&from={today}&to=2025-01-01"), Some(&cashier), None).await.assert_problem(422, "period.invalid");
+
+        // A cashier cannot look at a colleague; the DG can.
+        let other_id = app.call("GET", "/api/v1/me", Some(&other), None).await.body["user"]["id"].as_i64().unwrap();
+        app.call("GET", &format!("/api/v1/sales/mine?cashier_id={other_id}"), Some(&cashier), None).await.assert_problem(403, "auth.forbidden");
+        let director = app.token_for(Role::Director).await;
+        let theirs = app.call("GET", &format!("/api/v1/sales?cashier_id={other_id}&period=today"), Some(&director), None).await;
+        assert_eq!(theirs.body["summary"]["revenue"], 10_200);
+    }
+}
+
+on_both_databases! {
+    async fn catalogue_search_barcode_lookup_and_admin_changes(app) {
+        app.seed_catalogue().await;
+        let cashier = app.token_for(Role::Cashier).await;
+        let admin = app.token_for(Role::Admin).await;
+        let found = app.call("GET", &format!("/api/v1/products?barcode={}", TestApp::demo_barcode(0)), Some(&cashier), None).await;
+        assert_eq!(found.body["items"][0]["sku"], "RIZ-5KG");
+        assert_eq!(found.body["items"][0]["cost"], 0, "the till does not see costs");
+        let search = app.call("GET", "/api/v1/products?q=riz", Some(&cashier), None).await;
+        assert_eq!(search.body["total"], 1);
+
+        let created = app.call("POST", "/api/v1/products", Some(&admin), Some(json!({
+            "sku": "GARI-1KG", "barcode": "4006381333931", "name": "Gari 1 kg", "category": "ALIMENTAIRE", "price": 700, "cost": 500
+        }))).await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        assert_eq!(created.body["vat_rate_bp"], 1800);
+        let id = created.body["id"].as_i64().unwrap();
+        app.call("POST", "/api/v1/products", Some(&admin), Some(json!({
+            "sku": "GARI-1KG", "name": "Autre", "category": "ALIMENTAIRE", "price": 700
+        }))).await.assert_problem(409, "product.duplicate");
+        let bad = app.call("POST", "/api/v1/products", Some(&admin), Some(json!({
+            "sku": "X", "barcode": "4006381333932", "name": "", "category": "JOUETS", "price": -1
+        }))).await;
+        bad.assert_problem(422, "validation.failed");
+        assert_eq!(bad.body["errors"].as_array().unwrap().len(), 4);
+
+        let off = app.call("PATCH", &format!("/api/v1/products/{id}"), Some(&admin), Some(json!({"active": false, "price": 750}))).await;
+        assert_eq!(off.body["active"], false);
+        assert_eq!(off.body["price"], 750);
+        let gone = app.call("GET", "/api/v1/products?barcode=4006381333931", Some(&cashier), None).await;
+        assert_eq!(gone.body["total"], 0, "an inactive product cannot be sold");
+        app.call("POST", "/api/v1/products", Some(&cashier), Some(json!({"sku": "Y", "name": "Y", "category": "MAISON", "price": 1}))).await.assert_problem(403, "auth.forbidden");
+    }
+}
