@@ -3,8 +3,8 @@
 use std::rc::Rc;
 
 use crm_api_types::{
-    CreateCustomerRequest, CustomerProfile, IdentifyRequest, LoginRequest, LoginResponse,
-    MeResponse, Problem, RefreshRequest,
+    CreateCustomerRequest, CreateSaleRequest, CustomerProfile, IdentifyRequest, LoginRequest,
+    LoginResponse, MeResponse, Problem, ProductPage, Receipt, RefreshRequest, SalesHistory,
 };
 use futures::lock::Mutex;
 use gloo_net::http::{Request, Response};
@@ -83,6 +83,7 @@ async fn send_raw(
     path: &str,
     body: Option<&str>,
     token: Option<&str>,
+    headers: &[(&str, &str)],
 ) -> Result<Response, ApiError> {
     let url = format!("{BASE}{path}");
     let mut builder = match method {
@@ -92,6 +93,9 @@ async fn send_raw(
     .header("Accept", "application/json, application/problem+json");
     if let Some(token) = token {
         builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
+    for (name, value) in headers {
+        builder = builder.header(name, value);
     }
     let request = match body {
         Some(body) => builder
@@ -151,7 +155,7 @@ async fn refresh(auth: Auth, stale: &str) -> bool {
     }) else {
         return false;
     };
-    match send_raw(Method::Post, "/auth/refresh", Some(&body), None).await {
+    match send_raw(Method::Post, "/auth/refresh", Some(&body), None, &[]).await {
         Ok(response) if response.ok() => match response.json::<LoginResponse>().await {
             Ok(tokens) => {
                 auth.set(Session::from(tokens));
@@ -176,11 +180,22 @@ async fn authed<T: DeserializeOwned>(
     path: &str,
     body: Option<String>,
 ) -> Result<T, ApiError> {
+    authed_with(auth, method, path, body, &[]).await
+}
+
+/// [`authed`] with extra request headers.
+async fn authed_with<T: DeserializeOwned>(
+    auth: Auth,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    headers: &[(&str, &str)],
+) -> Result<T, ApiError> {
     let Some(session) = auth.session_untracked() else {
         return Err(ApiError::SessionExpired);
     };
     let body = body.as_deref();
-    let response = send_raw(method, path, body, Some(&session.access_token)).await?;
+    let response = send_raw(method, path, body, Some(&session.access_token), headers).await?;
     if response.status() != 401 {
         return decode(response).await;
     }
@@ -191,7 +206,7 @@ async fn authed<T: DeserializeOwned>(
     let Some(session) = auth.session_untracked() else {
         return Err(ApiError::SessionExpired);
     };
-    let response = send_raw(method, path, body, Some(&session.access_token)).await?;
+    let response = send_raw(method, path, body, Some(&session.access_token), headers).await?;
     if response.status() == 401 {
         expire(auth);
         return Err(ApiError::SessionExpired);
@@ -202,7 +217,7 @@ async fn authed<T: DeserializeOwned>(
 /// `POST /auth/login`.
 pub async fn login(username: String, password: String) -> Result<LoginResponse, ApiError> {
     let body = to_json(&LoginRequest { username, password })?;
-    let response = send_raw(Method::Post, "/auth/login", Some(&body), None).await?;
+    let response = send_raw(Method::Post, "/auth/login", Some(&body), None, &[]).await?;
     decode(response).await
 }
 
@@ -217,6 +232,7 @@ pub async fn logout(auth: Auth) {
                 "/auth/logout",
                 Some(&body),
                 Some(&session.access_token),
+                &[],
             )
             .await;
         }
@@ -242,4 +258,69 @@ pub async fn create_customer(
 ) -> Result<CustomerProfile, ApiError> {
     let body = to_json(&request)?;
     authed(auth, Method::Post, "/customers", Some(body)).await
+}
+
+/// Percent-encodes a query-string value.
+pub fn encode(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
+}
+
+/// `GET /products?barcode=`: the product with this EAN-13, if any.
+pub async fn product_by_barcode(auth: Auth, barcode: &str) -> Result<ProductPage, ApiError> {
+    let path = format!("/products?barcode={}", encode(barcode));
+    authed(auth, Method::Get, &path, None).await
+}
+
+/// `GET /products?q=`: search by name or SKU.
+pub async fn search_products(auth: Auth, q: &str) -> Result<ProductPage, ApiError> {
+    let path = format!("/products?q={}&per_page=8", encode(q));
+    authed(auth, Method::Get, &path, None).await
+}
+
+/// `POST /sales` with its `Idempotency-Key` (a retry with the same key returns the first
+/// receipt).
+pub async fn create_sale(
+    auth: Auth,
+    idempotency_key: &str,
+    request: &CreateSaleRequest,
+) -> Result<Receipt, ApiError> {
+    let body = to_json(request)?;
+    authed_with(
+        auth,
+        Method::Post,
+        "/sales",
+        Some(body),
+        &[("Idempotency-Key", idempotency_key)],
+    )
+    .await
+}
+
+/// `GET /sales/{id}`: a receipt, to reprint.
+pub async fn sale(auth: Auth, id: i64) -> Result<Receipt, ApiError> {
+    authed(auth, Method::Get, &format!("/sales/{id}"), None).await
+}
+
+/// `GET /sales/mine?…`: `query` is the query string without `?`.
+pub async fn my_sales(auth: Auth, query: &str) -> Result<SalesHistory, ApiError> {
+    authed(auth, Method::Get, &format!("/sales/mine?{query}"), None).await
+}
+
+/// A random UUID v4, for the `Idempotency-Key` of a basket.
+pub fn new_uuid() -> String {
+    let mut bytes = [0u8; 16];
+    for b in &mut bytes {
+        // Math.random is enough here: the key only has to be unique per basket.
+        *b = (js_sys::Math::random() * 256.0) as u8;
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }

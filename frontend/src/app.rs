@@ -10,7 +10,9 @@ use crate::api;
 use crate::auth::{home_path, use_auth, Auth};
 use crate::components::{Guarded, Section};
 use crate::i18n::{use_i18n, I18n};
-use crate::pages::{home::HomePage, login::LoginPage, placeholder::Placeholder, pos::PosPage};
+use crate::pages::{
+    home::HomePage, login::LoginPage, placeholder::Placeholder, pos::PosPage, sales::SalesPage,
+};
 
 /// The whole app.
 #[component]
@@ -31,7 +33,10 @@ pub fn App() -> impl IntoView {
                         path=path!("caisse")
                         view=|| view! { <Guarded section=Section::Caisse><PosPage /></Guarded> }
                     />
-                    <Route path=path!("ventes") view=|| placeholder(Section::Ventes) />
+                    <Route
+                        path=path!("ventes")
+                        view=|| view! { <Guarded section=Section::Ventes><SalesPage /></Guarded> }
+                    />
                     <Route path=path!("clients") view=|| placeholder(Section::Clients) />
                     <Route path=path!("coupons") view=|| placeholder(Section::Coupons) />
                     <Route path=path!("fidelite") view=|| placeholder(Section::Fidelite) />

@@ -168,6 +168,13 @@ impl Browser {
         Ok(())
     }
 
+    /// Empties an input.
+    pub async fn clear(&self, el: &Element) -> anyhow::Result<()> {
+        self.session_call(reqwest::Method::POST, &format!("/element/{}/clear", el.0), Some(json!({})))
+            .await?;
+        Ok(())
+    }
+
     /// Clicks the element.
     pub async fn click(&self, el: &Element) -> anyhow::Result<()> {
         self.session_call(

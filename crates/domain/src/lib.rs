@@ -7,6 +7,7 @@ pub mod barcode;
 pub mod customer;
 pub mod loyalty;
 pub mod money;
+#[cfg(feature = "periods")]
 pub mod period;
 #[cfg(feature = "phone")]
 pub mod phone;

@@ -3,7 +3,9 @@
 
 use crate::accounts;
 use crate::startup::AppState;
+use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::phone::Phone;
+use crm_domain::Money;
 use crm_domain::{Level, Role};
 use crm_store::customers::{self, NewCustomer};
 
@@ -204,7 +206,8 @@ pub async fn generate_customers(state: &AppState, count: u64) -> anyhow::Result<
         "Africa/Abidjan",
     )
     .await?;
-    const BATCH: u64 = 2_000;
+    // SQLite binds at most 32 766 values per statement: 1 000 rows × 21 columns.
+    const BATCH: u64 = 1_000;
     let started = std::time::Instant::now();
     let mut done = 0;
     while done < count {
@@ -425,4 +428,221 @@ pub async fn seed_catalogue(state: &AppState) -> anyhow::Result<()> {
         .await?;
     }
     Ok(())
+}
+
+/// Sales a cashier rings up on a busy day: the generator hires enough cashiers for it.
+const SALES_PER_CASHIER_DAY: u64 = 400;
+
+/// Adds `count` sales spread over the last 365 days (more on Saturdays), in store hours,
+/// by a staff of demo cashiers (logins `caisse`, `caisse002`…, password `Caisse2026!`),
+/// 70 % of them to identified customers, priced with the real rules. Ends with the
+/// customers' spend, visits and points matching their sales.
+pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> {
+    use crm_domain::sale::{self, Category, Payment, PaymentMethod, SaleLine};
+    use crm_store::sales::{NewLine, NewPayment, NewSale};
+    use rand::{Rng, SeedableRng};
+    use std::str::FromStr;
+
+    if count == 0 {
+        return Ok(());
+    }
+    seed_catalogue(state).await?;
+    let shop = crm_store::stores::ensure(
+        &state.db,
+        "ABJ-PLATEAU",
+        "Supermarché Plateau",
+        "Abidjan",
+        "Africa/Abidjan",
+    )
+    .await?;
+    let (till, _) = crm_store::sales::till_and_store(&state.db, None)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("aucune caisse ouverte"))?;
+    let cashiers = demo_cashiers(state, (count / 365 / SALES_PER_CASHIER_DAY).max(10)).await?;
+    let (products, _) = crm_store::products::search(&state.db, None, true, 1, 1_000).await?;
+    anyhow::ensure!(!products.is_empty(), "catalogue vide");
+    let customers = crm_store::demo::customer_levels(&state.db).await?;
+    let policy = LoyaltyPolicy::default();
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20_261_124);
+    let today = chrono::Utc::now().date_naive();
+    // The year up to yesterday: no sale is dated later than now.
+    let days: Vec<chrono::NaiveDate> = (1..=365)
+        .rev()
+        .map(|d| today - chrono::Duration::days(d))
+        .collect();
+    // Saturdays weigh double: a believable weekly shape for the charts.
+    let weight = |d: &chrono::NaiveDate| {
+        if chrono::Datelike::weekday(d) == chrono::Weekday::Sat {
+            2
+        } else {
+            1
+        }
+    };
+    let total_weight: u64 = days.iter().map(weight).sum();
+    let mut next_id = crm_store::demo::next_sale_id(&state.db).await?;
+    let rebuild = crm_store::demo::suspend_sales_indexes(&state.db).await?;
+    // Whatever happens, the indexes come back.
+    let loaded: anyhow::Result<Vec<(chrono::NaiveDate, u32)>> = async {
+        let mut counters = Vec::with_capacity(days.len());
+        let (mut done, mut weight_so_far, started) = (0u64, 0u64, std::time::Instant::now());
+        let mut batch = Vec::with_capacity(10_000);
+        for day in &days {
+            // Cumulative rounding: the shares add up to `count` exactly.
+            let share = count * (weight_so_far + weight(day)) / total_weight
+                - count * weight_so_far / total_weight;
+            weight_so_far += weight(day);
+            counters.push((*day, share as u32));
+            let mut seconds: Vec<u32> = (0..share)
+                .map(|_| rng.gen_range(8 * 3600..21 * 3600))
+                .collect();
+            seconds.sort_unstable();
+            for (seq, second) in seconds.into_iter().enumerate() {
+                let customer = (rng.gen_range(0..10) < 7 && !customers.is_empty())
+                    .then(|| &customers[rng.gen_range(0..customers.len())]);
+                let loyalty = customer
+                    .map(|(_, level)| policy.discount_percent(level.parse().unwrap_or_default()))
+                    .unwrap_or_default();
+                let picked: Vec<&crm_store::products::Product> = (0..rng.gen_range(1..=5))
+                    .map(|_| &products[rng.gen_range(0..products.len())])
+                    .collect();
+                let lines: Vec<SaleLine> = picked
+                    .iter()
+                    .map(|p| SaleLine {
+                        product_id: p.id,
+                        unit_price: Money::fcfa(p.price),
+                        vat_rate_bp: p.vat_rate_bp.max(0) as u32,
+                        category: Category::from_str(&p.category).unwrap_or(Category::Alimentaire),
+                        quantity: rng.gen_range(1..=3),
+                    })
+                    .collect();
+                let totals = sale::price_sale(&lines, loyalty, None)?;
+                let method = match rng.gen_range(0..100) {
+                    0..=59 => PaymentMethod::Especes,
+                    60..=74 => PaymentMethod::OrangeMoney,
+                    75..=84 => PaymentMethod::Carte,
+                    85..=92 => PaymentMethod::MtnMomo,
+                    93..=96 => PaymentMethod::Wave,
+                    _ => PaymentMethod::MoovMoney,
+                };
+                // Cash is handed over rounded up to 500 FCFA; the rest is exact.
+                let tendered = if method.is_cash() {
+                    (totals.total.francs() + 499) / 500 * 500
+                } else {
+                    totals.total.francs()
+                };
+                let payments = [Payment {
+                    method,
+                    amount: Money::fcfa(tendered.max(1)),
+                    reference: None,
+                }];
+                let settled = sale::settle(totals.total, &payments)?;
+                let applied = sale::applied_amounts(&payments, settled.change);
+                let created_at = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+                    + chrono::Duration::seconds(i64::from(second));
+                batch.push(crm_store::demo::GeneratedSale {
+                    id: next_id,
+                    ticket_number: sale::ticket_number(&shop.code, *day, seq as u32 + 1),
+                    status: if rng.gen_range(0..100) == 0 {
+                        crm_store::sales::REFUNDED
+                    } else {
+                        crm_store::sales::COMPLETED
+                    },
+                    created_at,
+                    sale: NewSale {
+                        store_id: shop.id,
+                        store_code: shop.code.clone(),
+                        till_id: till.id,
+                        cashier_id: cashiers[rng.gen_range(0..cashiers.len())],
+                        customer_id: customer.map(|(id, _)| *id),
+                        business_date: *day,
+                        loyalty_percent: loyalty.normalize().to_string(),
+                        subtotal: totals.subtotal.francs(),
+                        loyalty_discount: totals.loyalty_discount.francs(),
+                        coupon_discount: 0,
+                        total: totals.total.francs(),
+                        vat_total: totals.vat.iter().map(|v| v.vat.francs()).sum(),
+                        points_earned: totals.points,
+                        paid: settled.paid.francs(),
+                        change_given: settled.change.francs(),
+                        lines: lines
+                            .iter()
+                            .zip(&picked)
+                            .zip(&totals.line_discounts)
+                            .map(|((l, p), d)| NewLine {
+                                product_id: l.product_id,
+                                quantity: i64::from(l.quantity),
+                                unit_price: l.unit_price.francs(),
+                                line_total: l.unit_price.francs() * i64::from(l.quantity),
+                                discount: d.francs(),
+                                vat_rate_bp: l.vat_rate_bp as i32,
+                                unit_cost: p.cost,
+                            })
+                            .collect(),
+                        payments: payments
+                            .iter()
+                            .zip(applied)
+                            .map(|(p, kept)| NewPayment {
+                                method: p.method.as_str().to_owned(),
+                                amount: p.amount.francs(),
+                                applied_amount: kept.francs(),
+                                reference: None,
+                            })
+                            .collect(),
+                        idempotency_key: None,
+                        request_hash: None,
+                    },
+                });
+                next_id += 1;
+                if batch.len() == 10_000 {
+                    crm_store::demo::insert_sales(&state.db, &batch).await?;
+                    done += batch.len() as u64;
+                    batch.clear();
+                    progress("Ventes", done, count, started);
+                }
+            }
+        }
+        crm_store::demo::insert_sales(&state.db, &batch).await?;
+        done += batch.len() as u64;
+        progress("Ventes", done, count, started);
+        eprintln!();
+        Ok(counters)
+    }
+    .await;
+    eprintln!("Index et totaux des clients…");
+    crm_store::demo::restore_sales_indexes(&state.db, &rebuild).await?;
+    let counters = loaded?;
+    crm_store::demo::finish_sales_load(&state.db, shop.id, &counters).await?;
+    Ok(())
+}
+
+/// The demo cashiers' ids: `caisse` first, then `caisse002`… up to `wanted`.
+async fn demo_cashiers(state: &AppState, wanted: u64) -> anyhow::Result<Vec<i64>> {
+    let hash = crate::auth::password::hash(DEMO_USERS[0].1);
+    let mut ids = Vec::with_capacity(wanted as usize);
+    for n in 1..=wanted {
+        let username = if n == 1 {
+            "caisse".to_owned()
+        } else {
+            format!("caisse{n:03}")
+        };
+        let user = match crm_store::users::find_by_username(&state.db, &username).await? {
+            Some(user) => user,
+            None => {
+                crm_store::users::create(
+                    &state.db,
+                    crm_store::users::NewUser {
+                        username: &username,
+                        password_hash: hash.clone(),
+                        role: Role::Cashier,
+                        display_name: &format!("Caissier {n:03}"),
+                        store_id: None,
+                    },
+                )
+                .await?
+            }
+        };
+        ids.push(user.id);
+    }
+    Ok(ids)
 }

@@ -46,6 +46,9 @@ enum Command {
         /// Generated customers to add.
         #[arg(long, default_value_t = 1_000)]
         customers: u64,
+        /// Generated sales over the last year.
+        #[arg(long, default_value_t = 0)]
+        sales: u64,
     },
 }
 
@@ -107,7 +110,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             print!("{}", crm_server::openapi::to_json());
             Ok(())
         }
-        Command::Demo { customers } => {
+        Command::Demo { customers, sales } => {
             let state = startup::app_state(settings).await?;
             crm_store::migrate(&state.db)
                 .await
@@ -117,6 +120,12 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             crm_server::demo::generate_customers(&state, customers).await?;
             println!(
                 "{customers} clients générés en {:.1} s.",
+                started.elapsed().as_secs_f64()
+            );
+            let started = std::time::Instant::now();
+            crm_server::demo::generate_sales(&state, sales).await?;
+            println!(
+                "{sales} ventes générées en {:.1} s.",
                 started.elapsed().as_secs_f64()
             );
             Ok(())

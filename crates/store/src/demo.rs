@@ -1,8 +1,8 @@
 //! Demo data only: gives seeded customers a believable standing. Real levels come from
 //! the loyalty analysis and real points from sales.
 
-use crate::entities::customer;
-use crate::StoreResult;
+use crate::entities::{customer, sale};
+use crate::{StoreError, StoreResult};
 use chrono::{Duration, Utc};
 use crm_domain::Level;
 use sea_orm::sea_query::Expr;
@@ -123,4 +123,318 @@ fn number_unnumbered_customers_sql(backend: sea_orm::DbBackend) -> &'static str 
         }
         _ => "UPDATE customers SET customer_number = printf('CLT%07d', id) WHERE customer_number IS NULL",
     }
+}
+
+/// A generated sale for bulk loading, with its own id (lines and payments point to it).
+pub struct GeneratedSale {
+    /// Id, allocated by the generator above the current maximum.
+    pub id: i64,
+    /// The sale row's values (`id` is ignored).
+    pub sale: crate::sales::NewSale,
+    /// Ticket number.
+    pub ticket_number: String,
+    /// Status.
+    pub status: &'static str,
+    /// When.
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+/// The first free sale id.
+pub async fn next_sale_id(db: &impl ConnectionTrait) -> StoreResult<i64> {
+    let max: Option<i64> = sale::Entity::find()
+        .select_only()
+        .column_as(sale::Column::Id.max(), "max_id")
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// Writes a batch of generated sales with their lines and payments: `COPY` on
+/// PostgreSQL (millions of rows in minutes), multi-row inserts on SQLite.
+pub async fn insert_sales(
+    db: &crate::DatabaseConnection,
+    batch: &[GeneratedSale],
+) -> StoreResult<()> {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => copy_sales(db, batch).await,
+        _ => insert_sales_rows(db, batch).await,
+    }
+}
+
+async fn copy_sales(db: &crate::DatabaseConnection, batch: &[GeneratedSale]) -> StoreResult<()> {
+    use std::fmt::Write;
+    let mut sales = String::new();
+    let mut lines = String::new();
+    let mut payments = String::new();
+    let null = |v: Option<i64>| v.map_or_else(|| "\\N".to_owned(), |v| v.to_string());
+    for g in batch {
+        let s = &g.sale;
+        let _ = writeln!(
+            sales,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            g.id,
+            s.store_id,
+            s.till_id,
+            s.cashier_id,
+            null(s.customer_id),
+            g.ticket_number,
+            g.status,
+            s.subtotal,
+            s.loyalty_percent,
+            s.loyalty_discount,
+            s.coupon_discount,
+            s.total,
+            s.vat_total,
+            s.points_earned,
+            s.paid,
+            s.change_given,
+            s.business_date,
+            g.created_at.format("%Y-%m-%d %H:%M:%S%.6f+00"),
+        );
+        for l in &s.lines {
+            let _ = writeln!(
+                lines,
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                g.id,
+                l.product_id,
+                l.quantity,
+                l.unit_price,
+                l.line_total,
+                l.discount,
+                l.vat_rate_bp,
+                l.unit_cost
+            );
+        }
+        for p in &s.payments {
+            let _ = writeln!(
+                payments,
+                "{}\t{}\t{}\t{}\t\\N",
+                g.id, p.method, p.amount, p.applied_amount
+            );
+        }
+    }
+    let pool = db.get_postgres_connection_pool();
+    let copy = |sql: &'static str, data: String| async move {
+        use sea_orm::sqlx::postgres::PgPoolCopyExt;
+        let mut writer = pool.copy_in_raw(sql).await.map_err(sqlx_err)?;
+        writer.send(data.into_bytes()).await.map_err(sqlx_err)?;
+        writer.finish().await.map_err(sqlx_err)?;
+        Ok::<(), StoreError>(())
+    };
+    // Sales first (lines and payments point to them), then the two others side by side.
+    copy(
+        "COPY sales (id, store_id, till_id, cashier_id, customer_id, ticket_number, status, subtotal, \
+         loyalty_percent, loyalty_discount, coupon_discount, total, vat_total, points_earned, paid, \
+         change_given, business_date, created_at) FROM STDIN",
+        sales,
+    )
+    .await?;
+    let (lines_done, payments_done) = futures::join!(
+    copy(
+        "COPY sale_lines (sale_id, product_id, quantity, unit_price, line_total, discount, vat_rate_bp, unit_cost) FROM STDIN",
+        lines,
+    ),
+    copy("COPY payments (sale_id, method, amount, applied_amount, reference) FROM STDIN", payments)
+    );
+    lines_done.and(payments_done)
+}
+
+fn sqlx_err(e: sea_orm::sqlx::Error) -> StoreError {
+    StoreError::Db(sea_orm::DbErr::Custom(e.to_string()))
+}
+
+async fn insert_sales_rows(
+    db: &crate::DatabaseConnection,
+    batch: &[GeneratedSale],
+) -> StoreResult<()> {
+    use crate::entities::{payment, sale_line};
+    use sea_orm::{Set, TransactionTrait};
+    let txn = db.begin().await?;
+    for chunk in batch.chunks(500) {
+        sale::Entity::insert_many(chunk.iter().map(|g| {
+            let s = &g.sale;
+            sale::ActiveModel {
+                id: Set(g.id),
+                store_id: Set(s.store_id),
+                till_id: Set(s.till_id),
+                cashier_id: Set(s.cashier_id),
+                customer_id: Set(s.customer_id),
+                ticket_number: Set(g.ticket_number.clone()),
+                status: Set(g.status.to_owned()),
+                subtotal: Set(s.subtotal),
+                loyalty_percent: Set(s.loyalty_percent.clone()),
+                loyalty_discount: Set(s.loyalty_discount),
+                coupon_discount: Set(s.coupon_discount),
+                total: Set(s.total),
+                vat_total: Set(s.vat_total),
+                points_earned: Set(s.points_earned),
+                paid: Set(s.paid),
+                change_given: Set(s.change_given),
+                business_date: Set(s.business_date),
+                created_at: Set(g.created_at),
+                idempotency_key: Set(None),
+                request_hash: Set(None),
+            }
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+        sale_line::Entity::insert_many(chunk.iter().flat_map(|g| {
+            g.sale.lines.iter().map(move |l| sale_line::ActiveModel {
+                sale_id: Set(g.id),
+                product_id: Set(l.product_id),
+                quantity: Set(l.quantity),
+                unit_price: Set(l.unit_price),
+                line_total: Set(l.line_total),
+                discount: Set(l.discount),
+                vat_rate_bp: Set(l.vat_rate_bp),
+                unit_cost: Set(l.unit_cost),
+                ..Default::default()
+            })
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+        payment::Entity::insert_many(chunk.iter().flat_map(|g| {
+            g.sale.payments.iter().map(move |p| payment::ActiveModel {
+                sale_id: Set(g.id),
+                method: Set(p.method.clone()),
+                amount: Set(p.amount),
+                applied_amount: Set(p.applied_amount),
+                reference: Set(p.reference.clone()),
+                ..Default::default()
+            })
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    sea_orm::TransactionSession::commit(txn).await?;
+    Ok(())
+}
+
+/// Secondary indexes of the sales tables, dropped for a bulk load into empty tables on
+/// PostgreSQL and rebuilt after it (`pg_indexes` keeps their exact definitions, so the
+/// migrations stay the only place that declares them). Returns the statements that
+/// rebuild them; empty on SQLite or when the tables already hold sales.
+pub async fn suspend_sales_indexes(db: &crate::DatabaseConnection) -> StoreResult<Vec<String>> {
+    use sea_orm::{PaginatorTrait, Statement};
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres
+        || sale::Entity::find().count(db).await? > 0
+    {
+        return Ok(Vec::new());
+    }
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()              AND tablename IN ('sales', 'sale_lines', 'payments') AND indexname NOT LIKE '%_pkey'",
+        ))
+        .await?;
+    let mut rebuild = Vec::with_capacity(rows.len());
+    for row in rows {
+        let name: String = row.try_get("", "indexname")?;
+        let definition: String = row.try_get("", "indexdef")?;
+        // Unique constraints made by `unique_key()` are constraints, not bare indexes.
+        let constraint = db
+            .query_one_raw(Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT conrelid::regclass::text AS tbl FROM pg_constraint WHERE conname = $1",
+                [name.clone().into()],
+            ))
+            .await?;
+        match constraint {
+            Some(c) => {
+                let table: String = c.try_get("", "tbl")?;
+                db.execute_unprepared(&format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\""))
+                    .await?;
+                rebuild.push(format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" UNIQUE USING INDEX \"{name}\""
+                ));
+                rebuild.insert(0, definition);
+            }
+            None => {
+                db.execute_unprepared(&format!("DROP INDEX \"{name}\""))
+                    .await?;
+                rebuild.insert(0, definition);
+            }
+        }
+    }
+    Ok(rebuild)
+}
+
+/// Runs what [`suspend_sales_indexes`] returned.
+pub async fn restore_sales_indexes(
+    db: &crate::DatabaseConnection,
+    rebuild: &[String],
+) -> StoreResult<()> {
+    for statement in rebuild {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(())
+}
+
+/// After a bulk load: customers' spend, visits and points follow their completed sales
+/// (with one `DEMO` ledger entry each), today's ticket counters continue after the
+/// generated tickets, and PostgreSQL's id sequence passes the generated ids.
+pub async fn finish_sales_load(
+    db: &crate::DatabaseConnection,
+    store_id: i64,
+    counters: &[(chrono::NaiveDate, u32)],
+) -> StoreResult<()> {
+    use sea_orm::{Statement, Value};
+    let backend = db.get_database_backend();
+    db.execute_unprepared(
+        "UPDATE customers SET \
+           lifetime_spend = COALESCE((SELECT SUM(s.total) FROM sales s WHERE s.customer_id = customers.id AND s.status = 'COMPLETED'), 0), \
+           purchases_count = COALESCE((SELECT COUNT(*) FROM sales s WHERE s.customer_id = customers.id AND s.status = 'COMPLETED'), 0), \
+           points = COALESCE((SELECT SUM(s.points_earned) FROM sales s WHERE s.customer_id = customers.id AND s.status = 'COMPLETED'), 0), \
+           last_visit_at = (SELECT MAX(s.created_at) FROM sales s WHERE s.customer_id = customers.id AND s.status = 'COMPLETED') \
+         WHERE EXISTS (SELECT 1 FROM sales s WHERE s.customer_id = customers.id)",
+    )
+    .await?;
+    db.execute_unprepared(
+        "INSERT INTO points_ledger (customer_id, sale_id, kind, points, note, created_at) \
+         SELECT id, NULL, 'DEMO', points, 'données de démonstration', updated_at FROM customers WHERE points > 0",
+    )
+    .await?;
+    for (day, last) in counters {
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => "INSERT INTO ticket_counters (store_id, business_date, last_seq) VALUES ($1, $2, $3) \
+                 ON CONFLICT (store_id, business_date) DO UPDATE SET last_seq = GREATEST(ticket_counters.last_seq, EXCLUDED.last_seq)",
+            _ => "INSERT INTO ticket_counters (store_id, business_date, last_seq) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (store_id, business_date) DO UPDATE SET last_seq = MAX(ticket_counters.last_seq, excluded.last_seq)",
+        };
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                Value::from(store_id),
+                Value::from(*day),
+                Value::from(*last as i32),
+            ],
+        ))
+        .await?;
+    }
+    if backend == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared(
+            "SELECT setval(pg_get_serial_sequence('sales', 'id'), (SELECT MAX(id) FROM sales))",
+        )
+        .await?;
+        db.execute_unprepared(
+            "ANALYZE sales; ANALYZE sale_lines; ANALYZE payments; ANALYZE customers",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Ids and levels of every active customer (the generator picks buyers among them).
+pub async fn customer_levels(db: &impl ConnectionTrait) -> StoreResult<Vec<(i64, String)>> {
+    Ok(customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .column(customer::Column::Level)
+        .filter(customer::Column::Active.eq(true))
+        .into_tuple()
+        .all(db)
+        .await?)
 }

@@ -8,6 +8,8 @@ use crate::i18n::{text, Lang};
 pub enum Msg {
     /// A string-table key.
     Key(&'static str),
+    /// A string-table key followed by a detail (`Code-barres inconnu : 1234…`).
+    KeyWith(&'static str, String),
     /// An API failure (the server's French detail, or its English text).
     Api(ApiError),
 }
@@ -17,6 +19,7 @@ impl Msg {
     pub fn render(&self, lang: Lang) -> String {
         match self {
             Msg::Key(key) => text(lang, key).to_string(),
+            Msg::KeyWith(key, detail) => format!("{} {detail}", text(lang, key)),
             Msg::Api(error) => error.message(lang),
         }
     }

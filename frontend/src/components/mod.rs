@@ -2,8 +2,10 @@
 
 pub mod guard;
 pub mod message;
+pub mod receipt;
 pub mod section;
 
 pub use guard::Guarded;
 pub use message::Msg;
+pub use receipt::{print, ReceiptView};
 pub use section::Section;

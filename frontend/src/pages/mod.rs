@@ -1,6 +1,8 @@
 //! The screens.
 
+pub mod checkout;
 pub mod home;
 pub mod login;
 pub mod placeholder;
 pub mod pos;
+pub mod sales;

@@ -1,7 +1,9 @@
-//! `/caisse`: identify the customer by phone (the basket comes later, on the right).
+//! `/caisse`: identify the customer by phone (left), then the basket, payments and receipt
+//! (right, see [`super::checkout`]).
 //!
-//! Keyboard only: the phone field has the focus; Enter identifies; an unknown number opens
-//! the "Nouveau client" form (Enter creates); Escape clears everything for an anonymous sale.
+//! Keyboard only: the phone field has the focus; Enter identifies and hands over to the
+//! scan field (Enter on an empty phone: anonymous sale); an unknown number opens the
+//! "Nouveau client" form (Enter creates); Escape clears the customer for an anonymous sale.
 
 use crm_api_types::{AvailableCoupon, CreateCustomerRequest, CustomerProfile, LevelName};
 use crm_domain::money::{group_thousands, Money};
@@ -9,12 +11,15 @@ use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use rust_decimal::Decimal;
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
 use crate::auth::use_auth;
 use crate::components::Msg;
+use crate::format::trim_decimal;
 use crate::i18n::{use_i18n, I18n};
+use crate::pages::checkout::{Checkout, CheckoutState};
 
 /// What the customer panel shows under the phone field.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,10 +43,25 @@ pub fn PosPage() -> impl IntoView {
     let error = RwSignal::new(None::<Msg>);
     let busy = RwSignal::new(false);
     let phone_ref = NodeRef::<html::Input>::new();
+    let barcode_ref = NodeRef::<html::Input>::new();
+    let checkout = CheckoutState::new();
 
     let focus_phone = move || {
         if let Some(input) = phone_ref.get_untracked() {
             let _ = input.focus();
+        }
+    };
+    // After the customer step, the scan field (or "Nouvelle vente" on a receipt).
+    let focus_basket = move || match barcode_ref.get_untracked() {
+        Some(input) => {
+            let _ = input.focus();
+        }
+        None => focus_phone(),
+    };
+    // A customer identified while the last receipt is still shown starts the next sale.
+    let next_sale_if_done = move || {
+        if checkout.receipt_shown_untracked() {
+            checkout.reset();
         }
     };
 
@@ -59,9 +79,9 @@ pub fn PosPage() -> impl IntoView {
         focus_phone();
     };
 
-    // Escape, wherever the focus is: back to an anonymous sale.
+    // Escape, wherever the focus is (unless a field used it): back to an anonymous sale.
     let escape = window_event_listener(leptos::ev::keydown, move |ev: KeyboardEvent| {
-        if ev.key() == "Escape" {
+        if ev.key() == "Escape" && !ev.default_prevented() {
             ev.prevent_default();
             clear();
         }
@@ -76,8 +96,11 @@ pub fn PosPage() -> impl IntoView {
         let number = phone.get_untracked().trim().to_string();
         error.set(None);
         if number.is_empty() {
-            panel.set(Panel::Empty);
-            focus_phone();
+            // No number: anonymous sale, straight to the basket.
+            if matches!(panel.get_untracked(), Panel::NewCustomer(_)) {
+                panel.set(Panel::Empty);
+            }
+            focus_basket();
             return;
         }
         busy.set(true);
@@ -86,8 +109,9 @@ pub fn PosPage() -> impl IntoView {
             busy.set(false);
             match result {
                 Ok(profile) => {
+                    next_sale_if_done();
                     panel.set(Panel::Profile(Box::new(profile)));
-                    focus_phone();
+                    focus_basket();
                 }
                 Err(e) if is_not_found(&e) => panel.set(Panel::NewCustomer(number)),
                 Err(e) => {
@@ -100,10 +124,23 @@ pub fn PosPage() -> impl IntoView {
     };
 
     let on_created = Callback::new(move |profile: CustomerProfile| {
+        next_sale_if_done();
         panel.set(Panel::Profile(Box::new(profile)));
-        focus_phone();
+        focus_basket();
     });
     let on_cancel = Callback::new(move |()| clear());
+    let on_new_sale = Callback::new(move |()| {
+        checkout.reset();
+        clear();
+    });
+    let customer_id = Signal::derive(move || match &*panel.read() {
+        Panel::Profile(p) => Some(p.customer.id),
+        _ => None,
+    });
+    let loyalty_percent = Signal::derive(move || match &*panel.read() {
+        Panel::Profile(p) => p.loyalty.discount_percent.clone(),
+        _ => Decimal::ZERO.to_string(),
+    });
 
     let panel_view = move || match panel.get() {
         Panel::Empty => view! {
@@ -159,27 +196,13 @@ pub fn PosPage() -> impl IntoView {
                 </div>
                 <div class="pos-panel">{panel_view}</div>
             </section>
-            <aside class="pos-basket card" id="basket" aria-labelledby="basket-title">
-                <h2 id="basket-title" class="card-title">{i18n.tr("pos.basket")}</h2>
-                <div class="basket-empty">
-                    <svg class="basket-icon" viewBox="0 0 24 24" aria-hidden="true">
-                        <path d="M3 4h2.2l2.3 10.2a1.5 1.5 0 0 0 1.5 1.2h8.4a1.5 1.5 0 0 0 1.5-1.1L21 8H6.3" />
-                        <circle cx="9.5" cy="19.5" r="1.5" />
-                        <circle cx="17" cy="19.5" r="1.5" />
-                    </svg>
-                    <p class="muted">{i18n.tr("pos.basket_soon")}</p>
-                </div>
-                <dl class="basket-totals">
-                    <div>
-                        <dt>{i18n.tr("pos.subtotal")}</dt>
-                        <dd>{Money::ZERO.to_string()}</dd>
-                    </div>
-                    <div class="grand-total">
-                        <dt>{i18n.tr("pos.total")}</dt>
-                        <dd>{Money::ZERO.to_string()}</dd>
-                    </div>
-                </dl>
-            </aside>
+            <Checkout
+                state=checkout
+                customer_id=customer_id
+                loyalty_percent=loyalty_percent
+                barcode_ref=barcode_ref
+                on_new_sale=on_new_sale
+            />
         </div>
     }
 }
@@ -424,17 +447,6 @@ fn full_name(first: Option<&str>, last: Option<&str>) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// `"5.00"` → `"5"`, `"2.50"` → `"2,5"` (French decimal comma).
-fn trim_decimal(value: &str) -> String {
-    let value = value.trim();
-    let value = if value.contains('.') {
-        value.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        value
-    };
-    value.replace('.', ",")
 }
 
 fn level_code(level: LevelName) -> &'static str {

@@ -1,0 +1,90 @@
+//! Display helpers shared by the till and the sales history.
+
+use chrono::{DateTime, Utc};
+use crm_domain::money::Money;
+
+use crate::i18n::{lookup, Lang};
+
+/// `12 500 FCFA`.
+pub fn money(francs: i64) -> String {
+    Money::fcfa(francs).to_string()
+}
+
+/// `1800` basis points → `18 %` (`5,5 %`).
+pub fn rate(bp: u32) -> String {
+    let whole = bp / 100;
+    let rest = bp % 100;
+    if rest == 0 {
+        format!("{whole}\u{a0}%")
+    } else {
+        let decimals = format!("{rest:02}");
+        format!("{whole},{}\u{a0}%", decimals.trim_end_matches('0'))
+    }
+}
+
+/// `"5.00"` → `"5"`, `"2.50"` → `"2,5"` (French decimal comma).
+pub fn trim_decimal(value: &str) -> String {
+    let value = value.trim();
+    let value = if value.contains('.') {
+        value.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        value
+    };
+    value.replace('.', ",")
+}
+
+/// Date and time of a sale. Côte d'Ivoire is on UTC all year (Africa/Abidjan).
+pub fn date_time(at: DateTime<Utc>) -> String {
+    at.format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// Time only.
+pub fn time(at: DateTime<Utc>) -> String {
+    at.format("%H:%M").to_string()
+}
+
+/// The label of a payment method (`ORANGE_MONEY` → `Orange Money`).
+pub fn method_label(lang: Lang, method: &str) -> String {
+    lookup(lang, &format!("pay.{method}"))
+        .map(str::to_string)
+        .unwrap_or_else(|| method.to_string())
+}
+
+/// The label of a sale status.
+pub fn status_label(lang: Lang, status: &str) -> String {
+    lookup(lang, &format!("status.{status}"))
+        .map(str::to_string)
+        .unwrap_or_else(|| status.to_string())
+}
+
+/// Amounts typed by the cashier: digits, spaces allowed (`10 000`). `None` when invalid.
+pub fn parse_amount(text: &str) -> Option<i64> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{202F}' && *c != '\u{a0}')
+        .collect();
+    let digits = digits
+        .strip_suffix("FCFA")
+        .or_else(|| digits.strip_suffix("fcfa"))
+        .unwrap_or(&digits);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_and_amounts() {
+        assert_eq!(rate(1800), "18\u{a0}%");
+        assert_eq!(rate(550), "5,5\u{a0}%");
+        assert_eq!(parse_amount("10 000"), Some(10_000));
+        assert_eq!(parse_amount("12\u{202F}500 FCFA"), Some(12_500));
+        assert_eq!(parse_amount("12a"), None);
+        assert_eq!(parse_amount(""), None);
+        assert_eq!(trim_decimal("5.00"), "5");
+    }
+}

@@ -1,0 +1,955 @@
+//! The right-hand side of the till: basket, live totals, payments, validation, receipt.
+//!
+//! Keyboard: `#barcode` takes scans (13 digits + Enter) and text searches (Enter, then
+//! ↑/↓ and Enter in the result list, Escape closes it); with the field empty, `+`/`-`
+//! change the selected line's quantity, `Delete` removes it, ↑/↓ select another line and
+//! Enter goes to the payment amount. Enter in `#payment-amount` adds the payment; F9 or
+//! Ctrl+Enter validates; on the receipt, Enter starts the next sale.
+
+use std::str::FromStr;
+
+use crm_api_types::{CreateSaleRequest, PaymentRequest, Product, Receipt, SaleLineRequest};
+use crm_domain::money::Money;
+use crm_domain::sale::{
+    price_sale, settle, Category, Payment, PaymentMethod, SaleLine, SaleTotals,
+};
+use leptos::ev::KeyboardEvent;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rust_decimal::Decimal;
+use wasm_bindgen::JsCast;
+
+use crate::api::{self, new_uuid};
+use crate::auth::use_auth;
+use crate::components::{print, Msg, ReceiptView};
+use crate::format::{method_label, money, parse_amount, trim_decimal};
+use crate::i18n::use_i18n;
+
+/// One basket line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BasketLine {
+    /// The product, as the catalogue returned it.
+    pub product: Product,
+    /// Units.
+    pub quantity: u32,
+}
+
+/// The state of the current sale, shared with the customer side of the till.
+#[derive(Clone, Copy)]
+pub struct CheckoutState {
+    lines: RwSignal<Vec<BasketLine>>,
+    selected: RwSignal<Option<i64>>,
+    payments: RwSignal<Vec<PaymentRequest>>,
+    receipt: RwSignal<Option<Receipt>>,
+    basket_error: RwSignal<Option<Msg>>,
+    payment_error: RwSignal<Option<Msg>>,
+    results: RwSignal<Option<Vec<Product>>>,
+    active: RwSignal<usize>,
+    busy: RwSignal<bool>,
+    /// The `Idempotency-Key` and the body it was sent with: a retry of the same body
+    /// reuses the key, a changed basket gets a new one.
+    attempt: StoredValue<Option<(String, String)>>,
+}
+
+impl CheckoutState {
+    /// An empty basket.
+    pub fn new() -> CheckoutState {
+        CheckoutState {
+            lines: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(None),
+            payments: RwSignal::new(Vec::new()),
+            receipt: RwSignal::new(None),
+            basket_error: RwSignal::new(None),
+            payment_error: RwSignal::new(None),
+            results: RwSignal::new(None),
+            active: RwSignal::new(0),
+            busy: RwSignal::new(false),
+            attempt: StoredValue::new(None),
+        }
+    }
+
+    /// Whether the receipt of a completed sale is on screen.
+    pub fn receipt_shown_untracked(self) -> bool {
+        self.receipt.with_untracked(Option::is_some)
+    }
+
+    /// Clears basket, payments and receipt for the next customer.
+    pub fn reset(self) {
+        self.lines.set(Vec::new());
+        self.selected.set(None);
+        self.payments.set(Vec::new());
+        self.receipt.set(None);
+        self.basket_error.set(None);
+        self.payment_error.set(None);
+        self.results.set(None);
+        self.active.set(0);
+        self.busy.set(false);
+        self.attempt.set_value(None);
+    }
+
+    fn add_product(self, product: Product) {
+        if !product.active {
+            self.basket_error
+                .set(Some(Msg::KeyWith("pos.product_inactive", product.name)));
+            return;
+        }
+        let id = product.id;
+        self.lines.update(|lines| {
+            if let Some(line) = lines.iter_mut().find(|l| l.product.id == id) {
+                line.quantity = line.quantity.saturating_add(1);
+            } else {
+                lines.push(BasketLine {
+                    product,
+                    quantity: 1,
+                });
+            }
+        });
+        self.selected.set(Some(id));
+        self.basket_error.set(None);
+    }
+
+    fn change_quantity(self, id: i64, delta: i32) {
+        self.lines.update(|lines| {
+            if let Some(line) = lines.iter_mut().find(|l| l.product.id == id) {
+                let next = i64::from(line.quantity) + i64::from(delta);
+                line.quantity = u32::try_from(next.max(1)).unwrap_or(1);
+            }
+        });
+        self.selected.set(Some(id));
+    }
+
+    fn remove(self, id: i64) {
+        let mut next = None;
+        self.lines.update(|lines| {
+            if let Some(i) = lines.iter().position(|l| l.product.id == id) {
+                lines.remove(i);
+                next = lines.get(i).or_else(|| lines.last()).map(|l| l.product.id);
+            }
+        });
+        self.selected.set(next);
+    }
+
+    /// Moves the selection up (`-1`) or down (`+1`) the basket.
+    fn move_selection(self, step: i32) {
+        let ids: Vec<i64> = self
+            .lines
+            .with_untracked(|ls| ls.iter().map(|l| l.product.id).collect());
+        if ids.is_empty() {
+            return;
+        }
+        let current = self
+            .selected
+            .get_untracked()
+            .and_then(|id| ids.iter().position(|&i| i == id))
+            .unwrap_or(ids.len() - 1);
+        let next = if step < 0 {
+            current.saturating_sub(1)
+        } else {
+            (current + 1).min(ids.len() - 1)
+        };
+        self.selected.set(Some(ids[next]));
+    }
+}
+
+/// Prices the basket with the shared domain rules (the server does the same).
+fn price(lines: &[BasketLine], loyalty_percent: Decimal) -> Option<SaleTotals> {
+    let sale_lines: Vec<SaleLine> = lines
+        .iter()
+        .map(|l| SaleLine {
+            product_id: l.product.id,
+            unit_price: Money::fcfa(l.product.price),
+            vat_rate_bp: l.product.vat_rate_bp,
+            category: Category::from_str(&l.product.category).unwrap_or(Category::Alimentaire),
+            quantity: l.quantity,
+        })
+        .collect();
+    price_sale(&sale_lines, loyalty_percent, None).ok()
+}
+
+fn domain_payments(payments: &[PaymentRequest]) -> Vec<Payment> {
+    payments
+        .iter()
+        .filter_map(|p| {
+            Some(Payment {
+                method: PaymentMethod::from_str(&p.method).ok()?,
+                amount: Money::fcfa(p.amount),
+                reference: p.reference.clone(),
+            })
+        })
+        .collect()
+}
+
+fn is_ean13(text: &str) -> bool {
+    text.len() == 13 && text.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Scrolls the element matching `selector` into view, if it is outside its list.
+fn scroll_to(selector: &str) {
+    if let Ok(Some(el)) = document().query_selector(selector) {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        el.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+}
+
+/// The basket, payments and receipt.
+#[component]
+pub fn Checkout(
+    state: CheckoutState,
+    /// The identified customer's id (absent: anonymous sale).
+    customer_id: Signal<Option<i64>>,
+    /// Their loyalty discount, decimal string (`"5"`); `"0"` when anonymous.
+    loyalty_percent: Signal<String>,
+    /// The scan field, so the customer side can hand the focus over.
+    barcode_ref: NodeRef<html::Input>,
+    /// "Nouvelle vente": the page clears the customer too.
+    on_new_sale: Callback<()>,
+) -> impl IntoView {
+    let auth = use_auth();
+    let i18n = use_i18n();
+    let CheckoutState {
+        lines,
+        selected,
+        payments,
+        receipt,
+        basket_error,
+        payment_error,
+        results,
+        active,
+        busy,
+        attempt,
+    } = state;
+
+    let query = RwSignal::new(String::new());
+    let searching = RwSignal::new(false);
+    let method = RwSignal::new(PaymentMethod::Especes.as_str().to_string());
+    let amount = RwSignal::new(String::new());
+    let reference = RwSignal::new(String::new());
+    let amount_ref = NodeRef::<html::Input>::new();
+    let validate_ref = NodeRef::<html::Button>::new();
+    let new_sale_ref = NodeRef::<html::Button>::new();
+
+    let percent = Memo::new(move |_| {
+        loyalty_percent.with(|p| Decimal::from_str(p.trim()).unwrap_or(Decimal::ZERO))
+    });
+    let totals = Memo::new(move |_| {
+        let pct = percent.get();
+        lines.with(|ls| price(ls, pct))
+    });
+    let total = Memo::new(move |_| totals.with(|t| t.as_ref().map_or(0, |t| t.total.francs())));
+    let paid = Memo::new(move |_| payments.with(|ps| ps.iter().map(|p| p.amount).sum::<i64>()));
+    let remaining = Memo::new(move |_| (total.get() - paid.get()).max(0));
+    let change = Memo::new(move |_| {
+        if total.get() > 0 && paid.get() >= total.get() {
+            paid.get() - total.get()
+        } else {
+            0
+        }
+    });
+    let settled = Memo::new(move |_| {
+        let total = total.get();
+        total > 0 && payments.with(|ps| settle(Money::fcfa(total), &domain_payments(ps)).is_ok())
+    });
+    let can_validate = move || settled.get() && !busy.get() && lines.with(|l| !l.is_empty());
+
+    // The amount field shows what remains due.
+    Effect::new(move |_| {
+        let due = remaining.get();
+        amount.set(if due > 0 {
+            due.to_string()
+        } else {
+            String::new()
+        });
+    });
+
+    // Keep the selected line and the active result visible.
+    Effect::new(move |_| {
+        if selected.get().is_some() {
+            scroll_to(".basket-line.selected");
+        }
+    });
+    Effect::new(move |_| {
+        active.track();
+        if results.with(Option::is_some) {
+            scroll_to(".product-result.active");
+        }
+    });
+
+    // The receipt's "Nouvelle vente" takes the focus.
+    Effect::new(move |_| {
+        if let Some(button) = new_sale_ref.get() {
+            let _ = button.focus();
+        }
+    });
+
+    let focus_barcode = move || {
+        if let Some(input) = barcode_ref.get_untracked() {
+            let _ = input.focus();
+        }
+    };
+    // After the DOM has caught up (prefilled amount, button enabled).
+    let focus_amount = move || {
+        request_animation_frame(move || {
+            if let Some(input) = amount_ref.get_untracked() {
+                let _ = input.focus();
+                input.select();
+            }
+        });
+    };
+    let focus_validate = move || {
+        request_animation_frame(move || {
+            if let Some(button) = validate_ref.get_untracked() {
+                let _ = button.focus();
+            }
+        });
+    };
+
+    let pick = move |product: Product| {
+        results.set(None);
+        query.set(String::new());
+        state.add_product(product);
+        focus_barcode();
+    };
+
+    let lookup_barcode = move |code: String| {
+        // Already in the basket: one more unit, no round trip.
+        let known = lines.with_untracked(|ls| {
+            ls.iter()
+                .find(|l| l.product.barcode.as_deref() == Some(code.as_str()))
+                .map(|l| l.product.id)
+        });
+        if let Some(id) = known {
+            state.change_quantity(id, 1);
+            basket_error.set(None);
+            return;
+        }
+        spawn_local(async move {
+            match api::product_by_barcode(auth, &code).await {
+                Ok(page) => match page.items.into_iter().next() {
+                    Some(product) => state.add_product(product),
+                    None => basket_error.set(Some(Msg::KeyWith("pos.unknown_barcode", code))),
+                },
+                Err(e) => basket_error.set(Some(Msg::Api(e))),
+            }
+        });
+    };
+
+    let search = move |text: String| {
+        searching.set(true);
+        spawn_local(async move {
+            let result = api::search_products(auth, &text).await;
+            searching.set(false);
+            match result {
+                Ok(page) if page.items.is_empty() => {
+                    results.set(None);
+                    basket_error.set(Some(Msg::KeyWith("pos.no_product", format!("« {text} »"))));
+                }
+                Ok(page) => {
+                    basket_error.set(None);
+                    active.set(0);
+                    results.set(Some(page.items));
+                }
+                Err(e) => {
+                    results.set(None);
+                    basket_error.set(Some(Msg::Api(e)));
+                }
+            }
+        });
+    };
+
+    let on_barcode_key = move |ev: KeyboardEvent| {
+        let key = ev.key();
+        let text = query.get_untracked().trim().to_string();
+        let open = results.with_untracked(|r| r.as_ref().is_some_and(|r| !r.is_empty()));
+        match key.as_str() {
+            "Enter" if ev.ctrl_key() || ev.meta_key() => {}
+            "Enter" => {
+                ev.prevent_default();
+                if open && (text.is_empty() || !is_ean13(&text)) {
+                    let chosen = results.with_untracked(|r| {
+                        r.as_ref()
+                            .and_then(|r| r.get(active.get_untracked()).cloned())
+                    });
+                    if let Some(product) = chosen {
+                        pick(product);
+                    }
+                } else if text.is_empty() {
+                    if lines.with_untracked(|l| !l.is_empty()) {
+                        if settled.get_untracked() {
+                            focus_validate();
+                        } else {
+                            focus_amount();
+                        }
+                    }
+                } else if is_ean13(&text) {
+                    query.set(String::new());
+                    results.set(None);
+                    lookup_barcode(text);
+                } else {
+                    search(text);
+                }
+            }
+            "ArrowDown" | "ArrowUp" => {
+                ev.prevent_default();
+                let step = if key == "ArrowDown" { 1 } else { -1 };
+                if open {
+                    let len = results.with_untracked(|r| r.as_ref().map_or(0, Vec::len));
+                    let current = active.get_untracked();
+                    active.set(if step > 0 {
+                        (current + 1).min(len.saturating_sub(1))
+                    } else {
+                        current.saturating_sub(1)
+                    });
+                } else {
+                    state.move_selection(step);
+                }
+            }
+            "Escape" => {
+                if open {
+                    ev.prevent_default();
+                    results.set(None);
+                } else if !text.is_empty() {
+                    ev.prevent_default();
+                    query.set(String::new());
+                }
+            }
+            "+" | "-" if text.is_empty() => {
+                ev.prevent_default();
+                if let Some(id) = selected.get_untracked() {
+                    state.change_quantity(id, if key == "+" { 1 } else { -1 });
+                }
+            }
+            "Delete" if text.is_empty() => {
+                ev.prevent_default();
+                if let Some(id) = selected.get_untracked() {
+                    state.remove(id);
+                }
+            }
+            _ => {}
+        }
+    };
+
+    let add_payment = move || {
+        payment_error.set(None);
+        let Some(value) = parse_amount(&amount.get_untracked()).filter(|v| *v > 0) else {
+            payment_error.set(Some(Msg::Key("pos.amount_invalid")));
+            focus_amount();
+            return;
+        };
+        let method_code = method.get_untracked();
+        let is_cash = method_code == PaymentMethod::Especes.as_str();
+        if !is_cash && value > remaining.get_untracked() {
+            payment_error.set(Some(Msg::Key("pos.non_cash_over")));
+            focus_amount();
+            return;
+        }
+        let reference_text = reference.get_untracked().trim().to_string();
+        payments.update(|ps| {
+            ps.push(PaymentRequest {
+                method: method_code,
+                amount: value,
+                reference: (!is_cash && !reference_text.is_empty()).then_some(reference_text),
+            })
+        });
+        reference.set(String::new());
+        if settled.get_untracked() {
+            focus_validate();
+        } else {
+            focus_amount();
+        }
+    };
+
+    let submit = move || {
+        if busy.get_untracked() || receipt.with_untracked(Option::is_some) {
+            return;
+        }
+        if lines.with_untracked(Vec::is_empty) {
+            payment_error.set(Some(Msg::Key("pos.basket_empty")));
+            focus_barcode();
+            return;
+        }
+        if !settled.get_untracked() {
+            payment_error.set(Some(Msg::Key("pos.not_covered")));
+            focus_amount();
+            return;
+        }
+        let request = CreateSaleRequest {
+            till_id: None,
+            customer_id: customer_id.get_untracked(),
+            lines: lines.with_untracked(|ls| {
+                ls.iter()
+                    .map(|l| SaleLineRequest {
+                        product_id: Some(l.product.id),
+                        barcode: None,
+                        quantity: i64::from(l.quantity),
+                    })
+                    .collect()
+            }),
+            payments: payments.get_untracked(),
+        };
+        let body = serde_json::to_string(&request).unwrap_or_default();
+        let key = attempt
+            .with_value(|a| match a {
+                Some((key, sent)) if *sent == body => Some(key.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| {
+                let key = new_uuid();
+                attempt.set_value(Some((key.clone(), body)));
+                key
+            });
+        busy.set(true);
+        payment_error.set(None);
+        spawn_local(async move {
+            let result = api::create_sale(auth, &key, &request).await;
+            busy.set(false);
+            match result {
+                Ok(r) => receipt.set(Some(r)),
+                Err(e) => {
+                    // No answer: the same key is kept, so F9 again cannot sell twice.
+                    payment_error.set(Some(match e {
+                        api::ApiError::Network(_) => Msg::Key("pos.retry"),
+                        e => Msg::Api(e),
+                    }));
+                    focus_validate();
+                }
+            }
+        });
+    };
+
+    let new_sale = move || on_new_sale.run(());
+
+    // F9 / Ctrl+Enter validate from anywhere on the screen; Enter on the receipt starts
+    // the next sale.
+    let keys = window_event_listener(leptos::ev::keydown, move |ev: KeyboardEvent| {
+        if ev.default_prevented() {
+            return;
+        }
+        let key = ev.key();
+        let ctrl_enter = key == "Enter" && (ev.ctrl_key() || ev.meta_key());
+        if key == "F9" || ctrl_enter {
+            ev.prevent_default();
+            submit();
+            return;
+        }
+        if key == "Enter" && receipt.with_untracked(Option::is_some) {
+            let target = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            let (tag, id) = target
+                .map(|t| (t.tag_name().to_ascii_uppercase(), t.id()))
+                .unwrap_or_default();
+            let in_field = matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA");
+            let other_button = tag == "BUTTON" && id != "new-sale";
+            if !in_field && !other_button {
+                ev.prevent_default();
+                new_sale();
+            }
+        }
+    });
+    on_cleanup(move || keys.remove());
+
+    let discount_label = move || {
+        format!(
+            "{} ({}\u{a0}%)",
+            i18n.t("pos.discount"),
+            trim_decimal(&loyalty_percent.get())
+        )
+    };
+    let totals_view = move || {
+        let t = totals.get();
+        let subtotal = t.as_ref().map_or(0, |t| t.subtotal.francs());
+        let discount = t.as_ref().map_or(0, |t| t.loyalty_discount.francs());
+        let total = t.as_ref().map_or(0, |t| t.total.francs());
+        let vat: i64 = t
+            .as_ref()
+            .map_or(0, |t| t.vat.iter().map(|v| v.vat.francs()).sum());
+        let points = t.as_ref().map_or(0, |t| t.points);
+        view! {
+            <dl class="basket-totals" id="basket-totals">
+                <div>
+                    <dt>{i18n.tr("pos.subtotal")}</dt>
+                    <dd id="basket-subtotal">{money(subtotal)}</dd>
+                </div>
+                <div class="discount-row" class:zero=move || discount == 0 hidden=move || percent.get().is_zero()>
+                    <dt>{discount_label}</dt>
+                    <dd id="basket-discount">"−" {money(discount)}</dd>
+                </div>
+                <div class="grand-total">
+                    <dt>{i18n.tr("pos.total")}</dt>
+                    <dd id="basket-total">{money(total)}</dd>
+                </div>
+                <div class="vat-row">
+                    <dt>{i18n.tr("pos.vat_included")}</dt>
+                    <dd id="basket-vat">{money(vat)}</dd>
+                </div>
+                <Show when=move || customer_id.with(Option::is_some)>
+                    <div class="vat-row">
+                        <dt>{i18n.tr("pos.points_to_earn")}</dt>
+                        <dd id="basket-points">{crm_domain::money::group_thousands(points)}</dd>
+                    </div>
+                </Show>
+            </dl>
+        }
+    };
+
+    let line_rows = move || {
+        let current = selected.get();
+        lines
+            .get()
+            .into_iter()
+            .map(|line| {
+                let id = line.product.id;
+                let is_selected = current == Some(id);
+                let line_total = line.product.price * i64::from(line.quantity);
+                view! {
+                    <li
+                        class="basket-line"
+                        class:selected=is_selected
+                        aria-selected=if is_selected { "true" } else { "false" }
+                        role="option"
+                        data-product-id=id
+                        on:click=move |_| selected.set(Some(id))
+                    >
+                        <div class="line-main">
+                            <span class="line-name">{line.product.name.clone()}</span>
+                            <span class="line-unit muted">
+                                {money(line.product.price)}
+                                <span class="line-sku">" · " {line.product.sku.clone()}</span>
+                            </span>
+                        </div>
+                        <div class="line-qty">
+                            <button
+                                class="icon-button qty-minus"
+                                type="button"
+                                tabindex="-1"
+                                title=i18n.tr("pos.qty_minus")
+                                on:click=move |ev| {
+                                    ev.stop_propagation();
+                                    state.change_quantity(id, -1);
+                                    focus_barcode();
+                                }
+                            >
+                                "−"
+                            </button>
+                            <span class="line-quantity">{line.quantity}</span>
+                            <button
+                                class="icon-button qty-plus"
+                                type="button"
+                                tabindex="-1"
+                                title=i18n.tr("pos.qty_plus")
+                                on:click=move |ev| {
+                                    ev.stop_propagation();
+                                    state.change_quantity(id, 1);
+                                    focus_barcode();
+                                }
+                            >
+                                "+"
+                            </button>
+                        </div>
+                        <span class="line-total">{money(line_total)}</span>
+                        <button
+                            class="icon-button line-remove"
+                            type="button"
+                            tabindex="-1"
+                            title=i18n.tr("pos.remove_line")
+                            on:click=move |ev| {
+                                ev.stop_propagation();
+                                state.remove(id);
+                                focus_barcode();
+                            }
+                        >
+                            "×"
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+
+    let result_items = move || {
+        let current = active.get();
+        results
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(i, product)| {
+                let is_active = i == current;
+                let shown = product.clone();
+                view! {
+                    <li
+                        class="product-result"
+                        class:active=is_active
+                        role="option"
+                        aria-selected=if is_active { "true" } else { "false" }
+                        data-product-id=shown.id
+                        on:mousedown=move |ev| ev.prevent_default()
+                        on:click=move |_| pick(product.clone())
+                    >
+                        <span class="result-name">{shown.name}</span>
+                        <span class="muted mono result-sku">{shown.sku}</span>
+                        <span class="result-price">{money(shown.price)}</span>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+
+    let payment_rows = move || {
+        payments
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let code = p.method.clone();
+                view! {
+                    <li class="payment-line" data-method=p.method.clone()>
+                        <span class="payment-method-label">
+                            {move || method_label(i18n.lang(), &code)}
+                            {p.reference.map(|r| view! { <span class="muted">" · " {r}</span> })}
+                        </span>
+                        <span class="payment-amount-value">{money(p.amount)}</span>
+                        <button
+                            class="icon-button payment-remove"
+                            type="button"
+                            tabindex="-1"
+                            title=i18n.tr("pos.remove_payment")
+                            on:click=move |_| {
+                                payments.update(|ps| {
+                                    if i < ps.len() {
+                                        ps.remove(i);
+                                    }
+                                });
+                                focus_amount();
+                            }
+                        >
+                            "×"
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+
+    let method_options = move || {
+        let lang = i18n.lang();
+        PaymentMethod::ALL
+            .into_iter()
+            .map(|m| {
+                let code = m.as_str();
+                view! {
+                    <option value=code selected=move || method.get() == code>
+                        {method_label(lang, code)}
+                    </option>
+                }
+            })
+            .collect_view()
+    };
+
+    let basket_view = move || {
+        view! {
+            <div class="scan">
+                <label class="field" for="barcode">
+                    <span class="field-label">{i18n.tr("pos.barcode")}</span>
+                </label>
+                <div class="scan-box">
+                    <input
+                        id="barcode"
+                        name="barcode"
+                        type="text"
+                        autocomplete="off"
+                        class="input-scan"
+                        role="combobox"
+                        aria-controls="product-results"
+                        aria-expanded=move || if results.with(Option::is_some) { "true" } else { "false" }
+                        aria-describedby="basket-error checkout-hint"
+                        placeholder=i18n.tr("pos.barcode_placeholder")
+                        node_ref=barcode_ref
+                        bind:value=query
+                        on:keydown=on_barcode_key
+                    />
+                    <Show when=move || searching.get()>
+                        <span class="scan-spinner muted">{i18n.tr("pos.searching")}</span>
+                    </Show>
+                    <Show when=move || results.with(|r| r.as_ref().is_some_and(|r| !r.is_empty()))>
+                        <ul id="product-results" class="product-results" role="listbox">
+                            {result_items}
+                        </ul>
+                    </Show>
+                </div>
+                <Show when=move || basket_error.with(Option::is_some)>
+                    <p id="basket-error" class="form-error" role="alert">
+                        {move || basket_error.get().map(|m| m.render(i18n.lang())).unwrap_or_default()}
+                    </p>
+                </Show>
+            </div>
+            <div id="basket" class="basket">
+                <Show
+                    when=move || lines.with(|l| !l.is_empty())
+                    fallback=move || {
+                        view! {
+                            <div class="basket-empty">
+                                <svg class="basket-icon" viewBox="0 0 24 24" aria-hidden="true">
+                                    <path d="M3 4h2.2l2.3 10.2a1.5 1.5 0 0 0 1.5 1.2h8.4a1.5 1.5 0 0 0 1.5-1.1L21 8H6.3" />
+                                    <circle cx="9.5" cy="19.5" r="1.5" />
+                                    <circle cx="17" cy="19.5" r="1.5" />
+                                </svg>
+                                <p class="muted">{i18n.tr("pos.basket_empty_text")}</p>
+                            </div>
+                        }
+                    }
+                >
+                    <ul class="basket-lines" role="listbox" aria-label=i18n.tr("pos.basket")>
+                        {line_rows}
+                    </ul>
+                </Show>
+                {totals_view}
+            </div>
+            <section class="payment" aria-labelledby="payment-title">
+                <h3 id="payment-title">{i18n.tr("pos.payment")}</h3>
+                <div class="payment-form">
+                    <label class="field">
+                        <span class="field-label">{i18n.tr("pos.payment_method")}</span>
+                        <select
+                            id="payment-method"
+                            name="payment_method"
+                            prop:value=move || method.get()
+                            on:change=move |ev| {
+                                method.set(event_target_value(&ev));
+                                payment_error.set(None);
+                            }
+                        >
+                            {method_options}
+                        </select>
+                    </label>
+                    <label class="field">
+                        <span class="field-label">{i18n.tr("pos.payment_amount")}</span>
+                        <input
+                            id="payment-amount"
+                            name="payment_amount"
+                            type="text"
+                            inputmode="numeric"
+                            autocomplete="off"
+                            class="input-amount"
+                            node_ref=amount_ref
+                            bind:value=amount
+                            on:focus=move |_| {
+                                if let Some(input) = amount_ref.get_untracked() {
+                                    input.select();
+                                }
+                            }
+                            on:keydown=move |ev: KeyboardEvent| {
+                                if ev.key() == "Enter" && !ev.ctrl_key() && !ev.meta_key() {
+                                    ev.prevent_default();
+                                    if amount.with_untracked(|a| a.trim().is_empty()) && settled.get_untracked() {
+                                        submit();
+                                    } else {
+                                        add_payment();
+                                    }
+                                } else if ev.key() == "Escape" {
+                                    ev.prevent_default();
+                                    focus_barcode();
+                                }
+                            }
+                        />
+                    </label>
+                    <Show when=move || method.with(|m| m != PaymentMethod::Especes.as_str())>
+                        <label class="field payment-reference-field">
+                            <span class="field-label">{i18n.tr("pos.payment_reference")}</span>
+                            <input
+                                id="payment-reference"
+                                name="payment_reference"
+                                type="text"
+                                autocomplete="off"
+                                bind:value=reference
+                                on:keydown=move |ev: KeyboardEvent| {
+                                    if ev.key() == "Enter" && !ev.ctrl_key() && !ev.meta_key() {
+                                        ev.prevent_default();
+                                        add_payment();
+                                    }
+                                }
+                            />
+                        </label>
+                    </Show>
+                    <button id="add-payment" class="button" type="button" on:click=move |_| add_payment()>
+                        {i18n.tr("pos.add_payment")}
+                    </button>
+                </div>
+                <ul id="payments" class="payments">{payment_rows}</ul>
+                <dl class="basket-totals due">
+                    <div>
+                        <dt>{i18n.tr("pos.paid")}</dt>
+                        <dd id="amount-paid">{move || money(paid.get())}</dd>
+                    </div>
+                    <div class:done=move || { remaining.get() == 0 && total.get() > 0 }>
+                        <dt>{i18n.tr("pos.remaining")}</dt>
+                        <dd id="amount-due">{move || money(remaining.get())}</dd>
+                    </div>
+                    <div class="change-row">
+                        <dt>{i18n.tr("pos.change")}</dt>
+                        <dd id="change-due">{move || money(change.get())}</dd>
+                    </div>
+                </dl>
+                <Show when=move || payment_error.with(Option::is_some)>
+                    <p id="payment-error" class="form-error" role="alert">
+                        {move || payment_error.get().map(|m| m.render(i18n.lang())).unwrap_or_default()}
+                    </p>
+                </Show>
+                <button
+                    id="validate-sale"
+                    class="button button-primary button-block button-validate"
+                    type="button"
+                    node_ref=validate_ref
+                    disabled=move || !can_validate()
+                    on:click=move |_| submit()
+                >
+                    {move || if busy.get() { i18n.t("pos.validating") } else { i18n.t("pos.validate") }}
+                </button>
+            </section>
+        }
+    };
+
+    let receipt_view = move || {
+        receipt.get().map(|r| {
+            view! {
+                <ReceiptView receipt=r />
+                <div class="actions receipt-actions">
+                    <button id="print-receipt" class="button" type="button" on:click=move |_| print()>
+                        {i18n.tr("receipt.print")}
+                    </button>
+                    <button
+                        id="new-sale"
+                        class="button button-primary"
+                        type="button"
+                        node_ref=new_sale_ref
+                        on:click=move |_| new_sale()
+                    >
+                        {i18n.tr("pos.new_sale")}
+                    </button>
+                </div>
+            }
+        })
+    };
+
+    view! {
+        <aside class="pos-basket card" id="checkout" aria-labelledby="basket-title">
+            <h2 id="basket-title" class="card-title">
+                {move || if receipt.with(Option::is_some) { i18n.t("receipt.title") } else { i18n.t("pos.basket") }}
+                <Show when=move || lines.with(|l| !l.is_empty()) && receipt.with(Option::is_none)>
+                    <span class="badge badge-count" id="basket-count">
+                        {move || lines.with(|ls| ls.iter().map(|l| u64::from(l.quantity)).sum::<u64>())}
+                        " " {i18n.tr("pos.items")}
+                    </span>
+                </Show>
+            </h2>
+            <Show when=move || receipt.with(Option::is_some) fallback=basket_view>
+                {receipt_view}
+            </Show>
+            <p id="checkout-hint" class="hint keys-hint">
+                {move || if receipt.with(Option::is_some) { i18n.t("pos.receipt_hint") } else { i18n.t("pos.checkout_hint") }}
+            </p>
+        </aside>
+    }
+}

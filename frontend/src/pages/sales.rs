@@ -1,0 +1,738 @@
+//! `/ventes`: "Mes ventes" — the cashier's figures for a period, the revenue per day, the
+//! top 10 products, the payment split and the list of sales with a reprintable receipt.
+//! Directors and admins may look at another cashier by number.
+
+use crm_api_types::{
+    DayRevenue, PaymentSplit, Receipt, RoleName, SaleListItem, SalesHistory, TopProduct,
+};
+use crm_domain::money::group_thousands;
+use leptos::ev::KeyboardEvent;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::auth::use_auth;
+use crate::components::{print, Msg, ReceiptView};
+use crate::format::{date_time, method_label, money, status_label, time};
+use crate::i18n::{use_i18n, I18n, Lang};
+
+/// The periods, in button order.
+const PERIODS: [&str; 6] = ["today", "week", "month", "7d", "30d", "custom"];
+const PER_PAGE: u64 = 20;
+
+/// The page.
+#[component]
+pub fn SalesPage() -> impl IntoView {
+    let auth = use_auth();
+    let i18n = use_i18n();
+
+    let period = RwSignal::new("today".to_string());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let page = RwSignal::new(1u64);
+    let cashier = RwSignal::new(String::new());
+    let manager =
+        Memo::new(move |_| matches!(auth.role(), Some(RoleName::Director | RoleName::Admin)));
+
+    let data = RwSignal::new(None::<SalesHistory>);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<Msg>);
+    let seq = StoredValue::new(0u64);
+
+    let query = Memo::new(move |_| {
+        let p = period.get();
+        let mut q = format!("period={p}");
+        if p == "custom" {
+            let (f, t) = (from.get(), to.get());
+            if f.is_empty() || t.is_empty() {
+                return None;
+            }
+            q.push_str(&format!("&from={f}&to={t}"));
+        }
+        q.push_str(&format!("&page={}&per_page={PER_PAGE}", page.get()));
+        if manager.get() {
+            if let Ok(id) = cashier.get().trim().parse::<i64>() {
+                q.push_str(&format!("&cashier_id={id}"));
+            }
+        }
+        Some(q)
+    });
+
+    Effect::new(move |_| {
+        let Some(q) = query.get() else {
+            return;
+        };
+        let n = seq.get_value() + 1;
+        seq.set_value(n);
+        loading.set(true);
+        spawn_local(async move {
+            let result = api::my_sales(auth, &q).await;
+            if seq.get_value() != n {
+                return; // a newer request is on its way
+            }
+            loading.set(false);
+            match result {
+                Ok(history) => {
+                    error.set(None);
+                    data.set(Some(history));
+                }
+                Err(e) => error.set(Some(Msg::Api(e))),
+            }
+        });
+    });
+
+    let choose = move |p: &'static str| {
+        if p == "custom" && (from.get_untracked().is_empty() || to.get_untracked().is_empty()) {
+            // Start from the range on screen.
+            if let Some(h) = data.get_untracked() {
+                from.set(h.from.format("%Y-%m-%d").to_string());
+                to.set(h.to.format("%Y-%m-%d").to_string());
+            }
+        }
+        page.set(1);
+        period.set(p.to_string());
+    };
+
+    // Detail of one sale.
+    let detail = RwSignal::new(None::<Receipt>);
+    let detail_open = RwSignal::new(None::<i64>);
+    let detail_error = RwSignal::new(None::<Msg>);
+    let reprint_ref = NodeRef::<html::Button>::new();
+    let open = move |id: i64| {
+        detail_open.set(Some(id));
+        detail.set(None);
+        detail_error.set(None);
+        spawn_local(async move {
+            let result = api::sale(auth, id).await;
+            if detail_open.get_untracked() != Some(id) {
+                return;
+            }
+            match result {
+                Ok(r) => detail.set(Some(r)),
+                Err(e) => detail_error.set(Some(Msg::Api(e))),
+            }
+        });
+    };
+    let close = move || {
+        if let Some(id) = detail_open.get_untracked() {
+            detail_open.set(None);
+            detail.set(None);
+            let selector = format!(".sale-row[data-sale-id=\"{id}\"]");
+            if let Ok(Some(row)) = document().query_selector(&selector) {
+                if let Ok(row) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(row) {
+                    let _ = row.focus();
+                }
+            }
+        }
+    };
+    // "Réimprimer" takes the focus once the receipt is there (it is disabled before).
+    Effect::new(move |_| {
+        if reprint_ref.get().is_some() && detail.with(Option::is_some) {
+            request_animation_frame(move || {
+                if let Some(button) = reprint_ref.get_untracked() {
+                    let _ = button.focus();
+                }
+            });
+        }
+    });
+    let escape = window_event_listener(leptos::ev::keydown, move |ev: KeyboardEvent| {
+        if ev.key() == "Escape" && detail_open.with_untracked(Option::is_some) {
+            ev.prevent_default();
+            close();
+        }
+    });
+    on_cleanup(move || escape.remove());
+
+    let title = move || {
+        if auth.role() == Some(RoleName::Cashier) {
+            i18n.t("sales.title.own")
+        } else {
+            i18n.t("sales.title.all")
+        }
+    };
+
+    let period_buttons = move || {
+        PERIODS
+            .into_iter()
+            .map(|p| {
+                let pressed = move || period.get() == p;
+                view! {
+                    <button
+                        type="button"
+                        class="button period-button"
+                        class:active=pressed
+                        data-period=p
+                        aria-pressed=move || if pressed() { "true" } else { "false" }
+                        on:click=move |_| choose(p)
+                    >
+                        {i18n.tr(period_key(p))}
+                    </button>
+                }
+            })
+            .collect_view()
+    };
+
+    let range = move || {
+        data.with(|d| {
+            d.as_ref().map(|h| {
+                format!(
+                    "{} → {}",
+                    h.from.format("%d/%m/%Y"),
+                    h.to.format("%d/%m/%Y")
+                )
+            })
+        })
+    };
+
+    let card = move |id: &'static str,
+                     key: &'static str,
+                     value: Box<dyn Fn(&SalesHistory) -> String + Send + Sync>| {
+        view! {
+            <div class="stat summary-card">
+                <dt>{i18n.tr(key)}</dt>
+                <dd id=id>
+                    {move || data.with(|d| d.as_ref().map(&value).unwrap_or_else(|| "—".into()))}
+                </dd>
+            </div>
+        }
+    };
+
+    view! {
+        <div class="page sales-page" data-page="ventes">
+            <header class="page-header sales-header">
+                <h1>{title}</h1>
+                <p class="muted" id="sales-range">{range}</p>
+            </header>
+            <section class="card sales-filters" aria-label=i18n.tr("sales.period")>
+                <div class="period-buttons" role="group" aria-label=i18n.tr("sales.period")>
+                    {period_buttons}
+                </div>
+                <Show when=move || period.get() == "custom">
+                    <div class="custom-range">
+                        <label class="field">
+                            <span class="field-label">{i18n.tr("sales.from")}</span>
+                            <input
+                                id="period-from"
+                                type="date"
+                                prop:value=move || from.get()
+                                on:change=move |ev| {
+                                    page.set(1);
+                                    from.set(event_target_value(&ev));
+                                }
+                            />
+                        </label>
+                        <label class="field">
+                            <span class="field-label">{i18n.tr("sales.to")}</span>
+                            <input
+                                id="period-to"
+                                type="date"
+                                prop:value=move || to.get()
+                                on:change=move |ev| {
+                                    page.set(1);
+                                    to.set(event_target_value(&ev));
+                                }
+                            />
+                        </label>
+                    </div>
+                </Show>
+                <Show when=move || manager.get()>
+                    <label class="field cashier-field">
+                        <span class="field-label">{i18n.tr("sales.cashier_id")}</span>
+                        <input
+                            id="sales-cashier-id"
+                            type="number"
+                            min="1"
+                            inputmode="numeric"
+                            placeholder=i18n.tr("sales.cashier_all")
+                            prop:value=move || cashier.get()
+                            on:change=move |ev| {
+                                page.set(1);
+                                cashier.set(event_target_value(&ev));
+                            }
+                        />
+                    </label>
+                </Show>
+                <Show when=move || loading.get()>
+                    <span class="muted loading" id="sales-loading">{i18n.tr("sales.loading")}</span>
+                </Show>
+            </section>
+            <Show when=move || error.with(Option::is_some)>
+                <p id="sales-error" class="form-error" role="alert">
+                    {move || error.get().map(|m| m.render(i18n.lang())).unwrap_or_default()}
+                </p>
+            </Show>
+            <Show when=move || period.get() == "custom" && (from.get().is_empty() || to.get().is_empty())>
+                <p class="hint">{i18n.tr("sales.custom_hint")}</p>
+            </Show>
+            <dl class="summary-cards">
+                {card("sales-count", "sales.count", Box::new(|h| group_thousands(h.summary.sales_count)))}
+                {card("sales-revenue", "sales.revenue", Box::new(|h| money(h.summary.revenue)))}
+                {card("sales-discounts", "sales.discounts", Box::new(|h| money(h.summary.discounts)))}
+                {card("sales-average", "sales.average", Box::new(|h| money(h.summary.average_basket)))}
+            </dl>
+            <div class="sales-grid">
+                <section class="card chart-card">
+                    <h2 class="card-title">{i18n.tr("sales.per_day")}</h2>
+                    {move || data.with(|d| d.as_ref().map(|h| revenue_chart(i18n.lang(), &h.per_day)))}
+                </section>
+                <section class="card">
+                    <h2 class="card-title">{i18n.tr("sales.split")}</h2>
+                    <div id="payment-split">
+                        {move || data.with(|d| d.as_ref().map(|h| payment_split(i18n, &h.payment_split)))}
+                    </div>
+                </section>
+            </div>
+            <section class="card">
+                <h2 class="card-title">{i18n.tr("sales.top")}</h2>
+                {move || data.with(|d| d.as_ref().map(|h| top_products(i18n, &h.top_products)))}
+            </section>
+            <section class="card">
+                <h2 class="card-title">{i18n.tr("sales.list")}</h2>
+                {move || {
+                    data.with(|d| {
+                        d.as_ref()
+                            .map(|h| {
+                                let single_day = h.from == h.to;
+                                sales_list(i18n, &h.sales, single_day, manager.get_untracked(), open)
+                            })
+                    })
+                }}
+                <nav class="pager" aria-label=i18n.tr("sales.list")>
+                    <button
+                        id="sales-prev"
+                        class="button"
+                        type="button"
+                        disabled=move || page.get() <= 1 || loading.get()
+                        on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
+                    >
+                        {i18n.tr("sales.prev")}
+                    </button>
+                    <span id="sales-page" class="muted">
+                        {move || {
+                            let (total, pages) = data
+                                .with(|d| d.as_ref().map(|h| (h.total, pages(h.total, h.per_page))))
+                                .unwrap_or((0, 1));
+                            format!(
+                                "{} {} {} {} · {} {}",
+                                i18n.t("sales.page"),
+                                page.get(),
+                                i18n.t("sales.of"),
+                                pages,
+                                group_thousands(i64::try_from(total).unwrap_or(i64::MAX)),
+                                i18n.t("sales.count_suffix"),
+                            )
+                        }}
+                    </span>
+                    <button
+                        id="sales-next"
+                        class="button"
+                        type="button"
+                        disabled=move || {
+                            let last = data
+                                .with(|d| d.as_ref().map(|h| pages(h.total, h.per_page)))
+                                .unwrap_or(1);
+                            page.get() >= last || loading.get()
+                        }
+                        on:click=move |_| page.update(|p| *p += 1)
+                    >
+                        {i18n.tr("sales.next")}
+                    </button>
+                </nav>
+                <p class="hint">{i18n.tr("sales.open_hint")}</p>
+            </section>
+            <Show when=move || detail_open.with(Option::is_some)>
+                <div class="modal-backdrop" on:click=move |_| close()>
+                    <div
+                        id="sale-detail"
+                        class="modal card"
+                        role="dialog"
+                        aria-modal="true"
+                        aria-labelledby="sale-detail-title"
+                        on:click=move |ev| ev.stop_propagation()
+                    >
+                        <h2 id="sale-detail-title" class="card-title">{i18n.tr("receipt.title")}</h2>
+                        <Show when=move || detail_error.with(Option::is_some)>
+                            <p class="form-error" role="alert">
+                                {move || detail_error.get().map(|m| m.render(i18n.lang())).unwrap_or_default()}
+                            </p>
+                        </Show>
+                        {move || match detail.get() {
+                            Some(r) => view! { <ReceiptView receipt=r /> }.into_any(),
+                            None if detail_error.with(Option::is_none) => {
+                                view! { <p class="muted">{i18n.tr("sales.loading")}</p> }.into_any()
+                            }
+                            None => ().into_any(),
+                        }}
+                        <div class="actions modal-actions">
+                            <button
+                                id="reprint"
+                                class="button button-primary"
+                                type="button"
+                                node_ref=reprint_ref
+                                disabled=move || detail.with(Option::is_none)
+                                on:click=move |_| print()
+                            >
+                                {i18n.tr("receipt.reprint")}
+                            </button>
+                            <button id="sale-detail-close" class="button" type="button" on:click=move |_| close()>
+                                {i18n.tr("sales.close")}
+                            </button>
+                        </div>
+                    </div>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+fn period_key(p: &str) -> &'static str {
+    match p {
+        "week" => "period.week",
+        "month" => "period.month",
+        "7d" => "period.7d",
+        "30d" => "period.30d",
+        "custom" => "period.custom",
+        _ => "period.today",
+    }
+}
+
+fn pages(total: u64, per_page: u64) -> u64 {
+    total.div_ceil(per_page.max(1)).max(1)
+}
+
+/// The smallest "round" number (1, 2, 2.5, 5 × 10ⁿ) at least `value`.
+fn nice_ceiling(value: i64) -> i64 {
+    let value = value.max(1);
+    let mut magnitude = 1i64;
+    while magnitude.saturating_mul(10) <= value {
+        magnitude *= 10;
+    }
+    for step in [10, 20, 25, 50, 100] {
+        let candidate = magnitude.saturating_mul(step) / 10;
+        if candidate >= value {
+            return candidate;
+        }
+    }
+    magnitude.saturating_mul(10)
+}
+
+/// `125000` → `125 k`, `1500000` → `1,5 M` (axis labels).
+fn compact(value: i64) -> String {
+    if value >= 1_000_000 {
+        let tenths = value / 100_000;
+        if tenths % 10 == 0 {
+            format!("{}\u{a0}M", tenths / 10)
+        } else {
+            format!("{},{}\u{a0}M", tenths / 10, tenths % 10)
+        }
+    } else if value >= 1_000 {
+        let tenths = value / 100;
+        if tenths % 10 == 0 {
+            format!("{}\u{a0}k", tenths / 10)
+        } else {
+            format!("{},{}\u{a0}k", tenths / 10, tenths % 10)
+        }
+    } else {
+        value.to_string()
+    }
+}
+
+/// Revenue per day as inline SVG bars.
+fn revenue_chart(lang: Lang, days: &[DayRevenue]) -> impl IntoView {
+    const W: f64 = 640.0;
+    const H: f64 = 260.0;
+    const LEFT: f64 = 56.0;
+    const RIGHT: f64 = 8.0;
+    const TOP: f64 = 22.0;
+    const BOTTOM: f64 = 28.0;
+    let plot_w = W - LEFT - RIGHT;
+    let plot_h = H - TOP - BOTTOM;
+    let max = nice_ceiling(days.iter().map(|d| d.revenue).max().unwrap_or(0).max(1000));
+    let n = days.len().max(1);
+    let slot = plot_w / n as f64;
+    let bar_w = (slot * 0.7).clamp(1.0, 48.0);
+    let label_every = n.div_ceil(12);
+    let show_values = n <= 10;
+    let y = move |v: i64| TOP + plot_h - (v as f64 / max as f64) * plot_h;
+
+    let grid = (0..=4)
+        .map(|k| {
+            let v = max * k / 4;
+            let gy = y(v);
+            view! {
+                <g class="chart-grid">
+                    <line x1=LEFT x2=W - RIGHT y1=gy y2=gy />
+                    <text x=LEFT - 6.0 y=gy + 4.0 text-anchor="end" class="chart-axis">
+                        {compact(v)}
+                    </text>
+                </g>
+            }
+        })
+        .collect_view();
+    let sales_word = if lang == Lang::Fr { "ventes" } else { "sales" };
+    let bars = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let x = LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
+            let top = y(d.revenue);
+            let height = (TOP + plot_h - top).max(0.0);
+            let tip = format!(
+                "{} : {} · {} {sales_word}",
+                d.date.format("%d/%m/%Y"),
+                money(d.revenue),
+                d.sales_count
+            );
+            let label = (i % label_every == 0).then(|| {
+                view! {
+                    <text x=x + bar_w / 2.0 y=H - 10.0 text-anchor="middle" class="chart-axis">
+                        {d.date.format("%d/%m").to_string()}
+                    </text>
+                }
+            });
+            let value = (show_values && d.revenue > 0).then(|| {
+                view! {
+                    <text x=x + bar_w / 2.0 y=top - 5.0 text-anchor="middle" class="chart-value">
+                        {group_thousands(d.revenue)}
+                    </text>
+                }
+            });
+            view! {
+                <g class="chart-bar" data-date=d.date.to_string() data-revenue=d.revenue>
+                    <rect x=x y=top width=bar_w height=height rx="2">
+                        <title>{tip}</title>
+                    </rect>
+                    {value}
+                    {label}
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg
+            id="revenue-chart"
+            class="chart"
+            viewBox=format!("0 0 {W} {H}")
+            role="img"
+            aria-label="CA / jour (FCFA)"
+        >
+            <text x="4" y="12" class="chart-axis chart-unit">"FCFA"</text>
+            {grid}
+            {bars}
+            <line class="chart-baseline" x1=LEFT x2=W - RIGHT y1=TOP + plot_h y2=TOP + plot_h />
+        </svg>
+    }
+}
+
+fn method_color(method: &str) -> &'static str {
+    match method {
+        "ESPECES" => "#0a8a43",
+        "CARTE" => "#2563eb",
+        "ORANGE_MONEY" => "#ff7900",
+        "MTN_MOMO" => "#f2c200",
+        "MOOV_MONEY" => "#7c3aed",
+        "WAVE" => "#1dc8f2",
+        "CHEQUE" => "#6b7280",
+        _ => "#98a2b3",
+    }
+}
+
+/// Doughnut and table of the takings per payment method.
+fn payment_split(i18n: I18n, split: &[PaymentSplit]) -> impl IntoView {
+    let total: i64 = split.iter().map(|s| s.amount.max(0)).sum();
+    if split.is_empty() || total == 0 {
+        return view! { <p class="empty">{i18n.tr("sales.empty")}</p> }.into_any();
+    }
+    let mut offset = 0.0;
+    let segments = split
+        .iter()
+        .map(|s| {
+            let share = s.amount.max(0) as f64 * 100.0 / total as f64;
+            let dash = format!("{share:.3} {:.3}", 100.0 - share);
+            let start = 25.0 - offset;
+            offset += share;
+            view! {
+                <circle
+                    class="donut-segment"
+                    cx="21"
+                    cy="21"
+                    r="15.915"
+                    fill="none"
+                    stroke=method_color(&s.method)
+                    stroke-width="6"
+                    stroke-dasharray=dash
+                    stroke-dashoffset=format!("{start:.3}")
+                    data-method=s.method.clone()
+                />
+            }
+        })
+        .collect_view();
+    let rows = split
+        .iter()
+        .map(|s| {
+            let share = s.amount.max(0) as f64 * 100.0 / total as f64;
+            let code = s.method.clone();
+            view! {
+                <tr data-method=s.method.clone()>
+                    <td>
+                        <span class="swatch" style=format!("background:{}", method_color(&s.method))></span>
+                        {move || method_label(i18n.lang(), &code)}
+                    </td>
+                    <td class="amount">{money(s.amount)}</td>
+                    <td class="amount">{group_thousands(s.count)}</td>
+                    <td class="amount">{format!("{share:.0}\u{a0}%").replace('.', ",")}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="split">
+            <svg class="donut" viewBox="0 0 42 42" role="img" aria-label=i18n.tr("sales.split")>
+                <circle cx="21" cy="21" r="15.915" fill="none" stroke="#eef0f3" stroke-width="6" />
+                {segments}
+                <text x="21" y="20" text-anchor="middle" class="donut-total">{compact(total)}</text>
+                <text x="21" y="25" text-anchor="middle" class="donut-unit">"FCFA"</text>
+            </svg>
+            <table class="table split-table">
+                <thead>
+                    <tr>
+                        <th>{i18n.tr("sales.method")}</th>
+                        <th class="amount">{i18n.tr("sales.amount")}</th>
+                        <th class="amount">{i18n.tr("sales.payments_count")}</th>
+                        <th class="amount">{i18n.tr("sales.share")}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+fn top_products(i18n: I18n, top: &[TopProduct]) -> impl IntoView {
+    let rows = top
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            view! {
+                <tr data-product-id=p.product_id>
+                    <td class="rank">{i + 1}</td>
+                    <td>{p.name.clone()}</td>
+                    <td class="amount">{group_thousands(p.quantity)}</td>
+                    <td class="amount">{money(p.revenue)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let empty = top.is_empty();
+    view! {
+        <table id="top-products" class="table">
+            <thead>
+                <tr>
+                    <th class="rank">"#"</th>
+                    <th>{i18n.tr("sales.product")}</th>
+                    <th class="amount">{i18n.tr("sales.quantity")}</th>
+                    <th class="amount">{i18n.tr("sales.revenue")}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows}
+                {empty
+                    .then(|| {
+                        view! {
+                            <tr class="empty-row">
+                                <td colspan="4" class="empty">{i18n.tr("sales.empty")}</td>
+                            </tr>
+                        }
+                    })}
+            </tbody>
+        </table>
+    }
+}
+
+fn sales_list(
+    i18n: I18n,
+    sales: &[SaleListItem],
+    single_day: bool,
+    show_cashier: bool,
+    open: impl Fn(i64) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    if sales.is_empty() {
+        return view! {
+            <p id="sales-empty" class="empty empty-state">{i18n.tr("sales.empty")}</p>
+            <table id="sales-list" class="table" hidden=true></table>
+        }
+        .into_any();
+    }
+    let rows = sales
+        .iter()
+        .map(|s| {
+            let id = s.id;
+            let when = if single_day {
+                time(s.created_at)
+            } else {
+                date_time(s.created_at)
+            };
+            let status = s.status.clone();
+            let status_class = format!("badge status status-{}", s.status.to_lowercase());
+            let cashier = show_cashier.then(|| view! { <td>{s.cashier_name.clone()}</td> });
+            view! {
+                <tr
+                    class="sale-row"
+                    tabindex="0"
+                    data-sale-id=id
+                    on:click=move |_| open(id)
+                    on:keydown=move |ev: KeyboardEvent| {
+                        if ev.key() == "Enter" || ev.key() == " " {
+                            ev.prevent_default();
+                            open(id);
+                        }
+                    }
+                >
+                    <td class="mono">{s.ticket_number.clone()}</td>
+                    <td>{when}</td>
+                    <td class="mono">{s.customer_number.clone().unwrap_or_else(|| "—".into())}</td>
+                    {cashier}
+                    <td>
+                        <span class=status_class>{move || status_label(i18n.lang(), &status)}</span>
+                    </td>
+                    <td class="amount">{money(s.total)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table id="sales-list" class="table sales-table">
+            <thead>
+                <tr>
+                    <th>{i18n.tr("sales.ticket")}</th>
+                    <th>{i18n.tr("sales.time")}</th>
+                    <th>{i18n.tr("sales.customer")}</th>
+                    {show_cashier.then(|| view! { <th>{i18n.tr("sales.cashier")}</th> })}
+                    <th>{i18n.tr("sales.status")}</th>
+                    <th class="amount">{i18n.tr("sales.total")}</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_axis_maxima() {
+        assert_eq!(nice_ceiling(1000), 1000);
+        assert_eq!(nice_ceiling(1001), 2000);
+        assert_eq!(nice_ceiling(212_500), 250_000);
+        assert_eq!(nice_ceiling(510_000), 1_000_000);
+        assert_eq!(compact(125_000), "125\u{a0}k");
+        assert_eq!(compact(1_500_000), "1,5\u{a0}M");
+        assert_eq!(pages(41, 20), 3);
+        assert_eq!(pages(0, 20), 1);
+    }
+}
