@@ -170,8 +170,12 @@ impl Browser {
 
     /// Empties an input.
     pub async fn clear(&self, el: &Element) -> anyhow::Result<()> {
-        self.session_call(reqwest::Method::POST, &format!("/element/{}/clear", el.0), Some(json!({})))
-            .await?;
+        self.session_call(
+            reqwest::Method::POST,
+            &format!("/element/{}/clear", el.0),
+            Some(json!({})),
+        )
+        .await?;
         Ok(())
     }
 

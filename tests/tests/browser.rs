@@ -159,47 +159,92 @@ async fn cashier_sells_with_the_keyboard_and_finds_the_sale_in_mes_ventes() {
     let username = browser.wait_for("#username").await.unwrap();
     browser.send_keys(&username, "caisse").await.unwrap();
     let password = browser.find("#password").await.unwrap();
-    browser.send_keys(&password, &format!("Caisse2026!{ENTER}")).await.unwrap();
+    browser
+        .send_keys(&password, &format!("Caisse2026!{ENTER}"))
+        .await
+        .unwrap();
 
     // Identify Aya Kouassi (GOLD, 5 %), then scan two products.
     let phone = browser.wait_for("#phone").await.unwrap();
-    browser.send_keys(&phone, &format!("0701234567{ENTER}")).await.unwrap();
-    browser.wait_for_text("#customer-name", "Aya Kouassi").await.unwrap();
+    browser
+        .send_keys(&phone, &format!("0701234567{ENTER}"))
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#customer-name", "Aya Kouassi")
+        .await
+        .unwrap();
     let rice = crm_tests::TestApp::demo_barcode(0); // 4 500
     let water = crm_tests::TestApp::demo_barcode(6); // 400
     let scan = browser.wait_for("#barcode").await.unwrap();
-    browser.send_keys(&scan, &format!("{rice}{ENTER}")).await.unwrap();
+    browser
+        .send_keys(&scan, &format!("{rice}{ENTER}"))
+        .await
+        .unwrap();
     browser.wait_for_text("#basket", "Riz").await.unwrap();
     let scan = browser.find("#barcode").await.unwrap();
-    browser.send_keys(&scan, &format!("{water}{ENTER}")).await.unwrap();
+    browser
+        .send_keys(&scan, &format!("{water}{ENTER}"))
+        .await
+        .unwrap();
     browser.wait_for_text("#basket", "Eau").await.unwrap();
     // 4 900 − 5 % (245) = 4 655 FCFA.
-    browser.wait_for_text("#basket-total", "4\u{202F}655").await.unwrap();
+    browser
+        .wait_for_text("#basket-total", "4\u{202F}655")
+        .await
+        .unwrap();
 
     // Pay 5 000 in cash: 345 FCFA change.
     let amount = browser.find("#payment-amount").await.unwrap();
     browser.click(&amount).await.unwrap();
     browser.clear(&amount).await.unwrap();
-    browser.send_keys(&amount, &format!("5000{ENTER}")).await.unwrap();
+    browser
+        .send_keys(&amount, &format!("5000{ENTER}"))
+        .await
+        .unwrap();
     browser.wait_for_text("#change-due", "345").await.unwrap();
     let validate = browser.find("#validate-sale").await.unwrap();
     browser.click(&validate).await.unwrap();
 
-    let ticket = browser.wait_for_text("#receipt-ticket-number", "TKT-").await.unwrap();
-    browser.wait_for_text("#receipt-total", "4\u{202F}655").await.unwrap();
-    browser.wait_for_text("#receipt-change", "345").await.unwrap();
+    let ticket = browser
+        .wait_for_text("#receipt-ticket-number", "TKT-")
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#receipt-total", "4\u{202F}655")
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#receipt-change", "345")
+        .await
+        .unwrap();
     if let Some(dir) = std::env::var_os("CRM_SCREENSHOT_DIR") {
-        browser.screenshot(&std::path::Path::new(&dir).join("receipt.png")).await.unwrap();
+        browser
+            .screenshot(&std::path::Path::new(&dir).join("receipt.png"))
+            .await
+            .unwrap();
     }
 
     // The sale is in "Mes ventes".
-    browser.find("[data-nav=\"ventes\"]").await.expect("Mes ventes is in the cashier's menu");
+    browser
+        .find("[data-nav=\"ventes\"]")
+        .await
+        .expect("Mes ventes is in the cashier's menu");
     browser.goto(&app.url("/ventes")).await.unwrap();
     browser.wait_for_text("#sales-count", "1").await.unwrap();
-    browser.wait_for_text("#sales-revenue", "4\u{202F}655").await.unwrap();
-    browser.wait_for_text("#sales-list", ticket.trim()).await.unwrap();
+    browser
+        .wait_for_text("#sales-revenue", "4\u{202F}655")
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#sales-list", ticket.trim())
+        .await
+        .unwrap();
     if let Some(dir) = std::env::var_os("CRM_SCREENSHOT_DIR") {
-        browser.screenshot(&std::path::Path::new(&dir).join("mes-ventes.png")).await.unwrap();
+        browser
+            .screenshot(&std::path::Path::new(&dir).join("mes-ventes.png"))
+            .await
+            .unwrap();
     }
     assert_eq!(crm_store::sales::count(&app.state.db).await.unwrap(), 1);
     browser.quit().await;
