@@ -2,6 +2,7 @@
 
 use crm_domain::{Level, Role};
 use crm_tests::{on_both_databases, TestApp};
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
 /// A cashier's token and a GOLD customer (5 % loyalty discount).
@@ -326,5 +327,54 @@ on_both_databases! {
         let gone = app.call("GET", "/api/v1/products?barcode=4006381333931", Some(&cashier), None).await;
         assert_eq!(gone.body["total"], 0, "an inactive product cannot be sold");
         app.call("POST", "/api/v1/products", Some(&cashier), Some(json!({"sku": "Y", "name": "Y", "category": "MAISON", "price": 1}))).await.assert_problem(403, "auth.forbidden");
+    }
+}
+
+on_both_databases! {
+    async fn generated_demo_sales_are_consistent_and_the_till_carries_on(app) {
+        crm_server::demo::seed_if_empty(&app.state).await.unwrap();
+        crm_server::demo::generate_customers(&app.state, 200).await.unwrap();
+        crm_server::demo::generate_sales(&app.state, 3_000).await.unwrap();
+        assert_eq!(app.count("sales").await, 3_000);
+        assert!(app.count("sale_lines").await >= 3_000);
+        assert_eq!(app.count("payments").await, 3_000);
+
+        // Every customer's spend, visits and points are those of their completed sales.
+        let db = &app.state.db;
+        let mismatches = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM customers c WHERE c.lifetime_spend <> \
+                 COALESCE((SELECT SUM(s.total) FROM sales s WHERE s.customer_id = c.id AND s.status = 'COMPLETED'), 0) \
+                 OR c.purchases_count <> (SELECT COUNT(*) FROM sales s WHERE s.customer_id = c.id AND s.status = 'COMPLETED')",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(mismatches, 0);
+        let duplicates = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) - COUNT(DISTINCT ticket_number) AS n FROM sales",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(duplicates, 0);
+
+        // The demo cashier's 30 days add up, and a new sale still goes through.
+        let cashier = app.login_body("caisse", "Caisse2026!").await["access_token"].as_str().unwrap().to_owned();
+        let month = app.call("GET", "/api/v1/sales/mine?period=30d", Some(&cashier), None).await;
+        assert_eq!(month.status, 200, "{}", month.body);
+        assert!(month.body["summary"]["sales_count"].as_i64().unwrap() > 0);
+        let per_day: i64 = month.body["per_day"].as_array().unwrap().iter().map(|d| d["revenue"].as_i64().unwrap()).sum();
+        assert_eq!(per_day, month.body["summary"]["revenue"].as_i64().unwrap());
+        let sale = sell(&app, &cashier, None, basket(None, 20_000)).await;
+        assert_eq!(sale.status, 201, "{}", sale.body);
+        assert!(sale.body["id"].as_i64().unwrap() > 3_000, "ids continue after the generated ones");
     }
 }

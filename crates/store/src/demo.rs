@@ -382,13 +382,14 @@ pub async fn finish_sales_load(
 ) -> StoreResult<()> {
     use sea_orm::{Statement, Value};
     let backend = db.get_database_backend();
+    // One aggregate pass over the sales, joined back to the customers.
     db.execute_unprepared(
-        "UPDATE customers SET \
-           lifetime_spend = COALESCE((SELECT SUM(s.total) FROM sales s WHERE s.customer_id = customers.id AND s.status = 'COMPLETED'), 0), \
-           purchases_count = COALESCE((SELECT COUNT(*) FROM sales s WHERE s.customer_id = customers.id AND s.status = 'COMPLETED'), 0), \
-           points = COALESCE((SELECT SUM(s.points_earned) FROM sales s WHERE s.customer_id = customers.id AND s.status = 'COMPLETED'), 0), \
-           last_visit_at = (SELECT MAX(s.created_at) FROM sales s WHERE s.customer_id = customers.id AND s.status = 'COMPLETED') \
-         WHERE EXISTS (SELECT 1 FROM sales s WHERE s.customer_id = customers.id)",
+        "UPDATE customers SET lifetime_spend = agg.spend, purchases_count = agg.n, \
+           points = agg.pts, last_visit_at = agg.last \
+         FROM (SELECT customer_id, SUM(total) AS spend, COUNT(*) AS n, SUM(points_earned) AS pts, \
+                      MAX(created_at) AS last \
+               FROM sales WHERE status = 'COMPLETED' AND customer_id IS NOT NULL GROUP BY customer_id) AS agg \
+         WHERE customers.id = agg.customer_id",
     )
     .await?;
     db.execute_unprepared(

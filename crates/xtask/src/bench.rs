@@ -4,6 +4,11 @@
 //! identify: PostgreSQL with 100 000 generated customers (`crm demo`), the release
 //! server, and `loadgen` with 8 keep-alive clients; then `pgbench -S` with 8 clients on
 //! the same server as the yardstick. Both connect without TLS (loopback).
+//!
+//! With `--sales M`: the data set also gets M sales over a year (`crm demo --sales`), and
+//! the runs measure checkout (`POST /sales`, 8 tills) and "Mes ventes" for a month of
+//! the busy demo cashier instead of identify. `--reuse` keeps an existing `crm_bench`
+//! database instead of rebuilding it (the 20 M-sale set takes half an hour).
 
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -18,7 +23,8 @@ const BENCH_DB: &str = "crm_bench";
 const PGBENCH_DB: &str = "crm_pgbench";
 const BIND: &str = "127.0.0.1:18080";
 
-/// Options: `--customers N` (100000), `--clients N` (8), `--seconds N` (20), `--runs N` (3).
+/// Options: `--customers N` (100000), `--sales N` (0), `--clients N` (8), `--seconds N`
+/// (20), `--runs N` (3), `--reuse`.
 pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     let option = |name: &str, default: u64| -> Result<u64> {
         match args.iter().position(|a| a == name) {
@@ -34,6 +40,8 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     let clients = option("--clients", 8)?;
     let seconds = option("--seconds", 20)?;
     let runs = option("--runs", 3)?;
+    let sales = option("--sales", 0)?;
+    let reuse = args.iter().any(|a| a == "--reuse");
 
     let admin_url =
         std::env::var("CRM_TEST_PG").unwrap_or_else(|_| postgres::DEFAULT_TEST_URL.to_owned());
@@ -59,23 +67,36 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     let crm = ws.target_dir.join("release/crm");
     let loadgen = ws.target_dir.join("release/loadgen");
 
-    psql(
-        &admin_url,
-        &format!("DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"),
-    )?;
-    psql(&admin_url, &format!("CREATE DATABASE {BENCH_DB}"))?;
     let data_dir = ws.target_dir.join("bench-data");
-    let started = Instant::now();
-    process::run(
-        process::command(&crm)
-            .args(["demo", "--customers", &customers.to_string()])
-            .env("CRM_DATABASE_URL", &server_url)
-            .env("CRM_DATA_DIR", &data_dir),
-    )?;
-    println!(
-        "[bench] crm demo --customers {customers}: {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    if !reuse {
+        psql(
+            &admin_url,
+            &format!("DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"),
+        )?;
+        psql(&admin_url, &format!("CREATE DATABASE {BENCH_DB}"))?;
+        let started = Instant::now();
+        process::run(
+            process::command(&crm)
+                .args([
+                    "demo",
+                    "--customers",
+                    &customers.to_string(),
+                    "--sales",
+                    &sales.to_string(),
+                ])
+                .env("CRM_DATABASE_URL", &server_url)
+                .env("CRM_DATA_DIR", &data_dir),
+        )?;
+        println!(
+            "[bench] crm demo --customers {customers} --sales {sales}: {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let scenarios: &[&str] = if sales > 0 {
+        &["checkout", "month"]
+    } else {
+        &["identify"]
+    };
 
     let mut server = process::command(&crm)
         .args(["serve", "--bind", BIND])
@@ -95,14 +116,17 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
             &seconds.to_string(),
             "healthz",
         ]))?;
-        for run in 1..=runs {
-            println!("[bench] identify run {run}/{runs}:");
-            process::run(process::command(&loadgen).args([
-                &format!("http://{BIND}"),
-                &customers.to_string(),
-                &clients.to_string(),
-                &seconds.to_string(),
-            ]))?;
+        for scenario in scenarios {
+            for run in 1..=runs {
+                println!("[bench] {scenario} run {run}/{runs}:");
+                process::run(process::command(&loadgen).args([
+                    &format!("http://{BIND}"),
+                    &customers.to_string(),
+                    &clients.to_string(),
+                    &seconds.to_string(),
+                    &scenario.to_string(),
+                ]))?;
+            }
         }
         Ok(())
     })();
@@ -110,6 +134,9 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     let _ = server.wait();
     outcome?;
 
+    if sales > 0 {
+        return Ok(());
+    }
     psql(
         &admin_url,
         &format!("DROP DATABASE IF EXISTS {PGBENCH_DB} WITH (FORCE)"),

@@ -2,10 +2,12 @@
 //! for a fixed time and prints throughput and latency percentiles. Used by
 //! `cargo xtask bench`; it is a measuring tool, not a test.
 //!
-//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz]
+//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz|checkout|month]
 //! (logs in as the demo cashier; customers are `crm demo`'s numbers 0..CUSTOMERS).
-//! `healthz` sends `GET /healthz` instead: the cost of HTTP alone on this machine, the
-//! floor under which no endpoint can go.
+//! - `identify`: `POST /customers/identify` with random customers in random phone forms;
+//! - `healthz`: `GET /healthz`, the cost of HTTP alone on this machine;
+//! - `checkout`: `POST /sales` of 1–4 demo products, a random customer, paid in cash;
+//! - `month`: `GET /sales/mine?period=month` of the demo cashier ("Mes ventes").
 
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -21,7 +23,11 @@ async fn main() -> anyhow::Result<()> {
     let customers: u64 = args[2].parse()?;
     let concurrency: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(8);
     let seconds: u64 = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(20);
-    let http_only = args.get(5).is_some_and(|mode| mode == "healthz");
+    let mode = args.get(5).cloned().unwrap_or_else(|| "identify".into());
+    anyhow::ensure!(
+        ["identify", "healthz", "checkout", "month"].contains(&mode.as_str()),
+        "unknown mode {mode}"
+    );
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
@@ -41,7 +47,7 @@ async fn main() -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let workers = (0..concurrency).map(|worker| {
-        let (client, token, base) = (client.clone(), token.clone(), base.clone());
+        let (client, token, base, mode) = (client.clone(), token.clone(), base.clone(), mode.clone());
         tokio::spawn(async move {
             let mut latencies_us = Vec::with_capacity(200_000);
             let mut errors = 0u64;
@@ -64,15 +70,31 @@ async fn main() -> anyhow::Result<()> {
                         .join(" "),
                 };
                 let sent = Instant::now();
-                let request = if http_only {
-                    client.get(format!("{base}/healthz"))
-                } else {
-                    client
+                let request = match mode.as_str() {
+                    "healthz" => client.get(format!("{base}/healthz")),
+                    "month" => client.get(format!("{base}/api/v1/sales/mine?period=month")).bearer_auth(&token),
+                    "checkout" => {
+                        let products = crm_server::demo::DEMO_PRODUCTS.len() as u64;
+                        let lines: Vec<_> = (0..1 + seed % 4)
+                            .map(|k| {
+                                let code = crm_server::demo::DEMO_PRODUCTS[((seed >> (8 * k)) % products) as usize].0;
+                                json!({"barcode": crm_domain::barcode::ean13(code), "quantity": 1 + (seed >> 40) % 3})
+                            })
+                            .collect();
+                        // Demo customers have ids 1..=CUSTOMERS (+ the 6 seeded ones).
+                        let customer = (seed % 10 < 7).then(|| 1 + (seed >> 20) % customers);
+                        client
+                            .post(format!("{base}/api/v1/sales"))
+                            .bearer_auth(&token)
+                            .json(&json!({"customer_id": customer, "lines": lines,
+                                          "payments": [{"method": "ESPECES", "amount": 200_000}]}))
+                    }
+                    _ => client
                         .post(format!("{base}/api/v1/customers/identify"))
                         .bearer_auth(&token)
-                        .json(&json!({"phone": typed}))
+                        .json(&json!({"phone": typed})),
                 };
-                let ok = request.send().await.map(|r| r.status().as_u16() == 200);
+                let ok = request.send().await.map(|r| r.status().is_success());
                 match ok {
                     Ok(true) => latencies_us.push(sent.elapsed().as_micros() as u64),
                     _ => errors += 1,
@@ -98,7 +120,7 @@ async fn main() -> anyhow::Result<()> {
     };
     println!(
         "{}: {} ok, {} errors in {:.1} s with {} clients → {:.0} req/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        if http_only { "GET /healthz" } else { "identify" },
+        mode,
         all.len(),
         errors,
         elapsed,
