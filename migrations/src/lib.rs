@@ -7,6 +7,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m0001_foundation;
 mod m0002_sales;
+mod m0003_legacy;
+mod m0004_sales_rollups;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -17,6 +19,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_sales::Migration),
+            Box::new(m0003_legacy::Migration),
+            Box::new(m0004_sales_rollups::Migration),
         ]
     }
 }

@@ -613,6 +613,7 @@ pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> 
     crm_store::demo::restore_sales_indexes(&state.db, &rebuild).await?;
     let counters = loaded?;
     crm_store::demo::finish_sales_load(&state.db, shop.id, &counters).await?;
+    crm_store::sales::rebuild_rollups(&state.db).await?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod import;
 pub mod openapi;
 pub mod pii;
 pub mod routes;

@@ -50,6 +50,25 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         sales: u64,
     },
+    /// Loads data from another system.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Loads the old system's CSV export (users, products, clients, sales, lines,
+    /// payments); running it again imports nothing twice.
+    Legacy {
+        /// Folder holding users.csv, products.csv, clients.csv, sales.csv…
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        /// Where to write the report (default: DIR/import-report.txt).
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -128,6 +147,27 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 "{sales} ventes générées en {:.1} s.",
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Import {
+            command: ImportCommand::Legacy { dir, report },
+        } => {
+            let state = startup::app_state(settings).await?;
+            crm_store::migrate(&state.db)
+                .await
+                .context("échec des migrations")?;
+            let started = std::time::Instant::now();
+            let outcome = crm_server::import::legacy(&state, &dir).await?;
+            let path = report.unwrap_or_else(|| dir.join("import-report.txt"));
+            outcome
+                .write_to(&path)
+                .with_context(|| format!("impossible d'écrire le rapport {}", path.display()))?;
+            // The report is on disk: a closed stdout (`| head`) is no reason to fail.
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "{outcome}");
+            let _ = writeln!(out, "Durée : {:.1} s.", started.elapsed().as_secs_f64());
+            let _ = writeln!(out, "Rapport écrit dans {}", path.display());
             Ok(())
         }
         Command::Migrate => {

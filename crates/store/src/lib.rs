@@ -5,6 +5,7 @@ pub mod audit;
 pub mod customers;
 pub mod demo;
 pub mod entities;
+pub mod legacy;
 pub mod products;
 pub mod sales;
 pub mod service_accounts;

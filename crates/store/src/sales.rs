@@ -226,7 +226,97 @@ async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sa
         )
         .await?;
     }
+    let lines: Vec<(i64, i64, i64)> = new
+        .lines
+        .iter()
+        .map(|l| (l.product_id, l.quantity, l.line_total - l.discount))
+        .collect();
+    let payments: Vec<(String, i64)> = new
+        .payments
+        .iter()
+        .map(|p| (p.method.clone(), p.applied_amount))
+        .collect();
+    add_to_rollups(txn, &created, &lines, &payments, 1).await?;
     Ok(created)
+}
+
+/// Adds a completed sale to its cashier's daily totals (`sign` = 1), or takes a reversed
+/// one out (`sign` = -1). Lines are (product, quantity, revenue after discount); payments
+/// (method, amount kept).
+async fn add_to_rollups(
+    txn: &impl ConnectionTrait,
+    sale: &Sale,
+    lines: &[(i64, i64, i64)],
+    payments: &[(String, i64)],
+    sign: i64,
+) -> StoreResult<()> {
+    let backend = txn.get_database_backend();
+    let run = |sql: &'static str, values: Vec<Value>| async move {
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(backend, sql),
+            values,
+        ))
+        .await
+    };
+    run(
+        "INSERT INTO cashier_day (cashier_id, business_date, sales_count, revenue, discounts) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (cashier_id, business_date) DO UPDATE SET sales_count = cashier_day.sales_count + excluded.sales_count, \
+         revenue = cashier_day.revenue + excluded.revenue, discounts = cashier_day.discounts + excluded.discounts",
+        vec![
+            sale.cashier_id.into(),
+            sale.business_date.into(),
+            sign.into(),
+            (sign * sale.total).into(),
+            (sign * (sale.loyalty_discount + sale.coupon_discount)).into(),
+        ],
+    )
+    .await?;
+    for (product_id, quantity, revenue) in lines {
+        run(
+            "INSERT INTO cashier_day_product (cashier_id, business_date, product_id, quantity, revenue) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (cashier_id, business_date, product_id) DO UPDATE SET \
+             quantity = cashier_day_product.quantity + excluded.quantity, revenue = cashier_day_product.revenue + excluded.revenue",
+            vec![sale.cashier_id.into(), sale.business_date.into(), (*product_id).into(), (sign * quantity).into(), (sign * revenue).into()],
+        )
+        .await?;
+    }
+    for (method, amount) in payments {
+        run(
+            "INSERT INTO cashier_day_payment (cashier_id, business_date, method, amount, payments) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (cashier_id, business_date, method) DO UPDATE SET \
+             amount = cashier_day_payment.amount + excluded.amount, payments = cashier_day_payment.payments + excluded.payments",
+            vec![sale.cashier_id.into(), sale.business_date.into(), method.clone().into(), (sign * amount).into(), sign.into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Recomputes every cashier's daily totals from the sales (after a bulk load or an
+/// import, which write sales without going through checkout).
+pub async fn rebuild_rollups(db: &DatabaseConnection) -> StoreResult<()> {
+    let txn = db.begin().await?;
+    for sql in [
+        "DELETE FROM cashier_day",
+        "DELETE FROM cashier_day_product",
+        "DELETE FROM cashier_day_payment",
+        "INSERT INTO cashier_day (cashier_id, business_date, sales_count, revenue, discounts) \
+         SELECT cashier_id, business_date, COUNT(*), SUM(total), SUM(loyalty_discount + coupon_discount) \
+         FROM sales WHERE status = 'COMPLETED' GROUP BY cashier_id, business_date",
+        "INSERT INTO cashier_day_product (cashier_id, business_date, product_id, quantity, revenue) \
+         SELECT s.cashier_id, s.business_date, l.product_id, SUM(l.quantity), SUM(l.line_total - l.discount) \
+         FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.status = 'COMPLETED' \
+         GROUP BY s.cashier_id, s.business_date, l.product_id",
+        "INSERT INTO cashier_day_payment (cashier_id, business_date, method, amount, payments) \
+         SELECT s.cashier_id, s.business_date, p.method, SUM(p.applied_amount), COUNT(*) \
+         FROM payments p JOIN sales s ON s.id = p.sale_id WHERE s.status = 'COMPLETED' \
+         GROUP BY s.cashier_id, s.business_date, p.method",
+    ] {
+        txn.execute_unprepared(sql).await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Adds (or, with negative figures, takes back) a sale's effect on a customer, and
@@ -348,6 +438,21 @@ pub async fn reverse(
         )
         .await?;
     }
+    let lines: Vec<(i64, i64, i64)> = sale_line::Entity::find()
+        .filter(sale_line::Column::SaleId.eq(sale_id))
+        .all(&txn)
+        .await?
+        .iter()
+        .map(|l| (l.product_id, l.quantity, l.line_total - l.discount))
+        .collect();
+    let payments: Vec<(String, i64)> = payment::Entity::find()
+        .filter(payment::Column::SaleId.eq(sale_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.method, p.applied_amount))
+        .collect();
+    add_to_rollups(&txn, &current, &lines, &payments, -1).await?;
     sale_event::ActiveModel {
         sale_id: Set(sale_id),
         kind: Set(new_status.to_owned()),
@@ -493,7 +598,8 @@ pub async fn till_and_store(
     Ok(Some((till, store)))
 }
 
-/// Whose sales and when: `[start, end)` in UTC.
+/// Whose sales and when: `[start, end)` in UTC, i.e. the store-local days
+/// `first_day..=last_day`.
 #[derive(Clone, Copy, Debug)]
 pub struct HistoryScope {
     /// Cashier.
@@ -502,6 +608,10 @@ pub struct HistoryScope {
     pub start: DateTime<Utc>,
     /// End (exclusive).
     pub end: DateTime<Utc>,
+    /// First store-local day.
+    pub first_day: NaiveDate,
+    /// Last store-local day (inclusive).
+    pub last_day: NaiveDate,
 }
 
 /// Completed sales count, revenue and discounts.
@@ -511,9 +621,9 @@ pub async fn summary(
 ) -> StoreResult<(i64, i64, i64)> {
     let row = query_one(
         db,
-        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(total), 0) AS BIGINT) AS revenue, \
-         CAST(COALESCE(SUM(loyalty_discount + coupon_discount), 0) AS BIGINT) AS discounts \
-         FROM sales WHERE cashier_id = $1 AND created_at >= $2 AND created_at < $3 AND status = 'COMPLETED'",
+        "SELECT CAST(COALESCE(SUM(sales_count), 0) AS BIGINT) AS n, CAST(COALESCE(SUM(revenue), 0) AS BIGINT) AS revenue, \
+         CAST(COALESCE(SUM(discounts), 0) AS BIGINT) AS discounts \
+         FROM cashier_day WHERE cashier_id = $1 AND business_date >= $2 AND business_date <= $3",
         scope,
     )
     .await?;
@@ -531,9 +641,8 @@ pub async fn per_day(
 ) -> StoreResult<Vec<(NaiveDate, i64, i64)>> {
     let rows = query_all(
         db,
-        "SELECT business_date AS day, CAST(COALESCE(SUM(total), 0) AS BIGINT) AS revenue, COUNT(*) AS n \
-         FROM sales WHERE cashier_id = $1 AND created_at >= $2 AND created_at < $3 AND status = 'COMPLETED' \
-         GROUP BY business_date ORDER BY business_date",
+        "SELECT business_date AS day, revenue, sales_count AS n FROM cashier_day \
+         WHERE cashier_id = $1 AND business_date >= $2 AND business_date <= $3 AND sales_count > 0 ORDER BY business_date",
         scope,
     )
     .await?;
@@ -555,11 +664,11 @@ pub async fn top_products(
 ) -> StoreResult<Vec<(i64, String, i64, i64)>> {
     let rows = query_all(
         db,
-        "SELECT l.product_id AS id, p.name AS name, CAST(SUM(l.quantity) AS BIGINT) AS qty, \
-         CAST(SUM(l.line_total - l.discount) AS BIGINT) AS revenue \
-         FROM sale_lines l JOIN sales s ON s.id = l.sale_id JOIN products p ON p.id = l.product_id \
-         WHERE s.cashier_id = $1 AND s.created_at >= $2 AND s.created_at < $3 AND s.status = 'COMPLETED' \
-         GROUP BY l.product_id, p.name ORDER BY qty DESC, revenue DESC, l.product_id LIMIT 10",
+        "SELECT d.product_id AS id, p.name AS name, CAST(SUM(d.quantity) AS BIGINT) AS qty, \
+         CAST(SUM(d.revenue) AS BIGINT) AS revenue \
+         FROM cashier_day_product d JOIN products p ON p.id = d.product_id \
+         WHERE d.cashier_id = $1 AND d.business_date >= $2 AND d.business_date <= $3 \
+         GROUP BY d.product_id, p.name HAVING SUM(d.quantity) > 0 ORDER BY qty DESC, revenue DESC, d.product_id LIMIT 10",
         scope,
     )
     .await?;
@@ -582,10 +691,9 @@ pub async fn payment_split(
 ) -> StoreResult<Vec<(String, i64, i64)>> {
     let rows = query_all(
         db,
-        "SELECT p.method AS method, CAST(SUM(p.applied_amount) AS BIGINT) AS amount, COUNT(*) AS n \
-         FROM payments p JOIN sales s ON s.id = p.sale_id \
-         WHERE s.cashier_id = $1 AND s.created_at >= $2 AND s.created_at < $3 AND s.status = 'COMPLETED' \
-         GROUP BY p.method ORDER BY amount DESC",
+        "SELECT method, CAST(SUM(amount) AS BIGINT) AS amount, CAST(SUM(payments) AS BIGINT) AS n \
+         FROM cashier_day_payment WHERE cashier_id = $1 AND business_date >= $2 AND business_date <= $3 \
+         GROUP BY method HAVING SUM(payments) > 0 ORDER BY amount DESC",
         scope,
     )
     .await?;
@@ -641,8 +749,8 @@ fn scoped(db: &impl ConnectionTrait, sql: &str, scope: HistoryScope) -> Statemen
         placeholders(db.get_database_backend(), sql),
         [
             Value::from(scope.cashier_id),
-            Value::from(scope.start),
-            Value::from(scope.end),
+            Value::from(scope.first_day),
+            Value::from(scope.last_day),
         ],
     )
 }

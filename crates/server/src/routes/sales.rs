@@ -477,10 +477,14 @@ async fn history(
         None => chrono_tz::Africa::Abidjan,
     };
     let range = period.range(Utc::now(), tz);
+    let first_day = range.days.first().copied().unwrap_or_default();
+    let last_day = range.days.last().copied().unwrap_or(first_day);
     let scope = HistoryScope {
         cashier_id,
         start: range.start_utc,
         end: range.end_utc,
+        first_day,
+        last_day,
     };
     let (page, per_page) = (
         query.page.unwrap_or(1).max(1),
@@ -542,12 +546,11 @@ async fn history(
     } else {
         0
     };
-    let first = range.days.first().copied().unwrap_or_default();
     Ok(SalesHistory {
         cashier_id,
         period: period.as_str().to_owned(),
-        from: first,
-        to: range.days.last().copied().unwrap_or(first),
+        from: first_day,
+        to: last_day,
         summary: SalesSummary {
             sales_count,
             revenue,

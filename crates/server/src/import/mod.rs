@@ -1,0 +1,417 @@
+//! `crm import legacy --dir DIR`: loads the old system's tables exported as CSV
+//! (SPEC §6). Every file is read and its columns checked before anything is written; then
+//! users, products, clients, sales, sale lines and payments are loaded in that order, in
+//! batches of [`BATCH`] rows, each batch in one transaction with its `legacy_ids` rows.
+//! A row the new system cannot take is refused with its file, line and reason; the rest
+//! loads. Running the import again finds every row in `legacy_ids` and writes nothing.
+
+mod clients;
+mod products;
+mod report;
+mod sales;
+mod source;
+mod users;
+
+pub use report::{FileState, FileSummary, Remark, Report};
+
+use crate::startup::AppState;
+use crm_store::legacy::{self as store, Entity};
+use crm_store::StoreError;
+use source::{FileSpec, Row, Sheet};
+use std::collections::{HashMap, HashSet};
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// Rows per multi-row insert and per transaction.
+pub const BATCH: usize = 1_000;
+
+/// Why an import did not run. Nothing has been written when one of these is returned,
+/// except for [`ImportError::Store`] (batches already committed stay, and running the
+/// import again resumes after them).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The folder does not exist.
+    #[error("dossier introuvable : {0}")]
+    NoDirectory(String),
+    /// None of the known files is in the folder.
+    #[error("aucun fichier de l'ancien système (users.csv, products.csv, clients.csv, sales.csv, sale_lines.csv, payments.csv) dans {0}")]
+    NothingToImport(String),
+    /// A file cannot be read as CSV.
+    #[error("{file} : fichier illisible ({detail}) — rien n'a été importé")]
+    Unreadable {
+        /// File name.
+        file: &'static str,
+        /// What the CSV reader said.
+        detail: String,
+    },
+    /// A present file lacks a required column.
+    #[error("{file} : colonne obligatoire « {column} » absente — rien n'a été importé")]
+    MissingColumn {
+        /// File name.
+        file: &'static str,
+        /// Column name.
+        column: String,
+    },
+    /// A file is missing whose rows another file refers to.
+    #[error("{file} absent alors que {needed_by} y fait référence — rien n'a été importé")]
+    MissingFile {
+        /// The missing file.
+        file: &'static str,
+        /// The file that refers to it.
+        needed_by: &'static str,
+    },
+    /// The database refused a write.
+    #[error("base de données : {0}")]
+    Store(#[from] StoreError),
+}
+
+const USERS: FileSpec = FileSpec {
+    file: "users.csv",
+    required: &["user_id", "username", "role"],
+    one_of: &["password", "password_hash"],
+};
+const PRODUCTS: FileSpec = FileSpec {
+    file: "products.csv",
+    required: &[
+        "product_id",
+        "sku",
+        "name",
+        "category",
+        "unit_price_fcfa",
+        "purchase_price_fcfa",
+        "barcode",
+    ],
+    one_of: &[],
+};
+const CLIENTS: FileSpec = FileSpec {
+    file: "clients.csv",
+    required: &[
+        "client_id",
+        "client_number",
+        "phone",
+        "last_name",
+        "first_name",
+        "email",
+        "city",
+        "birth_date",
+        "registered_at",
+        "loyalty_tier",
+        "loyalty_points",
+        "last_visit_at",
+    ],
+    one_of: &[],
+};
+const SALES: FileSpec = FileSpec {
+    file: "sales.csv",
+    required: &[
+        "sale_id",
+        "ticket_number",
+        "cashier_user_id",
+        "client_id",
+        "created_at",
+        "status",
+        "subtotal_fcfa",
+        "discount_fcfa",
+        "total_fcfa",
+    ],
+    one_of: &[],
+};
+const SALE_LINES: FileSpec = FileSpec {
+    file: "sale_lines.csv",
+    required: &[
+        "line_id",
+        "sale_id",
+        "product_id",
+        "quantity",
+        "unit_price_fcfa",
+        "line_total_fcfa",
+    ],
+    one_of: &[],
+};
+const PAYMENTS: FileSpec = FileSpec {
+    file: "payments.csv",
+    required: &["payment_id", "sale_id", "payment_type_code", "amount_fcfa"],
+    one_of: &[],
+};
+
+/// Files of the old system that a later feature loads.
+const LATER: [(&str, &str); 2] = [
+    (
+        "coupons.csv",
+        "les coupons arrivent avec la fonctionnalité coupons",
+    ),
+    (
+        "coupon_uses.csv",
+        "les coupons arrivent avec la fonctionnalité coupons",
+    ),
+];
+
+/// Imports the export in `dir` into the database of `state`.
+///
+/// Returns the report (also when rows were refused); an error means a structural problem
+/// (folder, file, column) and that nothing was written.
+pub async fn legacy(state: &AppState, dir: &Path) -> Result<Report, ImportError> {
+    if !dir.is_dir() {
+        return Err(ImportError::NoDirectory(dir.display().to_string()));
+    }
+    // 1. Read and check every file before writing anything.
+    let users = source::read(dir, &USERS)?;
+    let products = source::read(dir, &PRODUCTS)?;
+    let clients = source::read(dir, &CLIENTS)?;
+    let sales = source::read(dir, &SALES)?;
+    let lines = source::read(dir, &SALE_LINES)?;
+    let payments = source::read(dir, &PAYMENTS)?;
+    let sheets = [&users, &products, &clients, &sales, &lines, &payments];
+    if sheets.iter().all(|s| s.is_none()) {
+        return Err(ImportError::NothingToImport(dir.display().to_string()));
+    }
+    // A file that others refer to may be absent only if an earlier run loaded it.
+    let db = &state.db;
+    let mut absent = HashMap::new();
+    for (needed, entity, by) in [
+        (&users, Entity::User, [&sales, &None]),
+        (&clients, Entity::Client, [&sales, &None]),
+        (&products, Entity::Product, [&lines, &None]),
+        (&sales, Entity::Sale, [&lines, &payments]),
+    ] {
+        if needed.is_some() {
+            continue;
+        }
+        let earlier = store::count_known(db, entity).await? > 0;
+        if let Some(by) = by
+            .iter()
+            .find_map(|s| s.as_ref().filter(|s| !s.rows.is_empty()))
+        {
+            if !earlier {
+                return Err(ImportError::MissingFile {
+                    file: spec_of(entity).file,
+                    needed_by: by.file,
+                });
+            }
+        }
+        absent.insert(
+            entity,
+            if earlier {
+                "non nécessaire : identifiants repris d'un import précédent"
+            } else {
+                "non nécessaire : aucun autre fichier n'y fait référence"
+            },
+        );
+    }
+
+    // 2. Load, in dependency order.
+    let mut report = Report::new(dir);
+    let absent_state = |e: Entity| {
+        FileState::Absent(
+            absent
+                .get(&e)
+                .copied()
+                .unwrap_or("non nécessaire")
+                .to_owned(),
+        )
+    };
+    let user_ids = match &users {
+        Some(sheet) => users::import(state, sheet, &mut report).await?,
+        None => {
+            report
+                .files
+                .push(FileSummary::new(USERS.file, absent_state(Entity::User)));
+            store::known_ids(db, Entity::User).await?
+        }
+    };
+    let product_ids = match &products {
+        Some(sheet) => products::import(state, sheet, &mut report).await?,
+        None => {
+            report.files.push(FileSummary::new(
+                PRODUCTS.file,
+                absent_state(Entity::Product),
+            ));
+            store::known_ids(db, Entity::Product).await?
+        }
+    };
+    let client_ids = match &clients {
+        Some(sheet) => clients::import(state, sheet, &mut report).await?,
+        None => {
+            report
+                .files
+                .push(FileSummary::new(CLIENTS.file, absent_state(Entity::Client)));
+            store::known_ids(db, Entity::Client).await?
+        }
+    };
+    let sale_ids = match &sales {
+        Some(sheet) => {
+            let refs = sales::Refs {
+                users: &user_ids,
+                clients: &client_ids,
+            };
+            sales::import_sales(state, sheet, refs, &mut report).await?
+        }
+        None => {
+            report
+                .files
+                .push(FileSummary::new(SALES.file, absent_state(Entity::Sale)));
+            store::known_ids(db, Entity::Sale).await?
+        }
+    };
+    match &lines {
+        Some(sheet) => {
+            sales::import_lines(state, sheet, &sale_ids, &product_ids, &mut report).await?
+        }
+        None => report.files.push(FileSummary::new(
+            SALE_LINES.file,
+            FileState::Absent("non nécessaire".into()),
+        )),
+    }
+    match &payments {
+        Some(sheet) => sales::import_payments(state, sheet, &sale_ids, &mut report).await?,
+        None => report.files.push(FileSummary::new(
+            PAYMENTS.file,
+            FileState::Absent("non nécessaire".into()),
+        )),
+    }
+    for (file, why) in LATER {
+        if dir.join(file).exists() {
+            report
+                .files
+                .push(FileSummary::new(file, FileState::Ignored(why.into())));
+        }
+    }
+    // 3. Customers' spend and purchases, and the cashiers' daily totals ("Mes ventes"),
+    // follow the completed sales.
+    store::refresh_imported_customers(db).await?;
+    if report.imported() > 0 {
+        crm_store::sales::rebuild_rollups(db).await?;
+    }
+    Ok(report)
+}
+
+fn spec_of(entity: Entity) -> &'static FileSpec {
+    match entity {
+        Entity::User => &USERS,
+        Entity::Product => &PRODUCTS,
+        Entity::Client => &CLIENTS,
+        Entity::Sale => &SALES,
+        Entity::SaleLine => &SALE_LINES,
+        Entity::Payment => &PAYMENTS,
+    }
+}
+
+/// `items` cut into batches of [`BATCH`].
+pub(crate) fn batches<T>(items: Vec<T>) -> Vec<Vec<T>> {
+    let mut out = Vec::new();
+    let mut rest = items.into_iter();
+    loop {
+        let batch: Vec<T> = rest.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            return out;
+        }
+        out.push(batch);
+    }
+}
+
+/// The bookkeeping of one file being loaded: counts, refused rows, progress on stderr.
+pub(crate) struct FileRun<'r> {
+    report: &'r mut Report,
+    summary: FileSummary,
+    total: usize,
+    done: usize,
+    tty: bool,
+    seen: HashSet<String>,
+}
+
+impl<'r> FileRun<'r> {
+    pub(crate) fn new(report: &'r mut Report, sheet: &Sheet) -> FileRun<'r> {
+        let mut summary = FileSummary::new(sheet.file, FileState::Loaded);
+        summary.read = sheet.rows.len() as u64;
+        FileRun {
+            report,
+            summary,
+            total: sheet.rows.len(),
+            done: 0,
+            tty: std::io::stderr().is_terminal(),
+            seen: HashSet::new(),
+        }
+    }
+
+    /// Refuses a row.
+    pub(crate) fn reject(&mut self, line: u64, reason: impl Into<String>) {
+        self.summary.rejected += 1;
+        self.report.rejected.push(Remark {
+            file: self.summary.file,
+            line,
+            reason: reason.into(),
+        });
+    }
+
+    /// Notes an adjustment on a loaded row.
+    pub(crate) fn note(&mut self, line: u64, reason: impl Into<String>) {
+        self.report.notes.push(Remark {
+            file: self.summary.file,
+            line,
+            reason: reason.into(),
+        });
+    }
+
+    /// Counts a row already imported, or matched to an existing record.
+    pub(crate) fn present(&mut self) {
+        self.summary.already_present += 1;
+    }
+
+    /// Counts rows written, and shows progress.
+    pub(crate) fn imported(&mut self, n: usize) {
+        self.summary.imported += n as u64;
+        self.done += n;
+        if self.tty {
+            eprint!(
+                "\r{} : {}/{} lignes",
+                self.summary.file, self.done, self.total
+            );
+        }
+    }
+
+    /// The common checks of a row: readable, with an id not seen before in the file, not
+    /// imported by an earlier run. Returns its legacy id when the row is to be loaded.
+    pub(crate) fn admit(
+        &mut self,
+        sheet: &Sheet,
+        row: &Row,
+        id_column: &str,
+        known: &HashMap<String, i64>,
+    ) -> Option<String> {
+        if let Err(reason) = sheet.check(row) {
+            self.reject(row.line, reason);
+            return None;
+        }
+        let Some(id) = source::text(row.get(sheet.required(id_column))) else {
+            self.reject(row.line, format!("{id_column} vide"));
+            return None;
+        };
+        if !self.seen.insert(id.clone()) {
+            self.reject(
+                row.line,
+                format!("{id_column} « {id} » en double dans le fichier"),
+            );
+            return None;
+        }
+        if known.contains_key(&id) {
+            self.present();
+            return None;
+        }
+        Some(id)
+    }
+
+    /// Records the file's counts in the report.
+    pub(crate) fn finish(self) {
+        let s = &self.summary;
+        eprintln!(
+            "{}{} : {} lues, {} importées, {} déjà présentes, {} refusées",
+            if self.tty { "\r" } else { "" },
+            s.file,
+            s.read,
+            s.imported,
+            s.already_present,
+            s.rejected
+        );
+        self.report.files.push(self.summary);
+    }
+}

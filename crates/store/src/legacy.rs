@@ -1,0 +1,776 @@
+//! `crm import legacy`: the SQL of loading the old system's export. Rows arrive already
+//! validated and mapped by the server's importer; here they are written in batches, each
+//! batch in one transaction together with its `legacy_ids` rows, so that an interrupted
+//! import can simply be run again and a finished one writes nothing the second time.
+
+use crate::entities::{customer, payment, points_entry, product, sale, sale_line, user};
+use crate::products::NewProduct;
+use crate::users::NewUser;
+use crate::{StoreError, StoreResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::customer::customer_number;
+use crm_domain::{Level, Role};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, Set, Statement, TransactionTrait, Value,
+};
+use std::collections::{HashMap, HashSet};
+
+/// How many values go into one `IN (…)` list.
+const LOOKUP_CHUNK: usize = 1_000;
+
+/// What a legacy id identifies (the `legacy_ids.entity` column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Entity {
+    /// `users.csv` → `users`.
+    User,
+    /// `products.csv` → `products`.
+    Product,
+    /// `clients.csv` → `customers`.
+    Client,
+    /// `sales.csv` → `sales`.
+    Sale,
+    /// `sale_lines.csv` → `sale_lines`.
+    SaleLine,
+    /// `payments.csv` → `payments`.
+    Payment,
+}
+
+impl Entity {
+    /// The value stored in `legacy_ids.entity`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::User => "user",
+            Entity::Product => "product",
+            Entity::Client => "client",
+            Entity::Sale => "sale",
+            Entity::SaleLine => "sale_line",
+            Entity::Payment => "payment",
+        }
+    }
+
+    /// The table its rows go to.
+    fn table(self) -> &'static str {
+        match self {
+            Entity::User => "users",
+            Entity::Product => "products",
+            Entity::Client => "customers",
+            Entity::Sale => "sales",
+            Entity::SaleLine => "sale_lines",
+            Entity::Payment => "payments",
+        }
+    }
+}
+
+/// Table `legacy_ids` (migration `m0003_legacy`).
+mod legacy_id {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `legacy_ids`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "legacy_ids")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub entity: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub legacy_id: String,
+        pub new_id: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Every legacy id of `entity` already imported, with the id it became.
+pub async fn known_ids(
+    db: &impl ConnectionTrait,
+    entity: Entity,
+) -> StoreResult<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = legacy_id::Entity::find()
+        .select_only()
+        .column(legacy_id::Column::LegacyId)
+        .column(legacy_id::Column::NewId)
+        .filter(legacy_id::Column::Entity.eq(entity.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// How many legacy ids of `entity` were imported (by this or an earlier run).
+pub async fn count_known(db: &impl ConnectionTrait, entity: Entity) -> StoreResult<u64> {
+    Ok(legacy_id::Entity::find()
+        .filter(legacy_id::Column::Entity.eq(entity.as_str()))
+        .count(db)
+        .await?)
+}
+
+/// Records that these legacy ids map to these rows (rows matched to existing ones, such
+/// as a customer already known by phone).
+pub async fn record_ids(
+    db: &impl ConnectionTrait,
+    entity: Entity,
+    pairs: &[(String, i64)],
+) -> StoreResult<()> {
+    for chunk in pairs.chunks(LOOKUP_CHUNK) {
+        legacy_id::Entity::insert_many(chunk.iter().map(|(legacy, id)| legacy_id::ActiveModel {
+            entity: Set(entity.as_str().to_owned()),
+            legacy_id: Set(legacy.clone()),
+            new_id: Set(*id),
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Allocates `n` fresh ids of `entity`'s table: from its sequence on PostgreSQL (safe
+/// alongside a running server), above the highest ever used on SQLite (whose writers
+/// are serialised by the transaction).
+async fn reserve_ids(
+    txn: &impl ConnectionTrait,
+    entity: Entity,
+    n: usize,
+) -> StoreResult<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let table = entity.table();
+    let backend = txn.get_database_backend();
+    if backend == DbBackend::Postgres {
+        let rows = txn
+            .query_all_raw(Statement::from_string(
+                backend,
+                format!(
+                    "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id \
+                     FROM generate_series(1, {n})"
+                ),
+            ))
+            .await?;
+        return rows
+            .iter()
+            .map(|r| Ok(r.try_get::<i64>("", "id")?))
+            .collect();
+    }
+    let top = sqlite_top_id(txn, table).await?;
+    Ok((1..=n as i64).map(|i| top + i).collect())
+}
+
+/// The highest id SQLite ever handed out for `table` (AUTOINCREMENT never reuses one).
+async fn sqlite_top_id(txn: &impl ConnectionTrait, table: &str) -> StoreResult<i64> {
+    let row = txn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            format!(
+                "SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), \
+                 COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0)) AS top"
+            ),
+        ))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(row.try_get::<i64>("", "top")?)
+}
+
+/// Makes sure no customer created later gets an id `≤ last`, so that the numbers
+/// `CLT…` kept from the old system never collide with the ones derived from new ids.
+pub async fn reserve_customer_ids_up_to(db: &DatabaseConnection, last: i64) -> StoreResult<()> {
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres {
+        db.query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT setval(s, GREATEST($1, nextval(s))) \
+             FROM pg_get_serial_sequence('customers', 'id') AS s",
+            [Value::from(last)],
+        ))
+        .await?;
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    if sqlite_top_id(&txn, "customers").await? < last {
+        let updated = txn
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'customers'",
+                [Value::from(last)],
+            ))
+            .await?;
+        if updated.rows_affected() == 0 {
+            txn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                "INSERT INTO sqlite_sequence (name, seq) VALUES ('customers', ?1)",
+                [Value::from(last)],
+            ))
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Runs `query` on `keys` in chunks and gathers what it returns.
+async fn in_chunks<K: Clone, T>(
+    keys: &[K],
+    mut query: impl AsyncFnMut(Vec<K>) -> StoreResult<Vec<T>>,
+) -> StoreResult<Vec<T>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(LOOKUP_CHUNK) {
+        out.extend(query(chunk.to_vec()).await?);
+    }
+    Ok(out)
+}
+
+/// Which of these usernames are taken, and by which account.
+pub async fn users_by_username(
+    db: &impl ConnectionTrait,
+    usernames: &[String],
+) -> StoreResult<HashMap<String, i64>> {
+    let rows = in_chunks(usernames, async |chunk| {
+        Ok(user::Entity::find()
+            .select_only()
+            .column(user::Column::Username)
+            .column(user::Column::Id)
+            .filter(user::Column::Username.is_in(chunk))
+            .into_tuple::<(String, i64)>()
+            .all(db)
+            .await?)
+    })
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Which of these SKUs are taken, and by which product.
+pub async fn products_by_sku(
+    db: &impl ConnectionTrait,
+    skus: &[String],
+) -> StoreResult<HashMap<String, i64>> {
+    let rows = in_chunks(skus, async |chunk| {
+        Ok(product::Entity::find()
+            .select_only()
+            .column(product::Column::Sku)
+            .column(product::Column::Id)
+            .filter(product::Column::Sku.is_in(chunk))
+            .into_tuple::<(String, i64)>()
+            .all(db)
+            .await?)
+    })
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Which of these barcodes are taken.
+pub async fn barcodes_taken(
+    db: &impl ConnectionTrait,
+    barcodes: &[String],
+) -> StoreResult<HashSet<String>> {
+    let rows = in_chunks(barcodes, async |chunk| {
+        Ok(product::Entity::find()
+            .select_only()
+            .column(product::Column::Barcode)
+            .filter(product::Column::Barcode.is_in(chunk))
+            .into_tuple::<Option<String>>()
+            .all(db)
+            .await?)
+    })
+    .await?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
+/// Customers holding these phones (by blind index): index → (id, customer number).
+pub async fn customers_by_phone_index(
+    db: &impl ConnectionTrait,
+    indexes: &[String],
+) -> StoreResult<HashMap<String, (i64, Option<String>)>> {
+    let rows = in_chunks(indexes, async |chunk| {
+        Ok(customer::Entity::find()
+            .select_only()
+            .column(customer::Column::PhoneIndex)
+            .column(customer::Column::Id)
+            .column(customer::Column::CustomerNumber)
+            .filter(customer::Column::PhoneIndex.is_in(chunk))
+            .into_tuple::<(Option<String>, i64, Option<String>)>()
+            .all(db)
+            .await?)
+    })
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(index, id, number)| Some((index?, (id, number))))
+        .collect())
+}
+
+/// Which of these customer numbers are taken.
+pub async fn customer_numbers_taken(
+    db: &impl ConnectionTrait,
+    numbers: &[String],
+) -> StoreResult<HashSet<String>> {
+    let rows = in_chunks(numbers, async |chunk| {
+        Ok(customer::Entity::find()
+            .select_only()
+            .column(customer::Column::CustomerNumber)
+            .filter(customer::Column::CustomerNumber.is_in(chunk))
+            .into_tuple::<Option<String>>()
+            .all(db)
+            .await?)
+    })
+    .await?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
+/// Which of these ticket numbers are taken.
+pub async fn tickets_taken(
+    db: &impl ConnectionTrait,
+    tickets: &[String],
+) -> StoreResult<HashSet<String>> {
+    let rows = in_chunks(tickets, async |chunk| {
+        Ok(sale::Entity::find()
+            .select_only()
+            .column(sale::Column::TicketNumber)
+            .filter(sale::Column::TicketNumber.is_in(chunk))
+            .into_tuple::<String>()
+            .all(db)
+            .await?)
+    })
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Cost and VAT rate of these products: id → (cost, vat_rate_bp).
+pub async fn product_costs(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> StoreResult<HashMap<i64, (i64, i32)>> {
+    let rows = in_chunks(ids, async |chunk| {
+        Ok(product::Entity::find()
+            .select_only()
+            .column(product::Column::Id)
+            .column(product::Column::Cost)
+            .column(product::Column::VatRateBp)
+            .filter(product::Column::Id.is_in(chunk))
+            .into_tuple::<(i64, i64, i32)>()
+            .all(db)
+            .await?)
+    })
+    .await?;
+    Ok(rows.into_iter().map(|(id, c, v)| (id, (c, v))).collect())
+}
+
+/// The discount of these sales (to spread over their lines): id → loyalty discount.
+pub async fn sale_discounts(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> StoreResult<HashMap<i64, i64>> {
+    let rows = in_chunks(ids, async |chunk| {
+        Ok(sale::Entity::find()
+            .select_only()
+            .column(sale::Column::Id)
+            .column(sale::Column::LoyaltyDiscount)
+            .filter(sale::Column::Id.is_in(chunk))
+            .into_tuple::<(i64, i64)>()
+            .all(db)
+            .await?)
+    })
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The first till of a store.
+pub async fn first_till(db: &impl ConnectionTrait, store_id: i64) -> StoreResult<i64> {
+    use crate::entities::till;
+    use sea_orm::QueryOrder;
+    till::Entity::find()
+        .filter(till::Column::StoreId.eq(store_id))
+        .order_by_asc(till::Column::Id)
+        .one(db)
+        .await?
+        .map(|t| t.id)
+        .ok_or(StoreError::NotFound)
+}
+
+/// Sets or clears the "must change password at next login" flag of an account.
+pub async fn set_must_change_password(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    must_change: bool,
+) -> StoreResult<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::MustChangePassword, Expr::value(must_change))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A staff account of the old system.
+pub struct LegacyUser {
+    /// `user_id`.
+    pub legacy_id: String,
+    /// Login.
+    pub username: String,
+    /// Argon2 PHC string (kept, or made from the plain password).
+    pub password_hash: String,
+    /// Role.
+    pub role: Role,
+    /// Name shown in the app.
+    pub display_name: String,
+    /// The password has to be changed at the next login.
+    pub must_change_password: bool,
+}
+
+/// Creates the accounts, in one transaction; returns their ids in order.
+pub async fn insert_users(db: &DatabaseConnection, batch: &[LegacyUser]) -> StoreResult<Vec<i64>> {
+    let txn = db.begin().await?;
+    let mut ids = Vec::with_capacity(batch.len());
+    for u in batch {
+        let created = crate::users::create(
+            &txn,
+            NewUser {
+                username: &u.username,
+                password_hash: u.password_hash.clone(),
+                role: u.role,
+                display_name: &u.display_name,
+                store_id: None,
+            },
+        )
+        .await?;
+        if u.must_change_password {
+            set_must_change_password(&txn, created.id, true).await?;
+        }
+        ids.push(created.id);
+    }
+    let pairs: Vec<_> = batch
+        .iter()
+        .map(|u| u.legacy_id.clone())
+        .zip(ids.iter().copied())
+        .collect();
+    record_ids(&txn, Entity::User, &pairs).await?;
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// Adds the products, in one transaction; returns their ids in order.
+pub async fn insert_products(
+    db: &DatabaseConnection,
+    batch: &[(String, NewProduct)],
+) -> StoreResult<Vec<i64>> {
+    let txn = db.begin().await?;
+    let mut ids = Vec::with_capacity(batch.len());
+    for (_, p) in batch {
+        ids.push(crate::products::create(&txn, p.clone()).await?.id);
+    }
+    let pairs: Vec<_> = batch
+        .iter()
+        .map(|(l, _)| l.clone())
+        .zip(ids.iter().copied())
+        .collect();
+    record_ids(&txn, Entity::Product, &pairs).await?;
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// A customer of the old system (phone already normalised, encrypted and indexed).
+pub struct LegacyCustomer {
+    /// `client_id`.
+    pub legacy_id: String,
+    /// The old customer number; `None` = `CLT` + new id.
+    pub customer_number: Option<String>,
+    /// Blind index of the E.164 phone.
+    pub phone_index: String,
+    /// Encrypted E.164 phone.
+    pub phone_cipher: String,
+    /// Prénom.
+    pub first_name: Option<String>,
+    /// Nom.
+    pub last_name: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// City.
+    pub city: String,
+    /// Birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// Level.
+    pub level: Level,
+    /// Points balance, recorded as one `IMPORT` ledger entry.
+    pub points: i64,
+    /// Sign-up time.
+    pub registered_at: DateTime<Utc>,
+    /// Last visit.
+    pub last_visit_at: Option<DateTime<Utc>>,
+}
+
+/// Inserts the customers (one multi-row insert) with their `IMPORT` points entries, in one
+/// transaction; returns their ids in order.
+pub async fn insert_customers(
+    db: &DatabaseConnection,
+    batch: &[LegacyCustomer],
+) -> StoreResult<Vec<i64>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let ids = reserve_ids(&txn, Entity::Client, batch.len()).await?;
+    customer::Entity::insert_many(batch.iter().zip(&ids).map(|(c, &id)| {
+        customer::ActiveModel {
+            id: Set(id),
+            customer_number: Set(Some(
+                c.customer_number
+                    .clone()
+                    .unwrap_or_else(|| customer_number(id)),
+            )),
+            phone_index: Set(Some(c.phone_index.clone())),
+            phone_cipher: Set(Some(c.phone_cipher.clone())),
+            first_name: Set(c.first_name.clone()),
+            last_name: Set(c.last_name.clone()),
+            email: Set(c.email.clone()),
+            city: Set(c.city.clone()),
+            birth_date: Set(c.birth_date),
+            level: Set(c.level.as_str().to_owned()),
+            points: Set(c.points),
+            lifetime_spend: Set(0),
+            purchases_count: Set(0),
+            registered_at: Set(c.registered_at),
+            last_visit_at: Set(c.last_visit_at),
+            level_changed_at: Set(None),
+            active: Set(true),
+            sms_consent: Set(false),
+            email_consent: Set(false),
+            home_store_id: Set(None),
+            erased_at: Set(None),
+            updated_at: Set(now),
+        }
+    }))
+    .exec_without_returning(&txn)
+    .await
+    .map_err(|e| StoreError::from_write(e, "phone/customer_number"))?;
+    let entries: Vec<_> = batch
+        .iter()
+        .zip(&ids)
+        .filter(|(c, _)| c.points != 0)
+        .map(|(c, &id)| points_entry::ActiveModel {
+            customer_id: Set(id),
+            sale_id: Set(None),
+            kind: Set("IMPORT".to_owned()),
+            points: Set(c.points),
+            note: Set(Some("reprise de l'ancien système".to_owned())),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    if !entries.is_empty() {
+        points_entry::Entity::insert_many(entries)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    let pairs: Vec<_> = batch
+        .iter()
+        .map(|c| c.legacy_id.clone())
+        .zip(ids.iter().copied())
+        .collect();
+    record_ids(&txn, Entity::Client, &pairs).await?;
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// A sale of the old system, mapped to this system's ids.
+pub struct LegacySale {
+    /// `sale_id`.
+    pub legacy_id: String,
+    /// Store (`LEGACY`).
+    pub store_id: i64,
+    /// Its till.
+    pub till_id: i64,
+    /// Cashier.
+    pub cashier_id: i64,
+    /// Customer, if identified.
+    pub customer_id: Option<i64>,
+    /// Ticket number, kept.
+    pub ticket_number: String,
+    /// `COMPLETED`, `CANCELLED` or `REFUNDED`.
+    pub status: &'static str,
+    /// Sous-total.
+    pub subtotal: i64,
+    /// Discount as a percentage of the subtotal (`"5"`).
+    pub loyalty_percent: String,
+    /// Remise.
+    pub loyalty_discount: i64,
+    /// Total TTC.
+    pub total: i64,
+    /// VAT included.
+    pub vat_total: i64,
+    /// Points earned.
+    pub points_earned: i64,
+    /// Store-local date.
+    pub business_date: NaiveDate,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Inserts the sales (one multi-row insert) in one transaction; returns their ids in order.
+pub async fn insert_sales(db: &DatabaseConnection, batch: &[LegacySale]) -> StoreResult<Vec<i64>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let txn = db.begin().await?;
+    let ids = reserve_ids(&txn, Entity::Sale, batch.len()).await?;
+    sale::Entity::insert_many(batch.iter().zip(&ids).map(|(s, &id)| sale::ActiveModel {
+        id: Set(id),
+        store_id: Set(s.store_id),
+        till_id: Set(s.till_id),
+        cashier_id: Set(s.cashier_id),
+        customer_id: Set(s.customer_id),
+        ticket_number: Set(s.ticket_number.clone()),
+        status: Set(s.status.to_owned()),
+        subtotal: Set(s.subtotal),
+        loyalty_percent: Set(s.loyalty_percent.clone()),
+        loyalty_discount: Set(s.loyalty_discount),
+        coupon_discount: Set(0),
+        total: Set(s.total),
+        vat_total: Set(s.vat_total),
+        points_earned: Set(s.points_earned),
+        paid: Set(s.total),
+        change_given: Set(0),
+        business_date: Set(s.business_date),
+        created_at: Set(s.created_at),
+        idempotency_key: Set(None),
+        request_hash: Set(None),
+    }))
+    .exec_without_returning(&txn)
+    .await
+    .map_err(|e| StoreError::from_write(e, "ticket_number"))?;
+    let pairs: Vec<_> = batch
+        .iter()
+        .map(|s| s.legacy_id.clone())
+        .zip(ids.iter().copied())
+        .collect();
+    record_ids(&txn, Entity::Sale, &pairs).await?;
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// A sale line of the old system, mapped.
+pub struct LegacyLine {
+    /// `line_id`.
+    pub legacy_id: String,
+    /// Sale.
+    pub sale_id: i64,
+    /// Product.
+    pub product_id: i64,
+    /// Units.
+    pub quantity: i64,
+    /// Unit price TTC.
+    pub unit_price: i64,
+    /// Line total.
+    pub line_total: i64,
+    /// Share of the sale's discount.
+    pub discount: i64,
+    /// VAT, basis points.
+    pub vat_rate_bp: i32,
+    /// The product's cost.
+    pub unit_cost: i64,
+}
+
+/// Inserts the lines in one transaction; returns their ids in order.
+pub async fn insert_lines(db: &DatabaseConnection, batch: &[LegacyLine]) -> StoreResult<Vec<i64>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let txn = db.begin().await?;
+    let ids = reserve_ids(&txn, Entity::SaleLine, batch.len()).await?;
+    sale_line::Entity::insert_many(
+        batch
+            .iter()
+            .zip(&ids)
+            .map(|(l, &id)| sale_line::ActiveModel {
+                id: Set(id),
+                sale_id: Set(l.sale_id),
+                product_id: Set(l.product_id),
+                quantity: Set(l.quantity),
+                unit_price: Set(l.unit_price),
+                line_total: Set(l.line_total),
+                discount: Set(l.discount),
+                vat_rate_bp: Set(l.vat_rate_bp),
+                unit_cost: Set(l.unit_cost),
+            }),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    let pairs: Vec<_> = batch
+        .iter()
+        .map(|l| l.legacy_id.clone())
+        .zip(ids.iter().copied())
+        .collect();
+    record_ids(&txn, Entity::SaleLine, &pairs).await?;
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// A payment of the old system, mapped.
+pub struct LegacyPayment {
+    /// `payment_id`.
+    pub legacy_id: String,
+    /// Sale.
+    pub sale_id: i64,
+    /// Method (`ESPECES`).
+    pub method: &'static str,
+    /// Amount.
+    pub amount: i64,
+    /// Reference (mobile money transaction…).
+    pub reference: Option<String>,
+}
+
+/// Inserts the payments in one transaction; returns their ids in order.
+pub async fn insert_payments(
+    db: &DatabaseConnection,
+    batch: &[LegacyPayment],
+) -> StoreResult<Vec<i64>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let txn = db.begin().await?;
+    let ids = reserve_ids(&txn, Entity::Payment, batch.len()).await?;
+    payment::Entity::insert_many(batch.iter().zip(&ids).map(|(p, &id)| payment::ActiveModel {
+        id: Set(id),
+        sale_id: Set(p.sale_id),
+        method: Set(p.method.to_owned()),
+        amount: Set(p.amount),
+        applied_amount: Set(p.amount),
+        reference: Set(p.reference.clone()),
+    }))
+    .exec_without_returning(&txn)
+    .await?;
+    let pairs: Vec<_> = batch
+        .iter()
+        .map(|p| p.legacy_id.clone())
+        .zip(ids.iter().copied())
+        .collect();
+    record_ids(&txn, Entity::Payment, &pairs).await?;
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// Recomputes lifetime spend and purchase count of every imported customer from their
+/// completed sales (and fills a missing last visit). Running it again changes nothing.
+pub async fn refresh_imported_customers(db: &DatabaseConnection) -> StoreResult<()> {
+    db.execute_unprepared(
+        "UPDATE customers SET \
+           lifetime_spend = COALESCE((SELECT SUM(s.total) FROM sales s \
+             WHERE s.customer_id = customers.id AND s.status = 'COMPLETED'), 0), \
+           purchases_count = (SELECT COUNT(*) FROM sales s \
+             WHERE s.customer_id = customers.id AND s.status = 'COMPLETED'), \
+           last_visit_at = COALESCE(last_visit_at, (SELECT MAX(s.created_at) FROM sales s \
+             WHERE s.customer_id = customers.id AND s.status = 'COMPLETED')) \
+         WHERE id IN (SELECT new_id FROM legacy_ids WHERE entity = 'client')",
+    )
+    .await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared(
+            "ANALYZE customers; ANALYZE products; ANALYZE sales; ANALYZE sale_lines; \
+             ANALYZE payments; ANALYZE legacy_ids",
+        )
+        .await?;
+    }
+    Ok(())
+}

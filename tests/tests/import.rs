@@ -1,0 +1,329 @@
+//! `crm import legacy`: the old system's CSV export (tests/fixtures/legacy) loads with
+//! exact counts and reasons, twice without change, never half; imported people work.
+
+use crm_server::import::{self, FileState, ImportError, Report};
+use crm_tests::{on_both_databases, TestApp};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+async fn import_fixture(app: &TestApp) -> Report {
+    import::legacy(&app.state, &fixture("legacy"))
+        .await
+        .expect("the fixture imports")
+}
+
+/// Every table the import writes to.
+const TABLES: [&str; 11] = [
+    "users",
+    "products",
+    "customers",
+    "points_ledger",
+    "stores",
+    "tills",
+    "sales",
+    "sale_lines",
+    "payments",
+    "legacy_ids",
+    "ticket_counters",
+];
+
+async fn counts(app: &TestApp) -> Vec<(&'static str, i64)> {
+    let mut out = Vec::new();
+    for table in TABLES {
+        out.push((table, app.count(table).await));
+    }
+    out
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> String {
+    let row = app
+        .state
+        .db
+        .query_one_raw(Statement::from_string(
+            app.state.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .expect("query")
+        .expect("one row");
+    row.try_get::<String>("", "v")
+        .or_else(|_| row.try_get::<i64>("", "v").map(|v| v.to_string()))
+        .expect("value")
+}
+
+fn assert_counts(
+    report: &Report,
+    file: &str,
+    read: u64,
+    imported: u64,
+    present: u64,
+    rejected: u64,
+) {
+    let s = report
+        .file(file)
+        .unwrap_or_else(|| panic!("{file} in the report"));
+    assert_eq!(s.state, FileState::Loaded, "{file}");
+    assert_eq!(
+        (s.read, s.imported, s.already_present, s.rejected),
+        (read, imported, present, rejected),
+        "{file}: (read, imported, already present, rejected)\n{report}"
+    );
+}
+
+on_both_databases! {
+    async fn the_fixture_loads_with_exact_counts_and_reasons(app) {
+        let report = import_fixture(&app).await;
+        assert_counts(&report, "users.csv", 4, 3, 0, 1);
+        assert_counts(&report, "products.csv", 6, 5, 0, 1);
+        assert_counts(&report, "clients.csv", 6, 4, 1, 1);
+        assert_counts(&report, "sales.csv", 8, 7, 0, 1);
+        assert_counts(&report, "sale_lines.csv", 12, 10, 0, 2);
+        assert_counts(&report, "payments.csv", 10, 8, 0, 2);
+        assert_eq!(
+            report.file("coupons.csv").map(|f| f.state.clone()),
+            Some(FileState::Ignored("les coupons arrivent avec la fonctionnalité coupons".into()))
+        );
+        assert!(report.file("coupon_uses.csv").is_none(), "absent and not needed");
+        let rejected: Vec<String> = report
+            .rejected
+            .iter()
+            .map(|r| format!("{}:{}: {}", r.file, r.line, r.reason))
+            .collect();
+        assert_eq!(
+            rejected,
+            [
+                "users.csv:5: rôle inconnu « STAGIAIRE »",
+                "products.csv:7: catégorie inconnue « JOUETS »",
+                "clients.csv:5: téléphone invalide",
+                "sales.csv:6: client inconnu « C99 » (absent de clients.csv ou refusé)",
+                "sale_lines.csv:7: vente inconnue « S5 » (absente de sales.csv ou refusée)",
+                "sale_lines.csv:10: quantity invalide « deux »",
+                "payments.csv:7: vente inconnue « S5 » (absente de sales.csv ou refusée)",
+                "payments.csv:9: moyen de paiement inconnu « BITCOIN »",
+            ]
+        );
+        let text = report.to_string();
+        for r in &rejected {
+            assert!(text.contains(r.as_str()), "{r} is printed:\n{text}");
+        }
+
+        // What is in the database now.
+        assert_eq!(app.count("users").await, 3);
+        assert_eq!(app.count("products").await, 5);
+        assert_eq!(app.count("customers").await, 4, "one invalid phone, one duplicate phone");
+        assert_eq!(app.count("sales").await, 7);
+        assert_eq!(app.count("sale_lines").await, 10);
+        assert_eq!(app.count("payments").await, 8);
+        assert_eq!(app.count("points_ledger").await, 4, "one IMPORT entry per customer with points");
+        assert_eq!(scalar(&app, "SELECT COUNT(*) AS v FROM points_ledger WHERE kind = 'IMPORT'").await, "4");
+        assert_eq!(scalar(&app, "SELECT code AS v FROM stores").await, "LEGACY");
+        assert_eq!(
+            scalar(&app, "SELECT COUNT(*) AS v FROM sales WHERE status = 'COMPLETED'").await,
+            "5",
+            "VALIDATED → COMPLETED"
+        );
+        assert_eq!(scalar(&app, "SELECT COUNT(*) AS v FROM sales WHERE status = 'CANCELLED'").await, "1");
+        assert_eq!(scalar(&app, "SELECT COUNT(*) AS v FROM sales WHERE status = 'REFUNDED'").await, "1");
+        // S1: 10 200 − 510 = 9 690, VAT 18 % included, 9 points, GOLD discount kept.
+        let s1 = "FROM sales WHERE ticket_number = 'TKT-20251220-0001'";
+        assert_eq!(scalar(&app, &format!("SELECT total AS v {s1}")).await, "9690");
+        assert_eq!(scalar(&app, &format!("SELECT loyalty_discount AS v {s1}")).await, "510");
+        assert_eq!(scalar(&app, &format!("SELECT loyalty_percent AS v {s1}")).await, "5");
+        assert_eq!(scalar(&app, &format!("SELECT vat_total AS v {s1}")).await, "1478");
+        assert_eq!(scalar(&app, &format!("SELECT points_earned AS v {s1}")).await, "9");
+        assert_eq!(
+            scalar(&app, "SELECT CAST(SUM(l.discount) AS BIGINT) AS v FROM sale_lines l JOIN sales s ON s.id = l.sale_id \
+                          WHERE s.ticket_number = 'TKT-20251220-0001'").await,
+            "510",
+            "the discount is spread over the lines"
+        );
+        // S8 was rung at 23:30 on 31 December at UTC−1: 1 January in Abidjan.
+        assert_eq!(
+            scalar(&app, "SELECT CAST(business_date AS TEXT) AS v FROM sales WHERE ticket_number = 'TKT-20251231-0001'").await,
+            "2026-01-01"
+        );
+        assert_eq!(
+            scalar(&app, "SELECT points_earned AS v FROM sales WHERE ticket_number = 'TKT-20251221-0002'").await,
+            "0",
+            "a refunded sale keeps no points"
+        );
+        // The mixed payment of S2: Orange Money + cash.
+        assert_eq!(
+            scalar(&app, "SELECT COUNT(*) AS v FROM payments p JOIN sales s ON s.id = p.sale_id \
+                          WHERE s.ticket_number = 'TKT-20251220-0002'").await,
+            "2"
+        );
+        for method in ["ESPECES", "ORANGE_MONEY", "CARTE", "MTN_MOMO", "WAVE", "MOOV_MONEY"] {
+            let n = scalar(&app, &format!("SELECT COUNT(*) AS v FROM payments WHERE method = '{method}'")).await;
+            assert_ne!(n, "0", "{method} mapped from the legacy code");
+        }
+        // Users: a plain password forces a change; an argon2 hash is kept as is.
+        let plain = crm_store::users::find_by_username(&app.state.db, "ytraore").await.unwrap().unwrap();
+        assert!(plain.must_change_password);
+        assert_eq!(plain.role, "CASHIER");
+        let hashed = crm_store::users::find_by_username(&app.state.db, "akone").await.unwrap().unwrap();
+        assert!(!hashed.must_change_password);
+        assert!(hashed.password_hash.starts_with("$argon2id$"));
+        let dg = crm_store::users::find_by_username(&app.state.db, "mbamba").await.unwrap().unwrap();
+        assert_eq!(dg.role, "DIRECTOR");
+        assert!(dg.must_change_password, "a pbkdf2 hash cannot be kept");
+    }
+}
+
+on_both_databases! {
+    async fn imported_customers_carry_their_history(app) {
+        import_fixture(&app).await;
+        let row = |number: &str| {
+            format!("FROM customers WHERE customer_number = '{number}'")
+        };
+        // Aya: S1 (9 690) and S7 (2 280, rung on her duplicate legacy record).
+        let aya = row("CLT00001");
+        assert_eq!(scalar(&app, &format!("SELECT level AS v {aya}")).await, "GOLD");
+        assert_eq!(scalar(&app, &format!("SELECT points AS v {aya}")).await, "1240");
+        assert_eq!(scalar(&app, &format!("SELECT lifetime_spend AS v {aya}")).await, "11970");
+        assert_eq!(scalar(&app, &format!("SELECT purchases_count AS v {aya}")).await, "2");
+        // Koffi: one cancelled and one refunded sale count for nothing.
+        let koffi = row("CLT00002");
+        assert_eq!(scalar(&app, &format!("SELECT lifetime_spend AS v {koffi}")).await, "0");
+        assert_eq!(scalar(&app, &format!("SELECT purchases_count AS v {koffi}")).await, "0");
+        assert_eq!(scalar(&app, &format!("SELECT city AS v {koffi}")).await, "Bouaké");
+        // Fatou: TOUS → STANDARD, no city → Abidjan.
+        let fatou = row("CLT00003");
+        assert_eq!(scalar(&app, &format!("SELECT level AS v {fatou}")).await, "STANDARD");
+        assert_eq!(scalar(&app, &format!("SELECT city AS v {fatou}")).await, "Abidjan");
+        assert_eq!(scalar(&app, &format!("SELECT CAST(birth_date AS TEXT) AS v {fatou}")).await, "1995-09-30");
+        assert_eq!(scalar(&app, &format!("SELECT lifetime_spend AS v {fatou}")).await, "5200");
+        let ibrahim = row("CLT00006");
+        assert_eq!(scalar(&app, &format!("SELECT level AS v {ibrahim}")).await, "VIP");
+        assert_eq!(scalar(&app, &format!("SELECT points AS v {ibrahim}")).await, "3980");
+        assert_eq!(scalar(&app, &format!("SELECT COUNT(*) AS v {}", row("CLT00005"))).await, "0", "the duplicate is not a customer");
+        // Phones are stored encrypted only.
+        assert_eq!(
+            scalar(&app, "SELECT COUNT(*) AS v FROM customers WHERE phone_cipher LIKE '%0701020304%' OR phone_index LIKE '%0701020304%'").await,
+            "0"
+        );
+    }
+}
+
+on_both_databases! {
+    async fn importing_twice_changes_nothing(app) {
+        let first = import_fixture(&app).await;
+        assert!(first.imported() > 0);
+        let before = counts(&app).await;
+        let aya = "FROM customers WHERE customer_number = 'CLT00001'";
+        let standing = format!("SELECT CAST(points AS TEXT) || '/' || CAST(lifetime_spend AS TEXT) || '/' || CAST(purchases_count AS TEXT) AS v {aya}");
+        let aya_before = scalar(&app, &standing).await;
+        assert_eq!(aya_before, "1240/11970/2");
+
+        let second = import_fixture(&app).await;
+        assert_eq!(counts(&app).await, before, "a second run writes nothing");
+        assert_eq!(scalar(&app, &standing).await, aya_before);
+        assert_eq!(second.imported(), 0);
+        assert_counts(&second, "users.csv", 4, 0, 3, 1);
+        assert_counts(&second, "products.csv", 6, 0, 5, 1);
+        assert_counts(&second, "clients.csv", 6, 0, 5, 1);
+        assert_counts(&second, "sales.csv", 8, 0, 7, 1);
+        assert_counts(&second, "sale_lines.csv", 12, 0, 10, 2);
+        assert_counts(&second, "payments.csv", 10, 0, 8, 2);
+        assert!(second.to_string().contains("Rien de nouveau"), "{second}");
+    }
+}
+
+on_both_databases! {
+    async fn a_missing_column_is_refused_before_anything_is_written(app) {
+        let before = counts(&app).await;
+        let err = import::legacy(&app.state, &fixture("legacy-missing-column"))
+            .await
+            .expect_err("clients.csv has no phone column");
+        assert!(
+            matches!(&err, ImportError::MissingColumn { file: "clients.csv", column } if column == "phone"),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(message.contains("clients.csv") && message.contains("« phone »"), "{message}");
+        assert!(message.contains("rien n'a été importé"), "{message}");
+        assert_eq!(counts(&app).await, before, "users.csv was valid, yet nothing is written");
+
+        let missing = import::legacy(&app.state, &fixture("no-such-export")).await;
+        assert!(matches!(missing, Err(ImportError::NoDirectory(_))));
+        assert_eq!(counts(&app).await, before);
+    }
+}
+
+on_both_databases! {
+    async fn imported_staff_log_in_and_customers_are_found_by_phone(app) {
+        import_fixture(&app).await;
+        // Plain legacy password, hashed on import.
+        let login = app.login_body("ytraore", "Bienvenue2026!").await;
+        assert_eq!(login["user"]["role"], "CASHIER");
+        let token = login["access_token"].as_str().unwrap().to_owned();
+        // Kept argon2 hash.
+        app.login_body("akone", "Caisse2026!").await;
+
+        // Imported sales count in the cashier's history ("Mes ventes").
+        let history = app
+            .call("GET", "/api/v1/sales/mine?period=custom&from=2025-11-01&to=2025-12-31", Some(&token), None)
+            .await;
+        assert_eq!(history.status, 200, "{}", history.body);
+        let me = login["user"]["id"].as_i64().unwrap();
+        let expected = app
+            .state
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.state.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n, COALESCE(SUM(total), 0) AS revenue FROM sales WHERE cashier_id = {me} AND status = 'COMPLETED' AND business_date >= '2025-11-01' AND business_date <= '2025-12-31'"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let n: i64 = expected.try_get("", "n").unwrap();
+        assert!(n > 0, "the fixture gives this cashier completed sales");
+        assert_eq!(history.body["summary"]["sales_count"], n);
+
+        // Imported as "+225 07 01 02 03 04", typed at the till as "0701020304".
+        let found = app
+            .call("POST", "/api/v1/customers/identify", Some(&token), Some(json!({"phone": "0701020304"})))
+            .await;
+        assert_eq!(found.status, 200, "{}", found.body);
+        assert_eq!(found.body["customer"]["customer_number"], "CLT00001");
+        assert_eq!(found.body["customer"]["first_name"], "Aya");
+        assert_eq!(found.body["loyalty"]["level"], "GOLD");
+        assert_eq!(found.body["loyalty"]["points"], 1240);
+        assert_eq!(found.body["customer"]["lifetime_spend"], 11970);
+        let other_form = app
+            .call("POST", "/api/v1/customers/identify", Some(&token), Some(json!({"phone": "+225 27 22 44 66 88"})))
+            .await;
+        assert_eq!(other_form.status, 200, "{}", other_form.body);
+        assert_eq!(other_form.body["customer"]["customer_number"], "CLT00003");
+        // The invalid number was not imported.
+        let refused = app
+            .call("POST", "/api/v1/customers/identify", Some(&token), Some(json!({"phone": "0566778899"})))
+            .await;
+        refused.assert_problem(404, "customer.not_found");
+    }
+}
+
+on_both_databases! {
+    async fn the_report_never_shows_a_phone(app) {
+        let report = import_fixture(&app).await;
+        let text = report.to_string();
+        let clients = std::fs::read_to_string(fixture("legacy").join("clients.csv")).unwrap();
+        for line in clients.lines().skip(1) {
+            let phone = line.split(',').nth(2).unwrap();
+            let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+            let national = &digits[digits.len().saturating_sub(10)..];
+            for form in [phone, digits.as_str(), national] {
+                assert!(!text.contains(form), "phone {form:?} appears in the report:\n{text}");
+            }
+        }
+        let again = import_fixture(&app).await.to_string();
+        assert!(!again.contains("0701020304") && !again.contains("12345"), "{again}");
+    }
+}
