@@ -9,6 +9,7 @@ mod m0001_foundation;
 mod m0002_sales;
 mod m0003_legacy;
 mod m0004_sales_rollups;
+mod shape;
 
 /// Every migration, oldest first.
 pub struct Migrator;

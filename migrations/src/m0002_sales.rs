@@ -1,37 +1,11 @@
 //! The catalogue and checkout: products, sales with their lines and payments, the
 //! per-store daily ticket counter, and the refund/cancel record.
 
+use crate::shape::{foreign_key, index, table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn table(name: &'static str) -> TableCreateStatement {
-    Table::create()
-        .table(name)
-        .col(big_pk_auto("id"))
-        .to_owned()
-}
-
-fn foreign_key(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .to_owned()
-}
-
-fn index(name: &'static str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for col in cols {
-        index.col(*col);
-    }
-    index.to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -111,6 +111,20 @@ impl Browser {
         Ok(())
     }
 
+    /// Opens the login page of the app at `base_url` and signs in with the keyboard.
+    pub async fn log_in(
+        &self,
+        base_url: &str,
+        username: &str,
+        password: &str,
+    ) -> anyhow::Result<()> {
+        self.goto(&format!("{base_url}/login")).await?;
+        let field = self.wait_for("#username").await?;
+        self.send_keys(&field, username).await?;
+        let field = self.find("#password").await?;
+        self.send_keys(&field, &format!("{password}{ENTER}")).await
+    }
+
     /// The first element matching `css`, now.
     pub async fn find(&self, css: &str) -> anyhow::Result<Element> {
         let found = self

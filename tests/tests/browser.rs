@@ -14,12 +14,8 @@ async fn cashier_identifies_a_known_customer_and_registers_a_new_one() {
     let app = spawn_with(Backend::Sqlite, |s| s.seed_demo = true).await;
     let browser = Browser::start().await.expect("headless Chromium starts");
 
-    browser.goto(&app.url("/login")).await.unwrap();
-    let username = browser.wait_for("#username").await.unwrap();
-    browser.send_keys(&username, "caisse").await.unwrap();
-    let password = browser.find("#password").await.unwrap();
     browser
-        .send_keys(&password, &format!("Caisse2026!{ENTER}"))
+        .log_in(&app.base_url, "caisse", "Caisse2026!")
         .await
         .unwrap();
 
@@ -119,12 +115,8 @@ async fn cashier_identifies_a_known_customer_and_registers_a_new_one() {
 async fn a_wrong_password_shows_a_french_message_and_the_menu_follows_the_role() {
     let app = spawn_with(Backend::Sqlite, |s| s.seed_demo = true).await;
     let browser = Browser::start().await.expect("headless Chromium starts");
-    browser.goto(&app.url("/login")).await.unwrap();
-    let username = browser.wait_for("#username").await.unwrap();
-    browser.send_keys(&username, "caisse").await.unwrap();
-    let password = browser.find("#password").await.unwrap();
     browser
-        .send_keys(&password, &format!("mauvais{ENTER}"))
+        .log_in(&app.base_url, "caisse", "mauvais")
         .await
         .unwrap();
     browser
@@ -133,12 +125,8 @@ async fn a_wrong_password_shows_a_french_message_and_the_menu_follows_the_role()
         .unwrap();
 
     // Marketing sees the back office menu and no till.
-    browser.goto(&app.url("/login")).await.unwrap();
-    let username = browser.wait_for("#username").await.unwrap();
-    browser.send_keys(&username, "marketing").await.unwrap();
-    let password = browser.find("#password").await.unwrap();
     browser
-        .send_keys(&password, &format!("Marketing2026!{ENTER}"))
+        .log_in(&app.base_url, "marketing", "Marketing2026!")
         .await
         .unwrap();
     browser.wait_for("[data-nav=\"coupons\"]").await.unwrap();
@@ -155,12 +143,8 @@ async fn a_wrong_password_shows_a_french_message_and_the_menu_follows_the_role()
 async fn cashier_sells_with_the_keyboard_and_finds_the_sale_in_mes_ventes() {
     let app = spawn_with(Backend::Sqlite, |s| s.seed_demo = true).await;
     let browser = Browser::start().await.expect("headless Chromium starts");
-    browser.goto(&app.url("/login")).await.unwrap();
-    let username = browser.wait_for("#username").await.unwrap();
-    browser.send_keys(&username, "caisse").await.unwrap();
-    let password = browser.find("#password").await.unwrap();
     browser
-        .send_keys(&password, &format!("Caisse2026!{ENTER}"))
+        .log_in(&app.base_url, "caisse", "Caisse2026!")
         .await
         .unwrap();
 
