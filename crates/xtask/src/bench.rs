@@ -98,6 +98,13 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
         &["identify"]
     };
 
+    // Migrations first, as operators do: on a large reused data set they can take minutes.
+    process::run(
+        process::command(&crm)
+            .arg("migrate")
+            .env("CRM_DATABASE_URL", &server_url)
+            .env("CRM_DATA_DIR", &data_dir),
+    )?;
     let mut server = process::command(&crm)
         .args(["serve", "--bind", BIND])
         .env("CRM_DATABASE_URL", &server_url)

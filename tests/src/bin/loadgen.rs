@@ -119,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
             / 1000.0
     };
     println!(
-        "{}: {} ok, {} errors in {:.1} s with {} clients → {:.0} req/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "{}: {} ok, {} errors in {:.1} s with {} clients → {:.0} req/s; p50 {:.2} ms, p90 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         mode,
         all.len(),
         errors,
@@ -128,6 +128,7 @@ async fn main() -> anyhow::Result<()> {
         all.len() as f64 / elapsed,
         pct(0.50),
         pct(0.90),
+        pct(0.95),
         pct(0.99),
         all.last().copied().unwrap_or(0) as f64 / 1000.0
     );
