@@ -1,4 +1,5 @@
-//! The `crm` binary as operators script it: exact command forms, exit codes, messages.
+//! The `crm` binary as operators script it: exact command forms, exit codes, messages,
+//! and `crm import legacy` with its printed and written report.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,6 +37,22 @@ impl Sandbox {
         }
         drop(input);
         child.wait_with_output().unwrap()
+    }
+}
+
+impl Sandbox {
+    /// Copies a fixture export into the sandbox (the import report is written next to it).
+    fn export(&self, fixture: &str) -> PathBuf {
+        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures")
+            .join(fixture);
+        let to = self.dir.join(fixture);
+        std::fs::create_dir_all(&to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+        to
     }
 }
 
@@ -190,4 +207,62 @@ fn openapi_prints_the_committed_document() {
     ))
     .unwrap();
     assert_eq!(stdout(&out), committed, "run `cargo xtask openapi`");
+}
+
+#[test]
+fn import_prints_and_writes_the_report_then_finds_nothing_new() {
+    let sb = Sandbox::new();
+    let dir = sb.export("legacy");
+    let first = sb.crm(&["import", "legacy", "--dir", dir.to_str().unwrap()], None);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let out = stdout(&first);
+    assert!(out.contains("Lignes refusées (8)"), "{out}");
+    assert!(out.contains("clients.csv:5: téléphone invalide"), "{out}");
+    assert!(
+        stderr(&first).contains("sales.csv : 8 lues, 7 importées"),
+        "progress on stderr: {}",
+        stderr(&first)
+    );
+    let written = std::fs::read_to_string(dir.join("import-report.txt")).unwrap();
+    // Logs may precede it on stdout: the report is there whole.
+    assert!(
+        out.contains(&written),
+        "stdout shows the report file: {out}"
+    );
+
+    let custom = sb.dir.join("second.txt");
+    let second = sb.crm(
+        &[
+            "import",
+            "legacy",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--report",
+            custom.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(
+        stdout(&second).contains("Rien de nouveau"),
+        "{}",
+        stdout(&second)
+    );
+    assert!(std::fs::read_to_string(custom)
+        .unwrap()
+        .contains("Rien de nouveau"));
+}
+
+#[test]
+fn a_missing_column_fails_with_a_clear_message_and_no_report() {
+    let sb = Sandbox::new();
+    let dir = sb.export("legacy-missing-column");
+    let run = sb.crm(&["import", "legacy", "--dir", dir.to_str().unwrap()], None);
+    assert!(!run.status.success());
+    let err = stderr(&run);
+    assert!(
+        err.contains("clients.csv : colonne obligatoire « phone » absente"),
+        "{err}"
+    );
+    assert!(!dir.join("import-report.txt").exists());
 }
