@@ -15,6 +15,7 @@ pub const ESCAPE: &str = "\u{E00C}";
 /// A headless Chromium session, ended (and chromedriver stopped) on drop.
 pub struct Browser {
     driver: Child,
+    profile: std::path::PathBuf,
     http: reqwest::Client,
     session: String,
     base: String,
@@ -63,6 +64,7 @@ impl Browser {
         }}});
         let mut browser = Browser {
             driver,
+            profile: profile.clone(),
             http,
             session: String::new(),
             base,
@@ -248,8 +250,15 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// Also after a failed test: chromedriver, then any Chromium still using this
+    /// session's profile (a killed chromedriver leaves its browser behind), then the profile.
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let _ = Command::new("pkill")
+            .arg("-f")
+            .arg(self.profile.as_os_str())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
