@@ -10,7 +10,6 @@ use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::customer::customer_number;
 use crm_domain::{Level, Role};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
     QueryFilter, QuerySelect, Set, Statement, TransactionTrait, Value,
@@ -389,20 +388,6 @@ pub async fn first_till(db: &impl ConnectionTrait, store_id: i64) -> StoreResult
         .ok_or(StoreError::NotFound)
 }
 
-/// Sets or clears the "must change password at next login" flag of an account.
-pub async fn set_must_change_password(
-    db: &impl ConnectionTrait,
-    user_id: i64,
-    must_change: bool,
-) -> StoreResult<()> {
-    user::Entity::update_many()
-        .col_expr(user::Column::MustChangePassword, Expr::value(must_change))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// A staff account of the old system.
 pub struct LegacyUser {
     /// `user_id`.
@@ -436,7 +421,7 @@ pub async fn insert_users(db: &DatabaseConnection, batch: &[LegacyUser]) -> Stor
         )
         .await?;
         if u.must_change_password {
-            set_must_change_password(&txn, created.id, true).await?;
+            crate::users::set_must_change_password(&txn, created.id, true).await?;
         }
         ids.push(created.id);
     }

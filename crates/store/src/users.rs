@@ -4,6 +4,7 @@ use crate::entities::user;
 use crate::{StoreError, StoreResult};
 use chrono::Utc;
 use crm_domain::Role;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
@@ -66,4 +67,18 @@ pub async fn count(db: &impl ConnectionTrait) -> StoreResult<u64> {
 /// The role stored on a row, read back as the domain type.
 pub fn role_of(user: &User) -> Role {
     user.role.parse().unwrap_or(Role::Cashier)
+}
+
+/// Sets or clears the "must change password at next login" flag of an account.
+pub async fn set_must_change_password(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    must_change: bool,
+) -> StoreResult<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::MustChangePassword, Expr::value(must_change))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
