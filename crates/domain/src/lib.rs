@@ -4,6 +4,7 @@
 //! like the server does.
 
 pub mod barcode;
+pub mod coupon;
 pub mod customer;
 pub mod loyalty;
 pub mod money;
