@@ -3,8 +3,10 @@
 use std::rc::Rc;
 
 use crm_api_types::{
-    CreateCustomerRequest, CreateSaleRequest, CustomerProfile, IdentifyRequest, LoginRequest,
-    LoginResponse, MeResponse, Problem, ProductPage, Receipt, RefreshRequest, SalesHistory,
+    BulkIssueRequest, Coupon, CouponPage, CreateCouponRequest, CreateCustomerRequest,
+    CreateSaleRequest, CustomerPage, CustomerProfile, IdentifyRequest, Job, LoginRequest,
+    LoginResponse, MeResponse, Problem, ProductPage, QuoteRequest, QuoteResponse, Receipt,
+    RedemptionPage, RefreshRequest, SalesHistory,
 };
 use futures::lock::Mutex;
 use gloo_net::http::{Request, Response};
@@ -191,13 +193,23 @@ async fn authed_with<T: DeserializeOwned>(
     body: Option<String>,
     headers: &[(&str, &str)],
 ) -> Result<T, ApiError> {
+    decode(authed_response(auth, method, path, body.as_deref(), headers).await?).await
+}
+
+/// The raw answer to a call with the bearer token (one refresh and one retry on a 401).
+async fn authed_response(
+    auth: Auth,
+    method: Method,
+    path: &str,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Result<Response, ApiError> {
     let Some(session) = auth.session_untracked() else {
         return Err(ApiError::SessionExpired);
     };
-    let body = body.as_deref();
     let response = send_raw(method, path, body, Some(&session.access_token), headers).await?;
     if response.status() != 401 {
-        return decode(response).await;
+        return Ok(response);
     }
     if !refresh(auth, &session.access_token).await {
         expire(auth);
@@ -211,7 +223,7 @@ async fn authed_with<T: DeserializeOwned>(
         expire(auth);
         return Err(ApiError::SessionExpired);
     }
-    decode(response).await
+    Ok(response)
 }
 
 /// `POST /auth/login`.
@@ -260,6 +272,13 @@ pub async fn create_customer(
     authed(auth, Method::Post, "/customers", Some(body)).await
 }
 
+/// `GET /customers?q=`: the first 8 customers matching a name, a customer number or a
+/// phone (back office).
+pub async fn search_customers(auth: Auth, q: &str) -> Result<CustomerPage, ApiError> {
+    let path = format!("/customers?q={}&per_page=8", encode(q));
+    authed(auth, Method::Get, &path, None).await
+}
+
 /// Percent-encodes a query-string value.
 pub fn encode(value: &str) -> String {
     String::from(js_sys::encode_uri_component(value))
@@ -303,6 +322,97 @@ pub async fn sale(auth: Auth, id: i64) -> Result<Receipt, ApiError> {
 /// `GET /sales/mine?…`: `query` is the query string without `?`.
 pub async fn my_sales(auth: Auth, query: &str) -> Result<SalesHistory, ApiError> {
     authed(auth, Method::Get, &format!("/sales/mine?{query}"), None).await
+}
+
+/// `POST /coupons/quote`: checks a code against the basket, consuming nothing.
+pub async fn quote_coupon(auth: Auth, request: &QuoteRequest) -> Result<QuoteResponse, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Post, "/coupons/quote", Some(body)).await
+}
+
+/// `GET /coupons?…`: `query` is the query string without `?`.
+pub async fn coupons(auth: Auth, query: &str) -> Result<CouponPage, ApiError> {
+    authed(auth, Method::Get, &format!("/coupons?{query}"), None).await
+}
+
+/// `GET /coupons/{id}`.
+pub async fn coupon(auth: Auth, id: i64) -> Result<Coupon, ApiError> {
+    authed(auth, Method::Get, &format!("/coupons/{id}"), None).await
+}
+
+/// `POST /coupons`.
+pub async fn create_coupon(auth: Auth, request: &CreateCouponRequest) -> Result<Coupon, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Post, "/coupons", Some(body)).await
+}
+
+/// `POST /coupons/{id}/deactivate`.
+pub async fn deactivate_coupon(auth: Auth, id: i64) -> Result<Coupon, ApiError> {
+    authed(
+        auth,
+        Method::Post,
+        &format!("/coupons/{id}/deactivate"),
+        None,
+    )
+    .await
+}
+
+/// `GET /coupons/{id}/redemptions`.
+pub async fn coupon_redemptions(
+    auth: Auth,
+    id: i64,
+    page: u64,
+) -> Result<RedemptionPage, ApiError> {
+    let path = format!("/coupons/{id}/redemptions?page={page}&per_page=20");
+    authed(auth, Method::Get, &path, None).await
+}
+
+/// `POST /coupons/bulk-issue`: starts the job (202).
+pub async fn bulk_issue(auth: Auth, request: &BulkIssueRequest) -> Result<Job, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Post, "/coupons/bulk-issue", Some(body)).await
+}
+
+/// `GET /jobs/{id}`.
+pub async fn job(auth: Auth, id: i64) -> Result<Job, ApiError> {
+    authed(auth, Method::Get, &format!("/jobs/{id}"), None).await
+}
+
+/// A file the API sends (`text/csv`…): its bytes and the name the server suggests.
+pub struct Download {
+    /// The name from `Content-Disposition`, if any.
+    pub file_name: Option<String>,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+/// `GET {path}` with the bearer token, for a file (CSV export).
+pub async fn download(auth: Auth, path: &str) -> Result<Download, ApiError> {
+    let response = authed_response(auth, Method::Get, path, None, &[]).await?;
+    if !response.ok() {
+        return Err(problem_of(response).await);
+    }
+    let file_name = response
+        .headers()
+        .get("content-disposition")
+        .and_then(|d| file_name_of(&d));
+    let bytes = response
+        .binary()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    Ok(Download { file_name, bytes })
+}
+
+/// `attachment; filename="coupons.csv"` → `coupons.csv`.
+fn file_name_of(disposition: &str) -> Option<String> {
+    let start = disposition.find("filename=")? + "filename=".len();
+    let name = disposition[start..]
+        .split(';')
+        .next()?
+        .trim()
+        .trim_matches('"')
+        .to_string();
+    (!name.is_empty()).then_some(name)
 }
 
 /// A random UUID v4, for the `Idempotency-Key` of a basket.

@@ -11,7 +11,8 @@ use crate::auth::{home_path, use_auth, Auth};
 use crate::components::{Guarded, Section};
 use crate::i18n::{use_i18n, I18n};
 use crate::pages::{
-    home::HomePage, login::LoginPage, placeholder::Placeholder, pos::PosPage, sales::SalesPage,
+    coupons::CouponsPage, home::HomePage, login::LoginPage, placeholder::Placeholder, pos::PosPage,
+    sales::SalesPage,
 };
 
 /// The whole app.
@@ -38,7 +39,10 @@ pub fn App() -> impl IntoView {
                         view=|| view! { <Guarded section=Section::Ventes><SalesPage /></Guarded> }
                     />
                     <Route path=path!("clients") view=|| placeholder(Section::Clients) />
-                    <Route path=path!("coupons") view=|| placeholder(Section::Coupons) />
+                    <Route
+                        path=path!("coupons")
+                        view=|| view! { <Guarded section=Section::Coupons><CouponsPage /></Guarded> }
+                    />
                     <Route path=path!("fidelite") view=|| placeholder(Section::Fidelite) />
                     <Route path=path!("kpi") view=|| placeholder(Section::Kpi) />
                     <Route path=path!("admin") view=|| placeholder(Section::Admin) />

@@ -4,6 +4,7 @@ mod api;
 mod app;
 mod auth;
 mod components;
+mod files;
 mod format;
 mod i18n;
 mod pages;

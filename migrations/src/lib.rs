@@ -9,6 +9,7 @@ mod m0001_foundation;
 mod m0002_sales;
 mod m0003_legacy;
 mod m0004_sales_rollups;
+mod m0005_coupons;
 mod shape;
 
 /// Every migration, oldest first.
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_sales::Migration),
             Box::new(m0003_legacy::Migration),
             Box::new(m0004_sales_rollups::Migration),
+            Box::new(m0005_coupons::Migration),
         ]
     }
 }

@@ -64,6 +64,67 @@ fn routes() -> Vec<Route> {
             body: None,
             allowed: &[Marketing, Admin],
         },
+        Route {
+            method: "POST",
+            path: "/api/v1/coupons/quote",
+            body: Some(json!({"code": "NOEL2026", "lines": []})),
+            allowed: &[Cashier, Admin],
+        },
+        Route {
+            method: "GET",
+            path: "/api/v1/coupons",
+            body: None,
+            allowed: &[Marketing, Director, Admin],
+        },
+        Route {
+            method: "POST",
+            path: "/api/v1/coupons",
+            // Well-formed but invalid (value 0): allowed roles get 422 and nothing is written.
+            body: Some(
+                json!({"kind": "GENERIC", "discount_kind": "PERCENT", "value": 0, "description": "x",
+                              "valid_from": "2026-01-01", "valid_to": "2026-12-31"}),
+            ),
+            allowed: &[Marketing, Admin],
+        },
+        Route {
+            method: "GET",
+            path: "/api/v1/coupons/export",
+            body: None,
+            allowed: &[Marketing, Director, Admin],
+        },
+        Route {
+            method: "GET",
+            path: "/api/v1/coupons/999999",
+            body: None,
+            allowed: &[Marketing, Director, Admin],
+        },
+        Route {
+            method: "POST",
+            path: "/api/v1/coupons/999999/deactivate",
+            body: None,
+            allowed: &[Marketing, Admin],
+        },
+        Route {
+            method: "GET",
+            path: "/api/v1/coupons/999999/redemptions",
+            body: None,
+            allowed: &[Marketing, Director, Admin],
+        },
+        Route {
+            method: "POST",
+            path: "/api/v1/coupons/bulk-issue",
+            body: Some(
+                json!({"min_level": "GOLD", "discount_kind": "FIXED", "value": 0, "description": "x",
+                              "valid_from": "2026-01-01", "valid_to": "2026-12-31"}),
+            ),
+            allowed: &[Marketing, Admin],
+        },
+        Route {
+            method: "GET",
+            path: "/api/v1/jobs/999999",
+            body: None,
+            allowed: &[Marketing, Director, Admin],
+        },
     ]
 }
 
@@ -83,6 +144,8 @@ on_both_databases! {
             }
         }
         assert_eq!(app.count("customers").await, 0, "no refused call wrote anything");
+        assert_eq!(app.count("coupons").await, 0);
+        assert_eq!(app.count("jobs").await, 0);
     }
 }
 
@@ -105,5 +168,11 @@ on_both_databases! {
         assert_eq!(app.call("GET", "/api/v1/customers", Some(&crm_read), None).await.status, 200);
         assert_eq!(app.call("PATCH", "/api/v1/customers/1", Some(&crm_read), Some(json!({}))).await.status, 403);
         assert_eq!(app.call("GET", "/api/v1/customers/1/export", Some(&crm_read), None).await.status, 403);
+        let quote = Some(json!({"code": "X", "lines": []}));
+        assert_eq!(app.call("POST", "/api/v1/coupons/quote", Some(&pos), quote.clone()).await.status, 422);
+        assert_eq!(app.call("POST", "/api/v1/coupons/quote", Some(&crm_read), quote).await.status, 403);
+        assert_eq!(app.call("GET", "/api/v1/coupons", Some(&crm_read), None).await.status, 200);
+        assert_eq!(app.call("GET", "/api/v1/coupons", Some(&pos), None).await.status, 403);
+        assert_eq!(app.call("POST", "/api/v1/coupons/1/deactivate", Some(&crm_read), None).await.status, 403);
     }
 }

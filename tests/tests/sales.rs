@@ -164,7 +164,7 @@ on_both_databases! {
             (json!({"lines": [{"product_id": 1, "quantity": 1}], "payments": [{"method": "BITCOIN", "amount": 10_000}]}), 422, "payment.method_invalid"),
             (json!({"lines": [{"product_id": 1, "quantity": 1}], "payments": [{"method": "ESPECES", "amount": -5}]}), 422, "payment.amount_invalid"),
             (json!({"customer_id": 999_999, "lines": [{"product_id": 1, "quantity": 1}], "payments": [{"method": "ESPECES", "amount": 10_000}]}), 422, "customer.not_found"),
-            (json!({"lines": [{"product_id": 1, "quantity": 1}], "payments": [{"method": "ESPECES", "amount": 10_000}], "coupon_code": "NOEL"}), 422, "request.invalid_body"),
+            (json!({"lines": [{"product_id": 1, "quantity": 1}], "payments": [{"method": "ESPECES", "amount": 10_000}], "coupon_code": "NOEL"}), 422, "coupon.not_found"),
         ];
         for (body, status, code) in cases {
             sell(&app, &cashier, None, body).await.assert_problem(status, code);

@@ -146,8 +146,10 @@ pub struct AvailableCoupon {
     pub description: String,
     /// `PERCENT` or `FIXED`.
     pub discount_kind: String,
-    /// Percent or FCFA, as a decimal string.
-    pub value: String,
+    /// Whole percent (1–100) or FCFA.
+    pub value: i64,
+    /// Smallest basket it applies to, FCFA.
+    pub min_basket: i64,
     /// Last valid day.
     pub valid_to: NaiveDate,
 }

@@ -4,11 +4,13 @@
 //! API version.
 
 pub mod auth;
+pub mod coupons;
 pub mod customers;
 pub mod problem;
 pub mod sales;
 
 pub use auth::*;
+pub use coupons::*;
 pub use customers::*;
 pub use problem::*;
 pub use sales::*;

@@ -139,6 +139,10 @@ pub struct CreateSaleRequest {
     pub customer_id: Option<i64>,
     /// Basket.
     pub lines: Vec<SaleLineRequest>,
+    /// A coupon code (case and spaces ignored); checked again, and its use counted,
+    /// in the sale's transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_code: Option<String>,
     /// Payments; their sum must cover the total.
     pub payments: Vec<PaymentRequest>,
 }
@@ -241,6 +245,8 @@ pub struct Receipt {
     pub loyalty_discount: i64,
     /// Coupon discount.
     pub coupon_discount: i64,
+    /// The coupon used, if any.
+    pub coupon_code: Option<String>,
     /// Total TTC.
     pub total: i64,
     /// TVA.

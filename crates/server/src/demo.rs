@@ -77,7 +77,7 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
     if crm_store::users::count(&state.db).await? > 0 {
         return Ok(false);
     }
-    let store = crm_store::stores::ensure(
+    let shop = crm_store::stores::ensure(
         &state.db,
         "ABJ-PLATEAU",
         "Supermarché Plateau",
@@ -99,16 +99,75 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
                 last_name: Some(last.to_owned()),
                 email: None,
                 sms_consent: true,
-                home_store_id: Some(store.id),
+                home_store_id: Some(shop.id),
             },
         )
         .await?;
         crm_store::demo::set_standing(&state.db, row.id, level, points, spend, purchases).await?;
+        if first == "Aya" {
+            seed_coupon(state, "Bon anniversaire : 1 000 FCFA offerts", Some(row.id)).await?;
+        }
     }
+    seed_coupon(state, "Bienvenue : 10 % dès 5 000 FCFA d'achat", None).await?;
     seed_catalogue(state).await?;
     tracing::info!("demo store seeded");
     Ok(true)
 }
+
+/// Demo coupons: the public code `BIENVENUE` (10 % from 5 000 FCFA) and a personal
+/// 1 000 FCFA coupon for Aya Kouassi. Valid from today for a year.
+async fn seed_coupon(
+    state: &AppState,
+    description: &str,
+    holder: Option<i64>,
+) -> anyhow::Result<()> {
+    use crm_domain::coupon::{Coupon, CouponKind, CouponStatus, DiscountKind};
+    let today = crate::routes::coupons::today();
+    let (kind, discount_kind, value, min_basket, code) = match holder {
+        Some(_) => (
+            CouponKind::Special,
+            DiscountKind::Fixed,
+            1_000,
+            0,
+            crate::routes::coupons::new_code(CouponKind::Special),
+        ),
+        None => (
+            CouponKind::Generic,
+            DiscountKind::Percent,
+            10,
+            5_000,
+            DEMO_PROMO_CODE.to_owned(),
+        ),
+    };
+    crm_store::coupons::create(
+        &state.db,
+        crm_store::coupons::NewCoupon {
+            code,
+            description: description.to_owned(),
+            rules: Coupon {
+                kind,
+                discount_kind,
+                value,
+                valid_from: today,
+                valid_to: today + chrono::Days::new(365),
+                global_cap: None,
+                per_customer_cap: 1,
+                min_basket: crm_domain::Money::fcfa(min_basket),
+                required_level: None,
+                customer_id: holder,
+                eligible_categories: Default::default(),
+                stacks_with_loyalty: true,
+                status: CouponStatus::Active,
+            },
+        },
+        &Default::default(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The public promo code of the demo store.
+pub const DEMO_PROMO_CODE: &str = "BIENVENUE";
 
 /// The lines `crm serve` prints for a newcomer.
 pub fn banner(url: &str) -> String {
@@ -123,6 +182,9 @@ pub fn banner(url: &str) -> String {
     }
     out.push_str("\n  Numéro client connu : 07 01 23 45 67 (Aya Kouassi, GOLD)\n");
     out.push_str("  Codes-barres : 6191000000016 (riz 5 kg), 6191000000078 (eau 1,5 L)…\n");
+    out.push_str(&format!(
+        "  Code promo : {DEMO_PROMO_CODE} (10 % dès 5 000 FCFA)\n"
+    ));
     out
 }
 
@@ -198,7 +260,7 @@ pub fn demo_phone(i: u64) -> String {
 /// reporting progress on stderr. Numbers already present are skipped.
 pub async fn generate_customers(state: &AppState, count: u64) -> anyhow::Result<()> {
     use crm_store::demo::{insert_customers, BulkCustomer};
-    let store = crm_store::stores::ensure(
+    let shop = crm_store::stores::ensure(
         &state.db,
         "ABJ-PLATEAU",
         "Supermarché Plateau",
@@ -234,7 +296,7 @@ pub async fn generate_customers(state: &AppState, count: u64) -> anyhow::Result<
                     lifetime_spend: spend,
                     purchases_count: spend / 15_000,
                     registered_at: chrono::Utc::now() - chrono::Duration::days((i % 1_000) as i64),
-                    home_store_id: store.id,
+                    home_store_id: shop.id,
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
@@ -591,6 +653,7 @@ pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> 
                             .collect(),
                         idempotency_key: None,
                         request_hash: None,
+                        coupon: None,
                     },
                 });
                 next_id += 1;

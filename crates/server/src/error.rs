@@ -104,8 +104,23 @@ impl From<StoreError> for ApiError {
                 "resource.conflict",
                 format!("Existe déjà : {what}."),
             ),
+            StoreError::Coupon(refusal) => refusal.into(),
             StoreError::Db(db) => ApiError::internal(db),
         }
+    }
+}
+
+/// A coupon refused at checkout: an unknown code is bad input (422); the others are the
+/// state of the coupon or of the basket against it (409), e.g. a cap reached by another
+/// till.
+impl From<crm_domain::coupon::CouponRefusal> for ApiError {
+    fn from(refusal: crm_domain::coupon::CouponRefusal) -> ApiError {
+        use crm_domain::coupon::CouponRefusal;
+        let status = match refusal {
+            CouponRefusal::NotFound => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::CONFLICT,
+        };
+        ApiError::new(status, refusal.code(), refusal.to_string())
     }
 }
 

@@ -2,7 +2,7 @@
 //! it, the server serves it at `/api/openapi.json`, and `openapi/openapi.json` is a
 //! committed copy that a test keeps in step.
 
-use crate::routes::{auth, customers, health, products, sales};
+use crate::routes::{auth, coupons, customers, health, products, sales};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -21,6 +21,8 @@ use utoipa::{Modify, OpenApi};
         customers::update, customers::export, customers::erase,
         products::search, products::create, products::update,
         sales::create, sales::get, sales::refund, sales::cancel, sales::mine, sales::list,
+        coupons::quote, coupons::list, coupons::create, coupons::export, coupons::get,
+        coupons::deactivate, coupons::redemptions, coupons::bulk_issue, coupons::get_job,
     ),
     components(schemas(crm_api_types::Problem, crm_api_types::FieldError)),
     modifiers(&BearerAuth),
@@ -29,6 +31,7 @@ use utoipa::{Modify, OpenApi};
         (name = "customers", description = "Identification at the till and customer records"),
         (name = "products", description = "The catalogue"),
         (name = "sales", description = "Checkout, receipts, refunds and the sales history"),
+        (name = "coupons", description = "Coupons: quote at the till, back office, bulk issue and jobs"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

@@ -135,6 +135,14 @@ impl Application {
         crm_store::migrate(&state.db)
             .await
             .context("échec des migrations")?;
+        // One server per database: a job still "running" was cut short by a restart.
+        let interrupted = crm_store::jobs::fail_interrupted(&state.db).await?;
+        if interrupted > 0 {
+            tracing::warn!(
+                interrupted,
+                "jobs interrupted by the last stop marked failed"
+            );
+        }
         if state.settings.seed_demo {
             crate::demo::seed_if_empty(&state).await?;
         }

@@ -2,9 +2,11 @@
 //! aggregate. SQL lives here and nowhere else; callers get plain rows or domain values.
 
 pub mod audit;
+pub mod coupons;
 pub mod customers;
 pub mod demo;
 pub mod entities;
+pub mod jobs;
 pub mod legacy;
 pub mod products;
 pub mod sales;
@@ -27,6 +29,9 @@ pub enum StoreError {
     /// The row asked for does not exist.
     #[error("introuvable")]
     NotFound,
+    /// A coupon refused at checkout, under its row lock (caps reached meanwhile…).
+    #[error("coupon refusé : {0}")]
+    Coupon(crm_domain::coupon::CouponRefusal),
     /// Anything else from the driver.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -89,4 +94,12 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 /// Which SQL dialect the pool speaks.
 pub fn backend(db: &DatabaseConnection) -> DbBackend {
     db.get_database_backend()
+}
+
+/// SQLite takes `?NNN` for numbered parameters, PostgreSQL `$NNN`.
+pub(crate) fn placeholders(backend: DbBackend, sql: &str) -> String {
+    match backend {
+        DbBackend::Sqlite => sql.replace('$', "?"),
+        _ => sql.to_owned(),
+    }
 }

@@ -126,6 +126,25 @@ pub async fn find_by_barcode(
         .await?)
 }
 
+/// The products of a basket in one query: those with one of `ids` or of `barcodes`.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    barcodes: &[String],
+) -> StoreResult<Vec<Product>> {
+    if ids.is_empty() && barcodes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(product::Entity::find()
+        .filter(
+            Condition::any()
+                .add(product::Column::Id.is_in(ids.iter().copied()))
+                .add(product::Column::Barcode.is_in(barcodes.iter().cloned())),
+        )
+        .all(db)
+        .await?)
+}
+
 /// Products whose name or SKU contains `text` (any case), by name; with `active_only`
 /// the till sees only what it may sell.
 pub async fn search(

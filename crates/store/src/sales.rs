@@ -5,13 +5,13 @@ use crate::audit::{self, Actor};
 use crate::entities::{
     customer, payment, points_entry, product, sale, sale_event, sale_line, store, till, user,
 };
-use crate::{StoreError, StoreResult};
+use crate::{placeholders, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::sale::ticket_number;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait, Value,
 };
 
 pub use payment::Model as Payment;
@@ -98,6 +98,8 @@ pub struct NewSale {
     pub idempotency_key: Option<String>,
     /// Hash of the request body, to spot a key reused for another basket.
     pub request_hash: Option<String>,
+    /// The coupon applied, checked again under its lock before anything is written.
+    pub coupon: Option<crate::coupons::CouponToRedeem>,
 }
 
 /// What recording a sale did.
@@ -145,17 +147,15 @@ pub async fn record(db: &DatabaseConnection, new: NewSale) -> StoreResult<Record
             txn.commit().await?;
             Ok(Recorded::Created(created))
         }
-        Err(StoreError::Conflict(_)) if new.idempotency_key.is_some() => {
-            // Another request with the same key won the race: answer with its sale.
-            txn.rollback().await?;
-            let key = new.idempotency_key.as_deref().unwrap_or_default();
-            let existing = by_idempotency_key(db, new.cashier_id, key)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            Ok(replay(existing, &new.request_hash))
-        }
         Err(e) => {
             txn.rollback().await?;
+            // Another request with the same key may have won the race (it then also
+            // holds the coupon use this one waited for): answer with its sale.
+            if let Some(key) = &new.idempotency_key {
+                if let Some(existing) = by_idempotency_key(db, new.cashier_id, key).await? {
+                    return Ok(replay(existing, &new.request_hash));
+                }
+            }
             Err(e)
         }
     }
@@ -164,6 +164,10 @@ pub async fn record(db: &DatabaseConnection, new: NewSale) -> StoreResult<Record
 async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sale> {
     // The counter is the first write: on SQLite it takes the write lock before any read.
     let seq = next_ticket_sequence(txn, new.store_id, new.business_date).await?;
+    // Tills using one coupon queue here (row lock); the caps are counted after the wait.
+    if let Some(redeem) = &new.coupon {
+        crate::coupons::lock_and_check(txn, redeem).await?;
+    }
     let now = Utc::now();
     let created = sale::ActiveModel {
         store_id: Set(new.store_id),
@@ -213,6 +217,9 @@ async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sa
     }))
     .exec_without_returning(txn)
     .await?;
+    if let Some(redeem) = &new.coupon {
+        crate::coupons::record_use(txn, redeem, created.id, now).await?;
+    }
     if let Some(customer_id) = new.customer_id {
         credit_customer(
             txn,
@@ -425,6 +432,7 @@ pub async fn reverse(
         return Ok(Reversal::AlreadyReversed(current));
     }
     let now = Utc::now();
+    crate::coupons::release_uses(&txn, sale_id, now).await?;
     if let Some(customer_id) = current.customer_id {
         credit_customer(
             &txn,
@@ -498,6 +506,8 @@ pub struct SaleDetail {
     pub cashier: user::Model,
     /// Customer.
     pub customer: Option<customer::Model>,
+    /// Code of the coupon used, if any.
+    pub coupon_code: Option<String>,
 }
 
 /// Loads a sale and its receipt data.
@@ -531,6 +541,13 @@ pub async fn detail(db: &impl ConnectionTrait, sale_id: i64) -> StoreResult<Opti
         Some(id) => customer::Entity::find_by_id(id).one(db).await?,
         None => None,
     };
+    let coupon_code = if sale.coupon_discount > 0 {
+        crate::coupons::used_by_sale(db, sale.id)
+            .await?
+            .map(|(code, _)| code)
+    } else {
+        None
+    };
     Ok(Some(SaleDetail {
         sale,
         lines,
@@ -539,6 +556,7 @@ pub async fn detail(db: &impl ConnectionTrait, sale_id: i64) -> StoreResult<Opti
         till,
         cashier,
         customer,
+        coupon_code,
     }))
 }
 
@@ -753,14 +771,6 @@ fn scoped(db: &impl ConnectionTrait, sql: &str, scope: HistoryScope) -> Statemen
             Value::from(scope.last_day),
         ],
     )
-}
-
-/// SQLite takes `?NNN` for numbered parameters, PostgreSQL `$NNN`.
-fn placeholders(backend: DbBackend, sql: &str) -> String {
-    match backend {
-        DbBackend::Sqlite => sql.replace('$', "?"),
-        _ => sql.to_owned(),
-    }
 }
 
 async fn query_one(

@@ -26,6 +26,7 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
         loyalty_percent,
         loyalty_discount,
         coupon_discount,
+        coupon_code,
         total,
         vat,
         payments,
@@ -144,8 +145,16 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
                 {(coupon_discount > 0)
                     .then(move || {
                         view! {
-                            <div class="receipt-row">
-                                <span>{i18n.tr("receipt.coupon")}</span>
+                            <div class="receipt-row receipt-coupon" id="receipt-coupon">
+                                <span>
+                                    {i18n.tr("receipt.coupon")}
+                                    {coupon_code
+                                        .map(|code| {
+                                            view! {
+                                                " " <span id="receipt-coupon-code">{code}</span>
+                                            }
+                                        })}
+                                </span>
                                 <span id="receipt-coupon-discount" class="amount">
                                     "−" {money(coupon_discount)}
                                 </span>

@@ -87,7 +87,7 @@ impl Section {
         match role {
             RoleName::Cashier => &[Caisse, Ventes],
             RoleName::Marketing => &[Accueil, Clients, Coupons, Fidelite, Kpi],
-            RoleName::Director => &[Accueil, Kpi, Ventes, Clients, Fidelite],
+            RoleName::Director => &[Accueil, Kpi, Ventes, Clients, Coupons, Fidelite],
             RoleName::Admin => &[
                 Accueil, Caisse, Ventes, Clients, Coupons, Fidelite, Kpi, Admin,
             ],

@@ -5,13 +5,24 @@
 //! change the selected line's quantity, `Delete` removes it, ↑/↓ select another line and
 //! Enter goes to the payment amount. Enter in `#payment-amount` adds the payment; F9 or
 //! Ctrl+Enter validates; on the receipt, Enter starts the next sale.
+//!
+//! Coupons: F2 goes to `#coupon-code` ("Code promo"), where Enter applies the code typed
+//! (Enter on the empty field goes on to the payment, Escape back to the scan field); the
+//! customer's own coupons are applied from the customer card (click or Alt+1…9, see
+//! [`super::pos`]). An applied coupon is checked with `POST /coupons/quote` against the
+//! basket and the customer, and again whenever either changes: the chip shows its
+//! discount, or the French reason it is refused (a refused coupon is not sent).
 
+use std::collections::BTreeSet;
 use std::str::FromStr;
 
-use crm_api_types::{CreateSaleRequest, PaymentRequest, Product, Receipt, SaleLineRequest};
+use crm_api_types::{
+    CreateSaleRequest, PaymentRequest, Problem, Product, QuoteRequest, QuoteResponse, Receipt,
+    SaleLineRequest,
+};
 use crm_domain::money::Money;
 use crm_domain::sale::{
-    price_sale, settle, Category, Payment, PaymentMethod, SaleLine, SaleTotals,
+    price_sale, settle, Category, CouponDiscount, Payment, PaymentMethod, SaleLine, SaleTotals,
 };
 use leptos::ev::KeyboardEvent;
 use leptos::html;
@@ -20,7 +31,7 @@ use leptos::task::spawn_local;
 use rust_decimal::Decimal;
 use wasm_bindgen::JsCast;
 
-use crate::api::{self, new_uuid};
+use crate::api::{self, new_uuid, ApiError};
 use crate::auth::use_auth;
 use crate::components::{print, Msg, ReceiptView};
 use crate::format::{method_label, money, parse_amount, trim_decimal};
@@ -33,6 +44,40 @@ pub struct BasketLine {
     pub product: Product,
     /// Units.
     pub quantity: u32,
+}
+
+/// A coupon the cashier applied, and where its check stands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppliedCoupon {
+    /// The code, normalised (upper case, no spaces).
+    code: String,
+    /// Not checked yet since the cashier applied it: a refusal the basket cannot fix then
+    /// takes it off again, with the reason under the field.
+    first: bool,
+    /// The last answer and the basket it was for.
+    check: Option<CouponCheck>,
+}
+
+/// One answer about an applied coupon.
+#[derive(Clone, Debug, PartialEq)]
+struct CouponCheck {
+    /// The code, customer and basket it was given for (see [`basket_key`]).
+    key: String,
+    /// The quote, or why the coupon is refused.
+    outcome: Result<QuoteResponse, Msg>,
+}
+
+/// What the coupon chip shows.
+#[derive(Clone, Debug, PartialEq)]
+enum CouponStanding {
+    /// The basket is empty: it is checked with the first product.
+    Waiting,
+    /// A check of the current basket is under way.
+    Checking,
+    /// It applies: the quote for the current basket.
+    Valid(QuoteResponse),
+    /// It does not apply to the current basket (not sent with the sale).
+    Refused(Msg),
 }
 
 /// The state of the current sale, shared with the customer side of the till.
@@ -50,6 +95,12 @@ pub struct CheckoutState {
     /// The `Idempotency-Key` and the body it was sent with: a retry of the same body
     /// reuses the key, a changed basket gets a new one.
     attempt: StoredValue<Option<(String, String)>>,
+    /// The coupon applied to this sale, if any.
+    coupon: RwSignal<Option<AppliedCoupon>>,
+    /// Why the code just typed or picked was not applied.
+    coupon_error: RwSignal<Option<Msg>>,
+    /// Numbers the quotes, so that only the latest answer counts.
+    coupon_seq: StoredValue<u64>,
 }
 
 impl CheckoutState {
@@ -66,7 +117,42 @@ impl CheckoutState {
             active: RwSignal::new(0),
             busy: RwSignal::new(false),
             attempt: StoredValue::new(None),
+            coupon: RwSignal::new(None),
+            coupon_error: RwSignal::new(None),
+            coupon_seq: StoredValue::new(0),
         }
+    }
+
+    /// Applies a coupon code (typed, or one of the customer's): it is checked against the
+    /// basket at once, and again whenever the basket or the customer changes.
+    pub fn apply_coupon(self, typed: &str) {
+        let code = normalise_code(typed);
+        if code.is_empty() {
+            return;
+        }
+        self.coupon_error.set(None);
+        if self
+            .coupon
+            .with_untracked(|c| c.as_ref().is_some_and(|c| c.code == code))
+        {
+            return;
+        }
+        self.coupon.set(Some(AppliedCoupon {
+            code,
+            first: true,
+            check: None,
+        }));
+    }
+
+    /// Takes the applied coupon off the sale.
+    pub fn remove_coupon(self) {
+        self.coupon.set(None);
+        self.coupon_error.set(None);
+    }
+
+    /// The code of the applied coupon (reactive).
+    pub fn applied_code(self) -> Option<String> {
+        self.coupon.with(|c| c.as_ref().map(|c| c.code.clone()))
     }
 
     /// Whether the receipt of a completed sale is on screen.
@@ -86,6 +172,8 @@ impl CheckoutState {
         self.active.set(0);
         self.busy.set(false);
         self.attempt.set_value(None);
+        self.coupon.set(None);
+        self.coupon_error.set(None);
     }
 
     fn add_product(self, product: Product) {
@@ -152,8 +240,67 @@ impl CheckoutState {
     }
 }
 
-/// Prices the basket with the shared domain rules (the server does the same).
-fn price(lines: &[BasketLine], loyalty_percent: Decimal) -> Option<SaleTotals> {
+/// `" nOel 2026 "` → `NOEL2026` (the server ignores case and spaces the same way).
+fn normalise_code(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// What a coupon check depends on: the code, the customer and the basket.
+fn basket_key(code: &str, customer_id: Option<i64>, lines: &[(i64, u32)]) -> String {
+    let lines: Vec<String> = lines.iter().map(|(id, q)| format!("{id}x{q}")).collect();
+    format!("{code}|{customer_id:?}|{}", lines.join(","))
+}
+
+fn line_requests(lines: &[(i64, u32)]) -> Vec<SaleLineRequest> {
+    lines
+        .iter()
+        .map(|&(id, quantity)| SaleLineRequest {
+            product_id: Some(id),
+            barcode: None,
+            quantity: i64::from(quantity),
+        })
+        .collect()
+}
+
+/// A refused quote as problem details, so it shows like any API refusal: the server's
+/// French reason, or the English text of its code.
+fn refusal(quote: &QuoteResponse) -> Msg {
+    let code = quote
+        .reason_code
+        .clone()
+        .unwrap_or_else(|| "coupon.refused".to_string());
+    Msg::Api(ApiError::Problem(Box::new(Problem {
+        kind: format!("urn:crm:problem:{code}"),
+        title: String::new(),
+        status: 409,
+        code,
+        detail: quote.message.clone().unwrap_or_default(),
+        errors: Vec::new(),
+    })))
+}
+
+/// Refusals a bigger or different basket may lift: the coupon stays on the sale.
+fn basket_may_fix(msg: &Msg) -> bool {
+    match msg {
+        Msg::Api(e) => matches!(
+            e.code(),
+            Some("coupon.basket_below_minimum" | "coupon.no_eligible_line")
+        ),
+        _ => false,
+    }
+}
+
+/// Prices the basket with the shared domain rules (the server does the same); the
+/// coupon's discount is the server's quote for this very basket.
+fn price(
+    lines: &[BasketLine],
+    loyalty_percent: Decimal,
+    coupon: Option<(i64, Vec<usize>)>,
+) -> Option<SaleTotals> {
     let sale_lines: Vec<SaleLine> = lines
         .iter()
         .map(|l| SaleLine {
@@ -164,7 +311,19 @@ fn price(lines: &[BasketLine], loyalty_percent: Decimal) -> Option<SaleTotals> {
             quantity: l.quantity,
         })
         .collect();
-    price_sale(&sale_lines, loyalty_percent, None).ok()
+    // The quote names the lines the coupon applies to, so the VAT shown here is the
+    // receipt's; lines outside the basket (a stale quote) are dropped.
+    let coupon = coupon
+        .filter(|(amount, _)| *amount > 0)
+        .map(|(amount, eligible)| CouponDiscount {
+            amount: Money::fcfa(amount),
+            eligible_lines: eligible
+                .into_iter()
+                .filter(|&i| i < sale_lines.len())
+                .collect::<BTreeSet<usize>>(),
+        })
+        .filter(|c| !c.eligible_lines.is_empty());
+    price_sale(&sale_lines, loyalty_percent, coupon.as_ref()).ok()
 }
 
 fn domain_payments(payments: &[PaymentRequest]) -> Vec<Payment> {
@@ -219,6 +378,9 @@ pub fn Checkout(
         active,
         busy,
         attempt,
+        coupon,
+        coupon_error,
+        coupon_seq,
     } = state;
 
     let query = RwSignal::new(String::new());
@@ -227,15 +389,116 @@ pub fn Checkout(
     let amount = RwSignal::new(String::new());
     let reference = RwSignal::new(String::new());
     let amount_ref = NodeRef::<html::Input>::new();
+    let coupon_text = RwSignal::new(String::new());
+    let coupon_ref = NodeRef::<html::Input>::new();
     let validate_ref = NodeRef::<html::Button>::new();
     let new_sale_ref = NodeRef::<html::Button>::new();
 
     let percent = Memo::new(move |_| {
         loyalty_percent.with(|p| Decimal::from_str(p.trim()).unwrap_or(Decimal::ZERO))
     });
+    // The coupon: what it is checked against, and where the check stands.
+    let basket_ids = Memo::new(move |_| {
+        lines.with(|ls| {
+            ls.iter()
+                .map(|l| (l.product.id, l.quantity))
+                .collect::<Vec<_>>()
+        })
+    });
+    let applied_code = Memo::new(move |_| coupon.with(|c| c.as_ref().map(|c| c.code.clone())));
+    let coupon_key = Memo::new(move |_| {
+        applied_code
+            .get()
+            .map(|code| basket_key(&code, customer_id.get(), &basket_ids.get()))
+    });
+    let standing = Memo::new(move |_| {
+        let key = coupon_key.get()?;
+        let empty = basket_ids.with(Vec::is_empty);
+        coupon.with(|c| {
+            let c = c.as_ref()?;
+            let standing = match &c.check {
+                _ if empty => CouponStanding::Waiting,
+                Some(check) if check.key == key => match &check.outcome {
+                    Ok(quote) => CouponStanding::Valid(quote.clone()),
+                    Err(msg) => CouponStanding::Refused(msg.clone()),
+                },
+                _ => CouponStanding::Checking,
+            };
+            Some((c.code.clone(), standing))
+        })
+    });
+    let coupon_discount = Memo::new(move |_| {
+        standing.with(|s| match s {
+            Some((_, CouponStanding::Valid(q))) => Some((q.discount, q.eligible_lines.clone())),
+            _ => None,
+        })
+    });
+    let coupon_checking =
+        Memo::new(move |_| standing.with(|s| matches!(s, Some((_, CouponStanding::Checking)))));
+
+    // Check the applied coupon against the current basket and customer.
+    Effect::new(move |_| {
+        let Some(key) = coupon_key.get() else {
+            return;
+        };
+        let Some(code) = applied_code.get_untracked() else {
+            return;
+        };
+        let basket = basket_ids.get_untracked();
+        if basket.is_empty() {
+            return;
+        }
+        let known = coupon.with_untracked(|c| {
+            c.as_ref()
+                .and_then(|c| c.check.as_ref())
+                .is_some_and(|check| check.key == key)
+        });
+        if known {
+            return;
+        }
+        let n = coupon_seq.get_value() + 1;
+        coupon_seq.set_value(n);
+        let request = QuoteRequest {
+            code: code.clone(),
+            customer_id: customer_id.get_untracked(),
+            lines: line_requests(&basket),
+        };
+        spawn_local(async move {
+            let result = api::quote_coupon(auth, &request).await;
+            if coupon_seq.try_get_value() != Some(n) {
+                return; // a newer check is on its way
+            }
+            let outcome = match result {
+                Ok(quote) if quote.valid => Ok(quote),
+                Ok(quote) => Err(refusal(&quote)),
+                Err(e) => Err(Msg::Api(e)),
+            };
+            let mut dropped = None;
+            coupon.update(|applied| {
+                let Some(c) = applied.as_mut().filter(|c| c.code == code) else {
+                    return;
+                };
+                match &outcome {
+                    Err(msg) if c.first && !basket_may_fix(msg) => {
+                        dropped = Some(msg.clone());
+                        *applied = None;
+                    }
+                    _ => {
+                        c.first = false;
+                        c.check = Some(CouponCheck { key, outcome });
+                    }
+                }
+            });
+            if let Some(msg) = dropped {
+                coupon_error.set(Some(msg));
+            }
+        });
+    });
+
     let totals = Memo::new(move |_| {
         let pct = percent.get();
-        lines.with(|ls| price(ls, pct))
+        let discount = coupon_discount.get();
+        lines.with(|ls| price(ls, pct, discount))
     });
     let total = Memo::new(move |_| totals.with(|t| t.as_ref().map_or(0, |t| t.total.francs())));
     let paid = Memo::new(move |_| payments.with(|ps| ps.iter().map(|p| p.amount).sum::<i64>()));
@@ -251,7 +514,9 @@ pub fn Checkout(
         let total = total.get();
         total > 0 && payments.with(|ps| settle(Money::fcfa(total), &domain_payments(ps)).is_ok())
     });
-    let can_validate = move || settled.get() && !busy.get() && lines.with(|l| !l.is_empty());
+    let can_validate = move || {
+        settled.get() && !busy.get() && !coupon_checking.get() && lines.with(|l| !l.is_empty())
+    };
 
     // The amount field shows what remains due.
     Effect::new(move |_| {
@@ -296,6 +561,12 @@ pub fn Checkout(
                 input.select();
             }
         });
+    };
+    let focus_coupon = move || {
+        if let Some(input) = coupon_ref.get_untracked() {
+            let _ = input.focus();
+            input.select();
+        }
     };
     let focus_validate = move || {
         request_animation_frame(move || {
@@ -469,11 +740,20 @@ pub fn Checkout(
             focus_barcode();
             return;
         }
+        if coupon_checking.get_untracked() {
+            payment_error.set(Some(Msg::Key("pos.coupon_checking")));
+            return;
+        }
         if !settled.get_untracked() {
             payment_error.set(Some(Msg::Key("pos.not_covered")));
             focus_amount();
             return;
         }
+        // Only a coupon that applies to this basket goes with the sale.
+        let coupon_code = standing.with_untracked(|s| match s {
+            Some((code, CouponStanding::Valid(_))) => Some(code.clone()),
+            _ => None,
+        });
         let request = CreateSaleRequest {
             till_id: None,
             customer_id: customer_id.get_untracked(),
@@ -486,6 +766,7 @@ pub fn Checkout(
                     })
                     .collect()
             }),
+            coupon_code,
             payments: payments.get_untracked(),
         };
         let body = serde_json::to_string(&request).unwrap_or_default();
@@ -506,6 +787,22 @@ pub fn Checkout(
             busy.set(false);
             match result {
                 Ok(r) => receipt.set(Some(r)),
+                Err(e) if e.code().is_some_and(|c| c.starts_with("coupon.")) => {
+                    // Refused with its coupon (cap reached meanwhile…): the basket stays,
+                    // the chip says why and the totals go back to no coupon.
+                    let key = coupon_key.get_untracked().unwrap_or_default();
+                    coupon.update(|applied| {
+                        if let Some(c) = applied.as_mut() {
+                            c.first = false;
+                            c.check = Some(CouponCheck {
+                                key,
+                                outcome: Err(Msg::Api(e.clone())),
+                            });
+                        }
+                    });
+                    payment_error.set(Some(Msg::Api(e)));
+                    focus_amount();
+                }
                 Err(e) => {
                     // No answer: the same key is kept, so F9 again cannot sell twice.
                     payment_error.set(Some(match e {
@@ -533,6 +830,11 @@ pub fn Checkout(
             submit();
             return;
         }
+        if key == "F2" && receipt.with_untracked(Option::is_none) {
+            ev.prevent_default();
+            focus_coupon();
+            return;
+        }
         if key == "Enter" && receipt.with_untracked(Option::is_some) {
             let target = ev
                 .target()
@@ -550,6 +852,134 @@ pub fn Checkout(
     });
     on_cleanup(move || keys.remove());
 
+    // "Code promo": Enter applies the code typed; on the empty field it goes on to the
+    // payment (or validation) like the scan field; Escape goes back to the scan field.
+    let apply_typed = move || {
+        let typed = coupon_text.get_untracked();
+        if typed.trim().is_empty() {
+            if lines.with_untracked(|l| !l.is_empty()) {
+                if settled.get_untracked() {
+                    focus_validate();
+                } else {
+                    focus_amount();
+                }
+            }
+            return;
+        }
+        state.apply_coupon(&typed);
+        coupon_text.set(String::new());
+    };
+    let on_coupon_key = move |ev: KeyboardEvent| match ev.key().as_str() {
+        "Enter" if !ev.ctrl_key() && !ev.meta_key() => {
+            ev.prevent_default();
+            apply_typed();
+        }
+        "Escape" => {
+            ev.prevent_default();
+            if coupon_text.with_untracked(|t| t.is_empty()) {
+                focus_barcode();
+            } else {
+                coupon_text.set(String::new());
+            }
+        }
+        _ => {}
+    };
+    let coupon_chip = move || {
+        standing.get().map(|(code, standing)| {
+            let state_name = match &standing {
+                CouponStanding::Waiting => "waiting",
+                CouponStanding::Checking => "checking",
+                CouponStanding::Valid(_) => "valid",
+                CouponStanding::Refused(_) => "refused",
+            };
+            let status = match standing {
+                CouponStanding::Waiting => view! {
+                    <span class="chip-note muted">{i18n.tr("pos.coupon_waiting")}</span>
+                }
+                .into_any(),
+                CouponStanding::Checking => view! {
+                    <span class="chip-note muted">{i18n.tr("pos.coupon_checking_short")}</span>
+                }
+                .into_any(),
+                CouponStanding::Valid(q) => view! {
+                    <span id="applied-coupon-discount" class="chip-amount">
+                        "−" {money(q.discount)}
+                    </span>
+                    <span class="chip-note">{q.description.unwrap_or_default()}</span>
+                }
+                .into_any(),
+                CouponStanding::Refused(msg) => view! {
+                    <span id="applied-coupon-refusal" class="chip-note chip-refusal" role="alert">
+                        {move || msg.render(i18n.lang())}
+                    </span>
+                }
+                .into_any(),
+            };
+            let data_code = code.clone();
+            view! {
+                <div id="applied-coupon" class="coupon-chip" data-state=state_name data-code=data_code>
+                    <span class="chip-icon" aria-hidden="true">"✂"</span>
+                    <div class="chip-body">
+                        <code id="applied-coupon-code" class="coupon-code">{code}</code>
+                        {status}
+                    </div>
+                    <button
+                        id="remove-coupon"
+                        class="icon-button"
+                        type="button"
+                        title=i18n.tr("pos.coupon_remove")
+                        aria-label=i18n.tr("pos.coupon_remove")
+                        on:click=move |_| {
+                            state.remove_coupon();
+                            focus_barcode();
+                        }
+                    >
+                        "×"
+                    </button>
+                </div>
+            }
+        })
+    };
+    let coupon_entry = move || {
+        view! {
+            <section class="coupon-entry" aria-labelledby="coupon-entry-label">
+                <label class="field" for="coupon-code">
+                    <span id="coupon-entry-label" class="field-label">{i18n.tr("pos.promo_code")}</span>
+                </label>
+                <div class="coupon-input-row">
+                    <input
+                        id="coupon-code"
+                        name="coupon_code"
+                        type="text"
+                        autocomplete="off"
+                        autocapitalize="characters"
+                        spellcheck="false"
+                        class="input-code"
+                        placeholder=i18n.tr("pos.promo_placeholder")
+                        aria-describedby="coupon-error checkout-hint"
+                        aria-invalid=move || if coupon_error.with(Option::is_some) { "true" } else { "false" }
+                        node_ref=coupon_ref
+                        bind:value=coupon_text
+                        on:input=move |_| coupon_error.set(None)
+                        on:keydown=on_coupon_key
+                    />
+                    <button id="apply-coupon" class="button" type="button" on:click=move |_| {
+                        apply_typed();
+                        focus_coupon();
+                    }>
+                        {i18n.tr("pos.apply_coupon")}
+                    </button>
+                </div>
+                <Show when=move || coupon_error.with(Option::is_some)>
+                    <p id="coupon-error" class="form-error" role="alert">
+                        {move || coupon_error.get().map(|m| m.render(i18n.lang())).unwrap_or_default()}
+                    </p>
+                </Show>
+                {coupon_chip}
+            </section>
+        }
+    };
+
     let discount_label = move || {
         format!(
             "{} ({}\u{a0}%)",
@@ -566,6 +996,16 @@ pub fn Checkout(
             .as_ref()
             .map_or(0, |t| t.vat.iter().map(|v| v.vat.francs()).sum());
         let points = t.as_ref().map_or(0, |t| t.points);
+        let coupon_amount = t.as_ref().map_or(0, |t| t.coupon_discount.francs());
+        let coupon_row = coupon_discount.get().map(|_| {
+            let code = applied_code.get_untracked().unwrap_or_default();
+            view! {
+                <div class="discount-row coupon-total-row">
+                    <dt>{i18n.tr("pos.coupon_line")} " " <code class="mono">{code}</code></dt>
+                    <dd id="basket-coupon-discount">"−" {money(coupon_amount)}</dd>
+                </div>
+            }
+        });
         view! {
             <dl class="basket-totals" id="basket-totals">
                 <div>
@@ -576,6 +1016,7 @@ pub fn Checkout(
                     <dt>{discount_label}</dt>
                     <dd id="basket-discount">"−" {money(discount)}</dd>
                 </div>
+                {coupon_row}
                 <div class="grand-total">
                     <dt>{i18n.tr("pos.total")}</dt>
                     <dd id="basket-total">{money(total)}</dd>
@@ -807,6 +1248,7 @@ pub fn Checkout(
                 </Show>
                 {totals_view}
             </div>
+            {coupon_entry}
             <section class="payment" aria-labelledby="payment-title">
                 <h3 id="payment-title">{i18n.tr("pos.payment")}</h3>
                 <div class="payment-form">

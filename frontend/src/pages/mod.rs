@@ -1,6 +1,7 @@
 //! The screens.
 
 pub mod checkout;
+pub mod coupons;
 pub mod home;
 pub mod login;
 pub mod placeholder;

@@ -4,6 +4,8 @@
 //! Keyboard only: the phone field has the focus; Enter identifies and hands over to the
 //! scan field (Enter on an empty phone: anonymous sale); an unknown number opens the
 //! "Nouveau client" form (Enter creates); Escape clears the customer for an anonymous sale.
+//! The identified customer's usable coupons are listed on their card: a click or Alt+1…9
+//! (the digit row or the keypad, whatever the keyboard layout) applies one to the sale.
 
 use crm_api_types::{AvailableCoupon, CreateCustomerRequest, CustomerProfile, LevelName};
 use crm_domain::money::{group_thousands, Money};
@@ -17,7 +19,7 @@ use wasm_bindgen::JsCast;
 use crate::api::{self, ApiError};
 use crate::auth::use_auth;
 use crate::components::Msg;
-use crate::format::trim_decimal;
+use crate::format::{money, trim_decimal};
 use crate::i18n::{use_i18n, I18n};
 use crate::pages::checkout::{Checkout, CheckoutState};
 
@@ -88,6 +90,32 @@ pub fn PosPage() -> impl IntoView {
     });
     on_cleanup(move || escape.remove());
 
+    // One of the customer's coupons onto the sale (a receipt on screen: the next sale).
+    let apply_coupon = Callback::new(move |code: String| {
+        next_sale_if_done();
+        checkout.apply_coupon(&code);
+        focus_basket();
+    });
+    // Alt+1…9: the customer's coupon of that number.
+    let coupon_keys = window_event_listener(leptos::ev::keydown, move |ev: KeyboardEvent| {
+        if !ev.alt_key() || ev.ctrl_key() || ev.meta_key() || ev.default_prevented() {
+            return;
+        }
+        let Some(n) = coupon_digit(&ev.code()) else {
+            return;
+        };
+        let code = panel.with_untracked(|p| match p {
+            Panel::Profile(p) => p.available_coupons.get(n - 1).map(|c| c.code.clone()),
+            _ => None,
+        });
+        if let Some(code) = code {
+            ev.prevent_default();
+            apply_coupon.run(code);
+        }
+    });
+    on_cleanup(move || coupon_keys.remove());
+    let applied = Signal::derive(move || checkout.applied_code());
+
     let on_identify = move |ev: SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -150,7 +178,7 @@ pub fn PosPage() -> impl IntoView {
             </p>
         }
         .into_any(),
-        Panel::Profile(profile) => profile_card(i18n, *profile).into_any(),
+        Panel::Profile(profile) => profile_card(i18n, *profile, applied, apply_coupon).into_any(),
         Panel::NewCustomer(number) => view! {
             <NewCustomerForm phone=number on_created=on_created on_cancel=on_cancel />
         }
@@ -207,12 +235,28 @@ pub fn PosPage() -> impl IntoView {
     }
 }
 
+/// `Digit3` / `Numpad3` → 3 (the physical key: on AZERTY the digit row types `&é"'…`).
+fn coupon_digit(code: &str) -> Option<usize> {
+    let digit = code
+        .strip_prefix("Digit")
+        .or_else(|| code.strip_prefix("Numpad"))?;
+    match digit.parse::<usize>() {
+        Ok(n @ 1..=9) => Some(n),
+        _ => None,
+    }
+}
+
 fn is_not_found(error: &ApiError) -> bool {
     error.code() == Some("customer.not_found") || error.status() == Some(404)
 }
 
 /// The identified customer's card.
-fn profile_card(i18n: I18n, profile: CustomerProfile) -> impl IntoView {
+fn profile_card(
+    i18n: I18n,
+    profile: CustomerProfile,
+    applied: Signal<Option<String>>,
+    apply: Callback<String>,
+) -> impl IntoView {
     let CustomerProfile {
         customer,
         loyalty,
@@ -233,8 +277,13 @@ fn profile_card(i18n: I18n, profile: CustomerProfile) -> impl IntoView {
     } else {
         view! {
             <ul class="coupon-list">
-                {available_coupons.into_iter().map(|c| coupon_item(i18n, c)).collect_view()}
+                {available_coupons
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, c)| coupon_item(i18n, i + 1, c, applied, apply))
+                    .collect_view()}
             </ul>
+            <p class="hint">{i18n.tr("pos.coupons_hint")}</p>
         }
         .into_any()
     };
@@ -288,14 +337,56 @@ fn profile_card(i18n: I18n, profile: CustomerProfile) -> impl IntoView {
     }
 }
 
-fn coupon_item(i18n: I18n, coupon: AvailableCoupon) -> impl IntoView {
+/// One usable coupon: a button that applies it (Alt+`number` for the first nine).
+fn coupon_item(
+    i18n: I18n,
+    number: usize,
+    coupon: AvailableCoupon,
+    applied: Signal<Option<String>>,
+    apply: Callback<String>,
+) -> impl IntoView {
     let valid_to = coupon.valid_to.format("%d/%m/%Y").to_string();
     let code = coupon.code.clone();
+    let is_applied = {
+        let code = code.clone();
+        move || applied.with(|a| a.as_deref() == Some(code.as_str()))
+    };
+    let value = match coupon.discount_kind.as_str() {
+        "PERCENT" => format!("−{}\u{a0}%", coupon.value),
+        _ => format!("−{}", money(coupon.value)),
+    };
+    let min_basket = coupon.min_basket;
+    let key = (number <= 9).then(|| format!("Alt+{number}"));
+    let shortcut = key.clone().unwrap_or_default();
+    let pick = code.clone();
     view! {
-        <li class="coupon" data-code=code>
-            <code class="coupon-code">{coupon.code}</code>
-            <span class="coupon-desc">{coupon.description}</span>
-            <span class="coupon-date muted">{i18n.tr("pos.valid_until")} " " {valid_to}</span>
+        <li>
+            <button
+                type="button"
+                id=format!("coupon-apply-{number}")
+                class="coupon coupon-apply"
+                class:applied=is_applied.clone()
+                aria-pressed=move || if is_applied() { "true" } else { "false" }
+                aria-keyshortcuts=shortcut
+                data-code=code
+                on:click=move |_| apply.run(pick.clone())
+            >
+                <code class="coupon-code">{coupon.code}</code>
+                <span class="coupon-main">
+                    <span class="coupon-desc">{coupon.description}</span>
+                    <span class="coupon-date muted">
+                        {i18n.tr("pos.valid_until")} " " {valid_to}
+                        {(min_basket > 0)
+                            .then(|| {
+                                view! {
+                                    " · " {i18n.tr("pos.coupon_min")} " " {money(min_basket)}
+                                }
+                            })}
+                    </span>
+                </span>
+                <span class="coupon-value">{value}</span>
+                {key.map(|k| view! { <kbd class="key">{k}</kbd> })}
+            </button>
         </li>
     }
 }
@@ -439,7 +530,8 @@ fn non_empty(value: String) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
-fn full_name(first: Option<&str>, last: Option<&str>) -> String {
+/// `Aya Kouassi`: the names given, trimmed, joined by a space.
+pub(crate) fn full_name(first: Option<&str>, last: Option<&str>) -> String {
     [first, last]
         .into_iter()
         .flatten()
@@ -449,7 +541,8 @@ fn full_name(first: Option<&str>, last: Option<&str>) -> String {
         .join(" ")
 }
 
-fn level_code(level: LevelName) -> &'static str {
+/// The API code of a level (`GOLD`), for classes and data attributes.
+pub(crate) fn level_code(level: LevelName) -> &'static str {
     match level {
         LevelName::Standard => "STANDARD",
         LevelName::Silver => "SILVER",
@@ -458,7 +551,8 @@ fn level_code(level: LevelName) -> &'static str {
     }
 }
 
-fn level_key(level: LevelName) -> &'static str {
+/// The string key of a level's name (`level.GOLD`).
+pub(crate) fn level_key(level: LevelName) -> &'static str {
     match level {
         LevelName::Standard => "level.STANDARD",
         LevelName::Silver => "level.SILVER",

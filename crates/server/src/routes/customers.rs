@@ -89,10 +89,22 @@ fn customer_view(
 }
 
 /// Customer, loyalty standing and usable coupons: what the till shows.
-fn profile(
+async fn profile(
     state: &AppState,
     caller: &Caller,
     row: &store::Customer,
+) -> Result<CustomerProfile, ApiError> {
+    let coupons =
+        crm_store::coupons::usable_by_customer(&state.db, row.id, super::coupons::today()).await?;
+    profile_with(state, caller, row, &coupons)
+}
+
+/// The profile when the usable coupons are already known.
+fn profile_with(
+    state: &AppState,
+    caller: &Caller,
+    row: &store::Customer,
+    coupons: &[crm_store::coupons::CouponRow],
 ) -> Result<CustomerProfile, ApiError> {
     let customer = customer_view(state, row, caller.can(Capability::FullPhone))?;
     let level: Level = row.level.parse().unwrap_or_default();
@@ -103,8 +115,7 @@ fn profile(
             discount_percent: LoyaltyPolicy::default().discount_percent(level).to_string(),
         },
         customer,
-        // Coupons arrive with the coupon feature; until then nobody holds one.
-        available_coupons: Vec::new(),
+        available_coupons: coupons.iter().map(super::coupons::available_view).collect(),
     })
 }
 
@@ -123,11 +134,15 @@ pub async fn identify(
 ) -> Result<web::Json<CustomerProfile>, ApiError> {
     caller.require(Capability::Pos)?;
     let phone = parse_phone(&state, &body.phone)?;
-    let row = store::find_by_phone_index(&state.db, &state.vault.index(&phone))
-        .await?
-        .filter(|c| c.active)
-        .ok_or_else(customer_not_found)?;
-    Ok(web::Json(profile(&state, &caller, &row)?))
+    let (row, coupons) = crm_store::coupons::holder_by_phone_index(
+        &state.db,
+        &state.vault.index(&phone),
+        super::coupons::today(),
+    )
+    .await?
+    .filter(|(c, _)| c.active)
+    .ok_or_else(customer_not_found)?;
+    Ok(web::Json(profile_with(&state, &caller, &row, &coupons)?))
 }
 
 fn clean(value: Option<String>) -> Option<String> {
@@ -200,7 +215,7 @@ pub async fn create(
     } else {
         StatusCode::OK
     };
-    Ok(HttpResponse::build(status).json(profile(&state, &caller, &row)?))
+    Ok(HttpResponse::build(status).json(profile(&state, &caller, &row).await?))
 }
 
 /// Paging and search of `GET /customers`.
@@ -261,7 +276,7 @@ pub async fn get(
     let row = store::find(&state.db, *id)
         .await?
         .ok_or_else(customer_not_found)?;
-    Ok(web::Json(profile(&state, &caller, &row)?))
+    Ok(web::Json(profile(&state, &caller, &row).await?))
 }
 
 /// Changes a customer's details (audited).

@@ -4,6 +4,8 @@
 //! [`Caller`]: crate::auth::Caller
 
 pub mod auth;
+mod basket;
+pub mod coupons;
 pub mod customers;
 pub mod health;
 pub mod products;
@@ -55,6 +57,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
             .service(sales::get)
             .service(sales::refund)
             .service(sales::cancel)
+            .service(coupons::quote)
+            .service(coupons::export)
+            .service(coupons::bulk_issue)
+            .service(coupons::list)
+            .service(coupons::create)
+            .service(coupons::get)
+            .service(coupons::deactivate)
+            .service(coupons::redemptions)
+            .service(coupons::get_job)
             .default_service(web::to(api_not_found)),
     )
     .service(web::resource("/api/openapi.json").route(web::get().to(openapi_json)))

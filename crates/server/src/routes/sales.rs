@@ -12,10 +12,9 @@ use crm_api_types::{
     ReceiptPayment, ReverseSaleRequest, SaleListItem, SalesHistory, SalesSummary, TopProduct,
     VatBreakdown,
 };
-use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::period::Period;
-use crm_domain::sale::{self, Category, Payment, PaymentMethod, SaleError, SaleInput, SaleLine};
-use crm_domain::{Capability, Level, Money};
+use crm_domain::sale::{self, Payment, PaymentMethod, SaleError, SaleInput};
+use crm_domain::{Capability, Money};
 use crm_store::sales::{self as store, HistoryScope, Recorded, Reversal};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -23,12 +22,7 @@ use sha2::{Digest, Sha256};
 use std::str::FromStr;
 use utoipa::IntoParams;
 
-/// Most units of one product on a line: a typo guard for the till.
-const MAX_QUANTITY: i64 = 10_000;
-
-fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
-}
+use super::basket::{self, unprocessable};
 
 impl From<SaleError> for ApiError {
     fn from(e: SaleError) -> ApiError {
@@ -112,6 +106,7 @@ pub fn receipt(detail: &store::SaleDetail) -> Receipt {
         loyalty_percent: s.loyalty_percent.clone(),
         loyalty_discount: s.loyalty_discount,
         coupon_discount: s.coupon_discount,
+        coupon_code: detail.coupon_code.clone(),
         total: s.total,
         vat,
         payments: detail
@@ -193,70 +188,43 @@ pub async fn create(
         serde_json::to_vec(&body).map_err(ApiError::internal)?,
     ));
 
-    if body.lines.is_empty() {
-        return Err(SaleError::Empty.into());
-    }
     let (till, shop) = store::till_and_store(&state.db, body.till_id)
         .await?
         .ok_or_else(|| unprocessable("till.not_found", "Caisse inconnue ou fermée."))?;
-
-    // Lines: the catalogue decides the price, never the client.
-    let mut lines = Vec::with_capacity(body.lines.len());
-    let mut products = Vec::with_capacity(body.lines.len());
-    for (i, line) in body.lines.iter().enumerate() {
-        if line.quantity < 1 || line.quantity > MAX_QUANTITY {
-            return Err(unprocessable(
-                "sale.quantity_invalid",
-                format!("Ligne {} : quantité invalide (1 à {MAX_QUANTITY}).", i + 1),
-            ));
-        }
-        let product = match (line.product_id, line.barcode.as_deref()) {
-            (Some(id), None) => crm_store::products::find(&state.db, id).await?,
-            (None, Some(code)) => {
-                crm_store::products::find_by_barcode(&state.db, code.trim()).await?
-            }
-            _ => {
-                return Err(unprocessable(
-                    "sale.line_invalid",
-                    format!(
-                        "Ligne {} : indiquez product_id ou barcode (un seul).",
-                        i + 1
-                    ),
-                ));
-            }
-        }
-        .filter(|p| p.active)
-        .ok_or_else(|| {
-            unprocessable(
-                "product.not_found",
-                format!("Ligne {} : produit inconnu ou retiré de la vente.", i + 1),
-            )
-        })?;
-        lines.push(SaleLine {
-            product_id: product.id,
-            unit_price: Money::fcfa(product.price),
-            vat_rate_bp: product.vat_rate_bp.max(0) as u32,
-            category: Category::from_str(&product.category).unwrap_or(Category::Alimentaire),
-            quantity: line.quantity as u32,
-        });
-        products.push(product);
-    }
-
+    let business_date = Utc::now()
+        .with_timezone(&store_tz(&shop.timezone))
+        .date_naive();
+    let (lines, products) = basket::price_lines(&state, &body.lines).await?;
     // The identified customer's level sets the loyalty discount.
-    let (customer_id, loyalty_percent) = match body.customer_id {
-        Some(id) => {
-            let customer = crm_store::customers::find(&state.db, id)
-                .await?
-                .filter(|c| c.active && c.erased_at.is_none())
-                .ok_or_else(|| unprocessable("customer.not_found", "Client inconnu."))?;
-            let level: Level = customer.level.parse().unwrap_or_default();
-            (
-                Some(customer.id),
-                LoyaltyPolicy::default().discount_percent(level),
-            )
-        }
-        None => (None, Decimal::ZERO),
-    };
+    let (customer, loyalty_percent) = basket::customer_standing(&state, body.customer_id).await?;
+    let customer_id = customer.map(|(id, _)| id);
+
+    // A coupon is checked here for a clear early answer, then again under its lock in
+    // the sale's transaction, where its use is counted.
+    let mut coupon = None;
+    if let Some(typed) = body.coupon_code.as_deref() {
+        let check = basket::check_coupon(
+            &state,
+            typed,
+            customer,
+            &lines,
+            loyalty_percent,
+            business_date,
+        )
+        .await?;
+        let discount = check.outcome.clone().map_err(ApiError::from)?;
+        coupon = Some((
+            discount.clone(),
+            basket::to_redeem(
+                &check,
+                &discount,
+                customer,
+                &lines,
+                loyalty_percent,
+                business_date,
+            ),
+        ));
+    }
 
     let payments = body
         .payments
@@ -278,14 +246,11 @@ pub async fn create(
     let totals = sale::compute_sale(&SaleInput {
         lines: lines.clone(),
         loyalty_percent,
-        coupon: None,
+        coupon: coupon.as_ref().map(|(discount, _)| discount.clone()),
         payments: payments.clone(),
     })?;
     let applied = sale::applied_amounts(&payments, totals.change);
 
-    let business_date = Utc::now()
-        .with_timezone(&store_tz(&shop.timezone))
-        .date_naive();
     let recorded = store::record(
         &state.db,
         store::NewSale {
@@ -330,6 +295,7 @@ pub async fn create(
                 .collect(),
             idempotency_key,
             request_hash: Some(request_hash),
+            coupon: coupon.and_then(|(_, redeem)| redeem),
         },
     )
     .await?;

@@ -1,7 +1,10 @@
 //! One sea-orm entity per table; `docs/architecture.md` has the data model.
 
 pub mod audit_entry;
+pub mod coupon;
+pub mod coupon_redemption;
 pub mod customer;
+pub mod job;
 pub mod level_change;
 pub mod payment;
 pub mod points_entry;

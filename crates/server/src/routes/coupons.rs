@@ -1,0 +1,594 @@
+//! `/coupons`: the POS quote, the marketing back office (list, create, deactivate,
+//! redemptions, CSV export) and the bulk issue of SPECIAL coupons as a background job;
+//! `/jobs/{id}` follows any job.
+
+use super::basket::{self, unprocessable};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{NaiveDate, Utc};
+use crm_api_types::{
+    AvailableCoupon, BulkIssueRequest, Coupon, CouponPage, CouponRedemption, CouponStats,
+    CreateCouponRequest, Job, QuoteRequest, QuoteResponse, RedemptionPage,
+};
+use crm_domain::coupon::{
+    self as rules, Coupon as Rules, CouponDefinitionError, CouponKind, CouponStatus, DiscountKind,
+};
+use crm_domain::sale::{self, Category};
+use crm_domain::{Capability, Level, Money};
+use crm_store::coupons::{self as store, BulkIssue, CouponFilter, CouponRow, NewCoupon};
+use crm_store::jobs;
+use rand::{Rng, SeedableRng};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::str::FromStr;
+use utoipa::IntoParams;
+
+/// Coupons' dates are days in the country's time zone (Côte d'Ivoire: UTC, no DST).
+pub fn today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Africa::Abidjan)
+        .date_naive()
+}
+
+impl From<CouponDefinitionError> for ApiError {
+    fn from(e: CouponDefinitionError) -> ApiError {
+        unprocessable(e.code(), e.to_string())
+    }
+}
+
+/// A new code of `kind`, from the operating system's randomness.
+pub fn new_code(kind: CouponKind) -> String {
+    let mut rng = rand::rngs::StdRng::from_entropy();
+    rules::generate_code(kind, || rng.gen())
+}
+
+pub(crate) fn coupon_view(row: &CouponRow, today: NaiveDate) -> Coupon {
+    let r = store::rules(row);
+    Coupon {
+        id: row.id,
+        code: row.code.clone(),
+        kind: row.kind.clone(),
+        discount_kind: row.discount_kind.clone(),
+        value: row.value,
+        description: row.description.clone(),
+        valid_from: row.valid_from,
+        valid_to: row.valid_to,
+        global_cap: r.global_cap,
+        per_customer_cap: r.per_customer_cap,
+        min_basket: row.min_basket,
+        required_level: row.required_level.clone(),
+        customer_id: row.customer_id,
+        eligible_categories: r
+            .eligible_categories
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
+        stacks_with_loyalty: row.stacks_with_loyalty,
+        status: r.status_on(today).as_str().to_owned(),
+        uses_count: u32::try_from(row.uses_count).unwrap_or(0),
+        issue_job_id: row.issue_job_id,
+        created_at: row.created_at,
+    }
+}
+
+/// The form the POS shows for a usable coupon.
+pub fn available_view(row: &CouponRow) -> AvailableCoupon {
+    AvailableCoupon {
+        code: row.code.clone(),
+        description: row.description.clone(),
+        discount_kind: row.discount_kind.clone(),
+        value: row.value,
+        min_basket: row.min_basket,
+        valid_to: row.valid_to,
+    }
+}
+
+fn parse<T: FromStr<Err = String>>(field_code: &'static str, text: &str) -> Result<T, ApiError> {
+    T::from_str(text)
+        .map_err(|e| unprocessable(field_code, format!("{} ({e}).", capitalised(field_code))))
+}
+
+fn capitalised(code: &str) -> &'static str {
+    match code {
+        "coupon.kind_invalid" => "Type de coupon invalide",
+        "coupon.discount_kind_invalid" => "Type de remise invalide",
+        "coupon.level_invalid" => "Niveau de fidélité invalide",
+        "coupon.category_invalid" => "Catégorie invalide",
+        _ => "Valeur invalide",
+    }
+}
+
+fn categories(names: &[String]) -> Result<BTreeSet<Category>, ApiError> {
+    names
+        .iter()
+        .map(|n| parse::<Category>("coupon.category_invalid", n))
+        .collect()
+}
+
+fn description(text: &str) -> Result<String, ApiError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 200 {
+        return Err(unprocessable(
+            "coupon.description_invalid",
+            "Indiquez une description (200 caractères au plus).",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// Checks a basket against a code without consuming anything: the same ten checks as
+/// checkout, in SPEC §3 order. A refusal is a 200 with `valid: false` and its reason.
+#[utoipa::path(post, path = "/api/v1/coupons/quote", tag = "coupons", security(("bearer" = [])),
+    request_body = QuoteRequest,
+    responses((status = 200, body = QuoteResponse),
+              (status = 422, description = "`sale.*`, `product.not_found`, `customer.not_found`", body = crm_api_types::Problem)))]
+#[post("/coupons/quote")]
+pub async fn quote(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<QuoteRequest>,
+) -> Result<web::Json<QuoteResponse>, ApiError> {
+    caller.require(Capability::Pos)?;
+    let (lines, _) = basket::price_lines(&state, &body.lines).await?;
+    let (customer, loyalty_percent) = basket::customer_standing(&state, body.customer_id).await?;
+    let check = basket::check_coupon(
+        &state,
+        &body.code,
+        customer,
+        &lines,
+        loyalty_percent,
+        today(),
+    )
+    .await?;
+    let discount = check.outcome.as_ref().ok();
+    let totals = sale::price_sale(&lines, loyalty_percent, discount)?;
+    let refusal = check.outcome.as_ref().err();
+    Ok(web::Json(QuoteResponse {
+        valid: refusal.is_none(),
+        reason_code: refusal.map(|r| r.code().to_owned()),
+        message: refusal.map(ToString::to_string),
+        code: check.code.clone(),
+        description: check.row.as_ref().map(|r| r.description.clone()),
+        discount: totals.coupon_discount.francs(),
+        eligible_lines: discount
+            .map(|d| d.eligible_lines.iter().copied().collect())
+            .unwrap_or_default(),
+        subtotal: totals.subtotal.francs(),
+        loyalty_discount: totals.loyalty_discount.francs(),
+        total: totals.total.francs(),
+    }))
+}
+
+/// Filters of the coupon list and export.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// `GENERIC` or `SPECIAL`.
+    pub kind: Option<String>,
+    /// `ACTIVE`, `INACTIVE` or `EXPIRED`.
+    pub status: Option<String>,
+    /// Part of the code or description.
+    pub q: Option<String>,
+    /// Only the codes of this bulk issue.
+    pub job_id: Option<i64>,
+    /// Page from 1 (default 1).
+    pub page: Option<u64>,
+    /// Page size, 1–200 (default 50).
+    pub per_page: Option<u64>,
+}
+
+fn filter(query: &ListQuery) -> Result<CouponFilter, ApiError> {
+    let nonempty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    Ok(CouponFilter {
+        kind: nonempty(&query.kind)
+            .map(|k| parse::<CouponKind>("coupon.kind_invalid", &k))
+            .transpose()?,
+        status: nonempty(&query.status)
+            .map(|s| parse::<CouponStatus>("coupon.status_invalid", &s))
+            .transpose()?,
+        text: nonempty(&query.q),
+        issue_job_id: query.job_id,
+    })
+}
+
+/// Lists coupons with filters, and the figures over every coupon.
+#[utoipa::path(get, path = "/api/v1/coupons", tag = "coupons", security(("bearer" = [])),
+    params(ListQuery), responses((status = 200, body = CouponPage)))]
+#[get("/coupons")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<CouponPage>, ApiError> {
+    caller.require(Capability::CrmRead)?;
+    let filter = filter(&query)?;
+    let page = query.page.unwrap_or(1).max(1);
+    let per_page = query.per_page.unwrap_or(50).clamp(1, 200);
+    let today = today();
+    let (rows, total) = store::list(&state.db, &filter, today, page, per_page).await?;
+    let stats = store::stats(&state.db, today).await?;
+    Ok(web::Json(CouponPage {
+        items: rows.iter().map(|r| coupon_view(r, today)).collect(),
+        total,
+        page,
+        per_page,
+        stats: CouponStats {
+            total: stats.total,
+            active: stats.active,
+            uses: stats.uses,
+            discount_given: stats.discount_given,
+        },
+    }))
+}
+
+/// Exports the coupons matching the filters as CSV (e.g. `?job_id=` for the codes of a
+/// bulk issue): code, type, discount, dates, status, uses, holder's number and name.
+#[utoipa::path(get, path = "/api/v1/coupons/export", tag = "coupons", security(("bearer" = [])),
+    params(ListQuery), responses((status = 200, content_type = "text/csv", body = String)))]
+#[get("/coupons/export")]
+pub async fn export(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::CrmRead)?;
+    let filter = filter(&query)?;
+    let today = today();
+    let rows = store::export(&state.db, &filter, today).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "code",
+        "type",
+        "remise",
+        "valeur",
+        "description",
+        "debut",
+        "fin",
+        "statut",
+        "utilisations",
+        "numero_client",
+        "client",
+    ];
+    out.write_record(header).map_err(ApiError::internal)?;
+    for (row, holder) in &rows {
+        let view = coupon_view(row, today);
+        let name = holder
+            .as_ref()
+            .map(|c| {
+                [c.first_name.as_deref(), c.last_name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        out.write_record([
+            view.code,
+            view.kind,
+            view.discount_kind,
+            view.value.to_string(),
+            view.description,
+            view.valid_from.to_string(),
+            view.valid_to.to_string(),
+            view.status,
+            view.uses_count.to_string(),
+            holder
+                .as_ref()
+                .and_then(|c| c.customer_number.clone())
+                .unwrap_or_default(),
+            name,
+        ])
+        .map_err(ApiError::internal)?;
+    }
+    let body = out.into_inner().map_err(ApiError::internal)?;
+    let name = match query.job_id {
+        Some(job) => format!("coupons-emission-{job}.csv"),
+        None => format!("coupons-{today}.csv"),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body))
+}
+
+/// Creates a coupon. GENERIC coupons may take a chosen code (`NOEL2026`); otherwise, and
+/// always for SPECIAL ones, a code is generated (`GEN-…`, `SPE-…`).
+#[utoipa::path(post, path = "/api/v1/coupons", tag = "coupons", security(("bearer" = [])),
+    request_body = CreateCouponRequest,
+    responses((status = 201, body = Coupon),
+              (status = 409, description = "`coupon.code_taken`", body = crm_api_types::Problem),
+              (status = 422, description = "`coupon.*` validation codes, `customer.not_found`", body = crm_api_types::Problem)))]
+#[post("/coupons")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<CreateCouponRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::CrmWrite)?;
+    let body = body.into_inner();
+    let kind: CouponKind = parse("coupon.kind_invalid", &body.kind)?;
+    let rules = Rules {
+        kind,
+        discount_kind: parse::<DiscountKind>("coupon.discount_kind_invalid", &body.discount_kind)?,
+        value: body.value,
+        valid_from: body.valid_from,
+        valid_to: body.valid_to,
+        global_cap: body.global_cap,
+        per_customer_cap: body.per_customer_cap,
+        min_basket: Money::fcfa(body.min_basket),
+        required_level: body
+            .required_level
+            .as_deref()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| parse::<Level>("coupon.level_invalid", l))
+            .transpose()?,
+        customer_id: body.customer_id,
+        eligible_categories: categories(&body.eligible_categories)?,
+        stacks_with_loyalty: body.stacks_with_loyalty,
+        status: CouponStatus::Active,
+    };
+    rules.validate()?;
+    let description = description(&body.description)?;
+    if let Some(id) = rules.customer_id {
+        crm_store::customers::find(&state.db, id)
+            .await?
+            .filter(|c| c.active && c.erased_at.is_none())
+            .ok_or_else(|| unprocessable("customer.not_found", "Client inconnu."))?;
+    }
+    let chosen = body.code.as_deref().filter(|c| !c.trim().is_empty());
+    let code = match (kind, chosen) {
+        (CouponKind::Special, Some(_)) => return Err(CouponDefinitionError::CodeNotAllowed.into()),
+        (CouponKind::Generic, Some(code)) => rules::vanity_code(code)?,
+        (_, None) => new_code(kind),
+    };
+    let row = store::create(
+        &state.db,
+        NewCoupon {
+            code: code.clone(),
+            description,
+            rules,
+        },
+        &caller.actor(),
+    )
+    .await
+    .map_err(|e| match e {
+        crm_store::StoreError::Conflict(_) => ApiError::new(
+            StatusCode::CONFLICT,
+            "coupon.code_taken",
+            format!("Le code « {code} » existe déjà : choisissez-en un autre."),
+        ),
+        other => other.into(),
+    })?;
+    Ok(HttpResponse::Created().json(coupon_view(&row, today())))
+}
+
+async fn load(state: &AppState, id: i64) -> Result<CouponRow, ApiError> {
+    store::find(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("coupon.not_found", "Coupon introuvable."))
+}
+
+/// One coupon.
+#[utoipa::path(get, path = "/api/v1/coupons/{id}", tag = "coupons", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Coupon id")),
+    responses((status = 200, body = Coupon), (status = 404, body = crm_api_types::Problem)))]
+#[get("/coupons/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<web::Json<Coupon>, ApiError> {
+    caller.require(Capability::CrmRead)?;
+    Ok(web::Json(coupon_view(&load(&state, *id).await?, today())))
+}
+
+/// Deactivates a coupon: it is refused from now on (uses made stay counted).
+#[utoipa::path(post, path = "/api/v1/coupons/{id}/deactivate", tag = "coupons", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Coupon id")),
+    responses((status = 200, body = Coupon), (status = 404, body = crm_api_types::Problem)))]
+#[post("/coupons/{id}/deactivate")]
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<web::Json<Coupon>, ApiError> {
+    caller.require(Capability::CrmWrite)?;
+    let row = store::deactivate(&state.db, *id, &caller.actor())
+        .await?
+        .ok_or_else(|| ApiError::not_found("coupon.not_found", "Coupon introuvable."))?;
+    Ok(web::Json(coupon_view(&row, today())))
+}
+
+/// Paging of a coupon's uses.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// Page from 1 (default 1).
+    pub page: Option<u64>,
+    /// Page size, 1–200 (default 50).
+    pub per_page: Option<u64>,
+}
+
+/// A coupon's uses, newest first (refunded ones show `released_at`).
+#[utoipa::path(get, path = "/api/v1/coupons/{id}/redemptions", tag = "coupons", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Coupon id"), PageQuery),
+    responses((status = 200, body = RedemptionPage), (status = 404, body = crm_api_types::Problem)))]
+#[get("/coupons/{id}/redemptions")]
+pub async fn redemptions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<RedemptionPage>, ApiError> {
+    caller.require(Capability::CrmRead)?;
+    load(&state, *id).await?;
+    let page = query.page.unwrap_or(1).max(1);
+    let per_page = query.per_page.unwrap_or(50).clamp(1, 200);
+    let (rows, total) = store::redemptions(&state.db, *id, page, per_page).await?;
+    Ok(web::Json(RedemptionPage {
+        items: rows
+            .into_iter()
+            .map(|v| CouponRedemption {
+                id: v.redemption.id,
+                sale_id: v.redemption.sale_id,
+                ticket_number: v.ticket_number,
+                customer_id: v.redemption.customer_id,
+                customer_number: v.customer_number,
+                amount: v.redemption.amount,
+                at: v.redemption.at,
+                released_at: v.redemption.released_at,
+            })
+            .collect(),
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// Starts issuing a SPECIAL coupon to every customer of `min_level` and above who does
+/// not already hold an active unused one. Answers 202 with the job; follow it on
+/// `GET /jobs/{id}`; export the codes with `GET /coupons/export?job_id=`.
+#[utoipa::path(post, path = "/api/v1/coupons/bulk-issue", tag = "coupons", security(("bearer" = [])),
+    request_body = BulkIssueRequest,
+    responses((status = 202, body = Job),
+              (status = 409, description = "`job.already_running`", body = crm_api_types::Problem),
+              (status = 422, description = "`coupon.*` validation codes", body = crm_api_types::Problem)))]
+#[post("/coupons/bulk-issue")]
+pub async fn bulk_issue(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<BulkIssueRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::CrmWrite)?;
+    let body = body.into_inner();
+    let min_level: Level = parse("coupon.level_invalid", &body.min_level)?;
+    let rules = Rules {
+        kind: CouponKind::Special,
+        discount_kind: parse::<DiscountKind>("coupon.discount_kind_invalid", &body.discount_kind)?,
+        value: body.value,
+        valid_from: body.valid_from,
+        valid_to: body.valid_to,
+        global_cap: None,
+        per_customer_cap: body.per_customer_cap,
+        min_basket: Money::fcfa(body.min_basket),
+        required_level: None,
+        // Set per customer; a placeholder lets the definition be validated once.
+        customer_id: Some(0),
+        eligible_categories: categories(&body.eligible_categories)?,
+        stacks_with_loyalty: body.stacks_with_loyalty,
+        status: CouponStatus::Active,
+    };
+    rules.validate()?;
+    let today = today();
+    if rules.valid_to < today {
+        return Err(CouponDefinitionError::DatesInvalid.into());
+    }
+    let issue = BulkIssue {
+        min_level,
+        description: description(&body.description)?,
+        rules,
+        today,
+        created_by: caller.0.uid,
+    };
+    let params = serde_json::to_value(&body).map_err(ApiError::internal)?;
+    let job = store::start_bulk_issue(&state.db, &params, &caller.actor())
+        .await
+        .map_err(|e| match e {
+            crm_store::StoreError::Conflict(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "job.already_running",
+                "Une émission de coupons est déjà en cours : attendez sa fin.",
+            ),
+            other => other.into(),
+        })?;
+    let job_id = job.id;
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        let outcome =
+            store::run_bulk_issue(&db, job_id, &issue, || new_code(CouponKind::Special)).await;
+        let finished = match outcome {
+            Ok(issued) => {
+                tracing::info!(job_id, issued, "bulk coupon issue finished");
+                jobs::succeed(&db, job_id, &serde_json::json!({ "issued": issued })).await
+            }
+            Err(e) => {
+                tracing::error!(job_id, error = %e, "bulk coupon issue failed");
+                jobs::fail(&db, job_id, "L'émission a échoué ; les coupons déjà émis sont conservés, relancez-la pour compléter.").await
+            }
+        };
+        if let Err(e) = finished {
+            tracing::error!(job_id, error = %e, "could not record the end of a job");
+        }
+    });
+    Ok(HttpResponse::Accepted().json(job_view(&job)))
+}
+
+pub(crate) fn job_view(job: &jobs::Job) -> Job {
+    let progress = if job.status == jobs::SUCCEEDED {
+        100
+    } else if job.total > 0 {
+        u8::try_from((job.done.clamp(0, job.total) * 100) / job.total).unwrap_or(100)
+    } else {
+        0
+    };
+    Job {
+        id: job.id,
+        kind: job.kind.clone(),
+        status: job.status.clone(),
+        total: job.total,
+        done: job.done,
+        progress,
+        result: job
+            .result
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok()),
+        error: job.error.clone(),
+        created_at: job.created_at,
+        finished_at: job.finished_at,
+    }
+}
+
+/// A background job's status and progress.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "coupons", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Job id")),
+    responses((status = 200, body = Job), (status = 404, body = crm_api_types::Problem)))]
+#[get("/jobs/{id}")]
+pub async fn get_job(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<web::Json<Job>, ApiError> {
+    caller.require(Capability::CrmRead)?;
+    let job = jobs::find(&state.db, *id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("job.not_found", "Tâche introuvable."))?;
+    Ok(web::Json(job_view(&job)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_codes_differ() {
+        let a = new_code(CouponKind::Generic);
+        let b = new_code(CouponKind::Generic);
+        assert!(a.starts_with("GEN-"));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn unknown_values_name_the_field() {
+        let e = parse::<CouponKind>("coupon.kind_invalid", "BOGUS").unwrap_err();
+        assert_eq!(e.code(), "coupon.kind_invalid");
+    }
+}

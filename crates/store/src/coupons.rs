@@ -1,0 +1,834 @@
+//! Coupons: the marketing back office (create, list, deactivate, bulk issue), the POS
+//! lookups, and redemption inside the sale's transaction — where the caps are enforced
+//! under the coupon's row lock, so concurrent tills can never exceed them.
+
+use crate::audit::{self, Actor};
+use crate::entities::{coupon, coupon_redemption, customer, sale};
+use crate::{jobs, placeholders, StoreError, StoreResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::coupon::{
+    evaluate, Coupon as Rules, CouponKind, CouponRefusal, CouponStatus, CouponUsage, DiscountKind,
+    Redemption,
+};
+use crm_domain::sale::{Category, CouponDiscount};
+use crm_domain::{Level, Money};
+use sea_orm::sea_query::{Expr, Func, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
+    EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    TransactionTrait, Value,
+};
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+pub use coupon::Model as CouponRow;
+pub use coupon_redemption::Model as RedemptionRow;
+
+/// Kind of the jobs that issue coupons in bulk.
+pub const BULK_JOB: &str = "BULK_COUPONS";
+
+/// Customers handled per bulk-issue step (one insert, one progress update).
+const BULK_BATCH: u64 = 1_000;
+
+/// The rules of a stored coupon, as the domain checks them.
+pub fn rules(row: &CouponRow) -> Rules {
+    Rules {
+        kind: CouponKind::from_str(&row.kind).unwrap_or(CouponKind::Generic),
+        discount_kind: DiscountKind::from_str(&row.discount_kind).unwrap_or(DiscountKind::Fixed),
+        value: row.value,
+        valid_from: row.valid_from,
+        valid_to: row.valid_to,
+        global_cap: row.global_cap.map(|c| u32::try_from(c).unwrap_or(0)),
+        per_customer_cap: u32::try_from(row.per_customer_cap).unwrap_or(0),
+        min_basket: Money::fcfa(row.min_basket),
+        required_level: row.required_level.as_deref().and_then(|l| l.parse().ok()),
+        customer_id: row.customer_id,
+        eligible_categories: categories_from_column(&row.eligible_categories),
+        stacks_with_loyalty: row.stacks_with_loyalty,
+        // An unknown status never makes a coupon usable.
+        status: CouponStatus::from_str(&row.status).unwrap_or(CouponStatus::Inactive),
+    }
+}
+
+fn categories_from_column(column: &str) -> BTreeSet<Category> {
+    column
+        .split(',')
+        .filter(|c| !c.trim().is_empty())
+        .filter_map(|c| c.parse().ok())
+        .collect()
+}
+
+fn categories_to_column(categories: &BTreeSet<Category>) -> String {
+    categories
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A coupon to create: its rules, code and description.
+#[derive(Clone, Debug)]
+pub struct NewCoupon {
+    /// Normalised code (upper case, no spaces).
+    pub code: String,
+    /// What the coupon is for (shown to marketing and on the POS).
+    pub description: String,
+    /// The rules; `status` is normally ACTIVE.
+    pub rules: Rules,
+}
+
+pub(crate) fn active_model(
+    new: &NewCoupon,
+    created_by: Option<i64>,
+    job: Option<i64>,
+) -> coupon::ActiveModel {
+    let r = &new.rules;
+    coupon::ActiveModel {
+        code: Set(new.code.clone()),
+        kind: Set(r.kind.as_str().to_owned()),
+        discount_kind: Set(r.discount_kind.as_str().to_owned()),
+        value: Set(r.value),
+        description: Set(new.description.clone()),
+        valid_from: Set(r.valid_from),
+        valid_to: Set(r.valid_to),
+        global_cap: Set(r.global_cap.map(|c| i32::try_from(c).unwrap_or(i32::MAX))),
+        per_customer_cap: Set(i32::try_from(r.per_customer_cap).unwrap_or(i32::MAX)),
+        min_basket: Set(r.min_basket.francs()),
+        required_level: Set(r.required_level.map(|l| l.as_str().to_owned())),
+        customer_id: Set(r.customer_id),
+        eligible_categories: Set(categories_to_column(&r.eligible_categories)),
+        stacks_with_loyalty: Set(r.stacks_with_loyalty),
+        status: Set(r.status.as_str().to_owned()),
+        uses_count: Set(0),
+        issue_job_id: Set(job),
+        created_by: Set(created_by),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+}
+
+fn audit_view(row: &CouponRow) -> serde_json::Value {
+    serde_json::json!({
+        "code": row.code, "kind": row.kind, "discount_kind": row.discount_kind,
+        "value": row.value, "valid_from": row.valid_from, "valid_to": row.valid_to,
+        "global_cap": row.global_cap, "per_customer_cap": row.per_customer_cap,
+        "min_basket": row.min_basket, "required_level": row.required_level,
+        "customer_id": row.customer_id, "eligible_categories": row.eligible_categories,
+        "stacks_with_loyalty": row.stacks_with_loyalty, "status": row.status,
+    })
+}
+
+/// Creates a coupon and its audit entry in one transaction. A code already taken is a
+/// `Conflict("code")`.
+pub async fn create(
+    db: &DatabaseConnection,
+    new: NewCoupon,
+    actor: &Actor,
+) -> StoreResult<CouponRow> {
+    let txn = db.begin().await?;
+    let row = active_model(&new, actor.user_id, None)
+        .insert(&txn)
+        .await
+        .map_err(|e| StoreError::from_write(e, "code"))?;
+    audit::record(
+        &txn,
+        actor,
+        "coupon.create",
+        "coupon",
+        Some(row.id.to_string()),
+        None,
+        Some(audit_view(&row)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// The coupon with this id.
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> StoreResult<Option<CouponRow>> {
+    Ok(coupon::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Uses counted against the caps: all unreleased ones, and the customer's.
+pub async fn usage(
+    db: &impl ConnectionTrait,
+    row: &CouponRow,
+    customer_id: Option<i64>,
+) -> StoreResult<CouponUsage> {
+    let by_customer = match customer_id {
+        Some(id) => {
+            coupon_redemption::Entity::find()
+                .filter(coupon_redemption::Column::CouponId.eq(row.id))
+                .filter(coupon_redemption::Column::CustomerId.eq(id))
+                .filter(coupon_redemption::Column::ReleasedAt.is_null())
+                .count(db)
+                .await?
+        }
+        None => 0,
+    };
+    Ok(CouponUsage {
+        global: u32::try_from(row.uses_count).unwrap_or(0),
+        by_customer: u32::try_from(by_customer).unwrap_or(u32::MAX),
+    })
+}
+
+/// The coupon with this (normalised) code and its uses so far (all, and the customer's),
+/// in one round trip: what the quote and the early check at checkout need.
+pub async fn find_with_usage(
+    db: &impl ConnectionTrait,
+    code: &str,
+    customer_id: Option<i64>,
+) -> StoreResult<Option<(CouponRow, CouponUsage)>> {
+    use sea_orm::FromQueryResult;
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(
+                backend,
+                &format!(
+                    "SELECT {}, (SELECT CAST(COUNT(*) AS BIGINT) FROM coupon_redemptions r \
+                     WHERE r.coupon_id = k.id AND r.customer_id = $2 AND r.released_at IS NULL) AS by_customer \
+                     FROM coupons k WHERE k.code = $1",
+                    coupon_columns()
+                ),
+            ),
+            // No customer: `customer_id = NULL` matches nothing, the count is 0.
+            [Value::from(code), Value::from(customer_id)],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let coupon = CouponRow::from_query_result(&row, "k_")?;
+    let by_customer: i64 = row.try_get("", "by_customer")?;
+    let usage = CouponUsage {
+        global: u32::try_from(coupon.uses_count).unwrap_or(0),
+        by_customer: u32::try_from(by_customer).unwrap_or(u32::MAX),
+    };
+    Ok(Some((coupon, usage)))
+}
+
+/// A coupon to redeem in a sale, with what it was priced against.
+#[derive(Clone, Debug)]
+pub struct CouponToRedeem {
+    /// The coupon.
+    pub coupon_id: i64,
+    /// The discount the sale was priced with.
+    pub discount: CouponDiscount,
+    /// The basket and customer it was checked against.
+    pub today: NaiveDate,
+    /// Identified customer and level.
+    pub customer: Option<(i64, Level)>,
+    /// The basket.
+    pub lines: Vec<crm_domain::sale::SaleLine>,
+    /// The customer's loyalty percent.
+    pub loyalty_percent: rust_decimal::Decimal,
+}
+
+/// Inside the sale's transaction, before the sale row: locks the coupon row (`FOR
+/// UPDATE` on PostgreSQL; on SQLite the transaction already holds the write lock) and
+/// runs every check again on fresh counts. A refusal is `StoreError::Coupon`.
+pub(crate) async fn lock_and_check(
+    txn: &impl ConnectionTrait,
+    redeem: &CouponToRedeem,
+) -> StoreResult<()> {
+    let mut query = coupon::Entity::find_by_id(redeem.coupon_id);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let row = query
+        .one(txn)
+        .await?
+        .ok_or(StoreError::Coupon(CouponRefusal::NotFound))?;
+    let customer_id = redeem.customer.map(|(id, _)| id);
+    let usage = usage(txn, &row, customer_id).await?;
+    let sale = Redemption {
+        today: redeem.today,
+        customer: redeem.customer,
+        lines: &redeem.lines,
+        loyalty_percent: redeem.loyalty_percent,
+    };
+    let discount = evaluate(&rules(&row), usage, &sale).map_err(StoreError::Coupon)?;
+    if discount != redeem.discount {
+        // The rules cannot change once created; a mismatch means a caller bug.
+        return Err(StoreError::Conflict("coupon".to_owned()));
+    }
+    Ok(())
+}
+
+/// Inside the sale's transaction, after the sale row: records the use and counts it.
+pub(crate) async fn record_use(
+    txn: &impl ConnectionTrait,
+    redeem: &CouponToRedeem,
+    sale_id: i64,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    coupon_redemption::ActiveModel {
+        coupon_id: Set(redeem.coupon_id),
+        customer_id: Set(redeem.customer.map(|(id, _)| id)),
+        sale_id: Set(sale_id),
+        amount: Set(redeem.discount.amount.francs()),
+        at: Set(at),
+        released_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    coupon::Entity::update_many()
+        .col_expr(
+            coupon::Column::UsesCount,
+            Expr::col(coupon::Column::UsesCount).add(1),
+        )
+        .filter(coupon::Column::Id.eq(redeem.coupon_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Inside a refund's or cancellation's transaction: the sale's coupon use no longer
+/// counts against the caps.
+pub(crate) async fn release_uses(
+    txn: &impl ConnectionTrait,
+    sale_id: i64,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let held = coupon_redemption::Entity::find()
+        .filter(coupon_redemption::Column::SaleId.eq(sale_id))
+        .filter(coupon_redemption::Column::ReleasedAt.is_null())
+        .all(txn)
+        .await?;
+    for use_ in held {
+        coupon_redemption::Entity::update_many()
+            .col_expr(coupon_redemption::Column::ReleasedAt, Expr::value(at))
+            .filter(coupon_redemption::Column::Id.eq(use_.id))
+            .exec(txn)
+            .await?;
+        coupon::Entity::update_many()
+            .col_expr(
+                coupon::Column::UsesCount,
+                Expr::col(coupon::Column::UsesCount).sub(1),
+            )
+            .filter(coupon::Column::Id.eq(use_.coupon_id))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The coupon a sale used, if any: (code, amount).
+pub async fn used_by_sale(
+    db: &impl ConnectionTrait,
+    sale_id: i64,
+) -> StoreResult<Option<(String, i64)>> {
+    let Some(use_) = coupon_redemption::Entity::find()
+        .filter(coupon_redemption::Column::SaleId.eq(sale_id))
+        .order_by_desc(coupon_redemption::Column::Id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(find(db, use_.coupon_id)
+        .await?
+        .map(|c| (c.code, use_.amount)))
+}
+
+/// The SQL condition on a holder's coupon row `k` that makes it usable on `$2` (today):
+/// active, within its dates, uses left. The one place the POS offer rule is written.
+const USABLE: &str = "k.status = 'ACTIVE' AND k.valid_from <= $2 AND k.valid_to >= $2 \
+     AND k.uses_count < k.per_customer_cap AND (k.global_cap IS NULL OR k.uses_count < k.global_cap)";
+
+/// Most coupons offered at the till at once.
+const OFFERED: usize = 20;
+
+/// `k.code AS k_code, …` for every column of `coupons`: rows read back with prefix `k_`.
+fn coupon_columns() -> &'static str {
+    use sea_orm::{IdenStatic, Iterable};
+    static COLUMNS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        coupon::Column::iter()
+            .map(|c| format!("k.{0} AS k_{0}", c.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+fn offered(rows: &[sea_orm::QueryResult]) -> StoreResult<Vec<CouponRow>> {
+    use sea_orm::FromQueryResult;
+    let mut coupons = Vec::new();
+    for row in rows {
+        if row.try_get::<Option<i64>>("k_", "id")?.is_some() {
+            coupons.push(CouponRow::from_query_result(row, "k_")?);
+        }
+    }
+    coupons.truncate(OFFERED);
+    Ok(coupons)
+}
+
+/// The SPECIAL coupons a customer can use today, the soonest to expire first: what the
+/// POS offers in one key.
+pub async fn usable_by_customer(
+    db: &impl ConnectionTrait,
+    customer_id: i64,
+    today: NaiveDate,
+) -> StoreResult<Vec<CouponRow>> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(
+                backend,
+                &format!(
+                    "SELECT {} FROM coupons k WHERE k.customer_id = $1 AND {USABLE} \
+                     ORDER BY k.valid_to, k.id LIMIT {OFFERED}",
+                    coupon_columns()
+                ),
+            ),
+            [Value::from(customer_id), Value::from(today)],
+        ))
+        .await?;
+    offered(&rows)
+}
+
+/// Identification at the till in one round trip: the customer holding this phone (by
+/// blind index) and the coupons they can use today.
+pub async fn holder_by_phone_index(
+    db: &impl ConnectionTrait,
+    phone_index: &str,
+    today: NaiveDate,
+) -> StoreResult<Option<(customer::Model, Vec<CouponRow>)>> {
+    use sea_orm::FromQueryResult;
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(
+                backend,
+                &format!(
+                    "SELECT c.*, {} FROM customers c LEFT JOIN coupons k ON k.customer_id = c.id AND {USABLE} \
+                     WHERE c.phone_index = $1 ORDER BY k.valid_to, k.id LIMIT {OFFERED}",
+                    coupon_columns()
+                ),
+            ),
+            [Value::from(phone_index), Value::from(today)],
+        ))
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some((
+        customer::Model::from_query_result(first, "")?,
+        offered(&rows)?,
+    )))
+}
+
+/// What the marketing list filters on.
+#[derive(Clone, Debug, Default)]
+pub struct CouponFilter {
+    /// GENERIC or SPECIAL.
+    pub kind: Option<CouponKind>,
+    /// Status as shown (EXPIRED = stored EXPIRED, or ACTIVE past its end date).
+    pub status: Option<CouponStatus>,
+    /// Part of the code or description, any case.
+    pub text: Option<String>,
+    /// Only the codes issued by this bulk run.
+    pub issue_job_id: Option<i64>,
+}
+
+fn filtered(filter: &CouponFilter, today: NaiveDate) -> sea_orm::Select<coupon::Entity> {
+    let mut query = coupon::Entity::find();
+    if let Some(kind) = filter.kind {
+        query = query.filter(coupon::Column::Kind.eq(kind.as_str()));
+    }
+    match filter.status {
+        Some(CouponStatus::Active) => {
+            query = query
+                .filter(coupon::Column::Status.eq(CouponStatus::Active.as_str()))
+                .filter(coupon::Column::ValidTo.gte(today));
+        }
+        Some(CouponStatus::Expired) => {
+            query = query.filter(
+                Condition::any()
+                    .add(coupon::Column::Status.eq(CouponStatus::Expired.as_str()))
+                    .add(
+                        Condition::all()
+                            .add(coupon::Column::Status.eq(CouponStatus::Active.as_str()))
+                            .add(coupon::Column::ValidTo.lt(today)),
+                    ),
+            );
+        }
+        Some(CouponStatus::Inactive) => {
+            query = query.filter(coupon::Column::Status.eq(CouponStatus::Inactive.as_str()));
+        }
+        None => {}
+    }
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+        let lower = |col: coupon::Column| Expr::expr(Func::lower(Expr::col(col)));
+        query = query.filter(
+            Condition::any()
+                .add(lower(coupon::Column::Code).like(pattern.clone()))
+                .add(lower(coupon::Column::Description).like(pattern)),
+        );
+    }
+    if let Some(job) = filter.issue_job_id {
+        query = query.filter(coupon::Column::IssueJobId.eq(job));
+    }
+    query
+}
+
+/// A page of coupons matching `filter`, newest first, and the total count.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &CouponFilter,
+    today: NaiveDate,
+    page: u64,
+    per_page: u64,
+) -> StoreResult<(Vec<CouponRow>, u64)> {
+    let paginator = filtered(filter, today)
+        .order_by_desc(coupon::Column::Id)
+        .paginate(db, Ord::max(per_page, 1));
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
+    Ok((rows, total))
+}
+
+/// Every coupon matching `filter`, oldest first, with the holder's customer number and
+/// name (for the CSV export of issued codes).
+pub async fn export(
+    db: &impl ConnectionTrait,
+    filter: &CouponFilter,
+    today: NaiveDate,
+) -> StoreResult<Vec<(CouponRow, Option<customer::Model>)>> {
+    let rows = filtered(filter, today)
+        .order_by_asc(coupon::Column::Id)
+        .all(db)
+        .await?;
+    let mut holders = std::collections::HashMap::new();
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.customer_id).collect();
+    // Bound parameters per statement stay well under SQLite's and PostgreSQL's limits.
+    for chunk in ids.chunks(5_000) {
+        for c in customer::Entity::find()
+            .filter(customer::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            holders.insert(c.id, c);
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let holder = r.customer_id.and_then(|id| holders.get(&id).cloned());
+            (r, holder)
+        })
+        .collect())
+}
+
+/// Figures of the marketing list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CouponStats {
+    /// Coupons in all.
+    pub total: i64,
+    /// Usable today (ACTIVE and not past their end date).
+    pub active: i64,
+    /// Uses that count (refunds released).
+    pub uses: i64,
+    /// Σ discount granted by those uses, FCFA.
+    pub discount_given: i64,
+}
+
+/// Totals over every coupon.
+pub async fn stats(db: &impl ConnectionTrait, today: NaiveDate) -> StoreResult<CouponStats> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(
+                backend,
+                "SELECT CAST(COUNT(*) AS BIGINT) AS total, \
+                 CAST(COALESCE(SUM(CASE WHEN status = 'ACTIVE' AND valid_to >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS active \
+                 FROM coupons",
+            ),
+            [Value::from(today)],
+        ))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let uses = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT CAST(COUNT(*) AS BIGINT) AS uses, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS given \
+             FROM coupon_redemptions WHERE released_at IS NULL",
+        ))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(CouponStats {
+        total: row.try_get("", "total")?,
+        active: row.try_get("", "active")?,
+        uses: uses.try_get("", "uses")?,
+        discount_given: uses.try_get("", "given")?,
+    })
+}
+
+/// Marks the coupon INACTIVE (audited). `Ok(None)` if there is no such coupon; an
+/// already inactive coupon is returned unchanged and not audited again.
+pub async fn deactivate(
+    db: &DatabaseConnection,
+    id: i64,
+    actor: &Actor,
+) -> StoreResult<Option<CouponRow>> {
+    let txn = db.begin().await?;
+    let Some(before) = find(&txn, id).await? else {
+        return Ok(None);
+    };
+    if before.status == CouponStatus::Inactive.as_str() {
+        txn.commit().await?;
+        return Ok(Some(before));
+    }
+    coupon::Entity::update_many()
+        .col_expr(
+            coupon::Column::Status,
+            Expr::value(CouponStatus::Inactive.as_str()),
+        )
+        .filter(coupon::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let after = find(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        "coupon.deactivate",
+        "coupon",
+        Some(id.to_string()),
+        Some(serde_json::json!({"status": before.status})),
+        Some(serde_json::json!({"status": after.status})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(after))
+}
+
+/// One use of a coupon, with its sale's ticket and the customer's number.
+#[derive(Clone, Debug)]
+pub struct RedemptionView {
+    /// The use.
+    pub redemption: RedemptionRow,
+    /// Ticket number of the sale.
+    pub ticket_number: String,
+    /// Customer number, if the sale was identified.
+    pub customer_number: Option<String>,
+}
+
+/// A page of a coupon's uses, newest first, and the total.
+pub async fn redemptions(
+    db: &impl ConnectionTrait,
+    coupon_id: i64,
+    page: u64,
+    per_page: u64,
+) -> StoreResult<(Vec<RedemptionView>, u64)> {
+    let paginator = coupon_redemption::Entity::find()
+        .filter(coupon_redemption::Column::CouponId.eq(coupon_id))
+        .order_by_desc(coupon_redemption::Column::At)
+        .order_by_desc(coupon_redemption::Column::Id)
+        .paginate(db, Ord::max(per_page, 1));
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
+    let sale_ids: Vec<i64> = rows.iter().map(|r| r.sale_id).collect();
+    let customer_ids: Vec<i64> = rows.iter().filter_map(|r| r.customer_id).collect();
+    let sales = sale::Entity::find()
+        .filter(sale::Column::Id.is_in(sale_ids))
+        .all(db)
+        .await?;
+    let customers = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(customer_ids))
+        .all(db)
+        .await?;
+    let views = rows
+        .into_iter()
+        .map(|r| RedemptionView {
+            ticket_number: sales
+                .iter()
+                .find(|s| s.id == r.sale_id)
+                .map(|s| s.ticket_number.clone())
+                .unwrap_or_default(),
+            customer_number: r
+                .customer_id
+                .and_then(|id| customers.iter().find(|c| c.id == id))
+                .and_then(|c| c.customer_number.clone()),
+            redemption: r,
+        })
+        .collect();
+    Ok((views, total))
+}
+
+/// What a bulk issue gives each customer: the rules of a SPECIAL coupon (its
+/// `customer_id` is set per customer) and the lowest level served.
+#[derive(Clone, Debug)]
+pub struct BulkIssue {
+    /// Customers at this level or above receive one.
+    pub min_level: Level,
+    /// Description of every coupon.
+    pub description: String,
+    /// Template of the rules; `kind` is SPECIAL.
+    pub rules: Rules,
+    /// Today, store-local: an unused coupon of an earlier run that is still valid
+    /// counts as held.
+    pub today: NaiveDate,
+    /// Who asked for it.
+    pub created_by: Option<i64>,
+}
+
+/// The customers a bulk issue serves and who do not already hold an active, unused,
+/// still valid SPECIAL coupon.
+fn candidates_sql(backend: DbBackend, extra: &str) -> String {
+    placeholders(
+        backend,
+        &format!(
+            "FROM customers c WHERE c.active = $1 AND c.erased_at IS NULL AND c.level IN ({levels}) {extra} \
+             AND NOT EXISTS (SELECT 1 FROM coupons h WHERE h.customer_id = c.id AND h.kind = 'SPECIAL' \
+             AND h.status = 'ACTIVE' AND h.valid_to >= $2 AND h.uses_count = 0)",
+            levels = "$3, $4, $5, $6"
+        ),
+    )
+}
+
+fn candidate_values(issue: &BulkIssue) -> Vec<Value> {
+    let mut values = vec![Value::from(true), Value::from(issue.today)];
+    // Always four level slots; unused ones repeat the top level.
+    let served: Vec<&'static str> = Level::ALL
+        .iter()
+        .filter(|l| **l >= issue.min_level)
+        .map(|l| l.as_str())
+        .collect();
+    for i in 0..4 {
+        values.push(Value::from(served[Ord::min(i, served.len() - 1)]));
+    }
+    values
+}
+
+/// How many customers a bulk issue would serve now.
+pub async fn bulk_candidates(db: &impl ConnectionTrait, issue: &BulkIssue) -> StoreResult<i64> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n {}",
+                candidates_sql(backend, "")
+            ),
+            candidate_values(issue),
+        ))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(row.try_get("", "n")?)
+}
+
+/// Records a bulk-issue job and its audit entry, refusing (`Conflict("job")`) while
+/// another bulk issue runs.
+pub async fn start_bulk_issue(
+    db: &DatabaseConnection,
+    params: &serde_json::Value,
+    actor: &Actor,
+) -> StoreResult<jobs::Job> {
+    let txn = db.begin().await?;
+    // Two "start" clicks at the same instant must not both pass the check below: take
+    // the write lock first (an advisory lock on PostgreSQL; on SQLite any write
+    // statement takes the database's single write lock, even one that changes nothing).
+    let lock = match db.get_database_backend() {
+        DbBackend::Postgres => "SELECT pg_advisory_xact_lock(hashtext('crm.bulk_issue'))",
+        _ => "UPDATE jobs SET status = status WHERE id = -1",
+    };
+    txn.execute_unprepared(lock).await?;
+    if jobs::any_running(&txn, BULK_JOB).await? {
+        txn.rollback().await?;
+        return Err(StoreError::Conflict("job".to_owned()));
+    }
+    let job = jobs::create(&txn, BULK_JOB, params, actor.user_id).await?;
+    audit::record(
+        &txn,
+        actor,
+        "coupon.bulk_issue",
+        "job",
+        Some(job.id.to_string()),
+        None,
+        Some(params.clone()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(job)
+}
+
+/// Runs a bulk issue to the end, batch by batch, writing progress on the job after each
+/// batch: a generated SPECIAL coupon for every candidate. Safe to run again: those who
+/// already hold one are skipped. `code` makes a new code. Returns how many were issued.
+pub async fn run_bulk_issue(
+    db: &DatabaseConnection,
+    job_id: i64,
+    issue: &BulkIssue,
+    mut code: impl FnMut() -> String,
+) -> StoreResult<i64> {
+    let backend = db.get_database_backend();
+    let total = bulk_candidates(db, issue).await?;
+    jobs::progress(db, job_id, 0, total).await?;
+    let mut issued: i64 = 0;
+    let mut after_id: i64 = 0;
+    let mut fruitless = 0;
+    loop {
+        let mut values = candidate_values(issue);
+        values.push(Value::from(after_id));
+        values.push(Value::from(BULK_BATCH as i64));
+        let batch: Vec<i64> = db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "SELECT c.id AS id {} ORDER BY c.id LIMIT $8",
+                    candidates_sql(backend, "AND c.id > $7")
+                ),
+                values,
+            ))
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64>("", "id"))
+            .collect::<Result<_, _>>()?;
+        let Some(&last) = batch.last() else { break };
+        let template = NewCoupon {
+            code: String::new(),
+            description: issue.description.clone(),
+            rules: issue.rules.clone(),
+        };
+        let rows = batch.iter().map(|&customer_id| {
+            let mut new = template.clone();
+            new.code = code();
+            new.rules.customer_id = Some(customer_id);
+            active_model(&new, issue.created_by, Some(job_id))
+        });
+        // A code drawn twice (≈ never with 31¹⁰ codes) skips its customer here; the
+        // same batch is then read again, and only those still without a coupon remain.
+        let inserted = coupon::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(coupon::Column::Code)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        issued += inserted as i64;
+        if inserted as usize == batch.len() {
+            after_id = last;
+            fruitless = 0;
+        } else if inserted == 0 {
+            fruitless += 1;
+            if fruitless >= 3 {
+                return Err(StoreError::Conflict("code".to_owned()));
+            }
+        }
+        jobs::progress(db, job_id, issued, Ord::max(total, issued)).await?;
+    }
+    Ok(issued)
+}

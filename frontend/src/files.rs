@@ -1,0 +1,38 @@
+//! Saving a file the API sent (the CSV exports): a Blob, an object URL and a click on a
+//! temporary link, so the bearer token never has to appear in a URL.
+
+use std::time::Duration;
+
+use leptos::prelude::{document, set_timeout};
+use wasm_bindgen::JsCast;
+
+/// Offers `bytes` to the user as a download named `name`.
+pub fn save(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|e| format!("{e:?}"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let link = document()
+        .create_element("a")
+        .map_err(|e| format!("{e:?}"))?
+        .dyn_into::<web_sys::HtmlAnchorElement>()
+        .map_err(|_| "not an anchor".to_string())?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.set_hidden(true);
+    if let Some(body) = document().body() {
+        let _ = body.append_child(&link);
+    }
+    link.click();
+    link.remove();
+    // Give the browser time to start reading the blob before the URL is freed.
+    set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        Duration::from_secs(30),
+    );
+    Ok(())
+}
