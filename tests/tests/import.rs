@@ -1,6 +1,8 @@
 //! `crm import legacy`: the old system's CSV export (tests/fixtures/legacy) loads with
-//! exact counts and reasons, twice without change, never half; imported people work.
+//! exact counts and reasons, twice without change, never half; imported people work, and
+//! imported coupon uses count against the caps at the till.
 
+use crm_domain::Role;
 use crm_server::import::{self, FileState, ImportError, Report};
 use crm_tests::{on_both_databases, TestApp};
 use sea_orm::{ConnectionTrait, Statement};
@@ -20,7 +22,7 @@ async fn import_fixture(app: &TestApp) -> Report {
 }
 
 /// Every table the import writes to.
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 13] = [
     "users",
     "products",
     "customers",
@@ -32,6 +34,8 @@ const TABLES: [&str; 11] = [
     "payments",
     "legacy_ids",
     "ticket_counters",
+    "coupons",
+    "coupon_redemptions",
 ];
 
 async fn counts(app: &TestApp) -> Vec<(&'static str, i64)> {
@@ -86,11 +90,8 @@ on_both_databases! {
         assert_counts(&report, "sales.csv", 8, 7, 0, 1);
         assert_counts(&report, "sale_lines.csv", 12, 10, 0, 2);
         assert_counts(&report, "payments.csv", 10, 8, 0, 2);
-        assert_eq!(
-            report.file("coupons.csv").map(|f| f.state.clone()),
-            Some(FileState::Ignored("les coupons arrivent avec la fonctionnalité coupons".into()))
-        );
-        assert!(report.file("coupon_uses.csv").is_none(), "absent and not needed");
+        assert_counts(&report, "coupons.csv", 8, 4, 0, 4);
+        assert_counts(&report, "coupon_uses.csv", 7, 4, 0, 3);
         let rejected: Vec<String> = report
             .rejected
             .iter()
@@ -107,6 +108,13 @@ on_both_databases! {
                 "sale_lines.csv:10: quantity invalide « deux »",
                 "payments.csv:7: vente inconnue « S5 » (absente de sales.csv ou refusée)",
                 "payments.csv:9: moyen de paiement inconnu « BITCOIN »",
+                "coupons.csv:6: pourcentage non entier « 12.5 » (nombre entier de 1 à 100 attendu)",
+                "coupons.csv:7: client inconnu « C99 » (absent de clients.csv ou refusé)",
+                "coupons.csv:8: code « NOEL2025 » en double dans le fichier (ligne 2)",
+                "coupons.csv:9: type de coupon inconnu « LOTERIE »",
+                "coupon_uses.csv:6: coupon inconnu « K5 » (absent de coupons.csv ou refusé)",
+                "coupon_uses.csv:7: vente inconnue « S5 » (absente de sales.csv ou refusée)",
+                "coupon_uses.csv:8: vente « S8 » déjà associée à un coupon (ligne 2) : un seul coupon par vente",
             ]
         );
         let text = report.to_string();
@@ -199,7 +207,7 @@ on_both_databases! {
         assert_eq!(scalar(&app, &format!("SELECT level AS v {fatou}")).await, "STANDARD");
         assert_eq!(scalar(&app, &format!("SELECT city AS v {fatou}")).await, "Abidjan");
         assert_eq!(scalar(&app, &format!("SELECT CAST(birth_date AS TEXT) AS v {fatou}")).await, "1995-09-30");
-        assert_eq!(scalar(&app, &format!("SELECT lifetime_spend AS v {fatou}")).await, "5200");
+        assert_eq!(scalar(&app, &format!("SELECT lifetime_spend AS v {fatou}")).await, "4700");
         let ibrahim = row("CLT00006");
         assert_eq!(scalar(&app, &format!("SELECT level AS v {ibrahim}")).await, "VIP");
         assert_eq!(scalar(&app, &format!("SELECT points AS v {ibrahim}")).await, "3980");
@@ -212,11 +220,16 @@ on_both_databases! {
     }
 }
 
+/// Every coupon's use count, and the discounts of the sales (one text, to compare).
+const COUPON_STATE: &str = "SELECT (SELECT CAST(SUM(uses_count) AS TEXT) FROM coupons) || '/' || \
+     (SELECT CAST(SUM(loyalty_discount) AS TEXT) || '/' || CAST(SUM(coupon_discount) AS TEXT) FROM sales) AS v";
+
 on_both_databases! {
     async fn importing_twice_changes_nothing(app) {
         let first = import_fixture(&app).await;
         assert!(first.imported() > 0);
         let before = counts(&app).await;
+        let coupons_before = scalar(&app, COUPON_STATE).await;
         let aya = "FROM customers WHERE customer_number = 'CLT00001'";
         let standing = format!("SELECT CAST(points AS TEXT) || '/' || CAST(lifetime_spend AS TEXT) || '/' || CAST(purchases_count AS TEXT) AS v {aya}");
         let aya_before = scalar(&app, &standing).await;
@@ -224,6 +237,7 @@ on_both_databases! {
 
         let second = import_fixture(&app).await;
         assert_eq!(counts(&app).await, before, "a second run writes nothing");
+        assert_eq!(scalar(&app, COUPON_STATE).await, coupons_before, "uses and discounts counted once");
         assert_eq!(scalar(&app, &standing).await, aya_before);
         assert_eq!(second.imported(), 0);
         assert_counts(&second, "users.csv", 4, 0, 3, 1);
@@ -232,6 +246,9 @@ on_both_databases! {
         assert_counts(&second, "sales.csv", 8, 0, 7, 1);
         assert_counts(&second, "sale_lines.csv", 12, 0, 10, 2);
         assert_counts(&second, "payments.csv", 10, 0, 8, 2);
+        assert_counts(&second, "coupons.csv", 8, 0, 4, 4);
+        assert_counts(&second, "coupon_uses.csv", 7, 0, 4, 3);
+        assert_eq!(second.rejected, first.rejected, "the same rows refused for the same reasons");
         assert!(second.to_string().contains("Rien de nouveau"), "{second}");
     }
 }
@@ -325,5 +342,153 @@ on_both_databases! {
         }
         let again = import_fixture(&app).await.to_string();
         assert!(!again.contains("0701020304") && !again.contains("12345"), "{again}");
+    }
+}
+
+on_both_databases! {
+    async fn legacy_coupons_keep_their_codes_caps_and_uses(app) {
+        import_fixture(&app).await;
+        let coupon = |code: &str, columns: &str| {
+            format!("SELECT {columns} AS v FROM coupons WHERE code = '{code}'")
+        };
+        let text = |e: &str| format!("COALESCE(CAST({e} AS TEXT), '-')");
+        let shape = [
+            "kind", "discount_kind", "value", "global_cap", "per_customer_cap", "min_basket",
+            "required_level", "status", "uses_count",
+        ]
+        .map(text)
+        .join(" || '/' || ");
+        assert_eq!(app.count("coupons").await, 4);
+        assert_eq!(
+            scalar(&app, &coupon("NOEL2025", &shape)).await,
+            "GENERIC/PERCENT/10/500/1/10000/-/ACTIVE/1"
+        );
+        // "fidele c2": code normalised, SPECIAL_CLIENT, "1000.00", empty caps, French status.
+        assert_eq!(
+            scalar(&app, &coupon("FIDELEC2", &shape)).await,
+            "SPECIAL/FIXED/1000/-/1/0/SILVER/ACTIVE/0",
+            "its only use was on a refunded sale"
+        );
+        assert_eq!(
+            scalar(&app, &coupon("RENTREE2025", &shape)).await,
+            "GENERIC/PERCENT/15/-/2/5000/-/EXPIRED/0",
+            "GENERIQUE, TOUS = no level required, EXPIRE"
+        );
+        assert_eq!(
+            scalar(&app, &coupon("BIENVENUE", &shape)).await,
+            "GENERIC/FIXED/500/2/5/0/-/ACTIVE/2",
+            "PUBLIC; its global cap is reached"
+        );
+        assert_eq!(
+            scalar(&app, &coupon("FIDELEC2", "c.customer_number")
+                .replace("FROM coupons WHERE", "FROM coupons JOIN customers c ON c.id = coupons.customer_id WHERE")).await,
+            "CLT00002"
+        );
+        assert_eq!(
+            scalar(&app, &coupon("NOEL2025", "CAST(valid_from AS TEXT) || ' ' || CAST(valid_to AS TEXT)")).await,
+            "2025-12-01 2026-01-05",
+            "timestamps give their day in Abidjan"
+        );
+        assert_eq!(scalar(&app, &coupon("NOEL2025", "description")).await, "Promo de Noël");
+        assert_eq!(
+            scalar(&app, &coupon("BIENVENUE", "description")).await,
+            "Coupon repris de l'ancien système"
+        );
+        assert_eq!(scalar(&app, &coupon("NOEL2025", "eligible_categories || '/' || CASE WHEN stacks_with_loyalty THEN 'oui' ELSE 'non' END")).await, "/oui");
+
+        // uses_count = the unreleased uses, as the till keeps it.
+        assert_eq!(app.count("coupon_redemptions").await, 4);
+        assert_eq!(
+            scalar(&app, "SELECT COUNT(*) AS v FROM coupons c WHERE c.uses_count <> \
+                          (SELECT COUNT(*) FROM coupon_redemptions r WHERE r.coupon_id = c.id AND r.released_at IS NULL)").await,
+            "0"
+        );
+        let use_on = |ticket: &str, columns: &str| {
+            format!("SELECT {columns} AS v FROM coupon_redemptions r JOIN sales s ON s.id = r.sale_id \
+                     LEFT JOIN customers c ON c.id = r.customer_id WHERE s.ticket_number = '{ticket}'")
+        };
+        let use_shape = format!(
+            "{} || '/' || {} || '/' || CASE WHEN r.released_at IS NULL THEN 'compte' ELSE 'libéré' END",
+            text("r.amount"),
+            text("c.customer_number")
+        );
+        assert_eq!(scalar(&app, &use_on("TKT-20251231-0001", &use_shape)).await, "2385/CLT00006/compte");
+        assert_eq!(scalar(&app, &use_on("TKT-20251220-0002", &use_shape)).await, "500/-/compte", "anonymous sale");
+        assert_eq!(scalar(&app, &use_on("TKT-20251222-0002", &use_shape)).await, "500/CLT00003/compte");
+        assert_eq!(
+            scalar(&app, &use_on("TKT-20251221-0002", &use_shape)).await,
+            "1000/CLT00002/libéré",
+            "a use on a refunded sale is released"
+        );
+        assert_eq!(
+            scalar(&app, &use_on("TKT-20251221-0002", "CASE WHEN r.released_at = r.at THEN 'oui' ELSE 'non' END")).await,
+            "oui"
+        );
+
+        // The coupon's part of the old single discount is now the sale's coupon discount.
+        let split = |ticket: &str| {
+            format!("SELECT CAST(loyalty_discount AS TEXT) || '/' || loyalty_percent || '/' || \
+                     CAST(coupon_discount AS TEXT) || '/' || CAST(total AS TEXT) AS v FROM sales WHERE ticket_number = '{ticket}'")
+        };
+        assert_eq!(scalar(&app, &split("TKT-20251231-0001")).await, "2650/10/2385/21465", "VIP 10 % + NOEL2025");
+        assert_eq!(scalar(&app, &split("TKT-20251220-0002")).await, "0/0/500/14500");
+        assert_eq!(scalar(&app, &split("TKT-20251221-0002")).await, "660/3/1000/20340");
+        assert_eq!(scalar(&app, &split("TKT-20251220-0001")).await, "510/5/0/9690", "no coupon: unchanged");
+    }
+}
+
+on_both_databases! {
+    async fn an_imported_coupon_at_its_cap_is_refused_at_the_till(app) {
+        import_fixture(&app).await;
+        let cashier = app.token_for(Role::Cashier).await;
+        let admin = app.token_for(Role::Admin).await;
+        let basket = |code: &str| {
+            json!({"code": code, "lines": [{"barcode": "6181000000017", "quantity": 1}]})
+        };
+        // BIENVENUE: global cap 2, reached by the two uses imported on completed sales.
+        let quote = app
+            .call("POST", "/api/v1/coupons/quote", Some(&cashier), Some(basket("bienvenue")))
+            .await;
+        assert_eq!(quote.status, 200, "{}", quote.body);
+        assert_eq!(quote.body["valid"], false, "{}", quote.body);
+        assert_eq!(quote.body["reason_code"], "coupon.global_cap_reached", "{}", quote.body);
+        assert_eq!(quote.body["discount"], 0);
+
+        // The imported sale shows its coupon on the receipt…
+        let s2: i64 = scalar(&app, "SELECT id AS v FROM sales WHERE ticket_number = 'TKT-20251220-0002'")
+            .await
+            .parse()
+            .unwrap();
+        let receipt = app.call("GET", &format!("/api/v1/sales/{s2}"), Some(&admin), None).await;
+        assert_eq!(receipt.status, 200, "{}", receipt.body);
+        assert_eq!(receipt.body["coupon_code"], "BIENVENUE", "{}", receipt.body);
+        assert_eq!(receipt.body["coupon_discount"], 500);
+        // …and refunding it now releases its use like any other: the code works again.
+        let refund = app
+            .call("POST", &format!("/api/v1/sales/{s2}/refund"), Some(&admin), Some(json!({"reason": "retour client"})))
+            .await;
+        assert_eq!(refund.status, 200, "{}", refund.body);
+        let again = app
+            .call("POST", "/api/v1/coupons/quote", Some(&cashier), Some(basket("BIENVENUE")))
+            .await;
+        assert_eq!(again.status, 200, "{}", again.body);
+        assert_eq!(again.body["valid"], true, "{}", again.body);
+        assert_eq!(again.body["discount"], 500);
+        assert_eq!(scalar(&app, "SELECT CAST(uses_count AS BIGINT) AS v FROM coupons WHERE code = 'BIENVENUE'").await, "1");
+    }
+}
+
+on_both_databases! {
+    async fn a_coupon_file_missing_a_column_is_refused_before_anything_is_written(app) {
+        let before = counts(&app).await;
+        let err = import::legacy(&app.state, &fixture("legacy-coupons-missing-column"))
+            .await
+            .expect_err("coupons.csv has no global_limit column");
+        assert!(
+            matches!(&err, ImportError::MissingColumn { file: "coupons.csv", column } if column == "global_limit"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("rien n'a été importé"), "{err}");
+        assert_eq!(counts(&app).await, before, "users.csv and clients.csv were valid, yet nothing is written");
     }
 }

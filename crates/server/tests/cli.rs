@@ -216,7 +216,7 @@ fn import_prints_and_writes_the_report_then_finds_nothing_new() {
     let first = sb.crm(&["import", "legacy", "--dir", dir.to_str().unwrap()], None);
     assert!(first.status.success(), "{}", stderr(&first));
     let out = stdout(&first);
-    assert!(out.contains("Lignes refusées (8)"), "{out}");
+    assert!(out.contains("Lignes refusées (15)"), "{out}");
     assert!(out.contains("clients.csv:5: téléphone invalide"), "{out}");
     assert!(
         stderr(&first).contains("sales.csv : 8 lues, 7 importées"),

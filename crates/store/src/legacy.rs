@@ -3,7 +3,9 @@
 //! batch in one transaction together with its `legacy_ids` rows, so that an interrupted
 //! import can simply be run again and a finished one writes nothing the second time.
 
-use crate::entities::{customer, payment, points_entry, product, sale, sale_line, user};
+use crate::entities::{
+    coupon, coupon_redemption, customer, payment, points_entry, product, sale, sale_line, user,
+};
 use crate::products::NewProduct;
 use crate::users::NewUser;
 use crate::{StoreError, StoreResult};
@@ -34,6 +36,10 @@ pub enum Entity {
     SaleLine,
     /// `payments.csv` → `payments`.
     Payment,
+    /// `coupons.csv` → `coupons`.
+    Coupon,
+    /// `coupon_uses.csv` → `coupon_redemptions`.
+    CouponUse,
 }
 
 impl Entity {
@@ -46,6 +52,8 @@ impl Entity {
             Entity::Sale => "sale",
             Entity::SaleLine => "sale_line",
             Entity::Payment => "payment",
+            Entity::Coupon => "coupon",
+            Entity::CouponUse => "coupon_use",
         }
     }
 
@@ -58,6 +66,8 @@ impl Entity {
             Entity::Sale => "sales",
             Entity::SaleLine => "sale_lines",
             Entity::Payment => "payments",
+            Entity::Coupon => "coupons",
+            Entity::CouponUse => "coupon_redemptions",
         }
     }
 }
@@ -753,9 +763,269 @@ pub async fn refresh_imported_customers(db: &DatabaseConnection) -> StoreResult<
     if db.get_database_backend() == DbBackend::Postgres {
         db.execute_unprepared(
             "ANALYZE customers; ANALYZE products; ANALYZE sales; ANALYZE sale_lines; \
-             ANALYZE payments; ANALYZE legacy_ids",
+             ANALYZE payments; ANALYZE coupons; ANALYZE coupon_redemptions; ANALYZE legacy_ids",
         )
         .await?;
     }
     Ok(())
+}
+
+/// Which of these coupon codes are taken.
+pub async fn coupon_codes_taken(
+    db: &impl ConnectionTrait,
+    codes: &[String],
+) -> StoreResult<HashSet<String>> {
+    let rows = in_chunks(codes, async |chunk| {
+        Ok(coupon::Entity::find()
+            .select_only()
+            .column(coupon::Column::Code)
+            .filter(coupon::Column::Code.is_in(chunk))
+            .into_tuple::<String>()
+            .all(db)
+            .await?)
+    })
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A coupon of the old system, mapped and checked.
+pub struct LegacyCoupon {
+    /// `coupon_id`.
+    pub legacy_id: String,
+    /// Normalised code (upper case, no spaces), kept.
+    pub code: String,
+    /// What it was for.
+    pub description: String,
+    /// Its rules, as this system checks them.
+    pub rules: crm_domain::coupon::Coupon,
+}
+
+/// Inserts the coupons (one multi-row insert, no uses counted yet) in one transaction;
+/// returns their ids in order.
+pub async fn insert_coupons(
+    db: &DatabaseConnection,
+    batch: &[LegacyCoupon],
+) -> StoreResult<Vec<i64>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let txn = db.begin().await?;
+    let ids = reserve_ids(&txn, Entity::Coupon, batch.len()).await?;
+    coupon::Entity::insert_many(batch.iter().zip(&ids).map(|(c, &id)| {
+        let new = crate::coupons::NewCoupon {
+            code: c.code.clone(),
+            description: c.description.clone(),
+            rules: c.rules.clone(),
+        };
+        let mut row = crate::coupons::active_model(&new, None, None);
+        row.id = Set(id);
+        row
+    }))
+    .exec_without_returning(&txn)
+    .await
+    .map_err(|e| StoreError::from_write(e, "code"))?;
+    let pairs: Vec<_> = batch
+        .iter()
+        .map(|c| c.legacy_id.clone())
+        .zip(ids.iter().copied())
+        .collect();
+    record_ids(&txn, Entity::Coupon, &pairs).await?;
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// What a coupon use needs to know of its sale.
+#[derive(Clone, Debug)]
+pub struct SaleFacts {
+    /// `COMPLETED`, `CANCELLED` or `REFUNDED`.
+    pub status: String,
+    /// The identified customer.
+    pub customer_id: Option<i64>,
+    /// Sous-total.
+    pub subtotal: i64,
+    /// Loyalty discount (the old system's whole discount, as imported).
+    pub loyalty_discount: i64,
+    /// Coupon discount.
+    pub coupon_discount: i64,
+    /// When it was rung.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The facts of these sales: id → facts.
+pub async fn sale_facts(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> StoreResult<HashMap<i64, SaleFacts>> {
+    let rows = in_chunks(ids, async |chunk| {
+        Ok(sale::Entity::find()
+            .filter(sale::Column::Id.is_in(chunk))
+            .all(db)
+            .await?)
+    })
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|s| {
+            (
+                s.id,
+                SaleFacts {
+                    status: s.status,
+                    customer_id: s.customer_id,
+                    subtotal: s.subtotal,
+                    loyalty_discount: s.loyalty_discount,
+                    coupon_discount: s.coupon_discount,
+                    created_at: s.created_at,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Which of these sales already have a coupon use.
+pub async fn sales_with_coupon(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> StoreResult<HashSet<i64>> {
+    let rows = in_chunks(ids, async |chunk| {
+        Ok(coupon_redemption::Entity::find()
+            .select_only()
+            .column(coupon_redemption::Column::SaleId)
+            .filter(coupon_redemption::Column::SaleId.is_in(chunk))
+            .into_tuple::<i64>()
+            .all(db)
+            .await?)
+    })
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The old system's single discount of a sale, split into its loyalty and coupon parts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiscountSplit {
+    /// What remains of the loyalty discount.
+    pub loyalty_discount: i64,
+    /// The loyalty discount as a percentage of the subtotal (`"5"`).
+    pub loyalty_percent: String,
+    /// The coupon's part.
+    pub coupon_discount: i64,
+}
+
+/// A use of a coupon in the old system, mapped.
+pub struct LegacyCouponUse {
+    /// `use_id`.
+    pub legacy_id: String,
+    /// Coupon.
+    pub coupon_id: i64,
+    /// Customer, if identified.
+    pub customer_id: Option<i64>,
+    /// Sale.
+    pub sale_id: i64,
+    /// Discount granted.
+    pub amount: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Set for a use on a cancelled or refunded sale: it does not count against the caps.
+    pub released_at: Option<DateTime<Utc>>,
+    /// The sale's discount split, when the coupon's part can be told apart.
+    pub split: Option<DiscountSplit>,
+}
+
+/// Inserts the uses in one transaction, counts the unreleased ones in their coupons'
+/// `uses_count` (added, so that uses made meanwhile at a till stay counted) and splits
+/// their sales' discounts; returns their ids in order.
+pub async fn insert_coupon_uses(
+    db: &DatabaseConnection,
+    batch: &[LegacyCouponUse],
+) -> StoreResult<Vec<i64>> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::ExprTrait;
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let txn = db.begin().await?;
+    let ids = reserve_ids(&txn, Entity::CouponUse, batch.len()).await?;
+    coupon_redemption::Entity::insert_many(batch.iter().zip(&ids).map(|(u, &id)| {
+        coupon_redemption::ActiveModel {
+            id: Set(id),
+            coupon_id: Set(u.coupon_id),
+            customer_id: Set(u.customer_id),
+            sale_id: Set(u.sale_id),
+            amount: Set(u.amount),
+            at: Set(u.at),
+            released_at: Set(u.released_at),
+        }
+    }))
+    .exec_without_returning(&txn)
+    .await?;
+
+    let mut per_coupon: std::collections::BTreeMap<i64, i32> = Default::default();
+    for u in batch.iter().filter(|u| u.released_at.is_none()) {
+        *per_coupon.entry(u.coupon_id).or_default() += 1;
+    }
+    let counted: Vec<(i64, i32)> = per_coupon.into_iter().collect();
+    for chunk in counted.chunks(LOOKUP_CHUNK) {
+        let mut added = Expr::case(coupon::Column::Id.eq(chunk[0].0), chunk[0].1);
+        for &(id, n) in &chunk[1..] {
+            added = added.case(coupon::Column::Id.eq(id), n);
+        }
+        coupon::Entity::update_many()
+            .col_expr(
+                coupon::Column::UsesCount,
+                Expr::col(coupon::Column::UsesCount).add(added.finally(0)),
+            )
+            .filter(coupon::Column::Id.is_in(chunk.iter().map(|(id, _)| *id)))
+            .exec(&txn)
+            .await?;
+    }
+
+    let splits: Vec<(i64, &DiscountSplit)> = batch
+        .iter()
+        .filter_map(|u| u.split.as_ref().map(|s| (u.sale_id, s)))
+        .collect();
+    for chunk in splits.chunks(LOOKUP_CHUNK) {
+        let (first, rest) = (chunk[0], &chunk[1..]);
+        let when = |id: i64| sale::Column::Id.eq(id);
+        let (mut loyalty, mut percent, mut coupon_part) = (
+            Expr::case(when(first.0), first.1.loyalty_discount),
+            Expr::case(when(first.0), first.1.loyalty_percent.clone()),
+            Expr::case(when(first.0), first.1.coupon_discount),
+        );
+        for &(id, s) in rest {
+            loyalty = loyalty.case(when(id), s.loyalty_discount);
+            percent = percent.case(when(id), s.loyalty_percent.clone());
+            coupon_part = coupon_part.case(when(id), s.coupon_discount);
+        }
+        sale::Entity::update_many()
+            .col_expr(
+                sale::Column::LoyaltyDiscount,
+                loyalty
+                    .finally(Expr::col(sale::Column::LoyaltyDiscount))
+                    .into(),
+            )
+            .col_expr(
+                sale::Column::LoyaltyPercent,
+                percent
+                    .finally(Expr::col(sale::Column::LoyaltyPercent))
+                    .into(),
+            )
+            .col_expr(
+                sale::Column::CouponDiscount,
+                coupon_part
+                    .finally(Expr::col(sale::Column::CouponDiscount))
+                    .into(),
+            )
+            .filter(sale::Column::Id.is_in(chunk.iter().map(|(id, _)| *id)))
+            .filter(sale::Column::CouponDiscount.eq(0))
+            .exec(&txn)
+            .await?;
+    }
+
+    let pairs: Vec<_> = batch
+        .iter()
+        .map(|u| u.legacy_id.clone())
+        .zip(ids.iter().copied())
+        .collect();
+    record_ids(&txn, Entity::CouponUse, &pairs).await?;
+    txn.commit().await?;
+    Ok(ids)
 }

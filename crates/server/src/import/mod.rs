@@ -1,11 +1,14 @@
 //! `crm import legacy --dir DIR`: loads the old system's tables exported as CSV
 //! (SPEC §6). Every file is read and its columns checked before anything is written; then
-//! users, products, clients, sales, sale lines and payments are loaded in that order, in
-//! batches of [`BATCH`] rows, each batch in one transaction with its `legacy_ids` rows.
+//! users, products, clients, sales, sale lines, payments, coupons and coupon uses are
+//! loaded in that order, in batches of [`BATCH`] rows, each batch in one transaction with
+//! its `legacy_ids` rows. Every file is optional, as long as the rows another file refers
+//! to are there (or were loaded by an earlier run).
 //! A row the new system cannot take is refused with its file, line and reason; the rest
 //! loads. Running the import again finds every row in `legacy_ids` and writes nothing.
 
 mod clients;
+mod coupons;
 mod products;
 mod report;
 mod sales;
@@ -34,7 +37,7 @@ pub enum ImportError {
     #[error("dossier introuvable : {0}")]
     NoDirectory(String),
     /// None of the known files is in the folder.
-    #[error("aucun fichier de l'ancien système (users.csv, products.csv, clients.csv, sales.csv, sale_lines.csv, payments.csv) dans {0}")]
+    #[error("aucun fichier de l'ancien système (users.csv, products.csv, clients.csv, sales.csv, sale_lines.csv, payments.csv, coupons.csv, coupon_uses.csv) dans {0}")]
     NothingToImport(String),
     /// A file cannot be read as CSV.
     #[error("{file} : fichier illisible ({detail}) — rien n'a été importé")]
@@ -134,17 +137,33 @@ const PAYMENTS: FileSpec = FileSpec {
     one_of: &[],
 };
 
-/// Files of the old system that a later feature loads.
-const LATER: [(&str, &str); 2] = [
-    (
-        "coupons.csv",
-        "les coupons arrivent avec la fonctionnalité coupons",
-    ),
-    (
-        "coupon_uses.csv",
-        "les coupons arrivent avec la fonctionnalité coupons",
-    ),
-];
+const COUPONS: FileSpec = FileSpec {
+    file: "coupons.csv",
+    // `description` may be absent: a default one is given.
+    required: &[
+        "coupon_id",
+        "code",
+        "coupon_type",
+        "discount_type",
+        "value",
+        "valid_from",
+        "valid_to",
+        "per_client_limit",
+        "global_limit",
+        "min_purchase_fcfa",
+        "required_tier",
+        "client_id",
+        "status",
+    ],
+    one_of: &[],
+};
+const COUPON_USES: FileSpec = FileSpec {
+    file: "coupon_uses.csv",
+    // Without `client_id` a use goes to the sale's customer; without `used_at` it is
+    // dated at the sale.
+    required: &["use_id", "coupon_id", "sale_id", "discount_fcfa"],
+    one_of: &[],
+};
 
 /// Imports the export in `dir` into the database of `state`.
 ///
@@ -161,7 +180,11 @@ pub async fn legacy(state: &AppState, dir: &Path) -> Result<Report, ImportError>
     let sales = source::read(dir, &SALES)?;
     let lines = source::read(dir, &SALE_LINES)?;
     let payments = source::read(dir, &PAYMENTS)?;
-    let sheets = [&users, &products, &clients, &sales, &lines, &payments];
+    let coupons = source::read(dir, &COUPONS)?;
+    let uses = source::read(dir, &COUPON_USES)?;
+    let sheets = [
+        &users, &products, &clients, &sales, &lines, &payments, &coupons, &uses,
+    ];
     if sheets.iter().all(|s| s.is_none()) {
         return Err(ImportError::NothingToImport(dir.display().to_string()));
     }
@@ -169,10 +192,11 @@ pub async fn legacy(state: &AppState, dir: &Path) -> Result<Report, ImportError>
     let db = &state.db;
     let mut absent = HashMap::new();
     for (needed, entity, by) in [
-        (&users, Entity::User, [&sales, &None]),
-        (&clients, Entity::Client, [&sales, &None]),
-        (&products, Entity::Product, [&lines, &None]),
-        (&sales, Entity::Sale, [&lines, &payments]),
+        (&users, Entity::User, &[&sales][..]),
+        (&clients, Entity::Client, &[&sales, &coupons][..]),
+        (&products, Entity::Product, &[&lines][..]),
+        (&sales, Entity::Sale, &[&lines, &payments, &uses][..]),
+        (&coupons, Entity::Coupon, &[&uses][..]),
     ] {
         if needed.is_some() {
             continue;
@@ -269,12 +293,28 @@ pub async fn legacy(state: &AppState, dir: &Path) -> Result<Report, ImportError>
             FileState::Absent("non nécessaire".into()),
         )),
     }
-    for (file, why) in LATER {
-        if dir.join(file).exists() {
+    let coupon_ids = match &coupons {
+        Some(sheet) => coupons::import_coupons(state, sheet, &client_ids, &mut report).await?,
+        None => {
             report
                 .files
-                .push(FileSummary::new(file, FileState::Ignored(why.into())));
+                .push(FileSummary::new(COUPONS.file, absent_state(Entity::Coupon)));
+            store::known_ids(db, Entity::Coupon).await?
         }
+    };
+    match &uses {
+        Some(sheet) => {
+            let refs = coupons::UseRefs {
+                coupons: &coupon_ids,
+                sales: &sale_ids,
+                clients: &client_ids,
+            };
+            coupons::import_uses(state, sheet, refs, &mut report).await?
+        }
+        None => report.files.push(FileSummary::new(
+            COUPON_USES.file,
+            FileState::Absent("non nécessaire".into()),
+        )),
     }
     // 3. Customers' spend and purchases, and the cashiers' daily totals ("Mes ventes"),
     // follow the completed sales.
@@ -293,6 +333,8 @@ fn spec_of(entity: Entity) -> &'static FileSpec {
         Entity::Sale => &SALES,
         Entity::SaleLine => &SALE_LINES,
         Entity::Payment => &PAYMENTS,
+        Entity::Coupon => &COUPONS,
+        Entity::CouponUse => &COUPON_USES,
     }
 }
 

@@ -41,8 +41,6 @@ pub enum FileState {
     Loaded,
     /// Not in the folder; the reason it did not matter.
     Absent(String),
-    /// Present but not loaded, and why.
-    Ignored(String),
 }
 
 /// A row of a file and what happened to it.
@@ -112,7 +110,6 @@ impl fmt::Display for Report {
                     s.file, s.read, s.imported, s.already_present, s.rejected
                 )?,
                 FileState::Absent(why) => writeln!(f, "{:<16} absent : {why}", s.file)?,
-                FileState::Ignored(why) => writeln!(f, "{:<16} ignoré : {why}", s.file)?,
             }
         }
         writeln!(f)?;

@@ -51,7 +51,7 @@ fn payment_method(value: &str) -> Result<PaymentMethod, String> {
 }
 
 /// The discount as a percentage of the subtotal, two decimals at most (`"5"`).
-fn percent(discount: i64, subtotal: i64) -> String {
+pub(crate) fn percent(discount: i64, subtotal: i64) -> String {
     if subtotal <= 0 || discount <= 0 {
         return "0".into();
     }

@@ -186,6 +186,18 @@ pub(crate) fn date(value: &str, what: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("{what} invalide « {v} » (AAAA-MM-JJ attendu)"))
 }
 
+/// A day of the calendar of Africa/Abidjan: a plain date `YYYY-MM-DD`, or the day an
+/// ISO-8601 timestamp falls on there.
+pub(crate) fn day(value: &str, what: &str) -> Result<NaiveDate, String> {
+    let v = value.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        return Ok(d);
+    }
+    timestamp(v, what)
+        .map(|t| t.with_timezone(&chrono_tz::Africa::Abidjan).date_naive())
+        .map_err(|_| format!("{what} invalide « {v} » (date AAAA-MM-JJ ou ISO-8601 attendue)"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +229,16 @@ mod tests {
             "2025-12-31T23:30:00+00:00"
         );
         assert!(timestamp("31/12/2025", "date").is_err());
+    }
+
+    #[test]
+    fn days_are_taken_in_abidjan() {
+        let d = |v| day(v, "valid_to").map(|d| d.to_string());
+        assert_eq!(d("2025-12-31"), Ok("2025-12-31".into()));
+        assert_eq!(d("2025-12-31T23:59:59+00:00"), Ok("2025-12-31".into()));
+        assert_eq!(d("2025-12-31T23:30:00-01:00"), Ok("2026-01-01".into()));
+        assert_eq!(d("2026-01-01T00:30:00+01:00"), Ok("2025-12-31".into()));
+        assert!(d("31/12/2025").is_err());
+        assert!(d("").is_err());
     }
 }
