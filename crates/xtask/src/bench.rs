@@ -9,6 +9,9 @@
 //! the runs measure checkout (`POST /sales`, 8 tills) and "Mes ventes" for a month of
 //! the busy demo cashier instead of identify. `--reuse` keeps an existing `crm_bench`
 //! database instead of rebuilding it (the 20 M-sale set takes half an hour).
+//!
+//! With `--coupons`: the runs measure the coupon quote at the till (`POST /coupons/quote`,
+//! 8 clients), then one bulk issue of a SPECIAL coupon to every customer.
 
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -24,7 +27,7 @@ const PGBENCH_DB: &str = "crm_pgbench";
 const BIND: &str = "127.0.0.1:18080";
 
 /// Options: `--customers N` (100000), `--sales N` (0), `--clients N` (8), `--seconds N`
-/// (20), `--runs N` (3), `--reuse`.
+/// (20), `--runs N` (3), `--reuse`, `--coupons`.
 pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     let option = |name: &str, default: u64| -> Result<u64> {
         match args.iter().position(|a| a == name) {
@@ -42,6 +45,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     let runs = option("--runs", 3)?;
     let sales = option("--sales", 0)?;
     let reuse = args.iter().any(|a| a == "--reuse");
+    let coupons = args.iter().any(|a| a == "--coupons");
 
     let admin_url =
         std::env::var("CRM_TEST_PG").unwrap_or_else(|_| postgres::DEFAULT_TEST_URL.to_owned());
@@ -92,7 +96,9 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
-    let scenarios: &[&str] = if sales > 0 {
+    let scenarios: &[&str] = if coupons {
+        &["quote"]
+    } else if sales > 0 {
         &["checkout", "month"]
     } else {
         &["identify"]
@@ -135,13 +141,23 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
                 ]))?;
             }
         }
+        if coupons {
+            println!("[bench] bulk issue to every customer:");
+            process::run(process::command(&loadgen).args([
+                &format!("http://{BIND}"),
+                &customers.to_string(),
+                "1",
+                "0",
+                "bulk",
+            ]))?;
+        }
         Ok(())
     })();
     let _ = server.kill();
     let _ = server.wait();
     outcome?;
 
-    if sales > 0 {
+    if sales > 0 || coupons {
         return Ok(());
     }
     psql(

@@ -2,12 +2,16 @@
 //! for a fixed time and prints throughput and latency percentiles. Used by
 //! `cargo xtask bench`; it is a measuring tool, not a test.
 //!
-//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz|checkout|month]
+//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz|checkout|month|quote|bulk]
 //! (logs in as the demo cashier; customers are `crm demo`'s numbers 0..CUSTOMERS).
 //! - `identify`: `POST /customers/identify` with random customers in random phone forms;
 //! - `healthz`: `GET /healthz`, the cost of HTTP alone on this machine;
 //! - `checkout`: `POST /sales` of 1–4 demo products, a random customer, paid in cash;
-//! - `month`: `GET /sales/mine?period=month` of the demo cashier ("Mes ventes").
+//! - `month`: `GET /sales/mine?period=month` of the demo cashier ("Mes ventes");
+//! - `quote`: `POST /coupons/quote` of the demo code `BIENVENUE` on a 1–4 product basket,
+//!   for a random customer (70 %) or an anonymous sale;
+//! - `bulk`: once, as the demo marketing user, `POST /coupons/bulk-issue` to every
+//!   customer, following the job to its end: prints the time and coupons per second.
 
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -25,24 +29,17 @@ async fn main() -> anyhow::Result<()> {
     let seconds: u64 = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(20);
     let mode = args.get(5).cloned().unwrap_or_else(|| "identify".into());
     anyhow::ensure!(
-        ["identify", "healthz", "checkout", "month"].contains(&mode.as_str()),
+        ["identify", "healthz", "checkout", "month", "quote", "bulk"].contains(&mode.as_str()),
         "unknown mode {mode}"
     );
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
-    let login: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "caisse", "password": "Caisse2026!"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["access_token"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("demo cashier login failed: {login}"))?
-        .to_owned();
+    if mode == "bulk" {
+        return bulk_issue(&client, &base).await;
+    }
+    let token = log_in(&client, &base, "caisse", "Caisse2026!").await?;
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
@@ -74,20 +71,19 @@ async fn main() -> anyhow::Result<()> {
                     "healthz" => client.get(format!("{base}/healthz")),
                     "month" => client.get(format!("{base}/api/v1/sales/mine?period=month")).bearer_auth(&token),
                     "checkout" => {
-                        let products = crm_server::demo::DEMO_PRODUCTS.len() as u64;
-                        let lines: Vec<_> = (0..1 + seed % 4)
-                            .map(|k| {
-                                let code = crm_server::demo::DEMO_PRODUCTS[((seed >> (8 * k)) % products) as usize].0;
-                                json!({"barcode": crm_domain::barcode::ean13(code), "quantity": 1 + (seed >> 40) % 3})
-                            })
-                            .collect();
-                        // Demo customers have ids 1..=CUSTOMERS (+ the 6 seeded ones).
-                        let customer = (seed % 10 < 7).then(|| 1 + (seed >> 20) % customers);
+                        let (customer, lines) = random_basket(seed, customers);
                         client
                             .post(format!("{base}/api/v1/sales"))
                             .bearer_auth(&token)
                             .json(&json!({"customer_id": customer, "lines": lines,
                                           "payments": [{"method": "ESPECES", "amount": 200_000}]}))
+                    }
+                    "quote" => {
+                        let (customer, lines) = random_basket(seed, customers);
+                        client
+                            .post(format!("{base}/api/v1/coupons/quote"))
+                            .bearer_auth(&token)
+                            .json(&json!({"code": "bienvenue", "customer_id": customer, "lines": lines}))
                     }
                     _ => client
                         .post(format!("{base}/api/v1/customers/identify"))
@@ -133,4 +129,80 @@ async fn main() -> anyhow::Result<()> {
         all.last().copied().unwrap_or(0) as f64 / 1000.0
     );
     Ok(())
+}
+
+/// 1–4 demo products, and a customer 70 % of the time (demo customers have ids
+/// 1..=CUSTOMERS, plus the 6 seeded ones).
+fn random_basket(seed: u64, customers: u64) -> (Option<u64>, Vec<serde_json::Value>) {
+    let products = crm_server::demo::DEMO_PRODUCTS.len() as u64;
+    let lines = (0..1 + seed % 4)
+        .map(|k| {
+            let code = crm_server::demo::DEMO_PRODUCTS[((seed >> (8 * k)) % products) as usize].0;
+            json!({"barcode": crm_domain::barcode::ean13(code), "quantity": 1 + (seed >> 40) % 3})
+        })
+        .collect();
+    let customer = (seed % 10 < 7).then(|| 1 + (seed >> 20) % customers);
+    (customer, lines)
+}
+
+/// Issues a SPECIAL coupon to every customer and follows the job to its end.
+async fn bulk_issue(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    let token = log_in(client, base, "marketing", "Marketing2026!").await?;
+    let today = chrono::Utc::now().date_naive();
+    let started = Instant::now();
+    let job: serde_json::Value = client
+        .post(format!("{base}/api/v1/coupons/bulk-issue"))
+        .bearer_auth(&token)
+        .json(&json!({"min_level": "STANDARD", "discount_kind": "FIXED", "value": 1_000,
+                      "description": "Bench", "valid_from": today, "valid_to": today + chrono::Days::new(30)}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let id = job["id"]
+        .as_i64()
+        .ok_or_else(|| anyhow::anyhow!("bulk issue refused: {job}"))?;
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let job: serde_json::Value = client
+            .get(format!("{base}/api/v1/jobs/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        match job["status"].as_str() {
+            Some("SUCCEEDED") => {
+                let issued = job["result"]["issued"].as_i64().unwrap_or(0);
+                let secs = started.elapsed().as_secs_f64();
+                println!(
+                    "bulk: {issued} coupons issued in {secs:.1} s → {:.0} coupons/s",
+                    issued as f64 / secs
+                );
+                return Ok(());
+            }
+            Some("FAILED") => anyhow::bail!("bulk issue failed: {job}"),
+            _ => {}
+        }
+    }
+}
+
+/// An access token for a demo login.
+async fn log_in(
+    client: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(login["access_token"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("demo login {username} failed: {login}"))?
+        .to_owned())
 }
