@@ -529,3 +529,25 @@ on_both_databases! {
         app.call("GET", "/api/v1/jobs/999999", Some(&shop.marketing), None).await.assert_problem(404, "job.not_found");
     }
 }
+
+on_both_databases! {
+    async fn the_till_lookup_answers_like_the_pool_even_when_its_connection_fails(app) {
+        let shop = shop(&app).await;
+        let mine = create(&app, &shop, json!({"kind": "SPECIAL", "customer_id": shop.gold})).await;
+        let phone = crm_domain::phone::Phone::parse("07 01 23 45 67", "CI").unwrap();
+        let index = app.state.vault.index(&phone);
+        let through_pool = crm_store::coupons::holder_by_phone_index(&app.state.db, &index, today()).await.unwrap().unwrap();
+        assert_eq!(through_pool.0.id, shop.gold);
+        assert_eq!(through_pool.1.len(), 1);
+        assert_eq!(through_pool.1[0].code, code_of(&mine));
+        // The server's own lookup (dedicated connections on PostgreSQL).
+        let held = app.state.till_lookup.holder_by_phone_index(&app.state.db, &index, today()).await.unwrap().unwrap();
+        assert_eq!((held.0.id, held.1.clone()), (through_pool.0.id, through_pool.1.clone()));
+        // A lookup whose PostgreSQL cannot be reached falls back to the pool.
+        let broken = crm_store::coupons::TillLookup::new("postgres://nobody@127.0.0.1:1/nowhere", 2);
+        let fallback = broken.holder_by_phone_index(&app.state.db, &index, today()).await.unwrap().unwrap();
+        assert_eq!((fallback.0.id, fallback.1), (through_pool.0.id, through_pool.1));
+        let unknown = app.state.vault.index(&crm_domain::phone::Phone::parse("0102030405", "CI").unwrap());
+        assert!(app.state.till_lookup.holder_by_phone_index(&app.state.db, &unknown, today()).await.unwrap().is_none());
+    }
+}

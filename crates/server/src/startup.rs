@@ -26,6 +26,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Request counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// Connections reserved for identification at the till (PostgreSQL).
+    pub till_lookup: crm_store::coupons::TillLookup,
 }
 
 /// How handlers and tests hold the shared state.
@@ -107,6 +109,10 @@ pub fn resolve_secrets(settings: &mut Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Connections held for identification at the till, beside the pool (16 on PostgreSQL):
+/// one per till a store runs at once, roughly. Opened on first use.
+const TILL_CONNECTIONS: usize = 8;
+
 /// Everything a command needs to work on the data: database + keys.
 pub async fn app_state(mut settings: Settings) -> anyhow::Result<AppState> {
     resolve_secrets(&mut settings)?;
@@ -123,6 +129,7 @@ pub async fn app_state(mut settings: Settings) -> anyhow::Result<AppState> {
         db,
         vault,
         tokens,
+        till_lookup: crm_store::coupons::TillLookup::new(&settings.database_url, TILL_CONNECTIONS),
         settings,
         metrics: Arc::new(Metrics::default()),
     })

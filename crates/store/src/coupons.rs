@@ -354,13 +354,44 @@ fn coupon_columns() -> &'static str {
     })
 }
 
-fn offered(rows: &[sea_orm::QueryResult]) -> StoreResult<Vec<CouponRow>> {
-    use sea_orm::FromQueryResult;
+/// A coupon offered at the till: only what the POS shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfferedCoupon {
+    /// Code.
+    pub code: String,
+    /// What the customer gets.
+    pub description: String,
+    /// `PERCENT` or `FIXED`.
+    pub discount_kind: String,
+    /// Whole percent or FCFA.
+    pub value: i64,
+    /// Smallest basket, FCFA.
+    pub min_basket: i64,
+    /// Last valid day.
+    pub valid_to: NaiveDate,
+}
+
+/// The columns of an [`OfferedCoupon`], read back with prefix `k_` (identify reads them
+/// beside the customer's: fewer columns, less to decode on the hot path).
+const OFFER_COLUMNS: &str = "k.code AS k_code, k.description AS k_description, \
+     k.discount_kind AS k_discount_kind, k.value AS k_value, k.min_basket AS k_min_basket, \
+     k.valid_to AS k_valid_to";
+
+fn offered(rows: &[sea_orm::QueryResult]) -> StoreResult<Vec<OfferedCoupon>> {
     let mut coupons = Vec::new();
     for row in rows {
-        if row.try_get::<Option<i64>>("k_", "id")?.is_some() {
-            coupons.push(CouponRow::from_query_result(row, "k_")?);
-        }
+        // A customer without usable coupon comes back once, with NULL coupon columns.
+        let Some(code) = row.try_get::<Option<String>>("k_", "code")? else {
+            continue;
+        };
+        coupons.push(OfferedCoupon {
+            code,
+            description: row.try_get("k_", "description")?,
+            discount_kind: row.try_get("k_", "discount_kind")?,
+            value: row.try_get("k_", "value")?,
+            min_basket: row.try_get("k_", "min_basket")?,
+            valid_to: row.try_get("k_", "valid_to")?,
+        });
     }
     coupons.truncate(OFFERED);
     Ok(coupons)
@@ -372,7 +403,7 @@ pub async fn usable_by_customer(
     db: &impl ConnectionTrait,
     customer_id: i64,
     today: NaiveDate,
-) -> StoreResult<Vec<CouponRow>> {
+) -> StoreResult<Vec<OfferedCoupon>> {
     let backend = db.get_database_backend();
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
@@ -380,9 +411,8 @@ pub async fn usable_by_customer(
             placeholders(
                 backend,
                 &format!(
-                    "SELECT {} FROM coupons k WHERE k.customer_id = $1 AND {USABLE} \
-                     ORDER BY k.valid_to, k.id LIMIT {OFFERED}",
-                    coupon_columns()
+                    "SELECT {OFFER_COLUMNS} FROM coupons k WHERE k.customer_id = $1 AND {USABLE} \
+                     ORDER BY k.valid_to, k.id LIMIT {OFFERED}"
                 ),
             ),
             [Value::from(customer_id), Value::from(today)],
@@ -391,36 +421,117 @@ pub async fn usable_by_customer(
     offered(&rows)
 }
 
+/// The identify query, in PostgreSQL's numbered-parameter form.
+fn holder_sql() -> String {
+    format!(
+        "SELECT c.*, {OFFER_COLUMNS} FROM customers c LEFT JOIN coupons k ON k.customer_id = c.id AND {USABLE} \
+         WHERE c.phone_index = $1 ORDER BY k.valid_to, k.id LIMIT {OFFERED}"
+    )
+}
+
+fn holder_from_rows(
+    rows: &[sea_orm::QueryResult],
+) -> StoreResult<Option<(customer::Model, Vec<OfferedCoupon>)>> {
+    use sea_orm::FromQueryResult;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some((
+        customer::Model::from_query_result(first, "")?,
+        offered(rows)?,
+    )))
+}
+
 /// Identification at the till in one round trip: the customer holding this phone (by
 /// blind index) and the coupons they can use today.
 pub async fn holder_by_phone_index(
     db: &impl ConnectionTrait,
     phone_index: &str,
     today: NaiveDate,
-) -> StoreResult<Option<(customer::Model, Vec<CouponRow>)>> {
-    use sea_orm::FromQueryResult;
+) -> StoreResult<Option<(customer::Model, Vec<OfferedCoupon>)>> {
     let backend = db.get_database_backend();
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             backend,
-            placeholders(
-                backend,
-                &format!(
-                    "SELECT c.*, {} FROM customers c LEFT JOIN coupons k ON k.customer_id = c.id AND {USABLE} \
-                     WHERE c.phone_index = $1 ORDER BY k.valid_to, k.id LIMIT {OFFERED}",
-                    coupon_columns()
-                ),
-            ),
+            placeholders(backend, &holder_sql()),
             [Value::from(phone_index), Value::from(today)],
         ))
         .await?;
-    let Some(first) = rows.first() else {
-        return Ok(None);
-    };
-    Ok(Some((
-        customer::Model::from_query_result(first, "")?,
-        offered(&rows)?,
-    )))
+    holder_from_rows(&rows)
+}
+
+/// A few PostgreSQL connections held outside the sqlx pool for identification at the
+/// till, the hottest query of the product. sqlx 0.9 pings every pooled connection when
+/// it goes back to the pool (`return_to_pool`, not configurable): one more loopback round
+/// trip and PostgreSQL wake-up per query. These connections skip it. Any error drops the
+/// connection (the next call opens a new one) and answers through the pool instead, so the
+/// result never depends on this path. On SQLite the pool is used directly.
+pub struct TillLookup {
+    url: Option<String>,
+    slots: Vec<futures::lock::Mutex<Option<sea_orm::sqlx::PgConnection>>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl TillLookup {
+    /// Dedicated connections to the PostgreSQL at `url` (none for SQLite).
+    pub fn new(url: &str, connections: usize) -> TillLookup {
+        let postgres = url.starts_with("postgres:") || url.starts_with("postgresql:");
+        TillLookup {
+            url: postgres.then(|| url.to_owned()),
+            slots: (0..connections.max(1))
+                .map(|_| futures::lock::Mutex::new(None))
+                .collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Same answer as [`holder_by_phone_index`].
+    pub async fn holder_by_phone_index(
+        &self,
+        db: &DatabaseConnection,
+        phone_index: &str,
+        today: NaiveDate,
+    ) -> StoreResult<Option<(customer::Model, Vec<OfferedCoupon>)>> {
+        if let Some(url) = &self.url {
+            match self.dedicated(url, phone_index, today).await {
+                Ok(rows) => return holder_from_rows(&rows),
+                Err(error) => {
+                    tracing::warn!(%error, "till lookup connection failed; using the pool")
+                }
+            }
+        }
+        holder_by_phone_index(db, phone_index, today).await
+    }
+
+    async fn dedicated(
+        &self,
+        url: &str,
+        phone_index: &str,
+        today: NaiveDate,
+    ) -> Result<Vec<sea_orm::QueryResult>, sea_orm::sqlx::Error> {
+        use sea_orm::sqlx::Connection;
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let slot = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.slots.len();
+        let mut guard = self.slots[slot].lock().await;
+        let conn = match guard.as_mut() {
+            Some(conn) => conn,
+            None => guard.insert(sea_orm::sqlx::PgConnection::connect(url).await?),
+        };
+        // The SQL is built from constants only; the values are bound.
+        let sql = sea_orm::sqlx::AssertSqlSafe(SQL.get_or_init(holder_sql).as_str());
+        let fetched = sea_orm::sqlx::query(sql)
+            .bind(phone_index)
+            .bind(today)
+            .fetch_all(&mut *conn)
+            .await;
+        match fetched {
+            Ok(rows) => Ok(rows.into_iter().map(sea_orm::QueryResult::from).collect()),
+            Err(e) => {
+                *guard = None;
+                Err(e)
+            }
+        }
+    }
 }
 
 /// What the marketing list filters on.

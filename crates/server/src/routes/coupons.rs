@@ -75,7 +75,7 @@ pub(crate) fn coupon_view(row: &CouponRow, today: NaiveDate) -> Coupon {
 }
 
 /// The form the POS shows for a usable coupon.
-pub fn available_view(row: &CouponRow) -> AvailableCoupon {
+pub fn available_view(row: &store::OfferedCoupon) -> AvailableCoupon {
     AvailableCoupon {
         code: row.code.clone(),
         description: row.description.clone(),

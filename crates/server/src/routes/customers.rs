@@ -104,7 +104,7 @@ fn profile_with(
     state: &AppState,
     caller: &Caller,
     row: &store::Customer,
-    coupons: &[crm_store::coupons::CouponRow],
+    coupons: &[crm_store::coupons::OfferedCoupon],
 ) -> Result<CustomerProfile, ApiError> {
     let customer = customer_view(state, row, caller.can(Capability::FullPhone))?;
     let level: Level = row.level.parse().unwrap_or_default();
@@ -134,14 +134,16 @@ pub async fn identify(
 ) -> Result<web::Json<CustomerProfile>, ApiError> {
     caller.require(Capability::Pos)?;
     let phone = parse_phone(&state, &body.phone)?;
-    let (row, coupons) = crm_store::coupons::holder_by_phone_index(
-        &state.db,
-        &state.vault.index(&phone),
-        super::coupons::today(),
-    )
-    .await?
-    .filter(|(c, _)| c.active)
-    .ok_or_else(customer_not_found)?;
+    let (row, coupons) = state
+        .till_lookup
+        .holder_by_phone_index(
+            &state.db,
+            &state.vault.index(&phone),
+            super::coupons::today(),
+        )
+        .await?
+        .filter(|(c, _)| c.active)
+        .ok_or_else(customer_not_found)?;
     Ok(web::Json(profile_with(&state, &caller, &row, &coupons)?))
 }
 
