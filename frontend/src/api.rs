@@ -340,6 +340,11 @@ pub async fn coupon(auth: Auth, id: i64) -> Result<Coupon, ApiError> {
     authed(auth, Method::Get, &format!("/coupons/{id}"), None).await
 }
 
+/// `GET /customers/{id}`: a customer's profile (back office).
+pub async fn customer(auth: Auth, id: i64) -> Result<CustomerProfile, ApiError> {
+    authed(auth, Method::Get, &format!("/customers/{id}"), None).await
+}
+
 /// `POST /coupons`.
 pub async fn create_coupon(auth: Auth, request: &CreateCouponRequest) -> Result<Coupon, ApiError> {
     let body = to_json(request)?;

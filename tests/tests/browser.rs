@@ -24,7 +24,7 @@
 //!   `#coupon-form-value`, `#coupon-form-description`, `#coupon-form-from|to`,
 //!   `#coupon-form-global-cap`, `#coupon-form-customer-cap`, `#coupon-form-min-basket`,
 //!   `#coupon-form-level`, `#coupon-form-cat-<category>`, `#coupon-form-stacks`,
-//!   `#coupon-form-error`, `#coupon-form-submit`; the detail `#coupon-detail` with
+//!   `#coupon-form-error`, `#coupon-form-submit`; the detail `#coupon-detail` (holder `#coupon-detail-holder`) with
 //!   `#coupon-redemptions`, `#coupon-deactivate`, `#coupon-deactivate-confirm`; the bulk
 //!   issue `#bulk-issue-open`, `#bulk-form`, `#bulk-submit`, `#bulk-progress`,
 //!   `#bulk-progress-text`, `#bulk-status`, `#bulk-result`, `#bulk-download`;
@@ -363,6 +363,15 @@ async fn marketing_creates_a_promo_code_that_the_cashier_applies_at_the_till() {
         .wait_for_text("#coupon-stats-total", "4")
         .await
         .unwrap();
+    // Its detail names the holder (newest coupon first in the list).
+    let newest = browser.find("#coupons-list tr.coupon-row").await.unwrap();
+    browser.click(&newest).await.unwrap();
+    browser
+        .wait_for_text("#coupon-detail-holder", "Aya Kouassi")
+        .await
+        .unwrap();
+    let close = browser.find("#coupon-detail .drawer-close").await.unwrap();
+    browser.click(&close).await.unwrap();
 
     // The cashier sells 5 kg of rice (4 500 FCFA) and types the code.
     let logout = browser.find("#logout").await.unwrap();

@@ -30,12 +30,24 @@ pub(super) fn CouponDetail(
     let uses_page = RwSignal::new(1u64);
     let error = RwSignal::new(None::<Msg>);
     let confirm = RwSignal::new(false);
+    // The holder of a personal coupon, by name and customer number.
+    let holder_name = RwSignal::new(None::<String>);
 
     Effect::new(move |_| {
         reload.track();
         spawn_local(async move {
             match api::coupon(auth, id).await {
                 Ok(c) => {
+                    if let Some(customer_id) = c.customer_id {
+                        if let Ok(p) = api::customer(auth, customer_id).await {
+                            let name = crate::pages::pos::full_name(
+                                p.customer.first_name.as_deref(),
+                                p.customer.last_name.as_deref(),
+                            );
+                            holder_name
+                                .try_set(Some(format!("{name} · {}", p.customer.customer_number)));
+                        }
+                    }
                     coupon.try_set(Some(c));
                 }
                 Err(e) => {
@@ -98,7 +110,9 @@ pub(super) fn CouponDetail(
                 view! {
                     <div class="fact">
                         <dt>{i18n.tr("coupons.customer")}</dt>
-                        <dd class="mono">"#" {id}</dd>
+                        <dd id="coupon-detail-holder">
+                            {move || holder_name.get().unwrap_or_else(|| format!("#{id}"))}
+                        </dd>
                     </div>
                 }
             });
