@@ -551,3 +551,27 @@ on_both_databases! {
         assert!(app.state.till_lookup.holder_by_phone_index(&app.state.db, &unknown, today()).await.unwrap().is_none());
     }
 }
+
+on_both_databases! {
+    async fn hostile_quotes_are_refused_cleanly(app) {
+        let shop = shop(&app).await;
+        let ask = |body: Value| {
+            let (app, token) = (&app, shop.cashier.clone());
+            async move { app.call("POST", "/api/v1/coupons/quote", Some(&token), Some(body)).await }
+        };
+        for code in ["'; DROP TABLE coupons; --", "%", "_", &"A".repeat(5_000), ""] {
+            let q = ask(json!({"code": code, "lines": lines()})).await;
+            assert_eq!(q.status, 200, "{}", q.body);
+            assert_eq!(q.body["reason_code"], "coupon.not_found", "{code:.20}");
+        }
+        let too_many: Vec<Value> = (0..501).map(|_| json!({"barcode": TestApp::demo_barcode(0), "quantity": 1})).collect();
+        ask(json!({"code": "X", "lines": too_many})).await.assert_problem(422, "sale.too_many_lines");
+        ask(json!({"code": "X", "lines": [{"product_id": 1, "quantity": 0}]})).await.assert_problem(422, "sale.quantity_invalid");
+        ask(json!({"code": "X", "lines": [{"product_id": 1, "barcode": "6191000000016", "quantity": 1}]})).await.assert_problem(422, "sale.line_invalid");
+        ask(json!({"code": "X", "customer_id": 999_999, "lines": lines()})).await.assert_problem(422, "customer.not_found");
+        ask(json!({"code": 12, "lines": lines()})).await.assert_problem(422, "request.invalid_body");
+        ask(json!({"code": "X", "lines": lines(), "discount": 5_000})).await.assert_problem(422, "request.invalid_body");
+        assert_eq!(app.count("coupons").await, 0);
+        assert_eq!(app.count("coupon_redemptions").await, 0);
+    }
+}
