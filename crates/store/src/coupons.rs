@@ -469,7 +469,6 @@ pub async fn holder_by_phone_index(
 pub struct TillLookup {
     url: Option<String>,
     slots: Vec<futures::lock::Mutex<Option<sea_orm::sqlx::PgConnection>>>,
-    next: std::sync::atomic::AtomicUsize,
 }
 
 impl TillLookup {
@@ -481,7 +480,6 @@ impl TillLookup {
             slots: (0..connections.max(1))
                 .map(|_| futures::lock::Mutex::new(None))
                 .collect(),
-            next: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -503,6 +501,26 @@ impl TillLookup {
         holder_by_phone_index(db, phone_index, today).await
     }
 
+    /// Each server thread keeps to its own share of the connections: a connection opened
+    /// by a thread is driven by that thread's reactor, and using it from another thread
+    /// would add a cross-thread wake-up to every query.
+    fn slot(&self) -> usize {
+        use std::cell::Cell;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static THREADS: AtomicUsize = AtomicUsize::new(0);
+        thread_local! {
+            static HOME: usize = THREADS.fetch_add(1, Ordering::Relaxed);
+            static TURN: Cell<usize> = const { Cell::new(0) };
+        }
+        const PER_THREAD: usize = 4;
+        let turn = TURN.with(|t| {
+            let n = t.get().wrapping_add(1);
+            t.set(n);
+            n
+        });
+        (HOME.with(|h| *h) * PER_THREAD + turn % PER_THREAD) % self.slots.len()
+    }
+
     async fn dedicated(
         &self,
         url: &str,
@@ -511,7 +529,7 @@ impl TillLookup {
     ) -> Result<Vec<sea_orm::QueryResult>, sea_orm::sqlx::Error> {
         use sea_orm::sqlx::Connection;
         static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let slot = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.slots.len();
+        let slot = self.slot();
         let mut guard = self.slots[slot].lock().await;
         let conn = match guard.as_mut() {
             Some(conn) => conn,
