@@ -275,12 +275,18 @@ pub(crate) async fn record_use(
     }
     .insert(txn)
     .await?;
+    count_uses(txn, redeem.coupon_id, 1).await
+}
+
+/// Adds `delta` to a coupon's counted uses (under the row lock the caller's transaction
+/// holds or takes).
+async fn count_uses(txn: &impl ConnectionTrait, coupon_id: i64, delta: i32) -> StoreResult<()> {
     coupon::Entity::update_many()
         .col_expr(
             coupon::Column::UsesCount,
-            Expr::col(coupon::Column::UsesCount).add(1),
+            Expr::col(coupon::Column::UsesCount).add(delta),
         )
-        .filter(coupon::Column::Id.eq(redeem.coupon_id))
+        .filter(coupon::Column::Id.eq(coupon_id))
         .exec(txn)
         .await?;
     Ok(())
@@ -304,14 +310,7 @@ pub(crate) async fn release_uses(
             .filter(coupon_redemption::Column::Id.eq(use_.id))
             .exec(txn)
             .await?;
-        coupon::Entity::update_many()
-            .col_expr(
-                coupon::Column::UsesCount,
-                Expr::col(coupon::Column::UsesCount).sub(1),
-            )
-            .filter(coupon::Column::Id.eq(use_.coupon_id))
-            .exec(txn)
-            .await?;
+        count_uses(txn, use_.coupon_id, -1).await?;
     }
     Ok(())
 }
@@ -321,17 +320,20 @@ pub async fn used_by_sale(
     db: &impl ConnectionTrait,
     sale_id: i64,
 ) -> StoreResult<Option<(String, i64)>> {
-    let Some(use_) = coupon_redemption::Entity::find()
-        .filter(coupon_redemption::Column::SaleId.eq(sale_id))
-        .order_by_desc(coupon_redemption::Column::Id)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(find(db, use_.coupon_id)
-        .await?
-        .map(|c| (c.code, use_.amount)))
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(
+                backend,
+                "SELECT k.code AS code, r.amount AS amount FROM coupon_redemptions r \
+                 JOIN coupons k ON k.id = r.coupon_id WHERE r.sale_id = $1 ORDER BY r.id DESC LIMIT 1",
+            ),
+            [Value::from(sale_id)],
+        ))
+        .await?;
+    row.map(|r| Ok((r.try_get("", "code")?, r.try_get("", "amount")?)))
+        .transpose()
 }
 
 /// The SQL condition on a holder's coupon row `k` that makes it usable on `$2` (today):

@@ -24,3 +24,28 @@ impl Msg {
         }
     }
 }
+
+/// A form's error: the message and, under it, one line per invalid field. Hidden while
+/// there is no message.
+#[leptos::component]
+pub fn FormError(
+    /// Element id of the alert.
+    id: &'static str,
+    /// The message.
+    error: leptos::prelude::RwSignal<Option<Msg>>,
+    /// The server's per-field messages.
+    field_errors: leptos::prelude::RwSignal<Vec<String>>,
+) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    let i18n = crate::i18n::use_i18n();
+    view! {
+        <Show when=move || error.with(Option::is_some)>
+            <div id=id class="form-error" role="alert">
+                <p>{move || error.get().map(|m| m.render(i18n.lang())).unwrap_or_default()}</p>
+                <ul>
+                    {move || field_errors.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                </ul>
+            </div>
+        </Show>
+    }
+}

@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
 use crate::auth::use_auth;
-use crate::components::Msg;
+use crate::components::{FormError, Msg};
 use crate::format::{money, trim_decimal};
 use crate::i18n::{use_i18n, I18n};
 use crate::pages::checkout::{Checkout, CheckoutState};
@@ -505,14 +505,7 @@ fn NewCustomerForm(
                 <input id="sms-consent" name="sms_consent" type="checkbox" bind:checked=sms_consent />
                 <span>{i18n.tr("pos.sms_consent")}</span>
             </label>
-            <Show when=move || error.with(Option::is_some)>
-                <div id="new-customer-error" class="form-error" role="alert">
-                    <p>{move || error.get().map(|m| m.render(i18n.lang())).unwrap_or_default()}</p>
-                    <ul>
-                        {move || field_errors.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-                    </ul>
-                </div>
-            </Show>
+            <FormError id="new-customer-error" error=error field_errors=field_errors />
             <div class="actions">
                 <button id="create-customer" class="button button-primary" type="submit" disabled=move || busy.get()>
                     {move || if busy.get() { i18n.t("pos.creating") } else { i18n.t("pos.create") }}

@@ -13,7 +13,7 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::auth::use_auth;
-use crate::components::{print, Msg, ReceiptView};
+use crate::components::{print, Msg, Pager, ReceiptView};
 use crate::format::{date_time, method_label, money, status_label, time};
 use crate::i18n::{use_i18n, I18n, Lang};
 
@@ -298,47 +298,14 @@ pub fn SalesPage() -> impl IntoView {
                             })
                     })
                 }}
-                <nav class="pager" aria-label=i18n.tr("sales.list")>
-                    <button
-                        id="sales-prev"
-                        class="button"
-                        type="button"
-                        disabled=move || page.get() <= 1 || loading.get()
-                        on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
-                    >
-                        {i18n.tr("sales.prev")}
-                    </button>
-                    <span id="sales-page" class="muted">
-                        {move || {
-                            let (total, pages) = data
-                                .with(|d| d.as_ref().map(|h| (h.total, pages(h.total, h.per_page))))
-                                .unwrap_or((0, 1));
-                            format!(
-                                "{} {} {} {} · {} {}",
-                                i18n.t("sales.page"),
-                                page.get(),
-                                i18n.t("sales.of"),
-                                pages,
-                                group_thousands(i64::try_from(total).unwrap_or(i64::MAX)),
-                                i18n.t("sales.count_suffix"),
-                            )
-                        }}
-                    </span>
-                    <button
-                        id="sales-next"
-                        class="button"
-                        type="button"
-                        disabled=move || {
-                            let last = data
-                                .with(|d| d.as_ref().map(|h| pages(h.total, h.per_page)))
-                                .unwrap_or(1);
-                            page.get() >= last || loading.get()
-                        }
-                        on:click=move |_| page.update(|p| *p += 1)
-                    >
-                        {i18n.tr("sales.next")}
-                    </button>
-                </nav>
+                <Pager
+                    id="sales"
+                    label="sales.list"
+                    page=page
+                    totals=Signal::derive(move || data.with(|d| d.as_ref().map(|h| (h.total, h.per_page))))
+                    busy=loading
+                    count_suffix="sales.count_suffix"
+                />
                 <p class="hint">{i18n.tr("sales.open_hint")}</p>
             </section>
             <Show when=move || detail_open.with(Option::is_some)>
@@ -395,10 +362,6 @@ fn period_key(p: &str) -> &'static str {
         "custom" => "period.custom",
         _ => "period.today",
     }
-}
-
-fn pages(total: u64, per_page: u64) -> u64 {
-    total.div_ceil(per_page.max(1)).max(1)
 }
 
 /// The smallest "round" number (1, 2, 2.5, 5 × 10ⁿ) at least `value`.
@@ -732,7 +695,5 @@ mod tests {
         assert_eq!(nice_ceiling(510_000), 1_000_000);
         assert_eq!(compact(125_000), "125\u{a0}k");
         assert_eq!(compact(1_500_000), "1,5\u{a0}M");
-        assert_eq!(pages(41, 20), 3);
-        assert_eq!(pages(0, 20), 1);
     }
 }

@@ -13,7 +13,7 @@ use super::form::{discount_fields, DiscountFields};
 use super::{download_csv, label, sleep, LEVELS};
 use crate::api::{self, ApiError};
 use crate::auth::{use_auth, Auth};
-use crate::components::Msg;
+use crate::components::{FormError, Msg};
 use crate::i18n::use_i18n;
 
 /// Whether the job is over (succeeded or failed).
@@ -283,14 +283,7 @@ pub(super) fn BulkIssue(
                         bind:value=fields.per_customer_cap
                     />
                 </label>
-                <Show when=move || error.with(Option::is_some)>
-                    <div id="bulk-form-error" class="form-error" role="alert">
-                        <p>{move || error.get().map(|m| m.render(i18n.lang())).unwrap_or_default()}</p>
-                        <ul>
-                            {move || field_errors.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-                        </ul>
-                    </div>
-                </Show>
+                <FormError id="bulk-form-error" error=error field_errors=field_errors />
                 <div class="actions form-actions">
                     <button id="bulk-submit" class="button button-primary" type="submit" disabled=move || busy.get()>
                         {move || if busy.get() { i18n.t("coupons.starting") } else { i18n.t("coupons.bulk_start") }}

@@ -7,10 +7,10 @@ use crm_domain::money::group_thousands;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{day, label, pages, uses_label, value_label};
+use super::{day, label, uses_label, value_label};
 use crate::api;
 use crate::auth::use_auth;
-use crate::components::Msg;
+use crate::components::{Msg, Pager};
 use crate::format::{date_time, money};
 use crate::i18n::{use_i18n, I18n};
 
@@ -224,7 +224,6 @@ pub(super) fn CouponDetail(
 
     let uses_view = move || {
         uses.get().map(|r| {
-            let last = pages(r.total, r.per_page);
             let many = r.total > r.per_page;
             let body = if r.items.is_empty() {
                 view! { <p id="coupon-redemptions-empty" class="empty">{i18n.tr("coupons.no_uses")}</p> }
@@ -253,27 +252,15 @@ pub(super) fn CouponDetail(
                 {many
                     .then(|| {
                         view! {
-                            <nav class="pager">
-                                <button
-                                    class="button"
-                                    type="button"
-                                    disabled=move || uses_page.get() <= 1
-                                    on:click=move |_| uses_page.update(|p| *p = p.saturating_sub(1).max(1))
-                                >
-                                    {i18n.tr("sales.prev")}
-                                </button>
-                                <span class="muted">
-                                    {move || format!("{} {} {} {last}", i18n.t("sales.page"), uses_page.get(), i18n.t("sales.of"))}
-                                </span>
-                                <button
-                                    class="button"
-                                    type="button"
-                                    disabled=move || uses_page.get() >= last
-                                    on:click=move |_| uses_page.update(|p| *p += 1)
-                                >
-                                    {i18n.tr("sales.next")}
-                                </button>
-                            </nav>
+                            <Pager
+                                id="coupon-uses"
+                                label="coupons.redemptions"
+                                page=uses_page
+                                totals=Signal::derive(move || {
+                                    uses.with(|u| u.as_ref().map(|u| (u.total, u.per_page)))
+                                })
+                                busy=Signal::derive(|| false)
+                            />
                         }
                     })}
             }

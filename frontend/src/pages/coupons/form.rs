@@ -17,7 +17,7 @@ use super::picker::CustomerPicker;
 use super::{label, LEVELS};
 use crate::api::{self, ApiError};
 use crate::auth::use_auth;
-use crate::components::Msg;
+use crate::components::{FormError, Msg};
 use crate::format::parse_amount;
 use crate::i18n::{use_i18n, I18n};
 
@@ -441,14 +441,7 @@ pub(super) fn CouponForm(on_created: Callback<Coupon>, on_cancel: Callback<()>) 
                     </label>
                 </div>
             </fieldset>
-            <Show when=move || error.with(Option::is_some)>
-                <div id="coupon-form-error" class="form-error" role="alert">
-                    <p>{move || error.get().map(|m| m.render(i18n.lang())).unwrap_or_default()}</p>
-                    <ul>
-                        {move || field_errors.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-                    </ul>
-                </div>
-            </Show>
+            <FormError id="coupon-form-error" error=error field_errors=field_errors />
             <div class="actions form-actions">
                 <button id="coupon-form-submit" class="button button-primary" type="submit" disabled=move || busy.get()>
                     {move || if busy.get() { i18n.t("pos.creating") } else { i18n.t("coupons.create") }}

@@ -29,7 +29,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, encode};
 use crate::auth::{use_auth, Auth};
-use crate::components::Msg;
+use crate::components::{Msg, Pager};
 use crate::files;
 use crate::format::money;
 use crate::i18n::{lookup, use_i18n, I18n, Lang};
@@ -90,11 +90,6 @@ fn uses_label(uses: u32, cap: Option<u32>) -> String {
         Some(cap) => format!("{uses} / {}", group_thousands(i64::from(cap))),
         None => uses,
     }
-}
-
-/// The number of pages (at least one) for `total` items.
-fn pages(total: u64, per_page: u64) -> u64 {
-    total.div_ceil(per_page.max(1)).max(1)
 }
 
 /// Waits `ms` milliseconds (a timer, then a wake-up).
@@ -515,47 +510,14 @@ pub fn CouponsPage() -> impl IntoView {
                         <tbody>{rows}</tbody>
                     </table>
                 </div>
-                <nav class="pager" aria-label=i18n.tr("coupons.title")>
-                    <button
-                        id="coupons-prev"
-                        class="button"
-                        type="button"
-                        disabled=move || page.get() <= 1 || loading.get()
-                        on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
-                    >
-                        {i18n.tr("sales.prev")}
-                    </button>
-                    <span id="coupons-page" class="muted">
-                        {move || {
-                            let (total, last) = data
-                                .with(|d| d.as_ref().map(|p| (p.total, pages(p.total, p.per_page))))
-                                .unwrap_or((0, 1));
-                            format!(
-                                "{} {} {} {} · {} {}",
-                                i18n.t("sales.page"),
-                                page.get(),
-                                i18n.t("sales.of"),
-                                last,
-                                group_thousands(i64::try_from(total).unwrap_or(i64::MAX)),
-                                i18n.t("coupons.count_suffix"),
-                            )
-                        }}
-                    </span>
-                    <button
-                        id="coupons-next"
-                        class="button"
-                        type="button"
-                        disabled=move || {
-                            let last = data
-                                .with(|d| d.as_ref().map(|p| pages(p.total, p.per_page)))
-                                .unwrap_or(1);
-                            page.get() >= last || loading.get()
-                        }
-                        on:click=move |_| page.update(|p| *p += 1)
-                    >
-                        {i18n.tr("sales.next")}
-                    </button>
-                </nav>
+                <Pager
+                    id="coupons"
+                    label="coupons.title"
+                    page=page
+                    totals=Signal::derive(move || data.with(|d| d.as_ref().map(|p| (p.total, p.per_page))))
+                    busy=loading
+                    count_suffix="coupons.count_suffix"
+                />
                 <p class="hint">{i18n.tr("coupons.open_hint")}</p>
             </section>
             {panel_view}

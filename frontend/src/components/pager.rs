@@ -1,0 +1,94 @@
+//! "← Précédent · Page 2 sur 5 · 93 ventes · Suivant →": the pager under every paginated
+//! list.
+
+use crm_domain::money::group_thousands;
+use leptos::prelude::*;
+
+use crate::i18n::use_i18n;
+
+/// The number of pages (at least one) for `total` items.
+pub fn pages(total: u64, per_page: u64) -> u64 {
+    total.div_ceil(per_page.max(1)).max(1)
+}
+
+/// Previous / next buttons and the page position of a list.
+#[component]
+pub fn Pager(
+    /// Element ids `{id}-prev`, `{id}-page`, `{id}-next`.
+    id: &'static str,
+    /// Translation key naming the list (for screen readers).
+    label: &'static str,
+    /// Current page, from 1.
+    page: RwSignal<u64>,
+    /// (items in all, page size) of the last answer; `None` while nothing is loaded.
+    #[prop(into)]
+    totals: Signal<Option<(u64, u64)>>,
+    /// The buttons wait while a page loads.
+    #[prop(into)]
+    busy: Signal<bool>,
+    /// Translation key after the item count ("ventes"); `None` shows no count.
+    #[prop(optional)]
+    count_suffix: Option<&'static str>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let last = move || {
+        totals
+            .get()
+            .map_or(1, |(total, per_page)| pages(total, per_page))
+    };
+    view! {
+        <nav class="pager" aria-label=i18n.tr(label)>
+            <button
+                id=format!("{id}-prev")
+                class="button"
+                type="button"
+                disabled=move || page.get() <= 1 || busy.get()
+                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
+            >
+                {i18n.tr("sales.prev")}
+            </button>
+            <span id=format!("{id}-page") class="muted">
+                {move || {
+                    let position = format!(
+                        "{} {} {} {}",
+                        i18n.t("sales.page"),
+                        page.get(),
+                        i18n.t("sales.of"),
+                        last()
+                    );
+                    match count_suffix {
+                        Some(suffix) => {
+                            let total = totals.get().map_or(0, |(total, _)| total);
+                            format!(
+                                "{position} · {} {}",
+                                group_thousands(i64::try_from(total).unwrap_or(i64::MAX)),
+                                i18n.t(suffix)
+                            )
+                        }
+                        None => position,
+                    }
+                }}
+            </span>
+            <button
+                id=format!("{id}-next")
+                class="button"
+                type="button"
+                disabled=move || page.get() >= last() || busy.get()
+                on:click=move |_| page.update(|p| *p += 1)
+            >
+                {i18n.tr("sales.next")}
+            </button>
+        </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_least_one_page() {
+        assert_eq!(pages(41, 20), 3);
+        assert_eq!(pages(0, 20), 1);
+    }
+}
