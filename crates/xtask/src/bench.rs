@@ -2,8 +2,10 @@
 //! prints numbers for a person to compare, on this machine, in this session.
 //!
 //! identify: PostgreSQL with 100 000 generated customers (`crm demo`), the release
-//! server, and `loadgen` with 8 keep-alive clients; then `pgbench -S` with 8 clients on
-//! the same server as the yardstick. Both connect without TLS (loopback).
+//! server, and `loadgen` with 8 keep-alive clients; the yardstick is `pgbench -S` with 8
+//! clients on the same PostgreSQL. The machine's speed drifts from minute to minute, so
+//! each identify run comes right after a `pgbench -S` run of the same length and the
+//! ratio is printed per pair. Both connect without TLS (loopback).
 //!
 //! With `--sales M`: the data set also gets M sales over a year (`crm demo --sales`), and
 //! the runs measure checkout (`POST /sales`, 8 tills) and "Mes ventes" for a month of
@@ -111,6 +113,20 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
             .env("CRM_DATABASE_URL", &server_url)
             .env("CRM_DATA_DIR", &data_dir),
     )?;
+    let pgbench_url = with_database(&admin_url, PGBENCH_DB);
+    let pair_with_pgbench = scenarios == ["identify"];
+    if pair_with_pgbench {
+        psql(
+            &admin_url,
+            &format!("DROP DATABASE IF EXISTS {PGBENCH_DB} WITH (FORCE)"),
+        )?;
+        psql(&admin_url, &format!("CREATE DATABASE {PGBENCH_DB}"))?;
+        process::run(
+            process::command("pgbench")
+                .args(["-i", "-q", "-s", "10", &pgbench_url])
+                .env("PGSSLMODE", "disable"),
+        )?;
+    }
     let mut server = process::command(&crm)
         .args(["serve", "--bind", BIND])
         .env("CRM_DATABASE_URL", &server_url)
@@ -129,17 +145,39 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
             &seconds.to_string(),
             "healthz",
         ]))?;
+        let mut ratios = Vec::new();
         for scenario in scenarios {
             for run in 1..=runs {
+                let yardstick = if pair_with_pgbench {
+                    println!("[bench] pgbench -S run {run}/{runs}:");
+                    Some(pgbench_select(&pgbench_url, clients, seconds)?)
+                } else {
+                    None
+                };
                 println!("[bench] {scenario} run {run}/{runs}:");
-                process::run(process::command(&loadgen).args([
+                let out = process::capture(process::command(&loadgen).args([
                     &format!("http://{BIND}"),
                     &customers.to_string(),
                     &clients.to_string(),
                     &seconds.to_string(),
                     &scenario.to_string(),
                 ]))?;
+                let out = String::from_utf8_lossy(&out);
+                print!("  {out}");
+                if let (Some(tps), Some(rate)) = (yardstick, requests_per_second(&out)) {
+                    println!("  → {:.0} % of pgbench -S", 100.0 * rate / tps);
+                    ratios.push(rate / tps);
+                }
             }
+        }
+        if !ratios.is_empty() {
+            ratios.sort_by(f64::total_cmp);
+            println!(
+                "[bench] identify / pgbench -S, per pair: median {:.0} % (from {:.0} % to {:.0} %)",
+                100.0 * ratios[ratios.len() / 2],
+                100.0 * ratios[0],
+                100.0 * ratios[ratios.len() - 1]
+            );
         }
         if coupons {
             println!("[bench] bulk issue to every customer:");
@@ -155,46 +193,52 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     })();
     let _ = server.kill();
     let _ = server.wait();
-    outcome?;
+    outcome
+}
 
-    if sales > 0 || coupons {
-        return Ok(());
-    }
-    psql(
-        &admin_url,
-        &format!("DROP DATABASE IF EXISTS {PGBENCH_DB} WITH (FORCE)"),
-    )?;
-    psql(&admin_url, &format!("CREATE DATABASE {PGBENCH_DB}"))?;
-    let pgbench_url = with_database(&admin_url, PGBENCH_DB);
-    process::run(
+/// One `pgbench -S` run: prints its figures, returns its transactions per second.
+fn pgbench_select(url: &str, clients: u64, seconds: u64) -> Result<f64> {
+    let out = process::capture(
         process::command("pgbench")
-            .args(["-i", "-q", "-s", "10", &pgbench_url])
+            .args([
+                "-S",
+                "-c",
+                &clients.to_string(),
+                "-j",
+                "2",
+                "-T",
+                &seconds.to_string(),
+                url,
+            ])
             .env("PGSSLMODE", "disable"),
     )?;
-    for run in 1..=runs {
-        println!("[bench] pgbench -S run {run}/{runs}:");
-        let out = process::capture(
-            process::command("pgbench")
-                .args([
-                    "-S",
-                    "-c",
-                    &clients.to_string(),
-                    "-j",
-                    "2",
-                    "-T",
-                    &seconds.to_string(),
-                    &pgbench_url,
-                ])
-                .env("PGSSLMODE", "disable"),
-        )?;
-        for line in String::from_utf8_lossy(&out)
-            .lines()
-            .filter(|l| l.starts_with("tps") || l.starts_with("latency"))
-        {
-            println!("  {line}");
-        }
+    let out = String::from_utf8_lossy(&out);
+    for line in out
+        .lines()
+        .filter(|l| l.starts_with("tps") || l.starts_with("latency"))
+    {
+        println!("  {line}");
     }
-    Ok(())
+    out.lines()
+        .find_map(|l| {
+            l.strip_prefix("tps = ")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .context("pgbench printed no tps")
+}
+
+/// The `→ N req/s` figure of a `loadgen` report.
+fn requests_per_second(report: &str) -> Option<f64> {
+    report
+        .split('→')
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn with_database(url: &str, database: &str) -> String {

@@ -43,66 +43,49 @@ async fn main() -> anyhow::Result<()> {
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
-    let workers = (0..concurrency).map(|worker| {
-        let (client, token, base, mode) = (client.clone(), token.clone(), base.clone(), mode.clone());
-        tokio::spawn(async move {
-            let mut latencies_us = Vec::with_capacity(200_000);
-            let mut errors = 0u64;
-            let mut seed = 0x9E37_79B9_7F4A_7C15u64 ^ (worker as u64 + 1);
-            while Instant::now() < deadline {
-                // xorshift: cheap, and different customers on every request.
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let phone = crm_server::demo::demo_phone(seed % customers);
-                let typed = match seed % 4 {
-                    0 => phone,
-                    1 => format!("+225 {phone}"),
-                    2 => format!("00225{phone}"),
-                    _ => phone
-                        .as_bytes()
-                        .chunks(2)
-                        .map(|c| std::str::from_utf8(c).unwrap_or(""))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                };
-                let sent = Instant::now();
-                let request = match mode.as_str() {
-                    "healthz" => client.get(format!("{base}/healthz")),
-                    "month" => client.get(format!("{base}/api/v1/sales/mine?period=month")).bearer_auth(&token),
-                    "checkout" => {
-                        let (customer, lines) = random_basket(seed, customers);
-                        client
-                            .post(format!("{base}/api/v1/sales"))
-                            .bearer_auth(&token)
-                            .json(&json!({"customer_id": customer, "lines": lines,
-                                          "payments": [{"method": "ESPECES", "amount": 200_000}]}))
+    // Like `pgbench -j 2`: two threads, each driving its share of the connections.
+    let threads = concurrency.clamp(1, 2);
+    let address = base
+        .strip_prefix("http://")
+        .ok_or_else(|| anyhow::anyhow!("loadgen speaks plain http:// only"))?
+        .to_owned();
+    let workers: Vec<_> = (0..threads)
+        .map(|thread| {
+            let clients: Vec<usize> = (thread..concurrency).step_by(threads).collect();
+            let (address, token, mode) = (address.clone(), token.clone(), mode.clone());
+            std::thread::spawn(move || -> anyhow::Result<(Vec<u64>, u64)> {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                tokio::task::LocalSet::new().block_on(&runtime, async move {
+                    let runs: Vec<_> = clients
+                        .into_iter()
+                        .map(|worker| {
+                            let (address, token, mode) =
+                                (address.clone(), token.clone(), mode.clone());
+                            tokio::task::spawn_local(async move {
+                                drive(&address, &token, &mode, worker, customers, deadline).await
+                            })
+                        })
+                        .collect();
+                    let mut all = Vec::new();
+                    let mut errors = 0;
+                    for run in runs {
+                        let (lat, err) = run.await??;
+                        all.extend(lat);
+                        errors += err;
                     }
-                    "quote" => {
-                        let (customer, lines) = random_basket(seed, customers);
-                        client
-                            .post(format!("{base}/api/v1/coupons/quote"))
-                            .bearer_auth(&token)
-                            .json(&json!({"code": "bienvenue", "customer_id": customer, "lines": lines}))
-                    }
-                    _ => client
-                        .post(format!("{base}/api/v1/customers/identify"))
-                        .bearer_auth(&token)
-                        .json(&json!({"phone": typed})),
-                };
-                let ok = request.send().await.map(|r| r.status().is_success());
-                match ok {
-                    Ok(true) => latencies_us.push(sent.elapsed().as_micros() as u64),
-                    _ => errors += 1,
-                }
-            }
-            (latencies_us, errors)
+                    Ok((all, errors))
+                })
+            })
         })
-    });
+        .collect();
     let mut all = Vec::new();
     let mut errors = 0;
-    for w in futures::future::join_all(workers).await {
-        let (lat, err) = w?;
+    for w in workers {
+        let (lat, err) = w
+            .join()
+            .map_err(|_| anyhow::anyhow!("a client thread panicked"))??;
         all.extend(lat);
         errors += err;
     }
@@ -128,7 +111,191 @@ async fn main() -> anyhow::Result<()> {
         pct(0.99),
         all.last().copied().unwrap_or(0) as f64 / 1000.0
     );
+    anyhow::ensure!(
+        !all.is_empty(),
+        "no request succeeded: is the server serving the data set this run expects (same keys)?"
+    );
     Ok(())
+}
+
+/// One keep-alive client: requests until `deadline`, returning the latencies (µs) of
+/// the successful ones and the number of failures.
+async fn drive(
+    address: &str,
+    token: &str,
+    mode: &str,
+    worker: usize,
+    customers: u64,
+    deadline: Instant,
+) -> anyhow::Result<(Vec<u64>, u64)> {
+    let mut connection = Connection::open(address).await?;
+    let mut latencies_us = Vec::with_capacity(200_000);
+    let mut errors = 0u64;
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64 ^ (worker as u64 + 1);
+    let mut request = Vec::with_capacity(1024);
+    while Instant::now() < deadline {
+        // xorshift: cheap, and different customers on every request.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        request.clear();
+        match mode {
+            "healthz" => http_request(&mut request, "GET", "/healthz", None, None),
+            "month" => http_request(
+                &mut request,
+                "GET",
+                "/api/v1/sales/mine?period=month",
+                Some(token),
+                None,
+            ),
+            "checkout" => {
+                let (customer, lines) = random_basket(seed, customers);
+                let body = json!({"customer_id": customer, "lines": lines,
+                                  "payments": [{"method": "ESPECES", "amount": 200_000}]});
+                http_request(
+                    &mut request,
+                    "POST",
+                    "/api/v1/sales",
+                    Some(token),
+                    Some(&serde_json::to_vec(&body)?),
+                );
+            }
+            "quote" => {
+                let (customer, lines) = random_basket(seed, customers);
+                let body = json!({"code": "bienvenue", "customer_id": customer, "lines": lines});
+                http_request(
+                    &mut request,
+                    "POST",
+                    "/api/v1/coupons/quote",
+                    Some(token),
+                    Some(&serde_json::to_vec(&body)?),
+                );
+            }
+            _ => {
+                // Digits, spaces and `+` only: no escaping needed, and no JSON value to build.
+                let body = format!(r#"{{"phone":"{}"}}"#, typed_phone(seed, customers));
+                http_request(
+                    &mut request,
+                    "POST",
+                    "/api/v1/customers/identify",
+                    Some(token),
+                    Some(body.as_bytes()),
+                );
+            }
+        }
+        let sent = Instant::now();
+        match connection.exchange(&request).await {
+            Ok(status) if (200..300).contains(&status) => {
+                latencies_us.push(sent.elapsed().as_micros() as u64)
+            }
+            Ok(_) => errors += 1,
+            Err(_) => {
+                // The server closed or broke the connection: count it, open another.
+                errors += 1;
+                connection = Connection::open(address).await?;
+            }
+        }
+    }
+    Ok((latencies_us, errors))
+}
+
+/// A demo customer's phone in one of the forms cashiers type.
+fn typed_phone(seed: u64, customers: u64) -> String {
+    let phone = crm_server::demo::demo_phone(seed % customers);
+    match seed % 4 {
+        0 => phone,
+        1 => format!("+225 {phone}"),
+        2 => format!("00225{phone}"),
+        _ => phone
+            .as_bytes()
+            .chunks(2)
+            .map(|c| std::str::from_utf8(c).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+fn http_request(
+    out: &mut Vec<u8>,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&[u8]>,
+) {
+    use std::io::Write;
+    let _ = write!(out, "{method} {path} HTTP/1.1\r\nHost: bench\r\n");
+    if let Some(token) = token {
+        let _ = write!(out, "Authorization: Bearer {token}\r\n");
+    }
+    match body {
+        Some(body) => {
+            let _ = write!(
+                out,
+                "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            out.extend_from_slice(body);
+        }
+        None => out.extend_from_slice(b"\r\n"),
+    }
+}
+
+/// A bare HTTP/1.1 keep-alive connection: the measuring client must cost little, since it
+/// shares the machine's 2 cores with the server and PostgreSQL (pgbench, the yardstick,
+/// is a lean C client). Reads responses framed by `Content-Length`, which is all the
+/// server sends for these routes.
+struct Connection {
+    stream: tokio::net::TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Connection {
+    async fn open(address: &str) -> anyhow::Result<Connection> {
+        let stream = tokio::net::TcpStream::connect(address).await?;
+        stream.set_nodelay(true)?;
+        Ok(Connection {
+            stream,
+            buffer: Vec::with_capacity(16 * 1024),
+        })
+    }
+
+    /// Sends one request and reads its whole response; returns the status code.
+    async fn exchange(&mut self, request: &[u8]) -> anyhow::Result<u16> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        self.stream.write_all(request).await?;
+        self.buffer.clear();
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            if let Some(head_end) = find(&self.buffer, b"\r\n\r\n") {
+                let head = std::str::from_utf8(&self.buffer[..head_end])?;
+                let status: u16 = head
+                    .get(9..12)
+                    .ok_or_else(|| anyhow::anyhow!("short status line"))?
+                    .parse()?;
+                let length: usize = head
+                    .split("\r\n")
+                    .find_map(|line| {
+                        let (name, value) = line.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse().ok())?
+                    })
+                    .ok_or_else(|| anyhow::anyhow!("response without Content-Length"))?;
+                while self.buffer.len() < head_end + 4 + length {
+                    let n = self.stream.read(&mut chunk).await?;
+                    anyhow::ensure!(n > 0, "connection closed mid-response");
+                    self.buffer.extend_from_slice(&chunk[..n]);
+                }
+                return Ok(status);
+            }
+            let n = self.stream.read(&mut chunk).await?;
+            anyhow::ensure!(n > 0, "connection closed");
+            self.buffer.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// 1–4 demo products, and a customer 70 % of the time (demo customers have ids
