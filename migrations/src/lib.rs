@@ -10,6 +10,7 @@ mod m0002_sales;
 mod m0003_legacy;
 mod m0004_sales_rollups;
 mod m0005_coupons;
+mod m0006_coupon_offer_index;
 mod shape;
 
 /// Every migration, oldest first.
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_legacy::Migration),
             Box::new(m0004_sales_rollups::Migration),
             Box::new(m0005_coupons::Migration),
+            Box::new(m0006_coupon_offer_index::Migration),
         ]
     }
 }

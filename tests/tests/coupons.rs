@@ -553,6 +553,50 @@ on_both_databases! {
 }
 
 on_both_databases! {
+    async fn lookups_asked_at_once_share_a_query_and_each_gets_its_own_answer(app) {
+        let shop = shop(&app).await;
+        // Gold holds three personal coupons; the till offers the soonest to expire first.
+        let mut expected = Vec::new();
+        for days in [20, 5, 12] {
+            let made = create(&app, &shop, json!({"kind": "SPECIAL", "customer_id": shop.gold,
+                                                  "valid_to": today() + Days::new(days)})).await;
+            expected.push((days, code_of(&made)));
+        }
+        expected.sort();
+        let expected: Vec<String> = expected.into_iter().map(|(_, code)| code).collect();
+        let index = |typed: &str| app.state.vault.index(&crm_domain::phone::Phone::parse(typed, "CI").unwrap());
+        let (gold, standard, unknown) = (index("0701234567"), index("0501020304"), index("0102030405"));
+        // Forty lookups started together on one thread: they queue while the first query
+        // runs and go out together. On PostgreSQL the fallback given is an empty database,
+        // so only the batched lane can answer right; on SQLite the pool answers each.
+        let lookup = crm_store::coupons::TillLookup::new(&app.state.settings.database_url, 1);
+        let fallback = match app.backend {
+            crm_tests::Backend::Postgres => sea_orm::Database::connect("sqlite::memory:").await.unwrap(),
+            crm_tests::Backend::Sqlite => app.state.db.clone(),
+        };
+        let asked: Vec<&String> = (0..40).map(|i| [&gold, &standard, &unknown, &gold][i % 4]).collect();
+        let answers = futures::future::join_all(
+            asked.iter().map(|phone| lookup.holder_by_phone_index(&fallback, phone, today())),
+        )
+        .await;
+        for (phone, answer) in asked.iter().zip(answers) {
+            let answer = answer.unwrap();
+            if *phone == &gold {
+                let (customer, coupons) = answer.expect("gold is found");
+                assert_eq!(customer.id, shop.gold);
+                assert_eq!(coupons.iter().map(|c| c.code.clone()).collect::<Vec<_>>(), expected);
+            } else if *phone == &standard {
+                let (customer, coupons) = answer.expect("standard is found");
+                assert_eq!(customer.id, shop.standard);
+                assert!(coupons.is_empty(), "the standard customer holds no coupon");
+            } else {
+                assert!(answer.is_none(), "an unknown phone finds nobody");
+            }
+        }
+    }
+}
+
+on_both_databases! {
     async fn hostile_quotes_are_refused_cleanly(app) {
         let shop = shop(&app).await;
         let ask = |body: Value| {

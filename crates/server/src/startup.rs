@@ -109,9 +109,9 @@ pub fn resolve_secrets(settings: &mut Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Connections held for identification at the till, beside the pool (16 on PostgreSQL):
-/// one per till a store runs at once, roughly. Opened on first use.
-const TILL_CONNECTIONS: usize = 8;
+/// Lanes for identification at the till on PostgreSQL (`TillLookup`): one per server
+/// thread, each with its own connection beside the pool, opened on first use.
+const TILL_LANES: usize = 8;
 
 /// Everything a command needs to work on the data: database + keys.
 pub async fn app_state(mut settings: Settings) -> anyhow::Result<AppState> {
@@ -129,7 +129,7 @@ pub async fn app_state(mut settings: Settings) -> anyhow::Result<AppState> {
         db,
         vault,
         tokens,
-        till_lookup: crm_store::coupons::TillLookup::new(&settings.database_url, TILL_CONNECTIONS),
+        till_lookup: crm_store::coupons::TillLookup::new(&settings.database_url, TILL_LANES),
         settings,
         metrics: Arc::new(Metrics::default()),
     })

@@ -462,25 +462,57 @@ pub async fn holder_by_phone_index(
     holder_from_rows(&rows)
 }
 
-/// A few PostgreSQL connections held outside the sqlx pool for identification at the
-/// till, the hottest query of the product. sqlx 0.9 pings every pooled connection when
-/// it goes back to the pool (`return_to_pool`, not configurable): one more loopback round
-/// trip and PostgreSQL wake-up per query. These connections skip it. Any error drops the
-/// connection (the next call opens a new one) and answers through the pool instead, so the
-/// result never depends on this path. On SQLite the pool is used directly.
-pub struct TillLookup {
-    url: Option<String>,
-    slots: Vec<futures::lock::Mutex<Option<sea_orm::sqlx::PgConnection>>>,
+/// The identify query for several phones at once (PostgreSQL): each customer found with
+/// the coupons they can use today. Rows come unordered (a sort costs PostgreSQL more than
+/// the lookups); [`look_up`] groups them by customer.
+fn batch_sql() -> String {
+    format!(
+        "SELECT c.*, k.* FROM customers c LEFT JOIN LATERAL \
+         (SELECT {OFFER_COLUMNS}, k.id AS k_id FROM coupons k WHERE k.customer_id = c.id AND {USABLE} \
+          ORDER BY k.valid_to, k.id LIMIT {OFFERED}) k ON true \
+         WHERE c.phone_index = ANY($1)"
+    )
 }
 
+type Holder = (customer::Model, Vec<OfferedCoupon>);
+
+/// Identification at the till on PostgreSQL, batched.
+///
+/// Identify is the hottest query of the product and costs PostgreSQL far more in
+/// per-statement overhead (a wake-up, a round trip, an executor start) than in the index
+/// lookup itself. So each server thread has a *lane*: one connection, held outside the
+/// sqlx pool (sqlx 0.9 pings every pooled connection when it goes back, one more round
+/// trip per query), and a queue. A lane runs one query at a time; the phones that arrive
+/// while it runs go together in the next one (`phone_index = ANY($1)`). A lone cashier waits
+/// for nothing; at a busy hour many tills share one round trip.
+///
+/// Any failure (connection refused or lost, lane gone with its runtime) answers through
+/// the pool instead, so the result never depends on this path. On SQLite the pool is used
+/// directly.
+pub struct TillLookup {
+    url: Option<String>,
+    lanes: Vec<std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<Waiting>>>>,
+}
+
+/// A request waiting in a lane.
+struct Waiting {
+    phone_index: String,
+    today: NaiveDate,
+    answer: tokio::sync::oneshot::Sender<Option<Holder>>,
+}
+
+/// Most phones looked up in one query.
+const BATCH: usize = 64;
+
 impl TillLookup {
-    /// Dedicated connections to the PostgreSQL at `url` (none for SQLite).
-    pub fn new(url: &str, connections: usize) -> TillLookup {
+    /// Up to `lanes` lanes (one per server thread) to the PostgreSQL at `url`; none for
+    /// SQLite. Connections open on first use.
+    pub fn new(url: &str, lanes: usize) -> TillLookup {
         let postgres = url.starts_with("postgres:") || url.starts_with("postgresql:");
         TillLookup {
             url: postgres.then(|| url.to_owned()),
-            slots: (0..connections.max(1))
-                .map(|_| futures::lock::Mutex::new(None))
+            lanes: (0..lanes.max(1))
+                .map(|_| std::sync::Mutex::new(None))
                 .collect(),
         }
     }
@@ -491,68 +523,151 @@ impl TillLookup {
         db: &DatabaseConnection,
         phone_index: &str,
         today: NaiveDate,
-    ) -> StoreResult<Option<(customer::Model, Vec<OfferedCoupon>)>> {
-        if let Some(url) = &self.url {
-            match self.dedicated(url, phone_index, today).await {
-                Ok(rows) => return holder_from_rows(&rows),
-                Err(error) => {
-                    tracing::warn!(%error, "till lookup connection failed; using the pool")
+    ) -> StoreResult<Option<Holder>> {
+        if let Some(lane) = self.lane() {
+            let (answer, answered) = tokio::sync::oneshot::channel();
+            let waiting = Waiting {
+                phone_index: phone_index.to_owned(),
+                today,
+                answer,
+            };
+            // No answer (the lane failed, or the request came on another day than the
+            // rest of its batch): the pool decides.
+            if lane.send(waiting).is_ok() {
+                if let Ok(found) = answered.await {
+                    return Ok(found);
                 }
             }
         }
         holder_by_phone_index(db, phone_index, today).await
     }
 
-    /// Each server thread keeps to its own share of the connections: a connection opened
-    /// by a thread is driven by that thread's reactor, and using it from another thread
-    /// would add a cross-thread wake-up to every query.
-    fn slot(&self) -> usize {
-        use std::cell::Cell;
+    /// This thread's lane, started on this thread's runtime if it is not running: a lane
+    /// driven by the thread that serves the request adds no cross-thread wake-up.
+    fn lane(&self) -> Option<tokio::sync::mpsc::UnboundedSender<Waiting>> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static THREADS: AtomicUsize = AtomicUsize::new(0);
         thread_local! {
             static HOME: usize = THREADS.fetch_add(1, Ordering::Relaxed);
-            static TURN: Cell<usize> = const { Cell::new(0) };
         }
-        const PER_THREAD: usize = 4;
-        let turn = TURN.with(|t| {
-            let n = t.get().wrapping_add(1);
-            t.set(n);
-            n
-        });
-        (HOME.with(|h| *h) * PER_THREAD + turn % PER_THREAD) % self.slots.len()
-    }
-
-    async fn dedicated(
-        &self,
-        url: &str,
-        phone_index: &str,
-        today: NaiveDate,
-    ) -> Result<Vec<sea_orm::QueryResult>, sea_orm::sqlx::Error> {
-        use sea_orm::sqlx::Connection;
-        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let slot = self.slot();
-        let mut guard = self.slots[slot].lock().await;
-        let conn = match guard.as_mut() {
-            Some(conn) => conn,
-            None => guard.insert(sea_orm::sqlx::PgConnection::connect(url).await?),
-        };
-        // The SQL is built from constants only; the values are bound.
-        let sql = sea_orm::sqlx::AssertSqlSafe(SQL.get_or_init(holder_sql).as_str());
-        let fetched = sea_orm::sqlx::query(sql)
-            .bind(phone_index)
-            .bind(today)
-            .fetch_all(&mut *conn)
-            .await;
-        match fetched {
-            Ok(rows) => Ok(rows.into_iter().map(sea_orm::QueryResult::from).collect()),
-            Err(e) => {
-                *guard = None;
-                Err(e)
+        let url = self.url.as_ref()?;
+        let slot = &self.lanes[HOME.with(|h| *h) % self.lanes.len()];
+        let mut lane = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match lane.as_ref() {
+            Some(sender) if !sender.is_closed() => Some(sender.clone()),
+            _ => {
+                let runtime = tokio::runtime::Handle::try_current().ok()?;
+                let (sender, inbox) = tokio::sync::mpsc::unbounded_channel();
+                runtime.spawn(run_lane(url.clone(), inbox));
+                Some(lane.insert(sender).clone())
             }
         }
     }
 }
+
+/// A lane: takes everything waiting, one query for all of it, answers, again.
+async fn run_lane(url: String, mut inbox: tokio::sync::mpsc::UnboundedReceiver<Waiting>) {
+    let mut connection = None;
+    let mut batch = Vec::with_capacity(BATCH);
+    while inbox.recv_many(&mut batch, BATCH).await > 0 {
+        // Let the requests this thread has already read reach the queue first: the handlers
+        // ready to run do so before the lane runs again (a pass of the run queue, no
+        // waiting), so tills that asked at the same moment share one query.
+        tokio::task::yield_now().await;
+        while batch.len() < BATCH {
+            match inbox.try_recv() {
+                Ok(waiting) => batch.push(waiting),
+                Err(_) => break,
+            }
+        }
+        // Requests given up meanwhile (client gone) are not looked up.
+        batch.retain(|w: &Waiting| !w.answer.is_closed());
+        let Some(today) = batch.first().map(|w| w.today) else {
+            continue;
+        };
+        let indexes: Vec<&str> = batch
+            .iter()
+            .filter(|w| w.today == today)
+            .map(|w| w.phone_index.as_str())
+            .collect();
+        match look_up(&mut connection, &url, &indexes, today).await {
+            Ok(found) => {
+                for waiting in batch.drain(..).filter(|w| w.today == today) {
+                    let _ = waiting
+                        .answer
+                        .send(found.get(&waiting.phone_index).cloned());
+                }
+            }
+            Err(error) => {
+                connection = None;
+                tracing::warn!(%error, "till lookup connection failed; using the pool");
+            }
+        }
+        // Dropping the rest (another day, or after a failure) sends them to the pool.
+        batch.clear();
+    }
+}
+
+async fn look_up(
+    connection: &mut Option<sea_orm::sqlx::PgConnection>,
+    url: &str,
+    indexes: &[&str],
+    today: NaiveDate,
+) -> Result<std::collections::HashMap<String, Holder>, sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::{postgres::PgConnectOptions, ConnectOptions};
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let conn = match connection {
+        Some(conn) => conn,
+        None => {
+            // A generic plan, made once: left to choose, PostgreSQL keeps planning this
+            // statement on every execution (its estimate for `ANY($1)` of an unknown
+            // array is worse than for one phone), which cost more than running it.
+            let options = url
+                .parse::<PgConnectOptions>()?
+                .options([("plan_cache_mode", "force_generic_plan")]);
+            connection.insert(options.connect().await?)
+        }
+    };
+    // The SQL is built from constants only; the values are bound.
+    let sql = sea_orm::sqlx::AssertSqlSafe(SQL.get_or_init(batch_sql).as_str());
+    let rows = sea_orm::sqlx::query(sql)
+        .bind(indexes)
+        .bind(today)
+        .fetch_all(&mut *conn)
+        .await?;
+    fn decode(e: impl std::fmt::Display) -> sea_orm::sqlx::Error {
+        sea_orm::sqlx::Error::Decode(e.to_string().into())
+    }
+    // Each customer's rows, with the coupons' order key: soonest to expire first.
+    let mut by_customer: std::collections::HashMap<
+        String,
+        Vec<(OfferOrder, sea_orm::QueryResult)>,
+    > = std::collections::HashMap::with_capacity(indexes.len());
+    for row in rows {
+        let row = sea_orm::QueryResult::from(row);
+        let index: Option<String> = row.try_get("", "phone_index").map_err(decode)?;
+        let order = (
+            row.try_get("k_", "valid_to").map_err(decode)?,
+            row.try_get("k_", "id").map_err(decode)?,
+        );
+        by_customer
+            .entry(index.unwrap_or_default())
+            .or_default()
+            .push((order, row));
+    }
+    let mut found = std::collections::HashMap::with_capacity(by_customer.len());
+    for (index, mut rows) in by_customer {
+        rows.sort_by_key(|(order, _)| *order);
+        let rows: Vec<_> = rows.into_iter().map(|(_, row)| row).collect();
+        if let Some(holder) = holder_from_rows(&rows).map_err(decode)? {
+            found.insert(index, holder);
+        }
+    }
+    Ok(found)
+}
+
+/// (valid_to, id) of a coupon row; `None` for a customer without usable coupon.
+type OfferOrder = (Option<NaiveDate>, Option<i64>);
 
 /// What the marketing list filters on.
 #[derive(Clone, Debug, Default)]
