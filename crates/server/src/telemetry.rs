@@ -26,44 +26,81 @@ pub fn init(format: &str) {
     };
 }
 
-/// (method, route pattern, status).
-type RouteKey = (String, String, u16);
-
-/// Request counts and total duration per route and status.
+/// Request counts and total duration, by method, route pattern and status. Nested maps so
+/// that counting a request looks up borrowed strings and allocates nothing but the first
+/// time a route is seen.
 #[derive(Default)]
 pub struct Metrics {
-    by_route: Mutex<BTreeMap<RouteKey, (u64, f64)>>,
+    by_route: Mutex<BTreeMap<String, RoutesOf>>,
 }
+
+/// Per route pattern, per status: (count, seconds).
+type RoutesOf = BTreeMap<String, BTreeMap<u16, (u64, f64)>>;
 
 impl Metrics {
     fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut map = self.by_route.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map
-            .entry((method.to_owned(), route.to_owned(), status))
+        if !map.contains_key(method) {
+            map.insert(method.to_owned(), BTreeMap::new());
+        }
+        let routes = map.get_mut(method).expect("inserted above");
+        if !routes.contains_key(route) {
+            routes.insert(route.to_owned(), BTreeMap::new());
+        }
+        let entry = routes
+            .get_mut(route)
+            .expect("inserted above")
+            .entry(status)
             .or_insert((0, 0.0));
         entry.0 += 1;
         entry.1 += seconds;
     }
 
+    /// (method, route, status, count, seconds), sorted.
+    fn rows(&self) -> Vec<(String, String, u16, u64, f64)> {
+        let map = self.by_route.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rows = Vec::new();
+        for (method, routes) in map.iter() {
+            for (route, statuses) in routes {
+                for (status, (count, seconds)) in statuses {
+                    rows.push((method.clone(), route.clone(), *status, *count, *seconds));
+                }
+            }
+        }
+        rows
+    }
+
     /// Prometheus text exposition.
     pub fn render(&self) -> String {
-        let map = self.by_route.lock().unwrap_or_else(|p| p.into_inner());
+        let rows = self.rows();
         let mut out = String::from(
             "# HELP crm_http_requests_total HTTP requests served.\n# TYPE crm_http_requests_total counter\n",
         );
-        for ((method, route, status), (count, _)) in map.iter() {
+        for (method, route, status, count, _) in &rows {
             out.push_str(&format!(
                 "crm_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}\n"
             ));
         }
         out.push_str("# HELP crm_http_request_duration_seconds_sum Time spent serving requests.\n# TYPE crm_http_request_duration_seconds_sum counter\n");
-        for ((method, route, status), (_, seconds)) in map.iter() {
+        for (method, route, status, _, seconds) in &rows {
             out.push_str(&format!(
                 "crm_http_request_duration_seconds_sum{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {seconds:.6}\n"
             ));
         }
         out
     }
+}
+
+/// A new request id: this process's random prefix and a sequence number. Unique across
+/// restarts and servers (the prefix), and free of the system call a random UUID per
+/// request would cost.
+fn new_request_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let prefix = PREFIX.get_or_init(|| format!("{:08x}", rand::random::<u32>()));
+    format!("{prefix}-{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -81,8 +118,8 @@ pub async fn observe_request(
         .and_then(|v| v.to_str().ok())
         .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let method = req.method().to_string();
+        .unwrap_or_else(new_request_id);
+    let method = req.method().clone();
     let route = req
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
@@ -102,7 +139,7 @@ pub async fn observe_request(
                 "served"
             );
             if let Some(m) = metrics {
-                m.record(&method, &route, status, elapsed.as_secs_f64());
+                m.record(method.as_str(), &route, status, elapsed.as_secs_f64());
             }
             if let Ok(value) = HeaderValue::from_str(&request_id) {
                 res.headers_mut().insert(REQUEST_ID, value);

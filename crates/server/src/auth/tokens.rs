@@ -9,6 +9,8 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// What an access token says about its bearer.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -39,9 +41,20 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Tokens whose signature was already checked, by their exact text (see [`verify`]).
+    ///
+    /// [`verify`]: TokenKeys::verify
+    verified: Arc<Mutex<HashMap<String, Claims>>>,
     /// Lifetime of a new access token, in seconds.
     pub ttl_secs: i64,
 }
+
+/// Seconds of clock difference tolerated on `exp`.
+const LEEWAY_SECS: i64 = 5;
+
+/// Verified tokens remembered at most (a store's tills and back-office sessions); the
+/// memory is emptied when full.
+const VERIFIED_KEPT: usize = 1024;
 
 /// Why a bearer token was refused.
 #[derive(Debug, PartialEq, Eq)]
@@ -56,12 +69,13 @@ impl TokenKeys {
     /// Keys from the configured secret.
     pub fn new(secret: &str, ttl_secs: i64) -> TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECS as u64;
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
         TokenKeys {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             validation,
+            verified: Arc::default(),
             ttl_secs,
         }
     }
@@ -101,13 +115,42 @@ impl TokenKeys {
     }
 
     /// Checks signature, algorithm and expiry.
+    ///
+    /// A till sends the same token with every request for its whole lifetime, and the
+    /// signature check and the two JSON decodings cost more than the rest of an identify's
+    /// own work. So a token that passed is remembered by its exact text: the same text
+    /// has the same, already checked, signature. Its expiry is checked every time.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid,
-            })
+        self.verify_at(token, Utc::now().timestamp())
+    }
+
+    fn verify_at(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
+        let remembered = self.verified().get(token).cloned();
+        let claims = match remembered {
+            Some(claims) => claims,
+            None => {
+                let claims = decode::<Claims>(token, &self.decoding, &self.validation)
+                    .map(|data| data.claims)
+                    .map_err(|e| match e.kind() {
+                        jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                        _ => TokenError::Invalid,
+                    })?;
+                let mut verified = self.verified();
+                if verified.len() >= VERIFIED_KEPT {
+                    verified.clear();
+                }
+                verified.insert(token.to_owned(), claims.clone());
+                claims
+            }
+        };
+        if claims.exp < now - LEEWAY_SECS {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+
+    fn verified(&self) -> std::sync::MutexGuard<'_, HashMap<String, Claims>> {
+        self.verified.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -136,6 +179,27 @@ mod tests {
         assert_eq!(claims.role, Some(Role::Cashier));
         assert_eq!(
             TokenKeys::new("secret-b", 60).verify(&token),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_a_tampered_one_is_checked() {
+        let keys = TokenKeys::new("secret", 60);
+        let token = keys.for_user(3, Role::Cashier);
+        let now = Utc::now().timestamp();
+        assert_eq!(keys.verify_at(&token, now).unwrap().uid, Some(3));
+        // Served from memory now, but expiry still applies.
+        assert_eq!(keys.verify_at(&token, now).unwrap().uid, Some(3));
+        assert_eq!(keys.verify_at(&token, now + 120), Err(TokenError::Expired));
+        // Another text (one signature character changed) is verified, and refused.
+        let at = token.len() - 10;
+        let swapped = if &token[at..=at] == "A" { "B" } else { "A" };
+        let tampered = format!("{}{swapped}{}", &token[..at], &token[at + 1..]);
+        assert_eq!(keys.verify_at(&tampered, now), Err(TokenError::Invalid));
+        // Remembered tokens belong to one key: another key still refuses it.
+        assert_eq!(
+            TokenKeys::new("other", 60).verify_at(&token, now),
             Err(TokenError::Invalid)
         );
     }
