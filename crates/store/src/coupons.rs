@@ -608,6 +608,8 @@ async fn run_lane(url: String, mut inbox: tokio::sync::mpsc::UnboundedReceiver<W
     }
 }
 
+/// One statement for the phones of a batch, on the lane's connection (opened if needed):
+/// the customers found, by phone index, each with their coupons in the POS order.
 async fn look_up(
     connection: &mut Option<sea_orm::sqlx::PgConnection>,
     url: &str,

@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: the performance figures of docs/benchmarks.md. Not a test: it
 //! prints numbers for a person to compare, on this machine, in this session.
 //!
-//! identify: PostgreSQL with 100 000 generated customers (`crm demo`), the release
+//! identify: PostgreSQL with 100 000 generated customers (`crm demo`), each given a
+//! SPECIAL coupon by a bulk issue (identify returns it), the release
 //! server, and `loadgen` with 8 keep-alive clients; the yardstick is `pgbench -S` with 8
 //! clients on the same PostgreSQL. The machine's speed drifts from minute to minute, so
 //! each identify run comes right after a `pgbench -S` run of the same length and the
@@ -136,6 +137,11 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
         .context("cannot start the server")?;
     let outcome = (|| -> Result<()> {
         wait_for_port(BIND)?;
+        if pair_with_pgbench && !reuse {
+            // As in a store: customers hold personal coupons, which identify returns.
+            println!("[bench] a SPECIAL coupon for every customer:");
+            bulk_issue(&loadgen, customers)?;
+        }
         // The floor: HTTP alone, same client, same server.
         println!("[bench] GET /healthz (HTTP alone):");
         process::run(process::command(&loadgen).args([
@@ -181,19 +187,24 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
         }
         if coupons {
             println!("[bench] bulk issue to every customer:");
-            process::run(process::command(&loadgen).args([
-                &format!("http://{BIND}"),
-                &customers.to_string(),
-                "1",
-                "0",
-                "bulk",
-            ]))?;
+            bulk_issue(&loadgen, customers)?;
         }
         Ok(())
     })();
     let _ = server.kill();
     let _ = server.wait();
     outcome
+}
+
+/// Issues a SPECIAL coupon to every customer through the server, timed by `loadgen`.
+fn bulk_issue(loadgen: &std::path::Path, customers: u64) -> Result<()> {
+    process::run(process::command(loadgen).args([
+        &format!("http://{BIND}"),
+        &customers.to_string(),
+        "1",
+        "0",
+        "bulk",
+    ]))
 }
 
 /// One `pgbench -S` run: prints its figures, returns its transactions per second.
