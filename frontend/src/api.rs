@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use crm_api_types::{
-    BulkIssueRequest, Coupon, CouponPage, CreateCouponRequest, CreateCustomerRequest,
+    BulkIssueRequest, ChangePasswordRequest, Coupon, CouponPage, CreateCouponRequest, CreateCustomerRequest,
     CreateSaleRequest, CustomerPage, CustomerProfile, IdentifyRequest, Job, LoginRequest,
     LoginResponse, MeResponse, Problem, ProductPage, QuoteRequest, QuoteResponse, Receipt,
     RedemptionPage, RefreshRequest, SalesHistory,
@@ -250,6 +250,19 @@ pub async fn logout(auth: Auth) {
         }
     }
     auth.clear();
+}
+
+/// `POST /auth/password`: the new session that replaces this one.
+pub async fn change_password(
+    auth: Auth,
+    current_password: String,
+    new_password: String,
+) -> Result<LoginResponse, ApiError> {
+    let body = to_json(&ChangePasswordRequest {
+        current_password,
+        new_password,
+    })?;
+    authed(auth, Method::Post, "/auth/password", Some(body)).await
 }
 
 /// `GET /me`.

@@ -11,8 +11,8 @@ use crate::auth::{home_path, use_auth, Auth};
 use crate::components::{Guarded, Section};
 use crate::i18n::{use_i18n, I18n};
 use crate::pages::{
-    coupons::CouponsPage, home::HomePage, login::LoginPage, placeholder::Placeholder, pos::PosPage,
-    sales::SalesPage,
+    coupons::CouponsPage, home::HomePage, login::LoginPage, password::PasswordPage,
+    placeholder::Placeholder, pos::PosPage, sales::SalesPage,
 };
 
 /// The whole app.
@@ -46,6 +46,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("fidelite") view=|| placeholder(Section::Fidelite) />
                     <Route path=path!("kpi") view=|| placeholder(Section::Kpi) />
                     <Route path=path!("admin") view=|| placeholder(Section::Admin) />
+                    <Route path=path!("mot-de-passe") view=PasswordPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -73,6 +74,8 @@ fn RootRedirect() -> impl IntoView {
 fn Shell() -> impl IntoView {
     let auth = use_auth();
     let signed_in = Memo::new(move |_| auth.is_signed_in());
+    // A temporary or imported password: nothing but the change until it is done.
+    let must_change = Memo::new(move |_| auth.user().is_some_and(|u| u.must_change_password));
 
     // Check the saved session once; a dead token is refreshed or sends back to the login page.
     if auth.session_untracked().is_some() {
@@ -89,12 +92,21 @@ fn Shell() -> impl IntoView {
         <Show when=move || signed_in.get() fallback=|| view! { <Redirect path="/login" /> }>
             <div class="app">
                 <Header />
-                <div class="layout">
-                    <SideNav />
-                    <main class="content" id="main">
-                        <Outlet />
-                    </main>
-                </div>
+                <Show
+                    when=move || !must_change.get()
+                    fallback=|| view! {
+                        <main class="content content-single" id="main">
+                            <PasswordPage forced=true />
+                        </main>
+                    }
+                >
+                    <div class="layout">
+                        <SideNav />
+                        <main class="content" id="main">
+                            <Outlet />
+                        </main>
+                    </div>
+                </Show>
             </div>
         </Show>
     }
@@ -134,6 +146,9 @@ fn Header() -> impl IntoView {
                     <span id="user-role" class="user-role">{role}</span>
                 </span>
             </div>
+            <a id="password-link" class="button button-ghost" href="/mot-de-passe">
+                {i18n.tr("password.link")}
+            </a>
             <LangSwitch />
             <button id="logout" class="button button-ghost" type="button" on:click=on_logout>
                 {i18n.tr("shell.logout")}

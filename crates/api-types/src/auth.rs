@@ -59,6 +59,10 @@ pub struct UserInfo {
     pub role: RoleName,
     /// Display name.
     pub display_name: String,
+    /// The account must change its password before anything else (first login with a
+    /// temporary or imported password): only `POST /auth/password` and `GET /me` answer.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// Tokens after a login or a refresh.
@@ -101,4 +105,48 @@ pub struct MeResponse {
     pub client_id: Option<String>,
     /// Scopes of a service account (empty for staff).
     pub scopes: Vec<String>,
+}
+
+/// `POST /auth/password`: the signed-in staff member changes their password.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ChangePasswordRequest {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new one: 10 characters or more, a letter and a digit, not containing the login.
+    pub new_password: String,
+}
+
+/// `PATCH /users/{id}`: an administrator changes a staff account. Either change stops the
+/// account's current sessions.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    /// New role.
+    pub role: Option<RoleName>,
+    /// `false` stops the account at once; `true` lets it sign in again.
+    pub active: Option<bool>,
+}
+
+/// A staff account as administrators see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StaffAccount {
+    /// Who.
+    #[serde(flatten)]
+    pub user: UserInfo,
+    /// Whether the account may sign in.
+    pub active: bool,
+}
+
+/// `POST /users/{id}/reset-password`: the temporary password to hand to the person. It
+/// is shown once; the account must change it at its next login.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PasswordResetResponse {
+    /// The account.
+    pub user: UserInfo,
+    /// Temporary password, valid for one login followed by a change.
+    pub temporary_password: String,
 }

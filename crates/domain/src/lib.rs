@@ -8,6 +8,7 @@ pub mod coupon;
 pub mod customer;
 pub mod loyalty;
 pub mod money;
+pub mod password;
 #[cfg(feature = "periods")]
 pub mod period;
 #[cfg(feature = "phone")]

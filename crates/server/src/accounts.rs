@@ -2,6 +2,7 @@
 
 use crate::auth::password;
 use crm_domain::{Role, Scope};
+use crm_store::audit::Actor;
 use crm_store::{service_accounts, users, DatabaseConnection, StoreResult};
 use rand::distributions::{Alphanumeric, DistString};
 
@@ -65,10 +66,56 @@ pub async fn create_service_account(
     })
 }
 
-/// Password rules for staff accounts.
-pub fn check_password(password: &str) -> Result<(), String> {
-    if password.chars().count() < 8 {
-        return Err("le mot de passe doit faire au moins 8 caractères".into());
+/// Password rules for staff accounts (the domain's policy), as a message for the CLI.
+pub fn check_password(password: &str, username: &str) -> Result<(), String> {
+    crm_domain::password::check(password, username).map_err(|refusal| refusal.to_string())
+}
+
+/// A temporary password handed to a person after a reset: 14 characters from an
+/// alphabet without look-alikes, always with a letter and a digit so it meets the policy.
+pub fn temporary_password() -> String {
+    use rand::seq::SliceRandom;
+    const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGITS: &[u8] = b"23456789";
+    let mut rng = rand::thread_rng();
+    let mut chars: Vec<u8> = (0..12)
+        .map(|i| {
+            let set = if i % 3 == 2 { DIGITS } else { LETTERS };
+            *set.choose(&mut rng).expect("non-empty alphabet")
+        })
+        .collect();
+    chars.push(*DIGITS.choose(&mut rng).expect("non-empty alphabet"));
+    chars.push(*LETTERS.choose(&mut rng).expect("non-empty alphabet"));
+    chars.shuffle(&mut rng);
+    String::from_utf8(chars).expect("ASCII alphabet")
+}
+
+/// Sets a staff member's password (CLI and admin reset). With `temporary`, the account
+/// must change it at its next login. Every session of the account ends.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    user_id: i64,
+    password: &str,
+    temporary: bool,
+) -> StoreResult<bool> {
+    users::set_password(
+        db,
+        user_id,
+        password::hash(password),
+        temporary,
+        (&Actor::default(), "user.password_set"),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn temporary_passwords_meet_the_policy_and_differ() {
+        let a = super::temporary_password();
+        let b = super::temporary_password();
+        assert_eq!(a.len(), 14);
+        assert_ne!(a, b);
+        assert_eq!(crm_domain::password::check(&a, "someone"), Ok(()));
     }
-    Ok(())
 }

@@ -16,15 +16,20 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Folder of the built SPA served at `/` (`CRM_SPA_DIR`).
     pub spa_dir: PathBuf,
-    /// Secret signing access tokens (`CRM_JWT_SECRET`); generated for development if absent.
+    /// Secret signing access tokens (`CRM_JWT_SECRET`, 32 bytes or more); generated for
+    /// development if absent.
     pub jwt_secret: Option<String>,
+    /// The signing secret before a rotation (`CRM_JWT_PREVIOUS_SECRET`): tokens it signed
+    /// stay valid until they expire. Remove it one token lifetime after the rotation.
+    pub jwt_previous_secret: Option<String>,
     /// 32-byte AES key for phones, base64 (`CRM_PHONE_KEY`); generated if absent.
     pub phone_key: Option<String>,
     /// 32-byte HMAC key for the phone blind index, base64 (`CRM_PHONE_INDEX_KEY`).
     pub phone_index_key: Option<String>,
     /// Region whose national forms phones are read in (`CRM_DEFAULT_REGION`).
     pub default_region: String,
-    /// Lifetime of access tokens in seconds.
+    /// Lifetime of access tokens in seconds (`CRM_ACCESS_TOKEN_TTL_SECS`), at most
+    /// [`MAX_ACCESS_TOKEN_TTL_SECS`].
     pub access_token_ttl_secs: i64,
     /// Lifetime of refresh tokens in seconds.
     pub refresh_token_ttl_secs: i64,
@@ -36,7 +41,16 @@ pub struct Settings {
     pub log_format: String,
     /// Actix worker threads; 0 = one per core.
     pub workers: usize,
+    /// Login attempts a minute for one account name (`CRM_LOGIN_ATTEMPTS_PER_NAME`).
+    pub login_attempts_per_name: u32,
+    /// Login attempts a minute from one network address (`CRM_LOGIN_ATTEMPTS_PER_ADDRESS`).
+    pub login_attempts_per_address: u32,
+    /// Password hashes computed at once; 0 = one per core (`CRM_PASSWORD_HASHING_SLOTS`).
+    pub password_hashing_slots: usize,
 }
+
+/// Longest access-token lifetime accepted: a stolen token must not outlive a shift.
+pub const MAX_ACCESS_TOKEN_TTL_SECS: i64 = 3600;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -46,6 +60,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             spa_dir: PathBuf::from("frontend/dist"),
             jwt_secret: None,
+            jwt_previous_secret: None,
             phone_key: None,
             phone_index_key: None,
             default_region: "CI".into(),
@@ -55,6 +70,9 @@ impl Default for Settings {
             seed_demo: false,
             log_format: "text".into(),
             workers: 0,
+            login_attempts_per_name: 10,
+            login_attempts_per_address: 120,
+            password_hashing_slots: 0,
         }
     }
 }
@@ -67,5 +85,19 @@ impl Settings {
             .merge(Env::prefixed("CRM_"))
             .extract()
             .map_err(Box::new)
+    }
+
+    /// Refuses settings that would make the server unsafe, with a message for the operator.
+    pub fn check(&self) -> Result<(), String> {
+        if !(60..=MAX_ACCESS_TOKEN_TTL_SECS).contains(&self.access_token_ttl_secs) {
+            return Err(format!(
+                "CRM_ACCESS_TOKEN_TTL_SECS doit être entre 60 et {MAX_ACCESS_TOKEN_TTL_SECS} secondes (reçu : {})",
+                self.access_token_ttl_secs
+            ));
+        }
+        if self.refresh_token_ttl_secs < self.access_token_ttl_secs {
+            return Err("CRM_REFRESH_TOKEN_TTL_SECS doit être au moins égal à la durée des jetons d'accès".into());
+        }
+        Ok(())
     }
 }

@@ -14,6 +14,7 @@ pub struct ApiError {
     code: &'static str,
     detail: String,
     errors: Vec<FieldError>,
+    retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -24,7 +25,14 @@ impl ApiError {
             code,
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after_secs: None,
         }
+    }
+
+    /// Tells the client when to try again (`Retry-After`, in seconds), e.g. on a 429.
+    pub fn retry_after(mut self, secs: u64) -> ApiError {
+        self.retry_after_secs = Some(secs.max(1));
+        self
     }
 
     /// 422 `validation.failed` listing the invalid fields.
@@ -39,6 +47,7 @@ impl ApiError {
             code: "validation.failed",
             detail: format!("Données invalides — {detail}"),
             errors,
+            retry_after_secs: None,
         }
     }
 
@@ -87,9 +96,11 @@ impl ResponseError for ApiError {
             detail: self.detail.clone(),
             errors: self.errors.clone(),
         };
-        HttpResponse::build(self.status)
-            .content_type("application/problem+json")
-            .json(body)
+        let mut response = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after_secs {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        response.content_type("application/problem+json").json(body)
     }
 }
 

@@ -93,6 +93,19 @@ enum UserCommand {
         #[arg(long)]
         display_name: Option<String>,
     },
+    /// Sets a staff member's password (without --password, reads it from standard input)
+    /// and ends their sessions. With --temporary they must change it at their next login.
+    SetPassword {
+        /// Login.
+        #[arg(long)]
+        username: String,
+        /// New password (prefer standard input: command lines end up in shell history).
+        #[arg(long)]
+        password: Option<String>,
+        /// The person must choose their own password at their next login.
+        #[arg(long)]
+        temporary: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -221,7 +234,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 Some(p) => p,
                 None => read_secret_from_stdin()?,
             };
-            accounts::check_password(&password).map_err(anyhow::Error::msg)?;
+            accounts::check_password(&password, &username).map_err(anyhow::Error::msg)?;
             let state = startup::app_state(settings).await?;
             crm_store::migrate(&state.db)
                 .await
@@ -245,6 +258,38 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 user.username,
                 user.id,
                 role.as_str()
+            );
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::SetPassword {
+                    username,
+                    password,
+                    temporary,
+                },
+        } => {
+            let password = match password {
+                Some(p) => p,
+                None => read_secret_from_stdin()?,
+            };
+            accounts::check_password(&password, &username).map_err(anyhow::Error::msg)?;
+            let state = startup::app_state(settings).await?;
+            crm_store::migrate(&state.db)
+                .await
+                .context("échec des migrations")?;
+            let user = crm_store::users::find_by_username(&state.db, username.trim())
+                .await?
+                .with_context(|| format!("aucun utilisateur « {} »", username.trim()))?;
+            accounts::set_password(&state.db, user.id, &password, temporary).await?;
+            println!(
+                "Mot de passe de « {} » changé{} ; ses sessions sont fermées.",
+                user.username,
+                if temporary {
+                    " (à changer à la prochaine connexion)"
+                } else {
+                    ""
+                }
             );
             Ok(())
         }

@@ -2,7 +2,7 @@
 //! it, the server serves it at `/api/openapi.json`, and `openapi/openapi.json` is a
 //! committed copy that a test keeps in step.
 
-use crate::routes::{auth, coupons, customers, health, products, sales};
+use crate::routes::{auth, coupons, customers, health, products, sales, users};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -16,7 +16,8 @@ use utoipa::{Modify, OpenApi};
     ),
     paths(
         health::healthz, health::readyz, health::metrics,
-        auth::login, auth::refresh, auth::logout, auth::service_token, auth::me,
+        auth::login, auth::refresh, auth::logout, auth::service_token, auth::change_password, auth::me,
+        users::update, users::reset_password,
         customers::identify, customers::create, customers::search, customers::get,
         customers::update, customers::export, customers::erase,
         products::search, products::create, products::update,
@@ -32,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         (name = "products", description = "The catalogue"),
         (name = "sales", description = "Checkout, receipts, refunds and the sales history"),
         (name = "coupons", description = "Coupons: quote at the till, back office, bulk issue and jobs"),
+        (name = "users", description = "Staff accounts: role, deactivation, password reset (administrators)"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

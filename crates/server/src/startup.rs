@@ -1,5 +1,7 @@
 //! Building the application: configuration → keys → database → HTTP server.
 
+use crate::auth::access::AccessGate;
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::pii::{self, PhoneVault};
@@ -22,6 +24,10 @@ pub struct AppState {
     pub vault: PhoneVault,
     /// Access-token keys.
     pub tokens: TokenKeys,
+    /// Whether a signed token is still admitted (revocation, account changes).
+    pub access: AccessGate,
+    /// Login rate limits and password-hashing slots.
+    pub login_throttle: LoginThrottle,
     /// Settings read at start.
     pub settings: Settings,
     /// Request counters for `/metrics`.
@@ -115,6 +121,7 @@ const TILL_LANES: usize = 8;
 
 /// Everything a command needs to work on the data: database + keys.
 pub async fn app_state(mut settings: Settings) -> anyhow::Result<AppState> {
+    settings.check().map_err(anyhow::Error::msg)?;
     resolve_secrets(&mut settings)?;
     let db = open_database(&settings).await?;
     let vault = PhoneVault::new(
@@ -123,12 +130,24 @@ pub async fn app_state(mut settings: Settings) -> anyhow::Result<AppState> {
     )?;
     let tokens = TokenKeys::new(
         settings.jwt_secret.as_deref().unwrap_or_default(),
+        settings.jwt_previous_secret.as_deref(),
         settings.access_token_ttl_secs,
+    )?;
+    let hashing_slots = match settings.password_hashing_slots {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let login_throttle = LoginThrottle::new(
+        settings.login_attempts_per_name,
+        settings.login_attempts_per_address,
+        hashing_slots,
     );
     Ok(AppState {
         db,
         vault,
         tokens,
+        access: AccessGate::default(),
+        login_throttle,
         till_lookup: crm_store::coupons::TillLookup::new(&settings.database_url, TILL_LANES),
         settings,
         metrics: Arc::new(Metrics::default()),

@@ -149,7 +149,7 @@ fn refuses_bad_roles_short_passwords_and_bad_databases_with_a_message() {
     );
     assert!(!short.status.success());
     assert!(
-        stderr(&short).contains("8 caractères"),
+        stderr(&short).contains("10 caractères"),
         "{}",
         stderr(&short)
     );
@@ -265,4 +265,39 @@ fn a_missing_column_fails_with_a_clear_message_and_no_report() {
         "{err}"
     );
     assert!(!dir.join("import-report.txt").exists());
+}
+
+#[test]
+fn set_password_checks_the_policy_and_names_unknown_users() {
+    let sb = Sandbox::new();
+    let created = sb.crm(
+        &["user", "create", "--username", "awa", "--role", "cashier"],
+        Some("Caisse2026!\n"),
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+
+    let weak = sb.crm(
+        &["user", "set-password", "--username", "awa"],
+        Some("awa-awa-awa-1\n"),
+    );
+    assert!(!weak.status.success());
+    assert!(stderr(&weak).contains("identifiant"), "{}", stderr(&weak));
+
+    let unknown = sb.crm(
+        &["user", "set-password", "--username", "personne"],
+        Some("Nouveau2026!\n"),
+    );
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("aucun utilisateur « personne »"), "{}", stderr(&unknown));
+
+    let set = sb.crm(
+        &["user", "set-password", "--username", "awa", "--temporary"],
+        Some("Nouveau2026!\n"),
+    );
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert!(
+        stdout(&set).contains("à changer à la prochaine connexion"),
+        "{}",
+        stdout(&set)
+    );
 }

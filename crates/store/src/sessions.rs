@@ -19,6 +19,8 @@ pub enum Rotation {
     Rotated {
         /// Owner of the session.
         user_id: i64,
+        /// The session (refresh-token family) it continues.
+        family_id: String,
     },
     /// Unknown, expired, or already used (the family is revoked in that case).
     Refused,
@@ -89,19 +91,46 @@ pub async fn rotate(
     txn.commit().await?;
     Ok(Rotation::Rotated {
         user_id: row.user_id,
+        family_id: row.family_id,
     })
 }
 
-/// Ends the session the token belongs to (logout). Unknown tokens are ignored.
-pub async fn revoke(db: &impl ConnectionTrait, token_hash: &str) -> StoreResult<()> {
-    if let Some(row) = refresh_token::Entity::find()
+/// Ends the session the token belongs to (logout) and returns its family, so the
+/// caller can forget it at once. Unknown tokens are ignored.
+pub async fn revoke(db: &impl ConnectionTrait, token_hash: &str) -> StoreResult<Option<String>> {
+    let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(token_hash))
         .one(db)
         .await?
-    {
-        revoke_family_in(db, &row.family_id, Utc::now()).await?;
-    }
+    else {
+        return Ok(None);
+    };
+    revoke_family_in(db, &row.family_id, Utc::now()).await?;
+    Ok(Some(row.family_id))
+}
+
+/// Ends every session of a staff member (password changed or reset, account stopped).
+pub async fn revoke_all_of_user(db: &impl ConnectionTrait, user_id: i64) -> StoreResult<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
     Ok(())
+}
+
+/// Whether a session still has a usable refresh token: access tokens issued for a
+/// session that was logged out or revoked are refused.
+pub async fn is_alive(db: &impl ConnectionTrait, family_id: &str) -> StoreResult<bool> {
+    use sea_orm::PaginatorTrait;
+    Ok(refresh_token::Entity::find()
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(refresh_token::Column::ExpiresAt.gt(Utc::now()))
+        .count(db)
+        .await?
+        > 0)
 }
 
 async fn revoke_family_in(

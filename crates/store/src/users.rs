@@ -1,12 +1,14 @@
 //! Staff accounts.
 
+use crate::audit::Actor;
 use crate::entities::user;
 use crate::{StoreError, StoreResult};
 use chrono::Utc;
 use crm_domain::Role;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 
 pub use user::Model as User;
@@ -35,6 +37,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser<'_>) -> StoreResult<
         active: Set(true),
         must_change_password: Set(false),
         store_id: Set(new.store_id),
+        token_version: Set(0),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -81,4 +84,92 @@ pub async fn set_must_change_password(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Replaces the password hash and sets the "must change" flag, in one transaction with
+/// the end of every session of the account; its earlier access tokens stop working too
+/// (its token version moves on). False if there is no such account.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    user_id: i64,
+    password_hash: String,
+    must_change: bool,
+    audit: (&Actor, &str),
+) -> StoreResult<bool> {
+    let txn = db.begin().await?;
+    let updated = user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(user::Column::MustChangePassword, Expr::value(must_change))
+        .col_expr(
+            user::Column::TokenVersion,
+            Expr::col(user::Column::TokenVersion).add(1),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    crate::sessions::revoke_all_of_user(&txn, user_id).await?;
+    let (actor, action) = audit;
+    crate::audit::record(
+        &txn,
+        actor,
+        action,
+        "user",
+        Some(user_id.to_string()),
+        None,
+        Some(serde_json::json!({ "must_change_password": must_change })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// Changes the role and/or the active flag, audited. When either changes, the account's
+/// earlier access tokens stop working; a stopped account's sessions end. Returns the
+/// account as it is now.
+pub async fn set_role_and_active(
+    db: &DatabaseConnection,
+    user_id: i64,
+    role: Option<Role>,
+    active: Option<bool>,
+    actor: &Actor,
+) -> StoreResult<Option<User>> {
+    let txn = db.begin().await?;
+    let Some(current) = find(&txn, user_id).await? else {
+        return Ok(None);
+    };
+    let role_changes = role.is_some_and(|r| r.as_str() != current.role);
+    let active_changes = active.is_some_and(|a| a != current.active);
+    if !role_changes && !active_changes {
+        return Ok(Some(current));
+    }
+    let snapshot = |u: &User| serde_json::json!({ "role": u.role, "active": u.active });
+    let mut update = user::Entity::update_many()
+        .col_expr(
+            user::Column::TokenVersion,
+            Expr::col(user::Column::TokenVersion).add(1),
+        )
+        .filter(user::Column::Id.eq(user_id));
+    if let Some(role) = role {
+        update = update.col_expr(user::Column::Role, Expr::value(role.as_str()));
+    }
+    if let Some(active) = active {
+        update = update.col_expr(user::Column::Active, Expr::value(active));
+    }
+    update.exec(&txn).await?;
+    if active == Some(false) {
+        crate::sessions::revoke_all_of_user(&txn, user_id).await?;
+    }
+    let changed = find(&txn, user_id).await?;
+    crate::audit::record(
+        &txn,
+        actor,
+        "user.updated",
+        "user",
+        Some(user_id.to_string()),
+        Some(snapshot(&current)),
+        changed.as_ref().map(snapshot),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(changed)
 }

@@ -233,6 +233,73 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
         "Votre session a expiré. Reconnectez-vous.",
         "Your session has expired. Please sign in again.",
     ),
+    (
+        "error.auth.too_many_attempts",
+        "Trop de tentatives de connexion : patientez avant de réessayer.",
+        "Too many sign-in attempts: wait before trying again.",
+    ),
+    (
+        "error.auth.password_change_required",
+        "Changez d'abord votre mot de passe.",
+        "Change your password first.",
+    ),
+    (
+        "error.auth.invalid_credentials",
+        "Identifiant ou mot de passe incorrect.",
+        "Wrong username or password.",
+    ),
+    // Password change
+    ("password.title", "Changer le mot de passe", "Change password"),
+    ("password.link", "Mot de passe", "Password"),
+    (
+        "password.forced",
+        "Votre mot de passe est provisoire : choisissez le vôtre pour continuer.",
+        "Your password is temporary: choose your own to continue.",
+    ),
+    (
+        "password.rules",
+        "10 caractères au moins, avec une lettre et un chiffre, sans votre identifiant.",
+        "At least 10 characters, with a letter and a digit, not containing your username.",
+    ),
+    ("password.current", "Mot de passe actuel", "Current password"),
+    ("password.new", "Nouveau mot de passe", "New password"),
+    ("password.confirm", "Confirmez le nouveau mot de passe", "Confirm the new password"),
+    ("password.submit", "Changer le mot de passe", "Change password"),
+    (
+        "password.required",
+        "Renseignez le mot de passe actuel et le nouveau.",
+        "Enter the current password and the new one.",
+    ),
+    (
+        "password.mismatch",
+        "Les deux saisies du nouveau mot de passe diffèrent.",
+        "The two entries of the new password differ.",
+    ),
+    (
+        "password.done",
+        "Mot de passe changé. Vos autres sessions sont fermées.",
+        "Password changed. Your other sessions are closed.",
+    ),
+    (
+        "error.password.too_short",
+        "Le mot de passe doit contenir au moins 10 caractères.",
+        "The password must have at least 10 characters.",
+    ),
+    (
+        "error.password.needs_letter_and_digit",
+        "Le mot de passe doit contenir au moins une lettre et un chiffre.",
+        "The password must contain a letter and a digit.",
+    ),
+    (
+        "error.password.contains_username",
+        "Le mot de passe ne doit pas contenir l'identifiant.",
+        "The password must not contain the username.",
+    ),
+    (
+        "error.password.unchanged",
+        "Le nouveau mot de passe doit être différent de l'actuel.",
+        "The new password must differ from the current one.",
+    ),
     // Access
     ("access.denied.title", "Accès refusé", "Access denied"),
     (

@@ -1,6 +1,12 @@
 //! [`Caller`]: who is calling, taken from the bearer token, and the one place that
 //! decides whether they may do something.
+//!
+//! A token is accepted when its signature and expiry are right *and* the access gate
+//! still admits it (account active with the same role and token version, session not
+//! logged out). A staff member flagged to change their password gets only
+//! [`FlaggedCaller`]: enough to change it and to see who they are, nothing else.
 
+use super::access::{Admission, Revoked};
 use super::tokens::{Claims, TokenError};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -9,11 +15,21 @@ use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest};
 use crm_domain::{Capability, Role};
 use crm_store::audit::Actor;
-use std::future::{ready, Ready};
+use futures::future::LocalBoxFuture;
 
 /// The authenticated caller of a protected route.
 #[derive(Clone, Debug)]
 pub struct Caller(pub Claims);
+
+/// A caller who may be flagged to change their password: only the routes that let them
+/// do so (and `/me`) take this extractor.
+#[derive(Clone, Debug)]
+pub struct FlaggedCaller {
+    /// The caller.
+    pub caller: Caller,
+    /// Whether they must change their password before anything else.
+    pub must_change_password: bool,
+}
 
 impl Caller {
     /// Refuses with 403 `auth.forbidden` unless the caller's role or scopes grant it.
@@ -61,18 +77,56 @@ impl Caller {
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Caller, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Caller, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let req = req.clone();
+        Box::pin(async move {
+            let flagged = authenticate(&req).await?;
+            if flagged.must_change_password {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "auth.password_change_required",
+                    "Vous devez changer votre mot de passe avant de continuer.",
+                ));
+            }
+            Ok(flagged.caller)
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let unauthorized = |code, detail: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, detail);
+impl FromRequest for FlaggedCaller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<FlaggedCaller, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
+    }
+}
+
+fn unauthorized(code: &'static str, detail: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, code, detail)
+}
+
+async fn authenticate(req: &HttpRequest) -> Result<FlaggedCaller, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let claims = verified_claims(state, req)?;
+    match state.access.admit(&state.db, &claims).await? {
+        Ok(admission) => Ok(FlaggedCaller {
+            caller: Caller(claims),
+            must_change_password: admission == Admission::PasswordChangeOnly,
+        }),
+        Err(Revoked::Session) => Err(unauthorized(
+            "auth.session_revoked",
+            "Session terminée (déconnexion, compte modifié ou désactivé) : reconnectez-vous.",
+        )),
+    }
+}
+
+fn verified_claims(state: &AppState, req: &HttpRequest) -> Result<Claims, ApiError> {
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -87,15 +141,11 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
                 "En-tête Authorization invalide (attendu : Bearer <jeton>).",
             )
         })?;
-    match state.tokens.verify(token.trim()) {
-        Ok(claims) => Ok(Caller(claims)),
-        Err(TokenError::Expired) => Err(unauthorized(
+    state.tokens.verify(token.trim()).map_err(|e| match e {
+        TokenError::Expired => unauthorized(
             "auth.token_expired",
             "Session expirée : reconnectez-vous.",
-        )),
-        Err(TokenError::Invalid) => Err(unauthorized(
-            "auth.invalid_token",
-            "Jeton d'accès invalide.",
-        )),
-    }
+        ),
+        TokenError::Invalid => unauthorized("auth.invalid_token", "Jeton d'accès invalide."),
+    })
 }

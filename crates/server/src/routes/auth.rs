@@ -1,18 +1,25 @@
-//! `/auth/*` and `/me`: staff login with rotating refresh tokens, service-account
-//! tokens for integrators.
+//! `/auth/*` and `/me`: staff login with rotating refresh tokens, password changes,
+//! service-account tokens for integrators.
+//!
+//! Every password check goes through the login throttle: attempts are counted per name
+//! and per address (429 with `Retry-After` past the allowance), failures are audited, and
+//! only a few argon2 hashes run at once.
 
-use crate::auth::{password, tokens, Caller};
+use crate::auth::throttle::Throttled;
+use crate::auth::{password, tokens, FlaggedCaller};
 use crate::error::ApiError;
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
 use crm_api_types::{
-    LoginRequest, LoginResponse, MeResponse, RefreshRequest, RoleName, ServiceTokenRequest,
-    ServiceTokenResponse, UserInfo,
+    ChangePasswordRequest, LoginRequest, LoginResponse, MeResponse, RefreshRequest, RoleName,
+    ServiceTokenRequest, ServiceTokenResponse, UserInfo,
 };
 use crm_domain::{Role, Scope};
+use crm_store::audit::{self, Actor};
 use crm_store::{service_accounts, sessions, users};
+use serde_json::json;
 
 fn invalid_credentials() -> ApiError {
     ApiError::new(
@@ -40,39 +47,111 @@ pub fn role_name(role: Role) -> RoleName {
     }
 }
 
-fn user_info(user: &users::User) -> UserInfo {
+/// What the API shows of a staff account.
+pub fn user_info(user: &users::User) -> UserInfo {
     UserInfo {
         id: user.id,
         username: user.username.clone(),
         role: role_name(users::role_of(user)),
         display_name: user.display_name.clone(),
+        must_change_password: user.must_change_password,
     }
 }
 
-/// Checks a password off the async workers: argon2 is deliberately slow.
-async fn verify_password(password: String, hash: String) -> Result<bool, ApiError> {
-    web::block(move || password::verify(&password, &hash))
-        .await
-        .map_err(ApiError::internal)
+/// 429 past the allowance (with `Retry-After`), 503 when every hashing slot stays busy.
+fn throttled(refusal: Throttled) -> ApiError {
+    match refusal {
+        Throttled::TooManyAttempts(wait) => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "auth.too_many_attempts",
+            "Trop de tentatives de connexion : patientez avant de réessayer.",
+        )
+        .retry_after(wait.as_secs_f64().ceil() as u64),
+        Throttled::Busy => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "auth.busy",
+            "Serveur très sollicité : réessayez dans quelques secondes.",
+        )
+        .retry_after(2),
+    }
+}
+
+/// The caller's network address, for the per-address allowance.
+fn client_address(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    req.peer_addr().map(|a| a.ip())
+}
+
+/// Runs argon2 in a hashing slot, off the async workers: it is deliberately slow.
+pub(crate) async fn hashing<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let _slot = state.login_throttle.hashing_slot().await.map_err(throttled)?;
+    web::block(work).await.map_err(ApiError::internal)
+}
+
+/// Counts an attempt for `name`, then checks `password` against `hash`.
+async fn attempt_password(
+    state: &AppState,
+    req: &HttpRequest,
+    name: &str,
+    password: String,
+    hash: String,
+) -> Result<bool, ApiError> {
+    state
+        .login_throttle
+        .attempt(name, client_address(req))
+        .map_err(throttled)?;
+    hashing(state, move || password::verify(&password, &hash)).await
+}
+
+/// Audits a refused password: who was tried, from where (never the password).
+async fn audit_failure(state: &AppState, req: &HttpRequest, action: &str, name: &str) {
+    let name: String = name.trim().chars().take(64).collect();
+    let address = client_address(req).map(|a| a.to_string());
+    let recorded = audit::record(
+        &state.db,
+        &Actor::default(),
+        action,
+        "auth",
+        Some(name),
+        None,
+        Some(json!({ "address": address })),
+    )
+    .await;
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "could not audit a refused login");
+    }
 }
 
 /// Issues an access token and a new refresh-token family for `user`.
 async fn open_session(state: &AppState, user: &users::User) -> Result<LoginResponse, ApiError> {
     let refresh_token = tokens::new_refresh_token();
+    let session = uuid::Uuid::new_v4().to_string();
     sessions::insert(
         &state.db,
         user.id,
         tokens::refresh_token_hash(&refresh_token),
-        uuid::Uuid::new_v4().to_string(),
+        session.clone(),
         Utc::now() + Duration::seconds(state.settings.refresh_token_ttl_secs),
     )
     .await?;
-    Ok(session_response(state, user, refresh_token))
+    Ok(session_response(state, user, &session, refresh_token))
 }
 
-fn session_response(state: &AppState, user: &users::User, refresh_token: String) -> LoginResponse {
+fn session_response(
+    state: &AppState,
+    user: &users::User,
+    session: &str,
+    refresh_token: String,
+) -> LoginResponse {
     LoginResponse {
-        access_token: state.tokens.for_user(user.id, users::role_of(user)),
+        access_token: state.tokens.for_user(
+            user.id,
+            users::role_of(user),
+            user.token_version,
+            session,
+        ),
         token_type: "Bearer".into(),
         expires_in: state.tokens.ttl_secs,
         refresh_token,
@@ -80,14 +159,21 @@ fn session_response(state: &AppState, user: &users::User, refresh_token: String)
     }
 }
 
+
 /// Staff login.
+///
+/// A user whose `must_change_password` is true gets a session that can only change the
+/// password (`POST /auth/password`) and read `GET /me`.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse),
               (status = 401, description = "`auth.invalid_credentials`", body = crm_api_types::Problem),
-              (status = 422, description = "`request.invalid_body`", body = crm_api_types::Problem)))]
+              (status = 422, description = "`request.invalid_body`", body = crm_api_types::Problem),
+              (status = 429, description = "`auth.too_many_attempts` (see `Retry-After`)", body = crm_api_types::Problem),
+              (status = 503, description = "`auth.busy`: too many logins at once (see `Retry-After`)", body = crm_api_types::Problem)))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<LoginResponse>, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
@@ -97,11 +183,12 @@ pub async fn login(
         .filter(|u| u.active)
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| password::decoy_hash().to_owned());
-    let matches = verify_password(password, hash).await?;
+    let matches = attempt_password(&state, &req, &username, password, hash).await?;
     match user {
         Some(user) if matches && user.active => Ok(web::Json(open_session(&state, &user).await?)),
         _ => {
             tracing::info!("login refused");
+            audit_failure(&state, &req, "auth.login_failed", &username).await;
             Err(invalid_credentials())
         }
     }
@@ -125,16 +212,18 @@ pub async fn refresh(
         Utc::now() + Duration::seconds(state.settings.refresh_token_ttl_secs),
     )
     .await?;
-    let sessions::Rotation::Rotated { user_id } = rotation else {
+    let sessions::Rotation::Rotated { user_id, family_id } = rotation else {
         return Err(invalid_refresh());
     };
     match users::find(&state.db, user_id).await? {
-        Some(user) if user.active => Ok(web::Json(session_response(&state, &user, new_token))),
+        Some(user) if user.active => Ok(web::Json(session_response(
+            &state, &user, &family_id, new_token,
+        ))),
         _ => Err(invalid_refresh()),
     }
 }
 
-/// Ends the session the refresh token belongs to.
+/// Ends the session the refresh token belongs to; its access tokens stop working at once.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "Session ended")))]
 #[post("/auth/logout")]
@@ -142,17 +231,85 @@ pub async fn logout(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    sessions::revoke(&state.db, &tokens::refresh_token_hash(&body.refresh_token)).await?;
+    let ended = sessions::revoke(&state.db, &tokens::refresh_token_hash(&body.refresh_token)).await?;
+    if let Some(session) = ended {
+        state.access.forget_session(&session);
+    }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in staff member changes their password. Every other session of the account
+/// ends; the answer is a fresh session. This is the only thing a session flagged
+/// `must_change_password` may do.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses((status = 200, description = "Password changed; a new session", body = LoginResponse),
+              (status = 401, description = "`auth.invalid_credentials`: the current password is wrong", body = crm_api_types::Problem),
+              (status = 403, description = "`auth.staff_only`", body = crm_api_types::Problem),
+              (status = 422, description = "`password.too_short`, `password.too_long`, `password.needs_letter_and_digit`, `password.contains_username`, `password.unchanged`", body = crm_api_types::Problem),
+              (status = 429, description = "`auth.too_many_attempts`", body = crm_api_types::Problem)))]
+#[post("/auth/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: FlaggedCaller,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<web::Json<LoginResponse>, ApiError> {
+    let ChangePasswordRequest {
+        current_password,
+        new_password,
+    } = body.into_inner();
+    let user_id = caller.caller.0.uid.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "auth.staff_only",
+            "Cette action est réservée au personnel connecté.",
+        )
+    })?;
+    let user = users::find(&state.db, user_id)
+        .await?
+        .ok_or_else(invalid_credentials)?;
+    crm_domain::password::check(&new_password, &user.username).map_err(|refusal| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refusal.code(), refusal.to_string())
+    })?;
+    if new_password == current_password {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password.unchanged",
+            "Le nouveau mot de passe doit être différent de l'actuel.",
+        ));
+    }
+    let hash = user.password_hash.clone();
+    if !attempt_password(&state, &req, &user.username, current_password, hash).await? {
+        audit_failure(&state, &req, "auth.password_change_failed", &user.username).await;
+        return Err(invalid_credentials());
+    }
+    let new_hash = hashing(&state, move || password::hash(&new_password)).await?;
+    users::set_password(
+        &state.db,
+        user.id,
+        new_hash,
+        false,
+        (&caller.caller.actor(), "user.password_changed"),
+    )
+    .await?;
+    state.access.forget_account(user.id);
+    let user = users::find(&state.db, user.id)
+        .await?
+        .ok_or_else(invalid_credentials)?;
+    Ok(web::Json(open_session(&state, &user).await?))
 }
 
 /// A service account exchanges its client id and secret for an access token.
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = ServiceTokenRequest,
     responses((status = 200, body = ServiceTokenResponse),
-              (status = 401, description = "`auth.invalid_credentials`", body = crm_api_types::Problem)))]
+              (status = 401, description = "`auth.invalid_credentials`", body = crm_api_types::Problem),
+              (status = 429, description = "`auth.too_many_attempts` (see `Retry-After`)", body = crm_api_types::Problem),
+              (status = 503, description = "`auth.busy` (see `Retry-After`)", body = crm_api_types::Problem)))]
 #[post("/auth/token")]
 pub async fn service_token(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<ServiceTokenRequest>,
 ) -> Result<web::Json<ServiceTokenResponse>, ApiError> {
     let ServiceTokenRequest {
@@ -164,8 +321,9 @@ pub async fn service_token(
         .as_ref()
         .map(|a| a.secret_hash.clone())
         .unwrap_or_else(|| password::decoy_hash().to_owned());
-    let matches = verify_password(client_secret, hash).await?;
+    let matches = attempt_password(&state, &req, &client_id, client_secret, hash).await?;
     let Some(account) = account.filter(|_| matches) else {
+        audit_failure(&state, &req, "auth.token_failed", &client_id).await;
         return Err(invalid_credentials());
     };
     let scopes: Vec<Scope> = account
@@ -185,15 +343,16 @@ pub async fn service_token(
     }))
 }
 
-/// Who the bearer token belongs to.
+/// Who the bearer token belongs to (also answers a session that must change its password).
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeResponse),
-              (status = 401, description = "`auth.missing_token`, `auth.invalid_token`, `auth.token_expired`", body = crm_api_types::Problem)))]
+              (status = 401, description = "`auth.missing_token`, `auth.invalid_token`, `auth.token_expired`, `auth.session_revoked`", body = crm_api_types::Problem)))]
 #[get("/me")]
 pub async fn me(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: FlaggedCaller,
 ) -> Result<web::Json<MeResponse>, ApiError> {
+    let caller = caller.caller;
     let user = match caller.0.uid {
         Some(id) => {
             let user = users::find(&state.db, id)

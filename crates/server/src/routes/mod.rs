@@ -11,6 +11,7 @@ pub mod health;
 pub mod products;
 pub mod sales;
 mod spa;
+pub mod users;
 
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -40,7 +41,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
             .service(auth::refresh)
             .service(auth::logout)
             .service(auth::service_token)
+            .service(auth::change_password)
             .service(auth::me)
+            .service(users::update)
+            .service(users::reset_password)
             .service(customers::identify)
             .service(customers::create)
             .service(customers::search)

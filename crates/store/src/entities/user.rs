@@ -16,6 +16,8 @@ pub struct Model {
     pub active: bool,
     pub must_change_password: bool,
     pub store_id: Option<i64>,
+    /// Bumped whenever the account's earlier access tokens must stop working.
+    pub token_version: i32,
     pub created_at: DateTimeUtc,
 }
 
