@@ -3,10 +3,10 @@
 use std::rc::Rc;
 
 use crm_api_types::{
-    BulkIssueRequest, ChangePasswordRequest, Coupon, CouponPage, CreateCouponRequest, CreateCustomerRequest,
-    CreateSaleRequest, CustomerPage, CustomerProfile, IdentifyRequest, Job, LoginRequest,
-    LoginResponse, MeResponse, Problem, ProductPage, QuoteRequest, QuoteResponse, Receipt,
-    RedemptionPage, RefreshRequest, SalesHistory,
+    BulkIssueRequest, ChangePasswordRequest, Coupon, CouponPage, CreateCouponRequest,
+    CreateCustomerRequest, CreateSaleRequest, CustomerPage, CustomerProfile, IdentifyRequest, Job,
+    LoginRequest, LoginResponse, MeResponse, Problem, ProductPage, QuoteRequest, QuoteResponse,
+    Receipt, RedemptionPage, RefreshRequest, SalesHistory,
 };
 use futures::lock::Mutex;
 use gloo_net::http::{Request, Response};

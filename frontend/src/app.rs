@@ -46,7 +46,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("fidelite") view=|| placeholder(Section::Fidelite) />
                     <Route path=path!("kpi") view=|| placeholder(Section::Kpi) />
                     <Route path=path!("admin") view=|| placeholder(Section::Admin) />
-                    <Route path=path!("mot-de-passe") view=PasswordPage />
+                    <Route path=path!("mot-de-passe") view=|| view! { <PasswordPage /> } />
                 </ParentRoute>
             </Routes>
         </Router>

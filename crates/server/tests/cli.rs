@@ -288,7 +288,11 @@ fn set_password_checks_the_policy_and_names_unknown_users() {
         Some("Nouveau2026!\n"),
     );
     assert!(!unknown.status.success());
-    assert!(stderr(&unknown).contains("aucun utilisateur « personne »"), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("aucun utilisateur « personne »"),
+        "{}",
+        stderr(&unknown)
+    );
 
     let set = sb.crm(
         &["user", "set-password", "--username", "awa", "--temporary"],

@@ -64,7 +64,9 @@ impl AccessGate {
     ) -> StoreResult<Result<Admission, Revoked>> {
         if let Some(client_id) = &claims.cid {
             let active = cached(&self.services, client_id.clone(), || async {
-                Ok(service_accounts::find_active(db, client_id).await?.is_some())
+                Ok(service_accounts::find_active(db, client_id)
+                    .await?
+                    .is_some())
             })
             .await?;
             return Ok(if active {
@@ -85,9 +87,9 @@ impl AccessGate {
             }))
         })
         .await?;
-        let Some(account) = account.filter(|a| {
-            a.active && a.role == claims.role && a.token_version == claims.ver
-        }) else {
+        let Some(account) =
+            account.filter(|a| a.active && a.role == claims.role && a.token_version == claims.ver)
+        else {
             return Ok(Err(Revoked::Session));
         };
         if let Some(session) = &claims.sid {
@@ -118,7 +120,11 @@ impl AccessGate {
 }
 
 /// The cached answer for `key` if it is recent enough, else a fresh one from `load`.
-async fn cached<K, V, F, Fut>(map: &Mutex<HashMap<K, (Instant, V)>>, key: K, load: F) -> StoreResult<V>
+async fn cached<K, V, F, Fut>(
+    map: &Mutex<HashMap<K, (Instant, V)>>,
+    key: K,
+    load: F,
+) -> StoreResult<V>
 where
     K: std::hash::Hash + Eq,
     V: Clone,

@@ -142,10 +142,9 @@ fn verified_claims(state: &AppState, req: &HttpRequest) -> Result<Claims, ApiErr
             )
         })?;
     state.tokens.verify(token.trim()).map_err(|e| match e {
-        TokenError::Expired => unauthorized(
-            "auth.token_expired",
-            "Session expirée : reconnectez-vous.",
-        ),
+        TokenError::Expired => {
+            unauthorized("auth.token_expired", "Session expirée : reconnectez-vous.")
+        }
         TokenError::Invalid => unauthorized("auth.invalid_token", "Jeton d'accès invalide."),
     })
 }

@@ -46,7 +46,8 @@ impl LoginThrottle {
     /// `per_name` and `per_address` attempts a minute (the full allowance may be spent at
     /// once, then it comes back evenly), and `hashing_slots` hashes at a time.
     pub fn new(per_name: u32, per_address: u32, hashing_slots: usize) -> LoginThrottle {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+        let quota =
+            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
         LoginThrottle {
             by_name: RateLimiter::keyed(quota(per_name)),
             by_address: RateLimiter::keyed(quota(per_address)),
@@ -59,18 +60,19 @@ impl LoginThrottle {
     pub fn attempt(&self, name: &str, address: Option<IpAddr>) -> Result<(), Throttled> {
         self.forget_idle();
         if let Some(address) = address {
-            self.by_address
-                .check_key(&address)
-                .map_err(|not_until| {
-                    Throttled::TooManyAttempts(not_until.wait_time_from(self.clock.now()))
-                })?;
-        }
-        let key: String = name.trim().to_lowercase().chars().take(NAME_KEY_CHARS).collect();
-        self.by_name
-            .check_key(&key)
-            .map_err(|not_until| {
+            self.by_address.check_key(&address).map_err(|not_until| {
                 Throttled::TooManyAttempts(not_until.wait_time_from(self.clock.now()))
-            })
+            })?;
+        }
+        let key: String = name
+            .trim()
+            .to_lowercase()
+            .chars()
+            .take(NAME_KEY_CHARS)
+            .collect();
+        self.by_name.check_key(&key).map_err(|not_until| {
+            Throttled::TooManyAttempts(not_until.wait_time_from(self.clock.now()))
+        })
     }
 
     /// A slot to compute one password hash in; `Busy` after waiting too long.
@@ -115,7 +117,10 @@ mod tests {
         assert_eq!(throttle.attempt("a", Some(address)), Ok(()));
         assert_eq!(throttle.attempt("b", Some(address)), Ok(()));
         assert!(throttle.attempt("c", Some(address)).is_err());
-        assert_eq!(throttle.attempt("c", Some("10.0.0.8".parse().unwrap())), Ok(()));
+        assert_eq!(
+            throttle.attempt("c", Some("10.0.0.8".parse().unwrap())),
+            Ok(())
+        );
     }
 
     #[tokio::test]

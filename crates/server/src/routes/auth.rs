@@ -86,7 +86,11 @@ pub(crate) async fn hashing<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _slot = state.login_throttle.hashing_slot().await.map_err(throttled)?;
+    let _slot = state
+        .login_throttle
+        .hashing_slot()
+        .await
+        .map_err(throttled)?;
     web::block(work).await.map_err(ApiError::internal)
 }
 
@@ -159,7 +163,6 @@ fn session_response(
     }
 }
 
-
 /// Staff login.
 ///
 /// A user whose `must_change_password` is true gets a session that can only change the
@@ -231,7 +234,8 @@ pub async fn logout(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ended = sessions::revoke(&state.db, &tokens::refresh_token_hash(&body.refresh_token)).await?;
+    let ended =
+        sessions::revoke(&state.db, &tokens::refresh_token_hash(&body.refresh_token)).await?;
     if let Some(session) = ended {
         state.access.forget_session(&session);
     }
@@ -270,7 +274,11 @@ pub async fn change_password(
         .await?
         .ok_or_else(invalid_credentials)?;
     crm_domain::password::check(&new_password, &user.username).map_err(|refusal| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refusal.code(), refusal.to_string())
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refusal.code(),
+            refusal.to_string(),
+        )
     })?;
     if new_password == current_password {
         return Err(ApiError::new(

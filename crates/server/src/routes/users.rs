@@ -81,7 +81,9 @@ pub async fn reset_password(
 ) -> Result<web::Json<PasswordResetResponse>, ApiError> {
     caller.require(Capability::AdminWrite)?;
     let id = id.into_inner();
-    users::find(&state.db, id).await?.ok_or_else(user_not_found)?;
+    users::find(&state.db, id)
+        .await?
+        .ok_or_else(user_not_found)?;
     let temporary_password = accounts::temporary_password();
     let clear = temporary_password.clone();
     let hash = hashing(&state, move || password::hash(&clear)).await?;
@@ -97,7 +99,9 @@ pub async fn reset_password(
         return Err(user_not_found());
     }
     state.access.forget_account(id);
-    let user = users::find(&state.db, id).await?.ok_or_else(user_not_found)?;
+    let user = users::find(&state.db, id)
+        .await?
+        .ok_or_else(user_not_found)?;
     Ok(web::Json(PasswordResetResponse {
         user: user_info(&user),
         temporary_password,
