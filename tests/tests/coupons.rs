@@ -619,3 +619,134 @@ on_both_databases! {
         assert_eq!(app.count("coupon_redemptions").await, 0);
     }
 }
+
+on_both_databases! {
+    async fn the_csv_export_neutralises_formulas_and_is_streamed(app) {
+        let shop = shop(&app).await;
+        // Text typed by people, shaped like spreadsheet formulas.
+        let renamed = app
+            .call("PATCH", &format!("/api/v1/customers/{}", shop.gold), Some(&shop.marketing),
+                  Some(json!({"first_name": "=HYPERLINK(\"http://x\")", "last_name": "Koné"})))
+            .await;
+        assert_eq!(renamed.status, 200, "{}", renamed.body);
+        create(&app, &shop, json!({"kind": "SPECIAL", "customer_id": shop.gold, "description": "+33 remise"})).await;
+        for description in ["@SUM(A1)", "-10 % sur tout", "=1+1", "Remise ordinaire"] {
+            create(&app, &shop, json!({"description": description})).await;
+        }
+        let res = app.client.get(app.url("/api/v1/coupons/export")).bearer_auth(&shop.marketing).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.content_length().is_none(), "the body is streamed (chunked), not built whole first");
+        let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.starts_with("attachment") && disposition.contains(".csv"), "{disposition}");
+        let text = res.text().await.unwrap();
+        for neutralised in ["'+33 remise", "'@SUM(A1)", "'-10 % sur tout", "'=1+1", "\"'=HYPERLINK(\"\"http://x\"\") Koné\""] {
+            assert!(text.contains(neutralised), "{neutralised:?} missing from:\n{text}");
+        }
+        assert!(text.contains(",Remise ordinaire,"), "plain text is left alone:\n{text}");
+        // No cell starts like a formula: after a separator or at a line start, only the
+        // neutralised form (an apostrophe, possibly inside quotes) precedes one.
+        for line in text.lines() {
+            for cell in line.split(',') {
+                let cell = cell.trim_start_matches('"');
+                assert!(!cell.starts_with(['=', '+', '@', '\t']), "{cell:?} in {line:?}");
+            }
+        }
+    }
+}
+
+on_both_databases! {
+    async fn a_customers_export_holds_their_sales_points_and_coupons(app) {
+        let shop = shop(&app).await;
+        let used = create(&app, &shop, json!({"kind": "SPECIAL", "customer_id": shop.gold})).await;
+        let held = create(&app, &shop, json!({"kind": "SPECIAL", "customer_id": shop.gold, "description": "Pour plus tard"})).await;
+        let sold = sell(&app, &shop.cashier, sale_body(Some(shop.gold), Some(&code_of(&used)))).await;
+        assert_eq!(sold.status, 201, "{}", sold.body);
+        let admin = app.token_for(Role::Admin).await;
+        let export = app.call("GET", &format!("/api/v1/customers/{}/export", shop.gold), Some(&admin), None).await;
+        assert_eq!(export.status, 200, "{}", export.body);
+        let body = &export.body;
+        let sales = body["sales"].as_array().unwrap();
+        assert_eq!(sales.len(), 1, "{body}");
+        assert_eq!(sales[0]["ticket_number"], sold.body["ticket_number"]);
+        assert_eq!(sales[0]["total"], sold.body["total"]);
+        assert_eq!(sales[0]["lines"].as_array().unwrap().len(), 2);
+        assert!(!body["points_ledger"].as_array().unwrap().is_empty(), "the sale earned points: {body}");
+        let mut held_codes: Vec<&str> = body["coupons_held"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+        held_codes.sort_unstable();
+        let mut expected = vec![used["code"].as_str().unwrap(), held["code"].as_str().unwrap()];
+        expected.sort_unstable();
+        assert_eq!(held_codes, expected);
+        let uses = body["coupons_used"].as_array().unwrap();
+        assert_eq!(uses.len(), 1, "{body}");
+        assert_eq!(uses[0]["code"], used["code"]);
+        assert_eq!(uses[0]["sale_id"], sold.body["id"]);
+        // Someone else's export holds none of it.
+        let other = app.call("GET", &format!("/api/v1/customers/{}/export", shop.standard), Some(&admin), None).await;
+        for list in ["sales", "coupons_held", "coupons_used", "points_ledger"] {
+            assert_eq!(other.body[list], json!([]), "{list}: {}", other.body);
+        }
+    }
+}
+
+/// A TCP server that accepts connections and never answers: a PostgreSQL that hangs.
+async fn silent_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    format!("postgres://nobody@127.0.0.1:{port}/nowhere")
+}
+
+on_both_databases! {
+    async fn a_slow_or_saturated_till_lookup_lane_answers_through_the_pool(app) {
+        use crm_store::coupons::{LaneLimits, TillLookup};
+        use std::time::{Duration, Instant};
+        let shop = shop(&app).await;
+        let index = app.state.vault.index(&crm_domain::phone::Phone::parse("0701234567", "CI").unwrap());
+        // Slow: the lane's connection never opens; each request waits its bounded time.
+        let slow = TillLookup::with_limits(&silent_server().await, 1, LaneLimits {
+            answer_wait: Duration::from_millis(300),
+            connect_timeout: Duration::from_secs(60),
+            ..LaneLimits::default()
+        });
+        let started = Instant::now();
+        let found = slow.holder_by_phone_index(&app.state.db, &index, today()).await.unwrap().unwrap();
+        assert_eq!(found.0.id, shop.gold);
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        // Saturated: one request in the stuck lane, one in its queue of one; the next one
+        // does not wait at all.
+        let saturated = TillLookup::with_limits(&silent_server().await, 1, LaneLimits {
+            queue: 1,
+            answer_wait: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(60),
+            ..LaneLimits::default()
+        });
+        let stuck = async {
+            let _ = futures::join!(
+                saturated.holder_by_phone_index(&app.state.db, &index, today()),
+                async {
+                    // Once the lane has taken the first one and hangs connecting.
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    saturated.holder_by_phone_index(&app.state.db, &index, today()).await
+                },
+            );
+        };
+        let late = async {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let started = Instant::now();
+            let found = saturated.holder_by_phone_index(&app.state.db, &index, today()).await.unwrap().unwrap();
+            (found.0.id, started.elapsed())
+        };
+        let outcome = tokio::select! {
+            _ = stuck => None,
+            late = late => Some(late),
+        };
+        let (id, waited) = outcome.expect("the third lookup answers while the lane is stuck");
+        assert_eq!(id, shop.gold);
+        assert!(waited < Duration::from_secs(5), "a full queue sends straight to the pool: {waited:?}");
+    }
+}

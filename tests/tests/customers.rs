@@ -206,3 +206,40 @@ on_both_databases! {
         }
     }
 }
+
+on_both_databases! {
+    async fn erasure_also_scrubs_the_person_from_the_audit_log(app) {
+        let cashier = app.token_for(Role::Cashier).await;
+        let admin = app.token_for(Role::Admin).await;
+        let created = app
+            .call("POST", "/api/v1/customers", Some(&cashier), Some(json!({"phone": "0708091011", "first_name": "Adjoua", "last_name": "Brou"})))
+            .await;
+        let id = created.body["customer"]["id"].as_i64().unwrap();
+        let changed = app
+            .call("PATCH", &format!("/api/v1/customers/{id}"), Some(&admin),
+                  Some(json!({"email": "adjoua.brou@example.ci", "birth_date": "1990-04-12", "city": "Bouaké"})))
+            .await;
+        assert_eq!(changed.status, 200, "{}", changed.body);
+        let trail = |app: &crm_tests::TestApp| {
+            let db = app.state.db.clone();
+            async move { crm_store::audit::for_entity(&db, "customer", &id.to_string()).await.unwrap() }
+        };
+        let before_erasure = trail(&app).await;
+        let text = |entries: &[crm_store::entities::audit_entry::Model]| {
+            entries.iter().map(|e| format!("{:?} {:?}", e.before, e.after)).collect::<String>()
+        };
+        assert!(text(&before_erasure).contains("adjoua.brou@example.ci"), "the update is audited with its values");
+
+        let erased = app.call("POST", &format!("/api/v1/customers/{id}/erase"), Some(&admin), None).await;
+        assert_eq!(erased.status, 200, "{}", erased.body);
+        let after_erasure = trail(&app).await;
+        let kept = text(&after_erasure);
+        for personal in ["Adjoua", "Brou", "adjoua.brou@example.ci", "1990-04-12"] {
+            assert!(!kept.contains(personal), "{personal} is still in the audit log: {kept}");
+        }
+        // The history itself stays: who changed what, when — and what is not personal.
+        let actions: Vec<&str> = after_erasure.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["customer.update", "customer.erase"]);
+        assert!(kept.contains("Bouaké"), "non-identifying fields are kept: {kept}");
+    }
+}

@@ -194,4 +194,13 @@ pub struct CustomerExport {
     /// Level changes.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub level_changes: Vec<serde_json::Value>,
+    /// Purchases made as this customer, with their lines.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub sales: Vec<serde_json::Value>,
+    /// Coupons made out to the customer, used or not.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub coupons_held: Vec<serde_json::Value>,
+    /// Coupons used on the customer's purchases (refunded uses show `released_at`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub coupons_used: Vec<serde_json::Value>,
 }

@@ -7,12 +7,14 @@
 pub mod accounts;
 pub mod auth;
 pub mod config;
+pub mod csv_export;
 pub mod demo;
 pub mod error;
 pub mod import;
 pub mod openapi;
 pub mod pii;
 pub mod routes;
+pub mod security_headers;
 pub mod startup;
 pub mod telemetry;
 

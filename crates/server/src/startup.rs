@@ -61,7 +61,7 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(parent)
+            create_private_dir(parent)
                 .with_context(|| format!("impossible de créer le dossier {}", parent.display()))?;
         }
     }
@@ -102,9 +102,9 @@ pub fn resolve_secrets(settings: &mut Settings) -> anyhow::Result<()> {
                 phone_key: pii::generate_key(),
                 phone_index_key: pii::generate_key(),
             };
-            std::fs::create_dir_all(&settings.data_dir)
+            create_private_dir(&settings.data_dir)
                 .with_context(|| format!("impossible de créer {}", settings.data_dir.display()))?;
-            std::fs::write(&file, serde_json::to_string_pretty(&keys)?)
+            write_private(&file, serde_json::to_string_pretty(&keys)?.as_bytes())
                 .with_context(|| format!("impossible d'écrire {}", file.display()))?;
             keys
         }
@@ -113,6 +113,36 @@ pub fn resolve_secrets(settings: &mut Settings) -> anyhow::Result<()> {
     settings.phone_key.get_or_insert(keys.phone_key);
     settings.phone_index_key.get_or_insert(keys.phone_index_key);
     Ok(())
+}
+
+/// Creates `dir` (and missing parents) private to the server's account (mode 0700): it
+/// holds the development keys and the SQLite file, which no other local user may read.
+/// A folder that already exists keeps its mode — it may be shared on purpose (`/tmp`).
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Writes a secret file readable by the server's account only (mode 0600 from the moment
+/// it exists: a `chmod` after the write would leave a window where it is world-readable).
+fn write_private(file: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut out = options.open(file)?;
+    out.write_all(contents)?;
+    out.sync_all()
 }
 
 /// Lanes for identification at the till on PostgreSQL (`TillLookup`): one per server
@@ -150,7 +180,7 @@ pub async fn app_state(mut settings: Settings) -> anyhow::Result<AppState> {
         login_throttle,
         till_lookup: crm_store::coupons::TillLookup::new(&settings.database_url, TILL_LANES),
         settings,
-        metrics: Arc::new(Metrics::default()),
+        metrics: Arc::new(Metrics::new(routes::patterns())),
     })
 }
 
@@ -205,6 +235,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .wrap(crate::security_headers::middleware())
             .wrap(actix_web::middleware::from_fn(telemetry::observe_request))
             .configure(|cfg| routes::configure(cfg, &state))
     })

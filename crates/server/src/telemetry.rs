@@ -7,7 +7,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::Instant;
 use tracing::Instrument;
@@ -29,15 +29,49 @@ pub fn init(format: &str) {
 /// Request counts and total duration, by method, route pattern and status. Nested maps so
 /// that counting a request looks up borrowed strings and allocates nothing but the first
 /// time a route is seen.
-#[derive(Default)]
+///
+/// Labels come from closed lists — the HTTP methods the API uses and the route patterns it
+/// serves — and anything else counts as `other`: a scanner trying random paths or invented
+/// methods must not grow the map (memory) or the scrape (Prometheus cardinality).
 pub struct Metrics {
     by_route: Mutex<BTreeMap<String, RoutesOf>>,
+    known_routes: BTreeSet<String>,
 }
+
+/// The label of whatever is not on the lists.
+const OTHER: &str = "other";
+
+/// Methods counted under their own name.
+const KNOWN_METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 /// Per route pattern, per status: (count, seconds).
 type RoutesOf = BTreeMap<String, BTreeMap<u16, (u64, f64)>>;
 
 impl Metrics {
+    /// Metrics that label requests with these route patterns (as actix reports them, e.g.
+    /// `/api/v1/customers/{id}`); every other route counts as `other`.
+    pub fn new(known_routes: impl IntoIterator<Item = String>) -> Metrics {
+        Metrics {
+            by_route: Mutex::default(),
+            known_routes: known_routes.into_iter().collect(),
+        }
+    }
+
+    /// The method label: its name when known, `other` otherwise.
+    fn method_label(method: &str) -> &'static str {
+        KNOWN_METHODS
+            .into_iter()
+            .find(|known| *known == method)
+            .unwrap_or(OTHER)
+    }
+
+    /// The route label: the pattern when it is one of ours, `other` otherwise.
+    fn route_label<'a>(&self, pattern: Option<&'a str>) -> &'a str {
+        pattern
+            .filter(|p| self.known_routes.contains(*p))
+            .unwrap_or(OTHER)
+    }
+
     fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut map = self.by_route.lock().unwrap_or_else(|p| p.into_inner());
         if !map.contains_key(method) {
@@ -120,9 +154,8 @@ pub async fn observe_request(
         .map(str::to_owned)
         .unwrap_or_else(new_request_id);
     let method = req.method().clone();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let pattern = req.match_pattern();
+    let route = pattern.as_deref().unwrap_or("unmatched");
     let metrics = req
         .app_data::<actix_web::web::Data<crate::startup::AppState>>()
         .map(|s| s.metrics.clone());
@@ -139,7 +172,12 @@ pub async fn observe_request(
                 "served"
             );
             if let Some(m) = metrics {
-                m.record(method.as_str(), &route, status, elapsed.as_secs_f64());
+                m.record(
+                    Metrics::method_label(method.as_str()),
+                    m.route_label(pattern.as_deref()),
+                    status,
+                    elapsed.as_secs_f64(),
+                );
             }
             if let Ok(value) = HeaderValue::from_str(&request_id) {
                 res.headers_mut().insert(REQUEST_ID, value);

@@ -3,7 +3,7 @@
 use crate::entities::audit_entry;
 use crate::StoreResult;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
 
 /// Who did it: a staff member or an integrator.
 #[derive(Clone, Debug, Default)]
@@ -53,4 +53,40 @@ pub async fn for_entity(
         .order_by_asc(audit_entry::Column::Id)
         .all(db)
         .await?)
+}
+
+/// Blanks `fields` in the before/after states of every entry about one entity (an
+/// erasure). The entries stay — who did what and when is not the person's data.
+pub async fn scrub(
+    db: &impl ConnectionTrait,
+    entity: &str,
+    entity_id: &str,
+    fields: &[&str],
+) -> StoreResult<()> {
+    for entry in for_entity(db, entity, entity_id).await? {
+        if entry.before.is_none() && entry.after.is_none() {
+            continue;
+        }
+        let before = scrubbed(entry.before.as_deref(), fields);
+        let after = scrubbed(entry.after.as_deref(), fields);
+        let mut row = entry.into_active_model();
+        row.before = Set(before);
+        row.after = Set(after);
+        row.update(db).await?;
+    }
+    Ok(())
+}
+
+/// A state with `fields` set to null. A state that is not a JSON object cannot be
+/// scrubbed field by field, so it is dropped whole rather than kept.
+fn scrubbed(state: Option<&str>, fields: &[&str]) -> Option<String> {
+    let serde_json::Value::Object(mut map) = serde_json::from_str(state?).ok()? else {
+        return None;
+    };
+    for field in fields {
+        if let Some(value) = map.get_mut(*field) {
+            *value = serde_json::Value::Null;
+        }
+    }
+    Some(serde_json::Value::Object(map).to_string())
 }

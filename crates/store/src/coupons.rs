@@ -486,12 +486,44 @@ type Holder = (customer::Model, Vec<OfferedCoupon>);
 /// while it runs go together in the next one (`phone_index = ANY($1)`). A lone cashier waits
 /// for nothing; at a busy hour many tills share one round trip.
 ///
-/// Any failure (connection refused or lost, lane gone with its runtime) answers through
-/// the pool instead, so the result never depends on this path. On SQLite the pool is used
-/// directly.
+/// The lane is a shortcut, never a dependency: a full queue, an answer slower than
+/// [`LaneLimits::answer_wait`], a connection refused, lost or slower than its timeouts —
+/// each answers through the pool instead, and a lane that failed rests a while (its
+/// requests go straight to the pool) before it tries to connect again. On SQLite the pool
+/// is used directly.
 pub struct TillLookup {
     url: Option<String>,
-    lanes: Vec<std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<Waiting>>>>,
+    limits: LaneLimits,
+    lanes: Vec<std::sync::Mutex<Option<tokio::sync::mpsc::Sender<Waiting>>>>,
+}
+
+/// How long a lane may take, and how much may wait for it, before the pool answers.
+#[derive(Clone, Copy, Debug)]
+pub struct LaneLimits {
+    /// Requests waiting per lane; more go to the pool at once.
+    pub queue: usize,
+    /// Longest wait to open the lane's connection.
+    pub connect_timeout: std::time::Duration,
+    /// Longest run of one batched query (PostgreSQL's `statement_timeout`, and the same
+    /// bound on the client side for a connection that stopped answering).
+    pub statement_timeout: std::time::Duration,
+    /// Longest a request waits for its lane's answer before asking the pool.
+    pub answer_wait: std::time::Duration,
+    /// How long a lane that failed sends its requests to the pool before trying again.
+    pub rest_after_failure: std::time::Duration,
+}
+
+impl Default for LaneLimits {
+    fn default() -> LaneLimits {
+        use std::time::Duration;
+        LaneLimits {
+            queue: 256,
+            connect_timeout: Duration::from_secs(2),
+            statement_timeout: Duration::from_secs(1),
+            answer_wait: Duration::from_secs(1),
+            rest_after_failure: Duration::from_secs(5),
+        }
+    }
 }
 
 /// A request waiting in a lane.
@@ -508,9 +540,15 @@ impl TillLookup {
     /// Up to `lanes` lanes (one per server thread) to the PostgreSQL at `url`; none for
     /// SQLite. Connections open on first use.
     pub fn new(url: &str, lanes: usize) -> TillLookup {
+        TillLookup::with_limits(url, lanes, LaneLimits::default())
+    }
+
+    /// Same as [`TillLookup::new`], with other limits than the default ones.
+    pub fn with_limits(url: &str, lanes: usize, limits: LaneLimits) -> TillLookup {
         let postgres = url.starts_with("postgres:") || url.starts_with("postgresql:");
         TillLookup {
             url: postgres.then(|| url.to_owned()),
+            limits,
             lanes: (0..lanes.max(1))
                 .map(|_| std::sync::Mutex::new(None))
                 .collect(),
@@ -531,10 +569,11 @@ impl TillLookup {
                 today,
                 answer,
             };
-            // No answer (the lane failed, or the request came on another day than the
-            // rest of its batch): the pool decides.
-            if lane.send(waiting).is_ok() {
-                if let Ok(found) = answered.await {
+            // A full queue, no answer (the lane failed or rests, or the request came on
+            // another day than the rest of its batch), or a late one: the pool decides.
+            if lane.try_send(waiting).is_ok() {
+                if let Ok(Ok(found)) = tokio::time::timeout(self.limits.answer_wait, answered).await
+                {
                     return Ok(found);
                 }
             }
@@ -544,7 +583,7 @@ impl TillLookup {
 
     /// This thread's lane, started on this thread's runtime if it is not running: a lane
     /// driven by the thread that serves the request adds no cross-thread wake-up.
-    fn lane(&self) -> Option<tokio::sync::mpsc::UnboundedSender<Waiting>> {
+    fn lane(&self) -> Option<tokio::sync::mpsc::Sender<Waiting>> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static THREADS: AtomicUsize = AtomicUsize::new(0);
         thread_local! {
@@ -557,8 +596,8 @@ impl TillLookup {
             Some(sender) if !sender.is_closed() => Some(sender.clone()),
             _ => {
                 let runtime = tokio::runtime::Handle::try_current().ok()?;
-                let (sender, inbox) = tokio::sync::mpsc::unbounded_channel();
-                runtime.spawn(run_lane(url.clone(), inbox));
+                let (sender, inbox) = tokio::sync::mpsc::channel(self.limits.queue.max(1));
+                runtime.spawn(run_lane(url.clone(), self.limits, inbox));
                 Some(lane.insert(sender).clone())
             }
         }
@@ -566,10 +605,20 @@ impl TillLookup {
 }
 
 /// A lane: takes everything waiting, one query for all of it, answers, again.
-async fn run_lane(url: String, mut inbox: tokio::sync::mpsc::UnboundedReceiver<Waiting>) {
+async fn run_lane(
+    url: String,
+    limits: LaneLimits,
+    mut inbox: tokio::sync::mpsc::Receiver<Waiting>,
+) {
     let mut connection = None;
+    let mut resting_until: Option<tokio::time::Instant> = None;
     let mut batch = Vec::with_capacity(BATCH);
     while inbox.recv_many(&mut batch, BATCH).await > 0 {
+        if resting_until.is_some_and(|until| tokio::time::Instant::now() < until) {
+            // Dropped unanswered: each request asks the pool at once.
+            batch.clear();
+            continue;
+        }
         // Let the requests this thread has already read reach the queue first: the handlers
         // ready to run do so before the lane runs again (a pass of the run queue, no
         // waiting), so tills that asked at the same moment share one query.
@@ -590,8 +639,9 @@ async fn run_lane(url: String, mut inbox: tokio::sync::mpsc::UnboundedReceiver<W
             .filter(|w| w.today == today)
             .map(|w| w.phone_index.as_str())
             .collect();
-        match look_up(&mut connection, &url, &indexes, today).await {
+        match look_up(&mut connection, &url, &limits, &indexes, today).await {
             Ok(found) => {
+                resting_until = None;
                 for waiting in batch.drain(..).filter(|w| w.today == today) {
                     let _ = waiting
                         .answer
@@ -600,7 +650,8 @@ async fn run_lane(url: String, mut inbox: tokio::sync::mpsc::UnboundedReceiver<W
             }
             Err(error) => {
                 connection = None;
-                tracing::warn!(%error, "till lookup connection failed; using the pool");
+                resting_until = Some(tokio::time::Instant::now() + limits.rest_after_failure);
+                tracing::warn!(%error, "till lookup lane failed; using the pool for a while");
             }
         }
         // Dropping the rest (another day, or after a failure) sends them to the pool.
@@ -613,30 +664,45 @@ async fn run_lane(url: String, mut inbox: tokio::sync::mpsc::UnboundedReceiver<W
 async fn look_up(
     connection: &mut Option<sea_orm::sqlx::PgConnection>,
     url: &str,
+    limits: &LaneLimits,
     indexes: &[&str],
     today: NaiveDate,
 ) -> Result<std::collections::HashMap<String, Holder>, sea_orm::sqlx::Error> {
     use sea_orm::sqlx::{postgres::PgConnectOptions, ConnectOptions};
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    fn timed_out(what: &str) -> sea_orm::sqlx::Error {
+        sea_orm::sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("till lookup {what} timed out"),
+        ))
+    }
     let conn = match connection {
         Some(conn) => conn,
         None => {
             // A generic plan, made once: left to choose, PostgreSQL keeps planning this
             // statement on every execution (its estimate for `ANY($1)` of an unknown
             // array is worse than for one phone), which cost more than running it.
-            let options = url
-                .parse::<PgConnectOptions>()?
-                .options([("plan_cache_mode", "force_generic_plan")]);
-            connection.insert(options.connect().await?)
+            let statement_timeout = limits.statement_timeout.as_millis().to_string();
+            let options = url.parse::<PgConnectOptions>()?.options([
+                ("plan_cache_mode", "force_generic_plan"),
+                ("statement_timeout", statement_timeout.as_str()),
+            ]);
+            let opened = tokio::time::timeout(limits.connect_timeout, options.connect())
+                .await
+                .map_err(|_| timed_out("connection"))??;
+            connection.insert(opened)
         }
     };
     // The SQL is built from constants only; the values are bound.
     let sql = sea_orm::sqlx::AssertSqlSafe(SQL.get_or_init(batch_sql).as_str());
-    let rows = sea_orm::sqlx::query(sql)
+    let query = sea_orm::sqlx::query(sql)
         .bind(indexes)
         .bind(today)
-        .fetch_all(&mut *conn)
-        .await?;
+        .fetch_all(&mut *conn);
+    // PostgreSQL stops a slow statement itself; this bounds a connection that went silent.
+    let rows = tokio::time::timeout(limits.statement_timeout * 2, query)
+        .await
+        .map_err(|_| timed_out("query"))??;
     fn decode(e: impl std::fmt::Display) -> sea_orm::sqlx::Error {
         sea_orm::sqlx::Error::Decode(e.to_string().into())
     }
@@ -747,15 +813,20 @@ pub async fn list(
     Ok((rows, total))
 }
 
-/// Every coupon matching `filter`, oldest first, with the holder's customer number and
-/// name (for the CSV export of issued codes).
-pub async fn export(
+/// Up to `limit` coupons matching `filter` with an id above `after_id`, oldest first, with
+/// the holder's customer number and name: one page of the CSV export of issued codes.
+/// Paging by id (not by offset) keeps every page an index range scan, however deep.
+pub async fn export_page(
     db: &impl ConnectionTrait,
     filter: &CouponFilter,
     today: NaiveDate,
+    after_id: i64,
+    limit: u64,
 ) -> StoreResult<Vec<(CouponRow, Option<customer::Model>)>> {
     let rows = filtered(filter, today)
+        .filter(coupon::Column::Id.gt(after_id))
         .order_by_asc(coupon::Column::Id)
+        .limit(limit)
         .all(db)
         .await?;
     let mut holders = std::collections::HashMap::new();
@@ -913,6 +984,43 @@ pub async fn redemptions(
         })
         .collect();
     Ok((views, total))
+}
+
+/// The coupons made out to a customer (SPECIAL), oldest first: for their data export.
+pub async fn held_by(db: &impl ConnectionTrait, customer_id: i64) -> StoreResult<Vec<CouponRow>> {
+    Ok(coupon::Entity::find()
+        .filter(coupon::Column::CustomerId.eq(customer_id))
+        .order_by_asc(coupon::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Every coupon use on a customer's sales, oldest first, with the coupon's code: for
+/// their data export.
+pub async fn used_by_customer(
+    db: &impl ConnectionTrait,
+    customer_id: i64,
+) -> StoreResult<Vec<(RedemptionRow, String)>> {
+    let uses = coupon_redemption::Entity::find()
+        .filter(coupon_redemption::Column::CustomerId.eq(customer_id))
+        .order_by_asc(coupon_redemption::Column::Id)
+        .all(db)
+        .await?;
+    let coupon_ids: BTreeSet<i64> = uses.iter().map(|u| u.coupon_id).collect();
+    let codes: std::collections::HashMap<i64, String> = coupon::Entity::find()
+        .filter(coupon::Column::Id.is_in(coupon_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.code))
+        .collect();
+    Ok(uses
+        .into_iter()
+        .map(|u| {
+            let code = codes.get(&u.coupon_id).cloned().unwrap_or_default();
+            (u, code)
+        })
+        .collect())
 }
 
 /// What a bulk issue gives each customer: the rules of a SPECIAL coupon (its

@@ -2,7 +2,7 @@
 //! (for lookup and uniqueness) and its ciphertext (to show it back to allowed roles).
 
 use crate::audit::{self, Actor};
-use crate::entities::{customer, level_change, points_entry};
+use crate::entities::{customer, level_change, points_entry, sale, sale_line};
 use crate::{StoreError, StoreResult};
 use chrono::{NaiveDate, Utc};
 use crm_domain::customer::customer_number;
@@ -259,6 +259,8 @@ pub async fn erase(db: &DatabaseConnection, id: i64, actor: &Actor) -> StoreResu
         None,
     )
     .await?;
+    // The history of changes to the person would still tell who they were.
+    audit::scrub(&txn, "customer", &id.to_string(), &ERASED_FIELDS).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -272,6 +274,39 @@ pub async fn points_ledger(db: &impl ConnectionTrait, id: i64) -> StoreResult<Ve
         .await?)
 }
 
+/// The customer's purchases, oldest first, each with its lines: for their data export.
+pub async fn purchases(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> StoreResult<Vec<(sale::Model, Vec<sale_line::Model>)>> {
+    let sales = sale::Entity::find()
+        .filter(sale::Column::CustomerId.eq(id))
+        .order_by_asc(sale::Column::Id)
+        .all(db)
+        .await?;
+    let mut lines: std::collections::HashMap<i64, Vec<sale_line::Model>> =
+        std::collections::HashMap::new();
+    // Bound parameters per statement stay well under SQLite's and PostgreSQL's limits.
+    for chunk in sales.chunks(5_000) {
+        let ids = chunk.iter().map(|s| s.id);
+        for line in sale_line::Entity::find()
+            .filter(sale_line::Column::SaleId.is_in(ids))
+            .order_by_asc(sale_line::Column::Id)
+            .all(db)
+            .await?
+        {
+            lines.entry(line.sale_id).or_default().push(line);
+        }
+    }
+    Ok(sales
+        .into_iter()
+        .map(|s| {
+            let of_sale = lines.remove(&s.id).unwrap_or_default();
+            (s, of_sale)
+        })
+        .collect())
+}
+
 /// The customer's level changes, oldest first.
 pub async fn level_changes(db: &impl ConnectionTrait, id: i64) -> StoreResult<Vec<LevelChange>> {
     Ok(level_change::Entity::find()
@@ -280,6 +315,10 @@ pub async fn level_changes(db: &impl ConnectionTrait, id: i64) -> StoreResult<Ve
         .all(db)
         .await?)
 }
+
+/// The fields of [`audit_view`] that identify the person: wiped by an erasure, in the row
+/// and in the audit log's copies of it.
+const ERASED_FIELDS: [&str; 4] = ["first_name", "last_name", "email", "birth_date"];
 
 /// What the audit log keeps of a customer: no phone, no ciphertext.
 fn audit_view(c: &Customer) -> serde_json::Value {

@@ -3,7 +3,9 @@
 //! `/jobs/{id}` follows any job.
 
 use super::basket::{self, unprocessable};
+use super::paging::{self, Paging};
 use crate::auth::Caller;
+use crate::csv_export;
 use crate::error::ApiError;
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
@@ -173,7 +175,7 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// Only the codes of this bulk issue.
     pub job_id: Option<i64>,
-    /// Page from 1 (default 1).
+    /// Page from 1 (default 1); beyond 1 000 000, page 1 000 000.
     pub page: Option<u64>,
     /// Page size, 1–200 (default 50).
     pub per_page: Option<u64>,
@@ -209,8 +211,7 @@ pub async fn list(
 ) -> Result<web::Json<CouponPage>, ApiError> {
     caller.require(Capability::CrmRead)?;
     let filter = filter(&query)?;
-    let page = query.page.unwrap_or(1).max(1);
-    let per_page = query.per_page.unwrap_or(50).clamp(1, 200);
+    let Paging { page, per_page } = Paging::new(query.page, query.per_page, paging::BACK_OFFICE);
     let today = today();
     let (rows, total) = store::list(&state.db, &filter, today, page, per_page).await?;
     let stats = store::stats(&state.db, today).await?;
@@ -228,8 +229,61 @@ pub async fn list(
     }))
 }
 
+/// Columns of the coupon export.
+const EXPORT_HEADER: [&str; 11] = [
+    "code",
+    "type",
+    "remise",
+    "valeur",
+    "description",
+    "debut",
+    "fin",
+    "statut",
+    "utilisations",
+    "numero_client",
+    "client",
+];
+
+/// Coupons read from the database per page of the export.
+const EXPORT_PAGE: u64 = 1_000;
+
+/// One line of the export: the coupon as listed, and its holder's number and name.
+fn export_record(
+    row: &CouponRow,
+    holder: Option<&crm_store::customers::Customer>,
+    today: NaiveDate,
+) -> [String; 11] {
+    let view = coupon_view(row, today);
+    let name = holder
+        .map(|c| {
+            [c.first_name.as_deref(), c.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    [
+        view.code,
+        view.kind,
+        view.discount_kind,
+        view.value.to_string(),
+        view.description,
+        view.valid_from.to_string(),
+        view.valid_to.to_string(),
+        view.status,
+        view.uses_count.to_string(),
+        holder
+            .and_then(|c| c.customer_number.clone())
+            .unwrap_or_default(),
+        name,
+    ]
+}
+
 /// Exports the coupons matching the filters as CSV (e.g. `?job_id=` for the codes of a
 /// bulk issue): code, type, discount, dates, status, uses, holder's number and name.
+/// Streamed a thousand coupons at a time; cells that a spreadsheet would take for a
+/// formula start with an apostrophe.
 #[utoipa::path(get, path = "/api/v1/coupons/export", tag = "coupons", security(("bearer" = [])),
     params(ListQuery), responses((status = 200, content_type = "text/csv", body = String)))]
 #[get("/coupons/export")]
@@ -241,64 +295,30 @@ pub async fn export(
     caller.require(Capability::CrmRead)?;
     let filter = filter(&query)?;
     let today = today();
-    let rows = store::export(&state.db, &filter, today).await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "code",
-        "type",
-        "remise",
-        "valeur",
-        "description",
-        "debut",
-        "fin",
-        "statut",
-        "utilisations",
-        "numero_client",
-        "client",
-    ];
-    out.write_record(header).map_err(ApiError::internal)?;
-    for (row, holder) in &rows {
-        let view = coupon_view(row, today);
-        let name = holder
-            .as_ref()
-            .map(|c| {
-                [c.first_name.as_deref(), c.last_name.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .unwrap_or_default();
-        out.write_record([
-            view.code,
-            view.kind,
-            view.discount_kind,
-            view.value.to_string(),
-            view.description,
-            view.valid_from.to_string(),
-            view.valid_to.to_string(),
-            view.status,
-            view.uses_count.to_string(),
-            holder
-                .as_ref()
-                .and_then(|c| c.customer_number.clone())
-                .unwrap_or_default(),
-            name,
-        ])
-        .map_err(ApiError::internal)?;
-    }
-    let body = out.into_inner().map_err(ApiError::internal)?;
     let name = match query.job_id {
         Some(job) => format!("coupons-emission-{job}.csv"),
         None => format!("coupons-{today}.csv"),
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(body))
+    // The cursor is the last id sent; `None` once a short page said there is no more.
+    let pages = futures::stream::try_unfold(Some(0), move |after| {
+        let (state, filter) = (state.clone(), filter.clone());
+        async move {
+            let Some(after) = after else {
+                return Ok(None);
+            };
+            let rows = store::export_page(&state.db, &filter, today, after, EXPORT_PAGE).await?;
+            let Some((last, _)) = rows.last() else {
+                return Ok(None);
+            };
+            let next = (rows.len() as u64 == EXPORT_PAGE).then_some(last.id);
+            let lines = rows
+                .iter()
+                .map(|(row, holder)| export_record(row, holder.as_ref(), today));
+            let bytes = csv_export::encode(lines).map_err(ApiError::internal)?;
+            Ok::<_, ApiError>(Some((bytes, next)))
+        }
+    });
+    csv_export::download(name, &EXPORT_HEADER, pages).map_err(ApiError::internal)
 }
 
 /// Creates a coupon. GENERIC coupons may take a chosen code (`NOEL2026`); otherwise, and
@@ -412,7 +432,7 @@ pub async fn deactivate(
 /// Paging of a coupon's uses.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PageQuery {
-    /// Page from 1 (default 1).
+    /// Page from 1 (default 1); beyond 1 000 000, page 1 000 000.
     pub page: Option<u64>,
     /// Page size, 1–200 (default 50).
     pub per_page: Option<u64>,
@@ -431,8 +451,7 @@ pub async fn redemptions(
 ) -> Result<web::Json<RedemptionPage>, ApiError> {
     caller.require(Capability::CrmRead)?;
     load(&state, *id).await?;
-    let page = query.page.unwrap_or(1).max(1);
-    let per_page = query.per_page.unwrap_or(50).clamp(1, 200);
+    let Paging { page, per_page } = Paging::new(query.page, query.per_page, paging::BACK_OFFICE);
     let (rows, total) = store::redemptions(&state.db, *id, page, per_page).await?;
     Ok(web::Json(RedemptionPage {
         items: rows

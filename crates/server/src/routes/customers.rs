@@ -1,6 +1,7 @@
 //! `/customers`: identification at the till, creation, back-office reads and writes,
 //! data-subject export and erasure.
 
+use super::paging::{self, Paging};
 use crate::auth::Caller;
 use crate::error::{field_error, ApiError};
 use crate::startup::AppState;
@@ -225,7 +226,7 @@ pub async fn create(
 pub struct SearchQuery {
     /// Customer number, name, e-mail, or a phone number in any usual form.
     pub q: Option<String>,
-    /// Page from 1 (default 1).
+    /// Page from 1 (default 1); beyond 1 000 000, page 1 000 000.
     pub page: Option<u64>,
     /// Page size, 1–200 (default 50).
     pub per_page: Option<u64>,
@@ -241,8 +242,7 @@ pub async fn search(
     query: web::Query<SearchQuery>,
 ) -> Result<web::Json<CustomerPage>, ApiError> {
     caller.require(Capability::CrmRead)?;
-    let page = query.page.unwrap_or(1).max(1);
-    let per_page = query.per_page.unwrap_or(50).clamp(1, 200);
+    let Paging { page, per_page } = Paging::new(query.page, query.per_page, paging::BACK_OFFICE);
     let text = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     // A query that reads as a phone number is looked up by blind index.
     let phone_index = text
@@ -346,7 +346,8 @@ pub async fn update(
     )?))
 }
 
-/// Everything held about one person, with the full phone (data-subject access; audited).
+/// Everything held about one person, with the full phone (data-subject access; audited):
+/// identity, points, levels, purchases and coupons.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/export", tag = "customers", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Customer id")),
     responses((status = 200, body = CustomerExport), (status = 404, body = crm_api_types::Problem)))]
@@ -370,6 +371,29 @@ pub async fn export(
         .into_iter()
         .map(|l| serde_json::json!({"from": l.from_level, "to": l.to_level, "score": l.score, "at": l.changed_at}))
         .collect();
+    let sales = store::purchases(&state.db, row.id)
+        .await?
+        .into_iter()
+        .map(|(s, lines)| {
+            let lines: Vec<_> = lines
+                .into_iter()
+                .map(|l| serde_json::json!({"product_id": l.product_id, "quantity": l.quantity, "unit_price": l.unit_price, "line_total": l.line_total, "discount": l.discount}))
+                .collect();
+            serde_json::json!({"id": s.id, "ticket_number": s.ticket_number, "store_id": s.store_id, "status": s.status, "subtotal": s.subtotal, "loyalty_discount": s.loyalty_discount, "coupon_discount": s.coupon_discount, "total": s.total, "points_earned": s.points_earned, "at": s.created_at, "lines": lines})
+        })
+        .collect();
+    let today = super::coupons::today();
+    let coupons_held = crm_store::coupons::held_by(&state.db, row.id)
+        .await?
+        .iter()
+        .map(|c| serde_json::to_value(super::coupons::coupon_view(c, today)))
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::internal)?;
+    let coupons_used = crm_store::coupons::used_by_customer(&state.db, row.id)
+        .await?
+        .into_iter()
+        .map(|(u, code)| serde_json::json!({"code": code, "sale_id": u.sale_id, "amount": u.amount, "at": u.at, "released_at": u.released_at}))
+        .collect();
     crm_store::audit::record(
         &state.db,
         &caller.actor(),
@@ -385,6 +409,9 @@ pub async fn export(
         customer: customer_view(&state, &row, true)?,
         points_ledger,
         level_changes,
+        sales,
+        coupons_held,
+        coupons_used,
     }))
 }
 

@@ -8,6 +8,7 @@ mod basket;
 pub mod coupons;
 pub mod customers;
 pub mod health;
+pub mod paging;
 pub mod products;
 pub mod sales;
 mod spa;
@@ -80,6 +81,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
     .service(web::resource("/api/docs").route(web::get().to(docs_redirect)))
     .service(web::scope("/api").default_service(web::to(api_not_found)));
     spa::configure(cfg, &state.settings.spa_dir);
+}
+
+/// Routes served but not described in the OpenAPI document: the document and its viewer.
+const UNDOCUMENTED_ROUTES: [&str; 3] = ["/api/openapi.json", "/api/docs", "/api/docs/{_:.*}"];
+
+/// Every route pattern of the API as actix reports it for a request
+/// (`/api/v1/customers/{id}`): the metrics label requests with these and nothing else.
+pub fn patterns() -> impl Iterator<Item = String> {
+    crate::openapi::ApiDoc::openapi()
+        .paths
+        .paths
+        .into_keys()
+        .chain(UNDOCUMENTED_ROUTES.map(str::to_owned))
 }
 
 async fn openapi_json() -> web::Json<utoipa::openapi::OpenApi> {

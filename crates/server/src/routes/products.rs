@@ -1,5 +1,6 @@
 //! `/products`: the catalogue, searched at the till and managed by admins.
 
+use super::paging::{self, Paging};
 use crate::auth::Caller;
 use crate::error::{field_error, ApiError};
 use crate::startup::AppState;
@@ -105,7 +106,7 @@ pub struct ProductQuery {
     pub q: Option<String>,
     /// Exact EAN-13 (the till's scanner).
     pub barcode: Option<String>,
-    /// Page from 1.
+    /// Page from 1 (default 1); beyond 1 000 000, page 1 000 000.
     pub page: Option<u64>,
     /// Page size 1–200 (default 50).
     pub per_page: Option<u64>,
@@ -123,10 +124,7 @@ pub async fn search(
     caller.require_any(&[Capability::Pos, Capability::CrmRead, Capability::AdminRead])?;
     let show_cost = caller.can(Capability::AdminRead);
     let back_office = caller.can(Capability::AdminRead) || caller.can(Capability::CrmRead);
-    let (page, per_page) = (
-        query.page.unwrap_or(1).max(1),
-        query.per_page.unwrap_or(50).clamp(1, 200),
-    );
+    let Paging { page, per_page } = Paging::new(query.page, query.per_page, paging::BACK_OFFICE);
     if let Some(barcode) = query.barcode.as_deref().map(str::trim) {
         let found = store::find_by_barcode(&state.db, barcode)
             .await?
