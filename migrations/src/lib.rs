@@ -11,6 +11,7 @@ mod m0003_legacy;
 mod m0004_sales_rollups;
 mod m0005_coupons;
 mod m0006_coupon_offer_index;
+mod m0008_refunds_and_service_sellers;
 mod shape;
 
 /// Every migration, oldest first.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_sales_rollups::Migration),
             Box::new(m0005_coupons::Migration),
             Box::new(m0006_coupon_offer_index::Migration),
+            Box::new(m0008_refunds_and_service_sellers::Migration),
         ]
     }
 }

@@ -505,6 +505,8 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("sales.revenue", "Chiffre d'affaires", "Revenue"),
     ("sales.discounts", "Remises", "Discounts"),
     ("sales.average", "Panier moyen", "Average basket"),
+    ("sales.refunded", "Remboursements", "Refunds"),
+    ("sales.net_revenue", "CA net des remboursements", "Revenue net of refunds"),
     ("sales.per_day", "Chiffre d'affaires par jour", "Revenue per day"),
     ("sales.top", "Top 10 produits", "Top 10 products"),
     ("sales.product", "Produit", "Product"),
