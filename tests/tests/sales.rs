@@ -28,7 +28,12 @@ async fn sell(app: &TestApp, token: &str, body: Value) -> crm_tests::Reply {
     app.sell(token, body).await
 }
 
-async fn sell_keyed(app: &TestApp, token: &str, key: Option<&str>, body: Value) -> crm_tests::Reply {
+async fn sell_keyed(
+    app: &TestApp,
+    token: &str,
+    key: Option<&str>,
+    body: Value,
+) -> crm_tests::Reply {
     app.checkout(token, key, body).await
 }
 

@@ -162,13 +162,13 @@ fn basket(till: usize, n: usize, products: &[i64], customers: &[i64], coupon: &s
     let lines: Vec<Value> = (0..1 + (till + n) % 3)
         .map(|i| json!({"product_id": pick(i), "quantity": 1 + (n + i) % 2}))
         .collect();
-    let customer = (n % 4 != 0).then(|| customers[(till + n) % customers.len()]);
+    let customer = (!n.is_multiple_of(4)).then(|| customers[(till + n) % customers.len()]);
     let mut body = json!({
         "customer_id": customer,
         "lines": lines,
         "payments": [{"method": "ESPECES", "amount": 500_000}]
     });
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         body["coupon_code"] = json!(coupon);
     }
     body
@@ -257,15 +257,23 @@ async fn survives_sigkill(database_url: String, data_dir: PathBuf) {
         .await
         .unwrap();
     let code = coupon["code"].as_str().expect("coupon created").to_owned();
-    let products = ids(&db, "SELECT id FROM products WHERE active = true ORDER BY id").await;
+    let products = ids(
+        &db,
+        "SELECT id FROM products WHERE active = true ORDER BY id",
+    )
+    .await;
     let customers = ids(&db, "SELECT id FROM customers ORDER BY id").await;
-    assert!(!products.is_empty() && !customers.is_empty(), "demo store seeded");
+    assert!(
+        !products.is_empty() && !customers.is_empty(),
+        "demo store seeded"
+    );
     let off_ledger = points_off_ledger(&db).await;
 
     // 8 tills post until the server dies under them.
     let kill_at = Instant::now() + BEFORE_KILL;
     let tills = (0..TILLS).map(|till| {
-        let (client, base, cashier, code) = (client.clone(), base.clone(), cashier.clone(), code.clone());
+        let (client, base, cashier, code) =
+            (client.clone(), base.clone(), cashier.clone(), code.clone());
         let (products, customers) = (products.clone(), customers.clone());
         tokio::spawn(async move {
             let mut attempts = Vec::new();
@@ -294,12 +302,20 @@ async fn survives_sigkill(database_url: String, data_dir: PathBuf) {
         .filter(|a| a.answer.as_ref().is_some_and(|(s, _)| *s == 201))
         .collect();
     let lost = attempts.iter().filter(|a| a.answer.is_none()).count();
-    assert!(succeeded.len() >= TILLS, "traffic flowed before the kill: {} sales", succeeded.len());
+    assert!(
+        succeeded.len() >= TILLS,
+        "traffic flowed before the kill: {} sales",
+        succeeded.len()
+    );
     assert!(lost > 0, "the kill cut requests in flight");
     for a in &attempts {
         if let Some((status, body)) = &a.answer {
             assert!(
-                *status == 201 || (*status == 409 && body["code"].as_str().is_some_and(|c| c.starts_with("coupon."))),
+                *status == 201
+                    || (*status == 409
+                        && body["code"]
+                            .as_str()
+                            .is_some_and(|c| c.starts_with("coupon."))),
                 "{}: {status} {body}",
                 a.key
             );
@@ -311,7 +327,11 @@ async fn survives_sigkill(database_url: String, data_dir: PathBuf) {
     let base = server.base_url.clone();
     let db = Database::connect(&database_url).await.unwrap();
     assert_no_half_written_sale(&db).await;
-    assert_eq!(points_off_ledger(&db).await, off_ledger, "every point credited has its ledger entry");
+    assert_eq!(
+        points_off_ledger(&db).await,
+        off_ledger,
+        "every point credited has its ledger entry"
+    );
     let recorded: HashMap<String, i64> = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
@@ -324,9 +344,22 @@ async fn survives_sigkill(database_url: String, data_dir: PathBuf) {
         .collect();
     for a in &succeeded {
         let (_, receipt) = a.answer.as_ref().unwrap();
-        assert_eq!(recorded.get(&a.key), receipt["id"].as_i64().as_ref(), "{} was answered 201: it is there", a.key);
+        assert_eq!(
+            recorded.get(&a.key),
+            receipt["id"].as_i64().as_ref(),
+            "{} was answered 201: it is there",
+            a.key
+        );
     }
     let sales_before = number(&db, "SELECT COUNT(*) AS n FROM sales").await;
+    eprintln!(
+        "{} checkouts sent: {} answered 201, {} refused by a coupon cap, {} cut by the kill, of which {} were recorded",
+        attempts.len(),
+        succeeded.len(),
+        attempts.iter().filter(|a| a.answer.as_ref().is_some_and(|(s, _)| *s == 409)).count(),
+        lost,
+        attempts.iter().filter(|a| a.answer.is_none() && recorded.contains_key(&a.key)).count(),
+    );
 
     // Every key is sent again, twice: the lost ones may be recorded now, once.
     let cashier = login(&client, &base, "caisse", "Caisse2026!").await;
@@ -350,8 +383,14 @@ async fn survives_sigkill(database_url: String, data_dir: PathBuf) {
         }
     }
     let sales_after = number(&db, "SELECT COUNT(*) AS n FROM sales").await;
-    let never_recorded = attempts.iter().filter(|a| !recorded.contains_key(&a.key)).count() as i64;
-    assert!(sales_after - sales_before <= never_recorded, "at most one new sale per key not recorded before");
+    let never_recorded = attempts
+        .iter()
+        .filter(|a| !recorded.contains_key(&a.key))
+        .count() as i64;
+    assert!(
+        sales_after - sales_before <= never_recorded,
+        "at most one new sale per key not recorded before"
+    );
     assert_no_half_written_sale(&db).await;
     assert_eq!(points_off_ledger(&db).await, off_ledger);
     drop(server);
@@ -377,9 +416,15 @@ async fn postgres_survives_sigkill_mid_checkout() {
     let admin = std::env::var("CRM_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("crm_crash_{}", uuid::Uuid::new_v4().simple());
-    let conn = Database::connect(&admin).await.expect("PostgreSQL reachable (CRM_TEST_PG)");
-    conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
-    let (base, _) = admin.rsplit_once('/').expect("CRM_TEST_PG ends with /<database>");
+    let conn = Database::connect(&admin)
+        .await
+        .expect("PostgreSQL reachable (CRM_TEST_PG)");
+    conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap();
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("CRM_TEST_PG ends with /<database>");
     let dir = sandbox();
     survives_sigkill(format!("{base}/{name}"), dir.clone()).await;
     conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))

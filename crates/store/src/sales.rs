@@ -144,7 +144,8 @@ pub async fn record(db: &DatabaseConnection, new: NewSale) -> StoreResult<Sale> 
 /// display name = the account's name, inactive and with no password, so nobody can log in
 /// as it), linked from `service_accounts.user_id`.
 pub async fn service_seller(db: &DatabaseConnection, client_id: &str) -> StoreResult<Option<i64>> {
-    const LINKED: &str = "SELECT id, name, user_id FROM service_accounts WHERE client_id = $1 AND active = $2";
+    const LINKED: &str =
+        "SELECT id, name, user_id FROM service_accounts WHERE client_id = $1 AND active = $2";
     let backend = db.get_database_backend();
     let statement = |sql: &str, values: Vec<Value>| {
         Statement::from_sql_and_values(backend, placeholders(backend, sql), values)

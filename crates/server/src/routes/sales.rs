@@ -54,9 +54,11 @@ async fn seller_id(state: &AppState, caller: &Caller) -> Result<i64, ApiError> {
         return Ok(uid);
     }
     match caller.0.cid.as_deref() {
-        Some(client_id) if caller.can(Capability::Pos) => store::service_seller(&state.db, client_id)
-            .await?
-            .ok_or_else(staff_only),
+        Some(client_id) if caller.can(Capability::Pos) => {
+            store::service_seller(&state.db, client_id)
+                .await?
+                .ok_or_else(staff_only)
+        }
         _ => Err(staff_only()),
     }
 }
@@ -66,10 +68,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<String, ApiError> {
     let Some(value) = req.headers().get("idempotency-key") else {
         return Err(key_required());
     };
-    let key = value
-        .to_str()
-        .map_err(|_| invalid_key())?
-        .trim();
+    let key = value.to_str().map_err(|_| invalid_key())?.trim();
     if key.is_empty() {
         return Err(key_required());
     }
