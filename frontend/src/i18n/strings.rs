@@ -467,6 +467,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("receipt.gross", "TTC", "Incl. VAT"),
     ("receipt.paid", "Total payé", "Total paid"),
     ("receipt.points_earned", "Points gagnés", "Points earned"),
+    ("receipt.refunded", "Remboursé le", "Refunded on"),
     ("receipt.thanks", "Merci de votre visite !", "Thank you for your visit!"),
     ("receipt.print", "Imprimer", "Print"),
     ("receipt.reprint", "Réimprimer", "Reprint"),
