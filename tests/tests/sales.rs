@@ -430,6 +430,26 @@ on_both_databases! {
 }
 
 on_both_databases! {
+    async fn a_sale_recorded_without_payments_is_refunded_in_cash(app) {
+        // An imported sale that a coupon covered may have no payment row.
+        let (cashier, _) = till(&app).await;
+        let director = app.token_for(Role::Director).await;
+        let sale = sell(&app, &cashier, basket(None, 20_000)).await;
+        let id = sale.body["id"].as_i64().unwrap();
+        app.state.db.execute_unprepared(&format!("DELETE FROM payments WHERE sale_id = {id}")).await.unwrap();
+        let refunded = app.call("POST", &format!("/api/v1/sales/{id}/refund"), Some(&director), Some(json!({"reason": "Retour"}))).await;
+        assert_eq!(refunded.status, 200, "{}", refunded.body);
+        assert_eq!(refunded.body["refund"]["payments"], json!([{"method": "ESPECES", "amount": 10_200}]));
+        let today = app.call("GET", "/api/v1/sales/mine?period=today", Some(&cashier), None).await;
+        crm_store::sales::rebuild_rollups(&app.state.db).await.unwrap();
+        let rebuilt = app.call("GET", "/api/v1/sales/mine?period=today", Some(&cashier), None).await;
+        assert_eq!(today.body["summary"]["refunds_count"], 1);
+        assert_eq!(rebuilt.body["summary"]["refunds_count"], 1, "the rebuild counts it too");
+        assert_eq!(rebuilt.body["summary"]["refunded"], 10_200);
+    }
+}
+
+on_both_databases! {
     async fn same_day_cancel_and_its_guards(app) {
         let (cashier, customer) = till(&app).await;
         let sale = sell(&app, &cashier, basket(Some(customer), 10_000)).await;

@@ -8,7 +8,7 @@ use crate::entities::{
 };
 use crate::{placeholders, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_domain::sale::ticket_number;
+use crm_domain::sale::{ticket_number, PaymentMethod};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
@@ -554,8 +554,13 @@ pub async fn reverse(
             business_date,
             method,
         } => {
+            // A sale recorded without payments (an imported one a coupon covered) is
+            // refunded in cash: every refund keeps at least one row, as the rebuild expects.
             let handed_back = match method {
                 Some(method) => vec![(method.clone(), current.total)],
+                None if payments.is_empty() => {
+                    vec![(PaymentMethod::Especes.as_str().to_owned(), current.total)]
+                }
                 None => payments,
             };
             record_refund(&txn, &current, *business_date, &handed_back, now).await?;
