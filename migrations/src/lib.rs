@@ -12,6 +12,7 @@ mod m0004_sales_rollups;
 mod m0005_coupons;
 mod m0006_coupon_offer_index;
 mod m0007_access;
+mod m0008_refunds_and_service_sellers;
 mod shape;
 
 /// Every migration, oldest first.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_coupons::Migration),
             Box::new(m0006_coupon_offer_index::Migration),
             Box::new(m0007_access::Migration),
+            Box::new(m0008_refunds_and_service_sellers::Migration),
         ]
     }
 }

@@ -211,6 +211,25 @@ impl TestApp {
         read(req.send().await.expect("request sent")).await
     }
 
+    /// `POST /api/v1/sales` with this `Idempotency-Key` (or without the header).
+    pub async fn checkout(&self, token: &str, key: Option<&str>, body: Value) -> Reply {
+        let mut req = self
+            .client
+            .post(self.url("/api/v1/sales"))
+            .bearer_auth(token)
+            .json(&body);
+        if let Some(key) = key {
+            req = req.header("Idempotency-Key", key);
+        }
+        read(req.send().await.expect("request sent")).await
+    }
+
+    /// `POST /api/v1/sales` under a fresh `Idempotency-Key`.
+    pub async fn sell(&self, token: &str, body: Value) -> Reply {
+        let key = uuid::Uuid::new_v4().to_string();
+        self.checkout(token, Some(&key), body).await
+    }
+
     /// Sends raw bytes as the body with a content type.
     pub async fn call_raw(
         &self,

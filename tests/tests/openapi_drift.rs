@@ -58,6 +58,7 @@ fn every_api_route_is_documented() {
         ("post", "/api/v1/sales"),
         ("get", "/api/v1/sales"),
         ("get", "/api/v1/sales/mine"),
+        ("get", "/api/v1/sales/by-key/{key}"),
         ("get", "/api/v1/sales/{id}"),
         ("post", "/api/v1/sales/{id}/refund"),
         ("post", "/api/v1/sales/{id}/cancel"),

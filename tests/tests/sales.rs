@@ -1,6 +1,6 @@
 //! Checkout, receipts, refunds and "Mes ventes", on SQLite and PostgreSQL.
 
-use crm_domain::{Level, Role};
+use crm_domain::{Level, Role, Scope};
 use crm_tests::{on_both_databases, TestApp};
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
@@ -24,29 +24,17 @@ async fn till(app: &TestApp) -> (String, i64) {
     (cashier, id)
 }
 
-async fn sell(app: &TestApp, token: &str, key: Option<&str>, body: Value) -> crm_tests::Reply {
-    let mut req = app
-        .client
-        .post(app.url("/api/v1/sales"))
-        .bearer_auth(token)
-        .json(&body);
-    if let Some(key) = key {
-        req = req.header("Idempotency-Key", key);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let content_type = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let body = res.json().await.unwrap_or(Value::Null);
-    crm_tests::Reply {
-        status,
-        content_type,
-        body,
-    }
+async fn sell(app: &TestApp, token: &str, body: Value) -> crm_tests::Reply {
+    app.sell(token, body).await
+}
+
+async fn sell_keyed(
+    app: &TestApp,
+    token: &str,
+    key: Option<&str>,
+    body: Value,
+) -> crm_tests::Reply {
+    app.checkout(token, key, body).await
 }
 
 /// Riz 5 kg (4 500) × 2 + eau 1,5 L (400) × 3, by barcode = 10 200 FCFA before discount.
@@ -64,7 +52,7 @@ fn basket(customer_id: Option<i64>, cash: i64) -> Value {
 on_both_databases! {
     async fn checkout_prices_from_the_catalogue_and_credits_the_customer(app) {
         let (cashier, customer) = till(&app).await;
-        let reply = sell(&app, &cashier, Some("k-1"), basket(Some(customer), 10_000)).await;
+        let reply = sell_keyed(&app, &cashier, Some("k-1"), basket(Some(customer), 10_000)).await;
         assert_eq!(reply.status, 201, "{}", reply.body);
         let r = &reply.body;
         assert_eq!(r["subtotal"], 10_200);
@@ -106,7 +94,7 @@ on_both_databases! {
             "payments": [{"method": "ORANGE_MONEY", "amount": 10_000, "reference": "OM-123"},
                          {"method": "ESPECES", "amount": 6_000}]
         });
-        let reply = sell(&app, &cashier, None, body).await;
+        let reply = sell(&app, &cashier, body).await;
         assert_eq!(reply.status, 201, "{}", reply.body);
         assert_eq!(reply.body["total"], 15_000, "no discount for an anonymous sale");
         assert_eq!(reply.body["change"], 1_000);
@@ -116,16 +104,16 @@ on_both_databases! {
             "lines": [{"barcode": TestApp::demo_barcode(6), "quantity": 1}],
             "payments": [{"method": "CARTE", "amount": 1_000}]
         });
-        sell(&app, &cashier, None, card_over).await.assert_problem(422, "payment.non_cash_overpayment");
+        sell(&app, &cashier, card_over).await.assert_problem(422, "payment.non_cash_overpayment");
     }
 }
 
 on_both_databases! {
     async fn one_idempotency_key_gives_one_sale_and_one_set_of_points(app) {
         let (cashier, customer) = till(&app).await;
-        let first = sell(&app, &cashier, Some("retry-me"), basket(Some(customer), 10_000)).await;
+        let first = sell_keyed(&app, &cashier, Some("retry-me"), basket(Some(customer), 10_000)).await;
         assert_eq!(first.status, 201);
-        let again = sell(&app, &cashier, Some("retry-me"), basket(Some(customer), 10_000)).await;
+        let again = sell_keyed(&app, &cashier, Some("retry-me"), basket(Some(customer), 10_000)).await;
         assert_eq!(again.status, 200, "{}", again.body);
         assert_eq!(again.body["id"], first.body["id"]);
         assert_eq!(again.body["ticket_number"], first.body["ticket_number"]);
@@ -133,16 +121,152 @@ on_both_databases! {
         assert_eq!(crm_store::customers::find(&app.state.db, customer).await.unwrap().unwrap().points, 9);
 
         // The same key for another basket is refused, and writes nothing.
-        let other = sell(&app, &cashier, Some("retry-me"), basket(Some(customer), 20_000)).await;
+        let other = sell_keyed(&app, &cashier, Some("retry-me"), basket(Some(customer), 20_000)).await;
         other.assert_problem(409, "idempotency.conflict");
         assert_eq!(app.count("sales").await, 1);
     }
 }
 
 on_both_databases! {
+    async fn a_checkout_without_a_key_is_refused_and_writes_nothing(app) {
+        let (cashier, customer) = till(&app).await;
+        sell_keyed(&app, &cashier, None, basket(Some(customer), 10_000)).await.assert_problem(428, "idempotency.key_required");
+        sell_keyed(&app, &cashier, Some("   "), basket(Some(customer), 10_000)).await.assert_problem(428, "idempotency.key_required");
+        sell_keyed(&app, &cashier, Some(&"k".repeat(101)), basket(Some(customer), 10_000)).await.assert_problem(422, "idempotency.invalid_key");
+        assert_eq!(app.count("sales").await, 0);
+        assert_eq!(app.count("points_ledger").await, 0);
+    }
+}
+
+/// Sets a column of every till (`active = false` closes them).
+async fn close_tills(app: &TestApp) {
+    let db = &app.state.db;
+    db.execute_unprepared(if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        "UPDATE tills SET active = 0"
+    } else {
+        "UPDATE tills SET active = false"
+    })
+    .await
+    .unwrap();
+}
+
+on_both_databases! {
+    async fn a_used_key_replays_the_first_receipt_whatever_changed_since(app) {
+        let (cashier, customer) = till(&app).await;
+        let marketing = app.token_for(Role::Marketing).await;
+        let admin = app.token_for(Role::Admin).await;
+        let today = chrono::Utc::now().date_naive();
+        let coupon = app.call("POST", "/api/v1/coupons", Some(&marketing), Some(json!({
+            "kind": "GENERIC", "discount_kind": "FIXED", "value": 500, "description": "Une seule fois",
+            "valid_from": today, "valid_to": today + chrono::Duration::days(30), "global_cap": 1
+        }))).await;
+        assert_eq!(coupon.status, 201, "{}", coupon.body);
+        let mut body = basket(Some(customer), 10_000);
+        body["coupon_code"] = coupon.body["code"].clone();
+        let first = sell_keyed(&app, &cashier, Some("F9-1"), body.clone()).await;
+        assert_eq!(first.status, 201, "{}", first.body);
+        assert_eq!(first.body["coupon_discount"], 500);
+
+        // Everything the checkout checked changes: the coupon's only use is spent, a
+        // product is repriced and the other withdrawn, the customer erased, the till closed.
+        let rice = first.body["lines"][0]["product_id"].as_i64().unwrap();
+        let water = first.body["lines"][1]["product_id"].as_i64().unwrap();
+        assert_eq!(app.call("PATCH", &format!("/api/v1/products/{rice}"), Some(&admin), Some(json!({"price": 9_999}))).await.status, 200);
+        assert_eq!(app.call("PATCH", &format!("/api/v1/products/{water}"), Some(&admin), Some(json!({"active": false}))).await.status, 200);
+        let erased = app.call("POST", &format!("/api/v1/customers/{customer}/erase"), Some(&marketing), None).await;
+        assert!(erased.status < 300, "{}", erased.body);
+        close_tills(&app).await;
+
+        // The lost answer is asked for again: the first receipt, nothing written.
+        let again = sell_keyed(&app, &cashier, Some("F9-1"), body.clone()).await;
+        assert_eq!(again.status, 200, "{}", again.body);
+        assert_eq!(again.body["id"], first.body["id"]);
+        assert_eq!(again.body["total"], first.body["total"]);
+        assert_eq!(again.body["coupon_discount"], 500);
+        // The same key for another basket is still a conflict, checked before anything else.
+        let mut other = body.clone();
+        other["payments"][0]["amount"] = json!(20_000);
+        sell_keyed(&app, &cashier, Some("F9-1"), other).await.assert_problem(409, "idempotency.conflict");
+        // A new key goes through every check, and fails on the first change it meets.
+        sell_keyed(&app, &cashier, Some("F9-2"), body).await.assert_problem(422, "till.not_found");
+        assert_eq!(app.count("sales").await, 1);
+        assert_eq!(app.count("coupon_redemptions").await, 1);
+        assert_eq!(app.count("points_ledger").await, 1);
+    }
+}
+
+on_both_databases! {
+    async fn a_till_asks_what_became_of_a_key(app) {
+        let (cashier, customer) = till(&app).await;
+        let other = app.token_for(Role::Cashier).await;
+        let admin = app.token_for(Role::Admin).await;
+        app.call("GET", "/api/v1/sales/by-key/lost-1", Some(&cashier), None).await.assert_problem(404, "sale.not_found");
+        let sold = sell_keyed(&app, &cashier, Some("lost-1"), basket(Some(customer), 10_000)).await;
+        assert_eq!(sold.status, 201);
+        let found = app.call("GET", "/api/v1/sales/by-key/lost-1", Some(&cashier), None).await;
+        assert_eq!(found.status, 200, "{}", found.body);
+        assert_eq!(found.body, sold.body, "the receipt the till never got");
+
+        // Keys are per seller: a colleague's key is not theirs to look at.
+        app.call("GET", "/api/v1/sales/by-key/lost-1", Some(&other), None).await.assert_problem(404, "sale.not_found");
+        let seller = sold.body["cashier_id"].as_i64().unwrap();
+        let path = format!("/api/v1/sales/by-key/lost-1?cashier_id={seller}");
+        app.call("GET", &path, Some(&other), None).await.assert_problem(403, "auth.forbidden");
+        assert_eq!(app.call("GET", &path, Some(&admin), None).await.body["id"], sold.body["id"]);
+        for role in [Role::Marketing, Role::Director] {
+            let token = app.token_for(role).await;
+            app.call("GET", &path, Some(&token), None).await.assert_problem(403, "auth.forbidden");
+        }
+        app.call("GET", &path, None, None).await.assert_problem(401, "auth.missing_token");
+    }
+}
+
+on_both_databases! {
+    async fn a_service_account_with_pos_sells_under_its_own_name(app) {
+        let (_, customer) = till(&app).await;
+        let pos = app.service_token(&[Scope::Pos]).await;
+        let users_before = app.count("users").await;
+        // Its first sales, at once: one technical seller is created, not several.
+        let replies = futures::future::join_all((0..4).map(|i| {
+            let key = format!("svc-{i}");
+            let pos = pos.clone();
+            let app = &app;
+            async move { sell_keyed(app, &pos, Some(&key), basket(Some(customer), 10_000)).await }
+        }))
+        .await;
+        for reply in &replies {
+            assert_eq!(reply.status, 201, "{}", reply.body);
+            assert_eq!(reply.body["cashier_name"], "test", "the receipt names the account");
+        }
+        assert_eq!(app.count("users").await, users_before + 1);
+        let replay = sell_keyed(&app, &pos, Some("svc-0"), basket(Some(customer), 10_000)).await;
+        assert_eq!(replay.status, 200, "{}", replay.body);
+        assert_eq!(replay.body["id"], replies[0].body["id"]);
+        assert_eq!(app.call("GET", "/api/v1/sales/by-key/svc-1", Some(&pos), None).await.body["id"], replies[1].body["id"]);
+        assert_eq!(app.count("sales").await, 4);
+        // The technical seller cannot log in.
+        let seller = replay.body["cashier_id"].as_i64().unwrap();
+        let username = crm_store::users::find(&app.state.db, seller).await.unwrap().unwrap().username;
+        let login = app.call("POST", "/api/v1/auth/login", None, Some(json!({"username": username, "password": "!service-account"}))).await;
+        assert_eq!(login.status, 401, "{}", login.body);
+        // Its sales show in the managers' history like a cashier's.
+        let director = app.token_for(Role::Director).await;
+        let history = app.call("GET", &format!("/api/v1/sales?cashier_id={seller}&period=today"), Some(&director), None).await;
+        assert_eq!(history.body["summary"]["sales_count"], 4, "{}", history.body);
+        assert_eq!(history.body["sales"][0]["cashier_name"], "test");
+
+        // Without the pos scope: refused, nothing written.
+        let reader = app.service_token(&[Scope::SalesRead, Scope::CrmRead]).await;
+        sell_keyed(&app, &reader, Some("svc-x"), basket(None, 20_000)).await.assert_problem(403, "auth.forbidden");
+        app.call("GET", "/api/v1/sales/by-key/svc-0", Some(&reader), None).await.assert_problem(403, "auth.forbidden");
+        assert_eq!(app.count("sales").await, 4);
+    }
+}
+
+on_both_databases! {
     async fn concurrent_retries_with_one_key_record_one_sale(app) {
         let (cashier, customer) = till(&app).await;
-        let replies = futures::future::join_all((0..8).map(|_| sell(&app, &cashier, Some("double-click"), basket(Some(customer), 10_000)))).await;
+        let replies = futures::future::join_all((0..8).map(|_| sell_keyed(&app, &cashier, Some("double-click"), basket(Some(customer), 10_000)))).await;
         assert!(replies.iter().all(|r| r.status == 201 || r.status == 200), "{replies:?}");
         assert_eq!(replies.iter().filter(|r| r.status == 201).count(), 1);
         assert_eq!(app.count("sales").await, 1);
@@ -167,7 +291,7 @@ on_both_databases! {
             (json!({"lines": [{"product_id": 1, "quantity": 1}], "payments": [{"method": "ESPECES", "amount": 10_000}], "coupon_code": "NOEL"}), 422, "coupon.not_found"),
         ];
         for (body, status, code) in cases {
-            sell(&app, &cashier, None, body).await.assert_problem(status, code);
+            sell(&app, &cashier, body).await.assert_problem(status, code);
         }
         assert_eq!(app.count("sales").await, 0);
         assert_eq!(app.count("sale_lines").await, 0);
@@ -177,21 +301,61 @@ on_both_databases! {
     }
 }
 
+/// Moves a sale to an earlier business day (as if made `days` ago) and recomputes the
+/// daily totals, the way the store would hold it.
+async fn age_sale(app: &TestApp, id: i64, days: i64) {
+    let db = &app.state.db;
+    let day = chrono::Utc::now().date_naive() - chrono::Duration::days(days);
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        db.get_database_backend(),
+        match db.get_database_backend() {
+            sea_orm::DbBackend::Sqlite => "UPDATE sales SET business_date = ? WHERE id = ?",
+            _ => "UPDATE sales SET business_date = $1 WHERE id = $2",
+        },
+        [day.into(), id.into()],
+    ))
+    .await
+    .unwrap();
+    crm_store::sales::rebuild_rollups(db).await.unwrap();
+}
+
 on_both_databases! {
-    async fn refund_restores_points_once_and_only_for_the_owner(app) {
+    async fn a_refund_needs_a_manager_and_goes_back_the_way_it_was_paid(app) {
         let (cashier, customer) = till(&app).await;
         let other_cashier = app.token_for(Role::Cashier).await;
-        let sale = sell(&app, &cashier, None, basket(Some(customer), 10_000)).await;
+        let marketing = app.token_for(Role::Marketing).await;
+        let director = app.token_for(Role::Director).await;
+        // 10 200 − 5 % = 9 690, paid 5 000 by Orange Money and 6 000 cash (1 310 change).
+        let sale = sell(&app, &cashier, json!({
+            "customer_id": customer,
+            "lines": [
+                {"barcode": TestApp::demo_barcode(0), "quantity": 2},
+                {"barcode": TestApp::demo_barcode(6), "quantity": 3}
+            ],
+            "payments": [{"method": "ORANGE_MONEY", "amount": 5_000, "reference": "OM-9"},
+                         {"method": "ESPECES", "amount": 6_000}]
+        })).await;
+        assert_eq!(sale.status, 201, "{}", sale.body);
         let id = sale.body["id"].as_i64().unwrap();
         let path = format!("/api/v1/sales/{id}/refund");
         let reason = Some(json!({"reason": "Produit défectueux"}));
 
-        app.call("POST", &path, Some(&other_cashier), reason.clone()).await.assert_problem(403, "auth.forbidden");
+        // A cashier, even the one who sold, cannot refund: they cancel on the day.
+        app.call("POST", &path, Some(&cashier), reason.clone()).await.assert_problem(403, "sale.refund_needs_manager");
+        app.call("POST", &path, Some(&marketing), reason.clone()).await.assert_problem(403, "auth.forbidden");
         app.call("GET", &format!("/api/v1/sales/{id}"), Some(&other_cashier), None).await.assert_problem(403, "auth.forbidden");
+        app.call("POST", &path, Some(&director), Some(json!({"reason": "x", "method": "BITCOIN"}))).await.assert_problem(422, "payment.method_invalid");
+        app.call("POST", &path, Some(&director), Some(json!({"reason": " "}))).await.assert_problem(422, "validation.failed");
+        app.call("POST", "/api/v1/sales/999999/refund", Some(&director), reason.clone()).await.assert_problem(404, "sale.not_found");
+        assert_eq!(crm_store::customers::find(&app.state.db, customer).await.unwrap().unwrap().points, 9, "refused refunds change nothing");
 
-        let refunded = app.call("POST", &path, Some(&cashier), reason.clone()).await;
+        let refunded = app.call("POST", &path, Some(&director), reason.clone()).await;
         assert_eq!(refunded.status, 200, "{}", refunded.body);
         assert_eq!(refunded.body["status"], "REFUNDED");
+        let refund = &refunded.body["refund"];
+        assert_eq!(refund["total"], 9_690);
+        assert_eq!(refund["reason"], "Produit défectueux");
+        assert_eq!(refund["payments"], json!([{"method": "ORANGE_MONEY", "amount": 5_000}, {"method": "ESPECES", "amount": 4_690}]), "the way it was paid, cash net of change");
         let c = crm_store::customers::find(&app.state.db, customer).await.unwrap().unwrap();
         assert_eq!((c.points, c.lifetime_spend, c.purchases_count), (0, 0, 0));
         let ledger = crm_store::customers::points_ledger(&app.state.db, customer).await.unwrap();
@@ -199,22 +363,96 @@ on_both_databases! {
         let audit = crm_store::audit::for_entity(&app.state.db, "sale", &id.to_string()).await.unwrap();
         assert_eq!(audit.len(), 1);
         assert_eq!(audit[0].action, "sale.refund");
+        let director_id = app.call("GET", "/api/v1/me", Some(&director), None).await.body["user"]["id"].as_i64().unwrap();
+        assert_eq!(audit[0].actor_user_id, Some(director_id), "the manager who refunded is on record");
 
-        app.call("POST", &path, Some(&cashier), reason.clone()).await.assert_problem(409, "sale.already_reversed");
+        app.call("POST", &path, Some(&director), reason.clone()).await.assert_problem(409, "sale.already_reversed");
         app.call("POST", &format!("/api/v1/sales/{id}/cancel"), Some(&cashier), reason).await.assert_problem(409, "sale.already_reversed");
         assert_eq!(crm_store::customers::find(&app.state.db, customer).await.unwrap().unwrap().points, 0, "points reversed once");
+        // The reprint shows the refund.
+        let reprint = app.call("GET", &format!("/api/v1/sales/{id}"), Some(&cashier), None).await;
+        assert_eq!(reprint.body["refund"], refunded.body["refund"]);
 
-        // The refund shows in the history: the sale is listed, no longer counted.
+        // Refunded the day it was made: the sale and the money out both show today.
         let history = app.call("GET", "/api/v1/sales/mine?period=today", Some(&cashier), None).await;
-        assert_eq!(history.body["summary"]["sales_count"], 0);
+        let s = &history.body["summary"];
+        assert_eq!((s["sales_count"].as_i64(), s["revenue"].as_i64()), (Some(1), Some(9_690)));
+        assert_eq!((s["refunds_count"].as_i64(), s["refunded"].as_i64(), s["net_revenue"].as_i64()), (Some(1), Some(9_690), Some(0)));
         assert_eq!(history.body["sales"][0]["status"], "REFUNDED");
+    }
+}
+
+on_both_databases! {
+    async fn a_later_refund_is_money_out_on_its_own_day(app) {
+        let (cashier, customer) = till(&app).await;
+        let director = app.token_for(Role::Director).await;
+        let old = sell(&app, &cashier, basket(Some(customer), 10_000)).await; // 9 690
+        let old_id = old.body["id"].as_i64().unwrap();
+        age_sale(&app, old_id, 3).await;
+        app.call("POST", &format!("/api/v1/sales/{old_id}/cancel"), Some(&cashier), Some(json!({"reason": "Trop tard"})))
+            .await
+            .assert_problem(409, "sale.cancel_too_late");
+        sell(&app, &cashier, json!({
+            "lines": [{"barcode": TestApp::demo_barcode(6), "quantity": 5}],
+            "payments": [{"method": "WAVE", "amount": 2_000}]
+        })).await; // 2 000 today, by Wave
+
+        let refunded = app.call("POST", &format!("/api/v1/sales/{old_id}/refund"), Some(&director), Some(json!({"reason": "Retour", "method": "especes"}))).await;
+        assert_eq!(refunded.status, 200, "{}", refunded.body);
+        assert_eq!(refunded.body["refund"]["payments"], json!([{"method": "ESPECES", "amount": 9_690}]), "the method named, for the whole amount");
+        let today = chrono::Utc::now().date_naive();
+        assert_eq!(refunded.body["refund"]["business_date"], today.to_string());
+
+        let check = |history: Value| {
+            let s = &history["summary"];
+            assert_eq!(s["sales_count"], 1, "{history}");
+            assert_eq!(s["revenue"], 2_000);
+            assert_eq!(s["refunds_count"], 1);
+            assert_eq!(s["refunded"], 9_690);
+            assert_eq!(s["net_revenue"], 2_000 - 9_690, "money out today");
+            let day = history["per_day"].as_array().unwrap().last().unwrap().clone();
+            assert_eq!((day["revenue"].as_i64(), day["refunded"].as_i64()), (Some(2_000), Some(9_690)));
+            let split = history["payment_split"].as_array().unwrap();
+            let cash = split.iter().find(|p| p["method"] == "ESPECES").expect("cash handed back shows");
+            assert_eq!((cash["amount"].as_i64(), cash["count"].as_i64(), cash["refunded"].as_i64()), (Some(0), Some(0), Some(9_690)));
+            assert_eq!(split.iter().find(|p| p["method"] == "WAVE").unwrap()["refunded"], 0);
+        };
+        check(app.call("GET", "/api/v1/sales/mine?period=today", Some(&cashier), None).await.body);
+        // The day of the sale keeps it: it was made that day.
+        let week = app.call("GET", "/api/v1/sales/mine?period=7d", Some(&cashier), None).await.body;
+        assert_eq!(week["summary"]["sales_count"], 2);
+        assert_eq!(week["summary"]["net_revenue"], 9_690 + 2_000 - 9_690);
+        // The running totals are those a rebuild from the sales gives.
+        crm_store::sales::rebuild_rollups(&app.state.db).await.unwrap();
+        check(app.call("GET", "/api/v1/sales/mine?period=today", Some(&cashier), None).await.body);
+        assert_eq!(app.count("refund_payments").await, 1, "the rebuild adds no refund record");
+    }
+}
+
+on_both_databases! {
+    async fn a_sale_recorded_without_payments_is_refunded_in_cash(app) {
+        // An imported sale that a coupon covered may have no payment row.
+        let (cashier, _) = till(&app).await;
+        let director = app.token_for(Role::Director).await;
+        let sale = sell(&app, &cashier, basket(None, 20_000)).await;
+        let id = sale.body["id"].as_i64().unwrap();
+        app.state.db.execute_unprepared(&format!("DELETE FROM payments WHERE sale_id = {id}")).await.unwrap();
+        let refunded = app.call("POST", &format!("/api/v1/sales/{id}/refund"), Some(&director), Some(json!({"reason": "Retour"}))).await;
+        assert_eq!(refunded.status, 200, "{}", refunded.body);
+        assert_eq!(refunded.body["refund"]["payments"], json!([{"method": "ESPECES", "amount": 10_200}]));
+        let today = app.call("GET", "/api/v1/sales/mine?period=today", Some(&cashier), None).await;
+        crm_store::sales::rebuild_rollups(&app.state.db).await.unwrap();
+        let rebuilt = app.call("GET", "/api/v1/sales/mine?period=today", Some(&cashier), None).await;
+        assert_eq!(today.body["summary"]["refunds_count"], 1);
+        assert_eq!(rebuilt.body["summary"]["refunds_count"], 1, "the rebuild counts it too");
+        assert_eq!(rebuilt.body["summary"]["refunded"], 10_200);
     }
 }
 
 on_both_databases! {
     async fn same_day_cancel_and_its_guards(app) {
         let (cashier, customer) = till(&app).await;
-        let sale = sell(&app, &cashier, None, basket(Some(customer), 10_000)).await;
+        let sale = sell(&app, &cashier, basket(Some(customer), 10_000)).await;
         let id = sale.body["id"].as_i64().unwrap();
         app.call("POST", &format!("/api/v1/sales/{id}/cancel"), Some(&cashier), Some(json!({"reason": " "})))
             .await
@@ -229,7 +467,7 @@ on_both_databases! {
 on_both_databases! {
     async fn ticket_numbers_are_unique_under_concurrent_tills(app) {
         let (cashier, _) = till(&app).await;
-        let replies = futures::future::join_all((0..10).map(|_| sell(&app, &cashier, None, basket(None, 20_000)))).await;
+        let replies = futures::future::join_all((0..10).map(|_| sell(&app, &cashier, basket(None, 20_000)))).await;
         let mut tickets: Vec<String> = replies
             .iter()
             .map(|r| {
@@ -248,12 +486,12 @@ on_both_databases! {
     async fn mes_ventes_sums_the_cashiers_own_sales(app) {
         let (cashier, customer) = till(&app).await;
         let other = app.token_for(Role::Cashier).await;
-        sell(&app, &cashier, None, basket(Some(customer), 10_000)).await; // 9 690, cash
-        sell(&app, &cashier, None, json!({
+        sell(&app, &cashier, basket(Some(customer), 10_000)).await; // 9 690, cash
+        sell(&app, &cashier, json!({
             "lines": [{"barcode": TestApp::demo_barcode(6), "quantity": 5}],
             "payments": [{"method": "WAVE", "amount": 2_000}]
         })).await; // 2 000, Wave
-        sell(&app, &other, None, basket(None, 20_000)).await; // someone else's
+        sell(&app, &other, basket(None, 20_000)).await; // someone else's
 
         let mine = app.call("GET", "/api/v1/sales/mine?period=today", Some(&cashier), None).await;
         assert_eq!(mine.status, 200, "{}", mine.body);
@@ -373,7 +611,7 @@ on_both_databases! {
         assert!(month.body["summary"]["sales_count"].as_i64().unwrap() > 0);
         let per_day: i64 = month.body["per_day"].as_array().unwrap().iter().map(|d| d["revenue"].as_i64().unwrap()).sum();
         assert_eq!(per_day, month.body["summary"]["revenue"].as_i64().unwrap());
-        let sale = sell(&app, &cashier, None, basket(None, 20_000)).await;
+        let sale = sell(&app, &cashier, basket(None, 20_000)).await;
         assert_eq!(sale.status, 201, "{}", sale.body);
         assert!(sale.body["id"].as_i64().unwrap() > 3_000, "ids continue after the generated ones");
     }

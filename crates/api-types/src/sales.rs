@@ -259,9 +259,38 @@ pub struct Receipt {
     pub change: i64,
     /// Points earned.
     pub points_earned: i64,
+    /// The refund, once the sale is refunded: how the money went back.
+    #[serde(default)]
+    pub refund: Option<ReceiptRefund>,
 }
 
-/// `POST /sales/{id}/refund` and `/cancel`.
+/// How a refunded sale's money went back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReceiptRefund {
+    /// Store-local day of the refund: the day whose totals show the money out.
+    pub business_date: NaiveDate,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+    /// Amount handed back (the sale's total).
+    pub total: i64,
+    /// Per method.
+    pub payments: Vec<RefundedPayment>,
+}
+
+/// Money handed back with one method.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RefundedPayment {
+    /// Method (`ESPECES`).
+    pub method: String,
+    /// Amount.
+    pub amount: i64,
+}
+
+/// `POST /sales/{id}/cancel`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -270,11 +299,24 @@ pub struct ReverseSaleRequest {
     pub reason: String,
 }
 
+/// `POST /sales/{id}/refund`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefundSaleRequest {
+    /// Why (kept in the audit log).
+    pub reason: String,
+    /// One method for the whole amount (`ESPECES`); by default the money goes back the
+    /// way it was paid (same methods, same amounts kept).
+    #[serde(default)]
+    pub method: Option<String>,
+}
+
 /// Figures of a period.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct SalesSummary {
-    /// Nombre de ventes (completed).
+    /// Nombre de ventes (made in the period, refunded later or not; cancelled ones not).
     pub sales_count: i64,
     /// Chiffre d'affaires: sum of final amounts.
     pub revenue: i64,
@@ -282,6 +324,12 @@ pub struct SalesSummary {
     pub discounts: i64,
     /// Panier moyen (revenue ÷ sales, rounded half up).
     pub average_basket: i64,
+    /// Refunds handed out in the period (of sales of any day).
+    pub refunds_count: i64,
+    /// Money handed back in the period: money out.
+    pub refunded: i64,
+    /// Revenue less the money handed back.
+    pub net_revenue: i64,
 }
 
 /// Revenue of one day.
@@ -294,6 +342,8 @@ pub struct DayRevenue {
     pub revenue: i64,
     /// Sales.
     pub sales_count: i64,
+    /// Money handed back that day (refunds).
+    pub refunded: i64,
 }
 
 /// A best-selling product.
@@ -320,6 +370,8 @@ pub struct PaymentSplit {
     pub amount: i64,
     /// Number of payments.
     pub count: i64,
+    /// Money handed back with this method (refunds).
+    pub refunded: i64,
 }
 
 /// A sale in a list.

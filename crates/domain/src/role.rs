@@ -46,6 +46,8 @@ pub enum Capability {
     OwnSales,
     /// Every cashier's sales.
     AllSales,
+    /// Refund a sale (money handed back), whatever its day: a manager's decision.
+    Refund,
     /// Read customer details, coupons and loyalty results.
     CrmRead,
     /// Change customers and coupons, run the loyalty analysis.
@@ -77,7 +79,7 @@ impl Role {
             ),
             Role::Director => matches!(
                 capability,
-                C::OwnSales | C::AllSales | C::CrmRead | C::Kpi | C::AdminRead
+                C::OwnSales | C::AllSales | C::Refund | C::CrmRead | C::Kpi | C::AdminRead
             ),
             Role::Admin => true,
         }
@@ -170,6 +172,7 @@ mod tests {
             Capability::Kpi,
             Capability::AdminRead,
             Capability::FullPhone,
+            Capability::Refund,
         ] {
             assert!(!Role::Cashier.grants(c), "{c:?}");
         }

@@ -3,11 +3,12 @@
 
 use crate::audit::{self, Actor};
 use crate::entities::{
-    customer, payment, points_entry, product, sale, sale_event, sale_line, store, till, user,
+    customer, payment, points_entry, product, refund_payment, sale, sale_event, sale_line, store,
+    till, user,
 };
 use crate::{placeholders, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_domain::sale::ticket_number;
+use crm_domain::sale::{ticket_number, PaymentMethod};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
@@ -15,6 +16,7 @@ use sea_orm::{
 };
 
 pub use payment::Model as Payment;
+pub use refund_payment::Model as RefundPayment;
 pub use sale::Model as Sale;
 pub use sale_line::Model as SaleLine;
 
@@ -102,63 +104,98 @@ pub struct NewSale {
     pub coupon: Option<crate::coupons::CouponToRedeem>,
 }
 
-/// What recording a sale did.
-#[derive(Debug)]
-pub enum Recorded {
-    /// A new sale.
-    Created(Sale),
-    /// The same request was already recorded under this key: nothing written.
-    Replayed(Sale),
-    /// The key was used before for a different basket: nothing written.
-    KeyReused,
-}
-
-async fn by_idempotency_key(
+/// The sale `seller_id` recorded under `key`, if any: a retried checkout is answered
+/// from it before anything else is looked at.
+pub async fn by_idempotency_key(
     db: &impl ConnectionTrait,
-    cashier_id: i64,
+    seller_id: i64,
     key: &str,
 ) -> StoreResult<Option<Sale>> {
     Ok(sale::Entity::find()
-        .filter(sale::Column::CashierId.eq(cashier_id))
+        .filter(sale::Column::CashierId.eq(seller_id))
         .filter(sale::Column::IdempotencyKey.eq(key))
         .one(db)
         .await?)
 }
 
-fn replay(existing: Sale, hash: &Option<String>) -> Recorded {
-    if existing.request_hash == *hash {
-        Recorded::Replayed(existing)
-    } else {
-        Recorded::KeyReused
-    }
-}
-
-/// Records a checkout: ticket number, sale, lines, payments, and the customer's points,
-/// spend and last visit — in one transaction.
-pub async fn record(db: &DatabaseConnection, new: NewSale) -> StoreResult<Recorded> {
-    if let Some(key) = &new.idempotency_key {
-        if let Some(existing) = by_idempotency_key(db, new.cashier_id, key).await? {
-            return Ok(replay(existing, &new.request_hash));
-        }
-    }
+/// Records a checkout: ticket number, sale, lines, payments, coupon use, and the
+/// customer's points, spend and last visit — in one transaction, all or nothing. A key
+/// already taken (a concurrent retry won) is `Conflict("idempotency_key")`.
+pub async fn record(db: &DatabaseConnection, new: NewSale) -> StoreResult<Sale> {
     let txn = db.begin().await?;
     match write_sale(&txn, &new).await {
         Ok(created) => {
             txn.commit().await?;
-            Ok(Recorded::Created(created))
+            Ok(created)
         }
         Err(e) => {
             txn.rollback().await?;
-            // Another request with the same key may have won the race (it then also
-            // holds the coupon use this one waited for): answer with its sale.
-            if let Some(key) = &new.idempotency_key {
-                if let Some(existing) = by_idempotency_key(db, new.cashier_id, key).await? {
-                    return Ok(replay(existing, &new.request_hash));
-                }
-            }
             Err(e)
         }
     }
+}
+
+/// The staff row a service account sells as, created on its first sale; `None` when no
+/// active account has this client id.
+///
+/// A sale always has a cashier: its receipt names one, its ticket and "Mes ventes" figures
+/// are per cashier, and the idempotency keys are per cashier. A service account with the
+/// `pos` scope therefore sells as a technical user of its own (`service:<client_id>`,
+/// display name = the account's name, inactive and with no password, so nobody can log in
+/// as it), linked from `service_accounts.user_id`.
+pub async fn service_seller(db: &DatabaseConnection, client_id: &str) -> StoreResult<Option<i64>> {
+    const LINKED: &str =
+        "SELECT id, name, user_id FROM service_accounts WHERE client_id = $1 AND active = $2";
+    let backend = db.get_database_backend();
+    let statement = |sql: &str, values: Vec<Value>| {
+        Statement::from_sql_and_values(backend, placeholders(backend, sql), values)
+    };
+    let account = || statement(LINKED, vec![client_id.into(), true.into()]);
+    if let Some(row) = db.query_one_raw(account()).await? {
+        if let Some(user_id) = row.try_get::<Option<i64>>("", "user_id")? {
+            return Ok(Some(user_id));
+        }
+    }
+    let txn = db.begin().await?;
+    // A no-op write first: it takes the account row's lock (PostgreSQL) or the write lock
+    // (SQLite), so of two first sales at once, one creates the user and the other sees it.
+    txn.execute_raw(statement(
+        "UPDATE service_accounts SET user_id = user_id WHERE client_id = $1",
+        vec![client_id.into()],
+    ))
+    .await?;
+    let Some(row) = txn.query_one_raw(account()).await? else {
+        txn.rollback().await?;
+        return Ok(None);
+    };
+    if let Some(user_id) = row.try_get::<Option<i64>>("", "user_id")? {
+        txn.commit().await?;
+        return Ok(Some(user_id));
+    }
+    let account_id: i64 = row.try_get("", "id")?;
+    let name: String = row.try_get("", "name")?;
+    let seller = user::ActiveModel {
+        username: Set(format!("service:{client_id}")),
+        // Not a PHC string: no password ever matches it.
+        password_hash: Set("!service-account".to_owned()),
+        role: Set(crm_domain::Role::Cashier.as_str().to_owned()),
+        display_name: Set(name),
+        active: Set(false),
+        must_change_password: Set(false),
+        store_id: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| StoreError::from_write(e, "username"))?;
+    txn.execute_raw(statement(
+        "UPDATE service_accounts SET user_id = $1 WHERE id = $2",
+        vec![seller.id.into(), account_id.into()],
+    ))
+    .await?;
+    txn.commit().await?;
+    Ok(Some(seller.id))
 }
 
 async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sale> {
@@ -247,8 +284,8 @@ async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sa
     Ok(created)
 }
 
-/// Adds a completed sale to its cashier's daily totals (`sign` = 1), or takes a reversed
-/// one out (`sign` = -1). Lines are (product, quantity, revenue after discount); payments
+/// Adds a completed sale to its cashier's daily totals (`sign` = 1), or takes a cancelled
+/// one out (`sign` = -1); a refund is money out on its own day instead (`record_refund`). Lines are (product, quantity, revenue after discount); payments
 /// (method, amount kept).
 async fn add_to_rollups(
     txn: &impl ConnectionTrait,
@@ -257,16 +294,8 @@ async fn add_to_rollups(
     payments: &[(String, i64)],
     sign: i64,
 ) -> StoreResult<()> {
-    let backend = txn.get_database_backend();
-    let run = |sql: &'static str, values: Vec<Value>| async move {
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(backend, sql),
-            values,
-        ))
-        .await
-    };
-    run(
+    rollup(
+        txn,
         "INSERT INTO cashier_day (cashier_id, business_date, sales_count, revenue, discounts) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (cashier_id, business_date) DO UPDATE SET sales_count = cashier_day.sales_count + excluded.sales_count, \
          revenue = cashier_day.revenue + excluded.revenue, discounts = cashier_day.discounts + excluded.discounts",
@@ -280,7 +309,8 @@ async fn add_to_rollups(
     )
     .await?;
     for (product_id, quantity, revenue) in lines {
-        run(
+        rollup(
+            txn,
             "INSERT INTO cashier_day_product (cashier_id, business_date, product_id, quantity, revenue) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (cashier_id, business_date, product_id) DO UPDATE SET \
              quantity = cashier_day_product.quantity + excluded.quantity, revenue = cashier_day_product.revenue + excluded.revenue",
@@ -289,7 +319,8 @@ async fn add_to_rollups(
         .await?;
     }
     for (method, amount) in payments {
-        run(
+        rollup(
+            txn,
             "INSERT INTO cashier_day_payment (cashier_id, business_date, method, amount, payments) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (cashier_id, business_date, method) DO UPDATE SET \
              amount = cashier_day_payment.amount + excluded.amount, payments = cashier_day_payment.payments + excluded.payments",
@@ -300,25 +331,51 @@ async fn add_to_rollups(
     Ok(())
 }
 
-/// Recomputes every cashier's daily totals from the sales (after a bulk load or an
-/// import, which write sales without going through checkout).
+/// Runs one upsert of the daily totals.
+async fn rollup(txn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> StoreResult<()> {
+    let backend = txn.get_database_backend();
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        placeholders(backend, sql),
+        values,
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Recomputes every cashier's daily totals from the sales and refunds (after a bulk load
+/// or an import, which write sales without going through checkout). A refunded sale that
+/// has no record of how its money went back (generated, imported) gets one first: on its
+/// own day, the way it was paid. The migration `m0008` froze a copy of these statements.
 pub async fn rebuild_rollups(db: &DatabaseConnection) -> StoreResult<()> {
     let txn = db.begin().await?;
     for sql in [
+        "INSERT INTO refund_payments (sale_id, business_date, method, amount, created_at) \
+         SELECT p.sale_id, s.business_date, p.method, p.applied_amount, s.created_at \
+         FROM payments p JOIN sales s ON s.id = p.sale_id WHERE s.status = 'REFUNDED' \
+         AND NOT EXISTS (SELECT 1 FROM refund_payments r WHERE r.sale_id = s.id)",
         "DELETE FROM cashier_day",
         "DELETE FROM cashier_day_product",
         "DELETE FROM cashier_day_payment",
-        "INSERT INTO cashier_day (cashier_id, business_date, sales_count, revenue, discounts) \
-         SELECT cashier_id, business_date, COUNT(*), SUM(total), SUM(loyalty_discount + coupon_discount) \
-         FROM sales WHERE status = 'COMPLETED' GROUP BY cashier_id, business_date",
+        "INSERT INTO cashier_day (cashier_id, business_date, sales_count, revenue, discounts, refunds_count, refunded) \
+         SELECT cashier_id, business_date, COUNT(*), SUM(total), SUM(loyalty_discount + coupon_discount), 0, 0 \
+         FROM sales WHERE status IN ('COMPLETED', 'REFUNDED') GROUP BY cashier_id, business_date",
+        "INSERT INTO cashier_day (cashier_id, business_date, sales_count, revenue, discounts, refunds_count, refunded) \
+         SELECT s.cashier_id, r.business_date, 0, 0, 0, COUNT(DISTINCT r.sale_id), SUM(r.amount) \
+         FROM refund_payments r JOIN sales s ON s.id = r.sale_id WHERE 1 = 1 GROUP BY s.cashier_id, r.business_date \
+         ON CONFLICT (cashier_id, business_date) DO UPDATE SET refunds_count = excluded.refunds_count, refunded = excluded.refunded",
         "INSERT INTO cashier_day_product (cashier_id, business_date, product_id, quantity, revenue) \
          SELECT s.cashier_id, s.business_date, l.product_id, SUM(l.quantity), SUM(l.line_total - l.discount) \
-         FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.status = 'COMPLETED' \
+         FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.status IN ('COMPLETED', 'REFUNDED') \
          GROUP BY s.cashier_id, s.business_date, l.product_id",
-        "INSERT INTO cashier_day_payment (cashier_id, business_date, method, amount, payments) \
-         SELECT s.cashier_id, s.business_date, p.method, SUM(p.applied_amount), COUNT(*) \
-         FROM payments p JOIN sales s ON s.id = p.sale_id WHERE s.status = 'COMPLETED' \
+        "INSERT INTO cashier_day_payment (cashier_id, business_date, method, amount, payments, refunded) \
+         SELECT s.cashier_id, s.business_date, p.method, SUM(p.applied_amount), COUNT(*), 0 \
+         FROM payments p JOIN sales s ON s.id = p.sale_id WHERE s.status IN ('COMPLETED', 'REFUNDED') \
          GROUP BY s.cashier_id, s.business_date, p.method",
+        "INSERT INTO cashier_day_payment (cashier_id, business_date, method, amount, payments, refunded) \
+         SELECT s.cashier_id, r.business_date, r.method, 0, 0, SUM(r.amount) \
+         FROM refund_payments r JOIN sales s ON s.id = r.sale_id WHERE 1 = 1 GROUP BY s.cashier_id, r.business_date, r.method \
+         ON CONFLICT (cashier_id, business_date, method) DO UPDATE SET refunded = excluded.refunded",
     ] {
         txn.execute_unprepared(sql).await?;
     }
@@ -406,15 +463,43 @@ pub enum Reversal {
     AlreadyReversed(Sale),
 }
 
+/// How a completed sale is undone.
+#[derive(Clone, Debug)]
+pub enum Undo {
+    /// On its own business day: the sale leaves that day's figures as if never made.
+    Cancel,
+    /// Later (or by a manager): money out on `business_date`, the refund's store-local
+    /// day, while the sale stays in the figures of its own day.
+    Refund {
+        /// The refund's store-local day.
+        business_date: NaiveDate,
+        /// One method for the whole amount (`ESPECES`), or `None` for the way it was
+        /// paid: the same methods and amounts kept.
+        method: Option<String>,
+    },
+}
+
+impl Undo {
+    /// The sale's status afterwards.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Undo::Cancel => CANCELLED,
+            Undo::Refund { .. } => REFUNDED,
+        }
+    }
+}
+
 /// Refunds or cancels a completed sale: status, points, spend and purchase count taken
-/// back, an event and an audit entry — in one transaction.
+/// back, the coupon use released, the day's totals adjusted, how the money went back, an
+/// event and an audit entry — in one transaction.
 pub async fn reverse(
     db: &DatabaseConnection,
     sale_id: i64,
-    new_status: &str,
+    undo: &Undo,
     actor: &Actor,
     reason: &str,
 ) -> StoreResult<Reversal> {
+    let new_status = undo.status();
     let txn = db.begin().await?;
     // The conditional update is the lock: of two concurrent refunds one wins.
     let changed = sale::Entity::update_many()
@@ -446,21 +531,41 @@ pub async fn reverse(
         )
         .await?;
     }
-    let lines: Vec<(i64, i64, i64)> = sale_line::Entity::find()
-        .filter(sale_line::Column::SaleId.eq(sale_id))
-        .all(&txn)
-        .await?
-        .iter()
-        .map(|l| (l.product_id, l.quantity, l.line_total - l.discount))
-        .collect();
     let payments: Vec<(String, i64)> = payment::Entity::find()
         .filter(payment::Column::SaleId.eq(sale_id))
+        .order_by_asc(payment::Column::Id)
         .all(&txn)
         .await?
         .into_iter()
         .map(|p| (p.method, p.applied_amount))
         .collect();
-    add_to_rollups(&txn, &current, &lines, &payments, -1).await?;
+    match undo {
+        Undo::Cancel => {
+            let lines: Vec<(i64, i64, i64)> = sale_line::Entity::find()
+                .filter(sale_line::Column::SaleId.eq(sale_id))
+                .all(&txn)
+                .await?
+                .iter()
+                .map(|l| (l.product_id, l.quantity, l.line_total - l.discount))
+                .collect();
+            add_to_rollups(&txn, &current, &lines, &payments, -1).await?;
+        }
+        Undo::Refund {
+            business_date,
+            method,
+        } => {
+            // A sale recorded without payments (an imported one a coupon covered) is
+            // refunded in cash: every refund keeps at least one row, as the rebuild expects.
+            let handed_back = match method {
+                Some(method) => vec![(method.clone(), current.total)],
+                None if payments.is_empty() => {
+                    vec![(PaymentMethod::Especes.as_str().to_owned(), current.total)]
+                }
+                None => payments,
+            };
+            record_refund(&txn, &current, *business_date, &handed_back, now).await?;
+        }
+    }
     sale_event::ActiveModel {
         sale_id: Set(sale_id),
         kind: Set(new_status.to_owned()),
@@ -474,10 +579,9 @@ pub async fn reverse(
     audit::record(
         &txn,
         actor,
-        if new_status == REFUNDED {
-            "sale.refund"
-        } else {
-            "sale.cancel"
+        match undo {
+            Undo::Refund { .. } => "sale.refund",
+            Undo::Cancel => "sale.cancel",
         },
         "sale",
         Some(sale_id.to_string()),
@@ -487,6 +591,49 @@ pub async fn reverse(
     .await?;
     txn.commit().await?;
     Ok(Reversal::Reversed(current))
+}
+
+/// Writes how a refund's money went back (method, amount) and adds it, as money out, to
+/// the totals of the sale's cashier on the refund's day.
+async fn record_refund(
+    txn: &impl ConnectionTrait,
+    sale: &Sale,
+    business_date: NaiveDate,
+    handed_back: &[(String, i64)],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    refund_payment::Entity::insert_many(handed_back.iter().map(|(method, amount)| {
+        refund_payment::ActiveModel {
+            sale_id: Set(sale.id),
+            business_date: Set(business_date),
+            method: Set(method.clone()),
+            amount: Set(*amount),
+            created_at: Set(now),
+            ..Default::default()
+        }
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    let refunded: i64 = handed_back.iter().map(|(_, amount)| amount).sum();
+    rollup(
+        txn,
+        "INSERT INTO cashier_day (cashier_id, business_date, sales_count, revenue, discounts, refunds_count, refunded) \
+         VALUES ($1, $2, 0, 0, 0, 1, $3) ON CONFLICT (cashier_id, business_date) DO UPDATE SET \
+         refunds_count = cashier_day.refunds_count + 1, refunded = cashier_day.refunded + excluded.refunded",
+        vec![sale.cashier_id.into(), business_date.into(), refunded.into()],
+    )
+    .await?;
+    for (method, amount) in handed_back {
+        rollup(
+            txn,
+            "INSERT INTO cashier_day_payment (cashier_id, business_date, method, amount, payments, refunded) \
+             VALUES ($1, $2, $3, 0, 0, $4) ON CONFLICT (cashier_id, business_date, method) DO UPDATE SET \
+             refunded = cashier_day_payment.refunded + excluded.refunded",
+            vec![sale.cashier_id.into(), business_date.into(), method.clone().into(), (*amount).into()],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// A sale with everything its receipt shows.
@@ -508,6 +655,10 @@ pub struct SaleDetail {
     pub customer: Option<customer::Model>,
     /// Code of the coupon used, if any.
     pub coupon_code: Option<String>,
+    /// How the money went back, if refunded.
+    pub refund: Vec<RefundPayment>,
+    /// The refund or cancellation event (who, why, when), if any.
+    pub reversal: Option<sale_event::Model>,
 }
 
 /// Loads a sale and its receipt data.
@@ -548,6 +699,16 @@ pub async fn detail(db: &impl ConnectionTrait, sale_id: i64) -> StoreResult<Opti
     } else {
         None
     };
+    let refund = refund_payment::Entity::find()
+        .filter(refund_payment::Column::SaleId.eq(sale_id))
+        .order_by_asc(refund_payment::Column::Id)
+        .all(db)
+        .await?;
+    let reversal = sale_event::Entity::find()
+        .filter(sale_event::Column::SaleId.eq(sale_id))
+        .order_by_desc(sale_event::Column::Id)
+        .one(db)
+        .await?;
     Ok(Some(SaleDetail {
         sale,
         lines,
@@ -557,6 +718,8 @@ pub async fn detail(db: &impl ConnectionTrait, sale_id: i64) -> StoreResult<Opti
         cashier,
         customer,
         coupon_code,
+        refund,
+        reversal,
     }))
 }
 
@@ -632,46 +795,63 @@ pub struct HistoryScope {
     pub last_day: NaiveDate,
 }
 
-/// Completed sales count, revenue and discounts.
-pub async fn summary(
-    db: &impl ConnectionTrait,
-    scope: HistoryScope,
-) -> StoreResult<(i64, i64, i64)> {
+/// A period's (or a day's) figures: sales made (refunded ones included, cancelled ones
+/// not) and refunds handed out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Takings {
+    /// Sales made.
+    pub sales_count: i64,
+    /// Their final amounts.
+    pub revenue: i64,
+    /// Their discounts.
+    pub discounts: i64,
+    /// Sales refunded in the period.
+    pub refunds_count: i64,
+    /// Money handed back in the period.
+    pub refunded: i64,
+}
+
+impl Takings {
+    fn read(row: &sea_orm::QueryResult) -> StoreResult<Takings> {
+        Ok(Takings {
+            sales_count: row.try_get("", "n")?,
+            revenue: row.try_get("", "revenue")?,
+            discounts: row.try_get("", "discounts")?,
+            refunds_count: row.try_get("", "refunds_count")?,
+            refunded: row.try_get("", "refunded")?,
+        })
+    }
+}
+
+/// The period's figures.
+pub async fn summary(db: &impl ConnectionTrait, scope: HistoryScope) -> StoreResult<Takings> {
     let row = query_one(
         db,
         "SELECT CAST(COALESCE(SUM(sales_count), 0) AS BIGINT) AS n, CAST(COALESCE(SUM(revenue), 0) AS BIGINT) AS revenue, \
-         CAST(COALESCE(SUM(discounts), 0) AS BIGINT) AS discounts \
+         CAST(COALESCE(SUM(discounts), 0) AS BIGINT) AS discounts, \
+         CAST(COALESCE(SUM(refunds_count), 0) AS BIGINT) AS refunds_count, CAST(COALESCE(SUM(refunded), 0) AS BIGINT) AS refunded \
          FROM cashier_day WHERE cashier_id = $1 AND business_date >= $2 AND business_date <= $3",
         scope,
     )
     .await?;
-    Ok((
-        row.try_get("", "n")?,
-        row.try_get("", "revenue")?,
-        row.try_get("", "discounts")?,
-    ))
+    Takings::read(&row)
 }
 
-/// Revenue and sales count per store-local day.
+/// The figures of each store-local day that had a sale or a refund.
 pub async fn per_day(
     db: &impl ConnectionTrait,
     scope: HistoryScope,
-) -> StoreResult<Vec<(NaiveDate, i64, i64)>> {
+) -> StoreResult<Vec<(NaiveDate, Takings)>> {
     let rows = query_all(
         db,
-        "SELECT business_date AS day, revenue, sales_count AS n FROM cashier_day \
-         WHERE cashier_id = $1 AND business_date >= $2 AND business_date <= $3 AND sales_count > 0 ORDER BY business_date",
+        "SELECT business_date AS day, revenue, sales_count AS n, discounts, refunds_count, refunded FROM cashier_day \
+         WHERE cashier_id = $1 AND business_date >= $2 AND business_date <= $3 AND (sales_count > 0 OR refunds_count > 0) \
+         ORDER BY business_date",
         scope,
     )
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("", "day")?,
-                r.try_get("", "revenue")?,
-                r.try_get("", "n")?,
-            ))
-        })
+        .map(|r| Ok((r.try_get("", "day")?, Takings::read(r)?)))
         .collect()
 }
 
@@ -702,16 +882,17 @@ pub async fn top_products(
         .collect()
 }
 
-/// Takings per payment method: (method, amount kept, payments).
+/// Takings per payment method: (method, amount kept, payments, money handed back).
 pub async fn payment_split(
     db: &impl ConnectionTrait,
     scope: HistoryScope,
-) -> StoreResult<Vec<(String, i64, i64)>> {
+) -> StoreResult<Vec<(String, i64, i64, i64)>> {
     let rows = query_all(
         db,
-        "SELECT method, CAST(SUM(amount) AS BIGINT) AS amount, CAST(SUM(payments) AS BIGINT) AS n \
+        "SELECT method, CAST(SUM(amount) AS BIGINT) AS amount, CAST(SUM(payments) AS BIGINT) AS n, \
+         CAST(SUM(refunded) AS BIGINT) AS refunded \
          FROM cashier_day_payment WHERE cashier_id = $1 AND business_date >= $2 AND business_date <= $3 \
-         GROUP BY method HAVING SUM(payments) > 0 ORDER BY amount DESC",
+         GROUP BY method HAVING SUM(payments) > 0 OR SUM(refunded) > 0 ORDER BY amount DESC, method",
         scope,
     )
     .await?;
@@ -721,6 +902,7 @@ pub async fn payment_split(
                 r.try_get("", "method")?,
                 r.try_get("", "amount")?,
                 r.try_get("", "n")?,
+                r.try_get("", "refunded")?,
             ))
         })
         .collect()

@@ -33,6 +33,7 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
         paid,
         change,
         points_earned,
+        refund,
         ..
     } = receipt;
     let completed = status == "COMPLETED";
@@ -106,6 +107,32 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
             }
         })
         .collect_view();
+    // How a refunded sale's money went back, and when.
+    let refund_view = refund.map(|r| {
+        let rows = r
+            .payments
+            .into_iter()
+            .map(|p| {
+                let method = p.method.clone();
+                view! {
+                    <div class="receipt-row receipt-refund-payment" data-method=p.method>
+                        <span>{move || method_label(i18n.lang(), &method)}</span>
+                        <span class="amount">"−" {money(p.amount)}</span>
+                    </div>
+                }
+            })
+            .collect_view();
+        view! {
+            <section id="receipt-refund" class="receipt-block receipt-refund">
+                <div class="receipt-row">
+                    <span>{i18n.tr("receipt.refunded")} " " {date_time(r.at)}</span>
+                    <span id="receipt-refund-total" class="amount">"−" {money(r.total)}</span>
+                </div>
+                {rows}
+                <span class="muted">{r.reason}</span>
+            </section>
+        }
+    });
     view! {
         <article id="receipt" class="receipt print-receipt" data-status=status.clone()>
             <header class="receipt-head">
@@ -192,6 +219,7 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
                 <span>{i18n.tr("receipt.points_earned")}</span>
                 <span id="receipt-points">{group_thousands(points_earned)}</span>
             </div>
+            {refund_view}
             <footer class="receipt-foot">{i18n.tr("receipt.thanks")}</footer>
         </article>
     }

@@ -270,6 +270,9 @@ pub fn SalesPage() -> impl IntoView {
                 {card("sales-revenue", "sales.revenue", Box::new(|h| money(h.summary.revenue)))}
                 {card("sales-discounts", "sales.discounts", Box::new(|h| money(h.summary.discounts)))}
                 {card("sales-average", "sales.average", Box::new(|h| money(h.summary.average_basket)))}
+                // Refunds are money out on the day they are handed back.
+                {card("sales-refunded", "sales.refunded", Box::new(|h| money(h.summary.refunded)))}
+                {card("sales-net", "sales.net_revenue", Box::new(|h| money(h.summary.net_revenue)))}
             </dl>
             <div class="sales-grid">
                 <section class="card chart-card">

@@ -132,6 +132,10 @@ async fn drive(
     let mut errors = 0u64;
     let mut seed = 0x9E37_79B9_7F4A_7C15u64 ^ (worker as u64 + 1);
     let mut request = Vec::with_capacity(1024);
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut sent_baskets = 0u64;
     while Instant::now() < deadline {
         // xorshift: cheap, and different customers on every request.
         seed ^= seed << 13;
@@ -139,23 +143,28 @@ async fn drive(
         seed ^= seed << 17;
         request.clear();
         match mode {
-            "healthz" => http_request(&mut request, "GET", "/healthz", None, None),
+            "healthz" => http_request(&mut request, "GET", "/healthz", None, None, None),
             "month" => http_request(
                 &mut request,
                 "GET",
                 "/api/v1/sales/mine?period=month",
                 Some(token),
                 None,
+                None,
             ),
             "checkout" => {
                 let (customer, lines) = random_basket(seed, customers);
                 let body = json!({"customer_id": customer, "lines": lines,
                                   "payments": [{"method": "ESPECES", "amount": 200_000}]});
+                // A new basket, a new key: unique across runs on the same data set.
+                sent_baskets += 1;
+                let key = format!("loadgen-{run}-{worker}-{sent_baskets}");
                 http_request(
                     &mut request,
                     "POST",
                     "/api/v1/sales",
                     Some(token),
+                    Some(&key),
                     Some(&serde_json::to_vec(&body)?),
                 );
             }
@@ -167,6 +176,7 @@ async fn drive(
                     "POST",
                     "/api/v1/coupons/quote",
                     Some(token),
+                    None,
                     Some(&serde_json::to_vec(&body)?),
                 );
             }
@@ -178,6 +188,7 @@ async fn drive(
                     "POST",
                     "/api/v1/customers/identify",
                     Some(token),
+                    None,
                     Some(body.as_bytes()),
                 );
             }
@@ -219,12 +230,16 @@ fn http_request(
     method: &str,
     path: &str,
     token: Option<&str>,
+    idempotency_key: Option<&str>,
     body: Option<&[u8]>,
 ) {
     use std::io::Write;
     let _ = write!(out, "{method} {path} HTTP/1.1\r\nHost: bench\r\n");
     if let Some(token) = token {
         let _ = write!(out, "Authorization: Bearer {token}\r\n");
+    }
+    if let Some(key) = idempotency_key {
+        let _ = write!(out, "Idempotency-Key: {key}\r\n");
     }
     match body {
         Some(body) => {

@@ -59,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
             .service(sales::mine)
             .service(sales::list)
             .service(sales::create)
+            .service(sales::by_key)
             .service(sales::get)
             .service(sales::refund)
             .service(sales::cancel)

@@ -9,13 +9,13 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use crm_api_types::{
     CreateSaleRequest, DayRevenue, PaymentSplit, Receipt, ReceiptCustomer, ReceiptLine,
-    ReceiptPayment, ReverseSaleRequest, SaleListItem, SalesHistory, SalesSummary, TopProduct,
-    VatBreakdown,
+    ReceiptPayment, ReceiptRefund, RefundSaleRequest, RefundedPayment, ReverseSaleRequest,
+    SaleListItem, SalesHistory, SalesSummary, TopProduct, VatBreakdown,
 };
 use crm_domain::period::Period;
 use crm_domain::sale::{self, Payment, PaymentMethod, SaleError, SaleInput};
 use crm_domain::{Capability, Money};
-use crm_store::sales::{self as store, HistoryScope, Recorded, Reversal};
+use crm_store::sales::{self as store, HistoryScope, Reversal, Undo};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -34,15 +34,82 @@ fn store_tz(name: &str) -> chrono_tz::Tz {
     name.parse().unwrap_or(chrono_tz::Africa::Abidjan)
 }
 
-/// The staff member behind the call: sales belong to a cashier.
+fn staff_only() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "auth.staff_only",
+        "Cette action est réservée au personnel connecté.",
+    )
+}
+
+/// The staff member behind the call: histories belong to a cashier.
 fn staff_id(caller: &Caller) -> Result<i64, ApiError> {
-    caller.0.uid.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "auth.staff_only",
-            "Cette action est réservée au personnel connecté.",
-        )
-    })
+    caller.0.uid.ok_or_else(staff_only)
+}
+
+/// Who a sale made by this caller belongs to: the staff member, or for a service account
+/// with the `pos` scope, the technical user it sells as (`store::service_seller`).
+async fn seller_id(state: &AppState, caller: &Caller) -> Result<i64, ApiError> {
+    if let Some(uid) = caller.0.uid {
+        return Ok(uid);
+    }
+    match caller.0.cid.as_deref() {
+        Some(client_id) if caller.can(Capability::Pos) => {
+            store::service_seller(&state.db, client_id)
+                .await?
+                .ok_or_else(staff_only)
+        }
+        _ => Err(staff_only()),
+    }
+}
+
+/// The `Idempotency-Key` of a checkout: required (428 without one, or with a blank one).
+fn idempotency_key(req: &HttpRequest) -> Result<String, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Err(key_required());
+    };
+    let key = value.to_str().map_err(|_| invalid_key())?.trim();
+    if key.is_empty() {
+        return Err(key_required());
+    }
+    if key.len() > 100 {
+        return Err(invalid_key());
+    }
+    Ok(key.to_owned())
+}
+
+fn key_required() -> ApiError {
+    ApiError::new(
+        StatusCode::PRECONDITION_REQUIRED,
+        "idempotency.key_required",
+        "En-tête Idempotency-Key obligatoire : la caisse donne une clé unique à chaque panier \
+         et la renvoie telle quelle si elle réessaie.",
+    )
+}
+
+fn invalid_key() -> ApiError {
+    unprocessable(
+        "idempotency.invalid_key",
+        "En-tête Idempotency-Key invalide (1 à 100 caractères).",
+    )
+}
+
+/// The answer to a checkout whose key was already used: its first receipt if the basket
+/// is the same, 409 if the key served another basket.
+async fn replay(
+    state: &AppState,
+    existing: &store::Sale,
+    request_hash: &str,
+) -> Result<HttpResponse, ApiError> {
+    if existing.request_hash.as_deref() != Some(request_hash) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency.conflict",
+            "Cette clé d'idempotence a déjà servi pour un autre panier.",
+        ));
+    }
+    let (_, receipt) = load_receipt(state, existing.id).await?;
+    Ok(HttpResponse::Ok().json(receipt))
 }
 
 /// Builds the printed receipt of a sale.
@@ -121,7 +188,31 @@ pub fn receipt(detail: &store::SaleDetail) -> Receipt {
         paid: s.paid,
         change: s.change_given,
         points_earned: s.points_earned,
+        refund: refund_of(detail),
     }
+}
+
+/// The refund part of a receipt, once refunded.
+fn refund_of(detail: &store::SaleDetail) -> Option<ReceiptRefund> {
+    let first = detail.refund.first()?;
+    Some(ReceiptRefund {
+        business_date: first.business_date,
+        at: first.created_at,
+        reason: detail
+            .reversal
+            .as_ref()
+            .map(|e| e.reason.clone())
+            .unwrap_or_default(),
+        total: detail.refund.iter().map(|r| r.amount).sum(),
+        payments: detail
+            .refund
+            .iter()
+            .map(|r| RefundedPayment {
+                method: r.method.clone(),
+                amount: r.amount,
+            })
+            .collect(),
+    })
 }
 
 async fn load_receipt(state: &AppState, id: i64) -> Result<(store::SaleDetail, Receipt), ApiError> {
@@ -147,14 +238,21 @@ fn may_see(caller: &Caller, cashier_id: i64) -> Result<(), ApiError> {
 }
 
 /// Records a checkout. Prices come from the catalogue; discounts, VAT, points and change
-/// are computed here; everything is written in one transaction. A retry with the same
-/// `Idempotency-Key` returns the first receipt (200) and writes nothing.
+/// are computed here; everything is written in one transaction.
+///
+/// The `Idempotency-Key` is looked up first: a key already used by this seller returns
+/// the first receipt (200) and writes nothing, whatever changed since (coupon spent,
+/// product withdrawn or repriced, customer erased, till closed); the same key with
+/// another basket is 409. Without a key the sale is refused (428): it could never be
+/// retried safely.
 #[utoipa::path(post, path = "/api/v1/sales", tag = "sales", security(("bearer" = [])),
     request_body = CreateSaleRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key, same basket: the first receipt is returned")),
-    responses((status = 201, body = Receipt), (status = 200, description = "Replay of an earlier request", body = Receipt),
-              (status = 409, description = "`idempotency.conflict`", body = crm_api_types::Problem),
-              (status = 422, description = "`sale.*`, `payment.*`, `product.not_found`, `customer.not_found`", body = crm_api_types::Problem)))]
+    params(("Idempotency-Key" = String, Header, description = "Required. One key per basket, sent again unchanged when the till retries: the first receipt is returned")),
+    responses((status = 201, body = Receipt), (status = 200, description = "Replay of an earlier request with this key", body = Receipt),
+              (status = 403, description = "`auth.forbidden`, `auth.staff_only`", body = crm_api_types::Problem),
+              (status = 409, description = "`idempotency.conflict`, `coupon.*_cap_reached`", body = crm_api_types::Problem),
+              (status = 422, description = "`sale.*`, `payment.*`, `product.not_found`, `customer.not_found`, `idempotency.invalid_key`", body = crm_api_types::Problem),
+              (status = 428, description = "`idempotency.key_required`", body = crm_api_types::Problem)))]
 #[post("/sales")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -163,40 +261,47 @@ pub async fn create(
     body: web::Json<CreateSaleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::Pos)?;
-    let cashier_id = staff_id(&caller)?;
+    let key = idempotency_key(&req)?;
+    let cashier_id = seller_id(&state, &caller).await?;
     let body = body.into_inner();
-    let idempotency_key = match req.headers().get("idempotency-key") {
-        Some(v) => {
-            let key = v
-                .to_str()
-                .ok()
-                .map(str::trim)
-                .filter(|k| !k.is_empty() && k.len() <= 100);
-            Some(
-                key.ok_or_else(|| {
-                    unprocessable(
-                        "idempotency.invalid_key",
-                        "En-tête Idempotency-Key invalide (1 à 100 caractères).",
-                    )
-                })?
-                .to_owned(),
-            )
-        }
-        None => None,
-    };
     let request_hash = crate::pii::hex(&Sha256::digest(
         serde_json::to_vec(&body).map_err(ApiError::internal)?,
     ));
+    if let Some(existing) = store::by_idempotency_key(&state.db, cashier_id, &key).await? {
+        return replay(&state, &existing, &request_hash).await;
+    }
+    match checkout(&state, cashier_id, body, &key, &request_hash).await {
+        Ok(sale) => {
+            let (_, receipt) = load_receipt(&state, sale.id).await?;
+            Ok(HttpResponse::Created().json(receipt))
+        }
+        // A concurrent retry with this key may have won meanwhile (and then holds the
+        // coupon use this one was refused, or the key this one could not insert): the
+        // answer is its receipt.
+        Err(e) => match store::by_idempotency_key(&state.db, cashier_id, &key).await? {
+            Some(existing) => replay(&state, &existing, &request_hash).await,
+            None => Err(e),
+        },
+    }
+}
 
+/// Checks and records a new sale under `key`.
+async fn checkout(
+    state: &AppState,
+    cashier_id: i64,
+    body: CreateSaleRequest,
+    key: &str,
+    request_hash: &str,
+) -> Result<store::Sale, ApiError> {
     let (till, shop) = store::till_and_store(&state.db, body.till_id)
         .await?
         .ok_or_else(|| unprocessable("till.not_found", "Caisse inconnue ou fermée."))?;
     let business_date = Utc::now()
         .with_timezone(&store_tz(&shop.timezone))
         .date_naive();
-    let (lines, products) = basket::price_lines(&state, &body.lines).await?;
+    let (lines, products) = basket::price_lines(state, &body.lines).await?;
     // The identified customer's level sets the loyalty discount.
-    let (customer, loyalty_percent) = basket::customer_standing(&state, body.customer_id).await?;
+    let (customer, loyalty_percent) = basket::customer_standing(state, body.customer_id).await?;
     let customer_id = customer.map(|(id, _)| id);
 
     // A coupon is checked here for a clear early answer, then again under its lock in
@@ -204,7 +309,7 @@ pub async fn create(
     let mut coupon = None;
     if let Some(typed) = body.coupon_code.as_deref() {
         let check = basket::check_coupon(
-            &state,
+            state,
             typed,
             customer,
             &lines,
@@ -251,7 +356,7 @@ pub async fn create(
     })?;
     let applied = sale::applied_amounts(&payments, totals.change);
 
-    let recorded = store::record(
+    Ok(store::record(
         &state.db,
         store::NewSale {
             store_id: shop.id,
@@ -293,25 +398,12 @@ pub async fn create(
                     reference: p.reference.clone(),
                 })
                 .collect(),
-            idempotency_key,
-            request_hash: Some(request_hash),
+            idempotency_key: Some(key.to_owned()),
+            request_hash: Some(request_hash.to_owned()),
             coupon: coupon.and_then(|(_, redeem)| redeem),
         },
     )
-    .await?;
-    let (status, sale) = match recorded {
-        Recorded::Created(sale) => (StatusCode::CREATED, sale),
-        Recorded::Replayed(sale) => (StatusCode::OK, sale),
-        Recorded::KeyReused => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency.conflict",
-                "Cette clé d'idempotence a déjà servi pour un autre panier.",
-            ))
-        }
-    };
-    let (_, receipt) = load_receipt(&state, sale.id).await?;
-    Ok(HttpResponse::build(status).json(receipt))
+    .await?)
 }
 
 /// A receipt (reprint).
@@ -330,44 +422,69 @@ pub async fn get(
     Ok(web::Json(receipt))
 }
 
-async fn reverse(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-    body: ReverseSaleRequest,
-    new_status: &'static str,
+/// Whose key a till asks about.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ByKeyQuery {
+    /// The seller who used the key (managers only; default: the caller).
+    pub cashier_id: Option<i64>,
+}
+
+/// "What became of my key?": the receipt of the sale recorded under an `Idempotency-Key`,
+/// for a till that lost the answer to its checkout. 404 means the server never recorded
+/// it: the till may send the basket again with the same key.
+#[utoipa::path(get, path = "/api/v1/sales/by-key/{key}", tag = "sales", security(("bearer" = [])),
+    params(("key" = String, Path, description = "The `Idempotency-Key` the checkout was sent with"), ByKeyQuery),
+    responses((status = 200, body = Receipt),
+              (status = 403, description = "`auth.forbidden`, `auth.staff_only`", body = crm_api_types::Problem),
+              (status = 404, description = "`sale.not_found`: no sale under this key", body = crm_api_types::Problem)))]
+#[get("/sales/by-key/{key}")]
+pub async fn by_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+    query: web::Query<ByKeyQuery>,
 ) -> Result<web::Json<Receipt>, ApiError> {
     caller.require(Capability::Pos)?;
-    staff_id(caller)?;
-    let reason = body.reason.trim();
+    let own = seller_id(&state, &caller).await?;
+    let cashier_id = match query.cashier_id {
+        Some(other) if other != own => {
+            caller.require(Capability::AllSales)?;
+            other
+        }
+        _ => own,
+    };
+    let sale = store::by_idempotency_key(&state.db, cashier_id, key.trim())
+        .await?
+        .ok_or_else(|| ApiError::not_found("sale.not_found", "Aucune vente sous cette clé."))?;
+    Ok(web::Json(load_receipt(&state, sale.id).await?.1))
+}
+
+fn reason_of(reason: &str) -> Result<&str, ApiError> {
+    let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(unprocessable(
             "validation.failed",
             "Indiquez le motif (500 caractères au plus).",
         ));
     }
-    let (detail, _) = load_receipt(state, id).await?;
-    // A cashier reverses only their own sales; an admin any.
-    if !(caller.can(Capability::AdminWrite) || caller.0.uid == Some(detail.sale.cashier_id)) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "auth.forbidden",
-            "Accès refusé : cette vente n'est pas la vôtre.",
-        ));
-    }
-    if new_status == store::CANCELLED {
-        let today = Utc::now()
-            .with_timezone(&store_tz(&detail.store.timezone))
-            .date_naive();
-        if detail.sale.business_date != today {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "sale.cancel_too_late",
-                "Une vente ne s'annule que le jour même : faites un remboursement.",
-            ));
-        }
-    }
-    match store::reverse(&state.db, id, new_status, &caller.actor(), reason).await? {
+    Ok(reason)
+}
+
+/// The store-local day it is now where the sale was made.
+fn business_day(detail: &store::SaleDetail) -> chrono::NaiveDate {
+    Utc::now()
+        .with_timezone(&store_tz(&detail.store.timezone))
+        .date_naive()
+}
+
+async fn reverse(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    undo: Undo,
+    reason: &str,
+) -> Result<web::Json<Receipt>, ApiError> {
+    match store::reverse(&state.db, id, &undo, &caller.actor(), reason).await? {
         Reversal::Reversed(_) => Ok(web::Json(load_receipt(state, id).await?.1)),
         Reversal::AlreadyReversed(sale) => Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -384,24 +501,65 @@ async fn reverse(
     }
 }
 
-/// Refunds a sale: points, spend and visits taken back; audited.
+/// Refunds a sale, of any day: a director's or an admin's decision (a cashier cancels
+/// their own sale on its day instead). The money goes back the way it was paid unless
+/// the body names one method; it shows as money out in the totals of the refund's day.
+/// Points, spend and visits are taken back, the coupon use released; audited.
 #[utoipa::path(post, path = "/api/v1/sales/{id}/refund", tag = "sales", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Sale id")), request_body = ReverseSaleRequest,
-    responses((status = 200, body = Receipt), (status = 409, description = "`sale.already_reversed`", body = crm_api_types::Problem)))]
+    params(("id" = i64, Path, description = "Sale id")), request_body = RefundSaleRequest,
+    responses((status = 200, body = Receipt),
+              (status = 403, description = "`auth.forbidden`; `sale.refund_needs_manager` for a cashier", body = crm_api_types::Problem),
+              (status = 404, description = "`sale.not_found`", body = crm_api_types::Problem),
+              (status = 409, description = "`sale.already_reversed`", body = crm_api_types::Problem),
+              (status = 422, description = "`validation.failed`, `payment.method_invalid`", body = crm_api_types::Problem)))]
 #[post("/sales/{id}/refund")]
 pub async fn refund(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<i64>,
-    body: web::Json<ReverseSaleRequest>,
+    body: web::Json<RefundSaleRequest>,
 ) -> Result<web::Json<Receipt>, ApiError> {
-    reverse(&state, &caller, *id, body.into_inner(), store::REFUNDED).await
+    caller.require_any(&[Capability::Refund, Capability::Pos])?;
+    if !caller.can(Capability::Refund) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "sale.refund_needs_manager",
+            "Un remboursement est réservé au directeur ou à l'administrateur ; \
+             le jour de la vente, le caissier l'annule.",
+        ));
+    }
+    let reason = reason_of(&body.reason)?;
+    let method = match body.method.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(typed) => Some(
+            PaymentMethod::from_str(typed)
+                .map_err(|_| {
+                    unprocessable(
+                        "payment.method_invalid",
+                        format!("Moyen de paiement inconnu « {typed} »."),
+                    )
+                })?
+                .as_str()
+                .to_owned(),
+        ),
+    };
+    let (detail, _) = load_receipt(&state, *id).await?;
+    let undo = Undo::Refund {
+        business_date: business_day(&detail),
+        method,
+    };
+    reverse(&state, &caller, *id, undo, reason).await
 }
 
-/// Cancels a sale of the same day; otherwise use a refund.
+/// Cancels a sale on its business day (store's time zone): a cashier their own, an admin
+/// any; afterwards it takes a refund.
 #[utoipa::path(post, path = "/api/v1/sales/{id}/cancel", tag = "sales", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Sale id")), request_body = ReverseSaleRequest,
-    responses((status = 200, body = Receipt), (status = 409, description = "`sale.already_reversed`, `sale.cancel_too_late`", body = crm_api_types::Problem)))]
+    responses((status = 200, body = Receipt),
+              (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem),
+              (status = 404, description = "`sale.not_found`", body = crm_api_types::Problem),
+              (status = 409, description = "`sale.already_reversed`, `sale.cancel_too_late`", body = crm_api_types::Problem),
+              (status = 422, description = "`validation.failed`", body = crm_api_types::Problem)))]
 #[post("/sales/{id}/cancel")]
 pub async fn cancel(
     state: web::Data<AppState>,
@@ -409,7 +567,26 @@ pub async fn cancel(
     id: web::Path<i64>,
     body: web::Json<ReverseSaleRequest>,
 ) -> Result<web::Json<Receipt>, ApiError> {
-    reverse(&state, &caller, *id, body.into_inner(), store::CANCELLED).await
+    caller.require(Capability::Pos)?;
+    let own = seller_id(&state, &caller).await?;
+    let reason = reason_of(&body.reason)?;
+    let (detail, _) = load_receipt(&state, *id).await?;
+    // A cashier cancels only their own sales; an admin any.
+    if !(caller.can(Capability::AdminWrite) || own == detail.sale.cashier_id) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "auth.forbidden",
+            "Accès refusé : cette vente n'est pas la vôtre.",
+        ));
+    }
+    if detail.sale.business_date != business_day(&detail) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "sale.cancel_too_late",
+            "Une vente ne s'annule que le jour même : demandez un remboursement à un responsable.",
+        ));
+    }
+    reverse(&state, &caller, *id, Undo::Cancel, reason).await
 }
 
 /// Period and paging of the sales history.
@@ -457,17 +634,22 @@ async fn history(
         query.per_page.unwrap_or(20).clamp(1, 100),
     );
     let _ = caller;
-    let (sales_count, revenue, discounts) = store::summary(&state.db, scope).await?;
+    let takings = store::summary(&state.db, scope).await?;
     let by_day = store::per_day(&state.db, scope).await?;
     let per_day = range
         .days
         .iter()
         .map(|day| {
-            let found = by_day.iter().find(|(d, _, _)| d == day);
+            let found = by_day
+                .iter()
+                .find(|(d, _)| d == day)
+                .map(|(_, t)| *t)
+                .unwrap_or_default();
             DayRevenue {
                 date: *day,
-                revenue: found.map_or(0, |f| f.1),
-                sales_count: found.map_or(0, |f| f.2),
+                revenue: found.revenue,
+                sales_count: found.sales_count,
+                refunded: found.refunded,
             }
         })
         .collect();
@@ -484,10 +666,11 @@ async fn history(
     let payment_split = store::payment_split(&state.db, scope)
         .await?
         .into_iter()
-        .map(|(method, amount, count)| PaymentSplit {
+        .map(|(method, amount, count, refunded)| PaymentSplit {
             method,
             amount,
             count,
+            refunded,
         })
         .collect();
     let cashier_name = crm_store::users::find(&state.db, cashier_id)
@@ -507,8 +690,8 @@ async fn history(
             cashier_name: cashier_name.clone(),
         })
         .collect();
-    let average_basket = if sales_count > 0 {
-        Money::round(Decimal::from(revenue) / Decimal::from(sales_count)).francs()
+    let average_basket = if takings.sales_count > 0 {
+        Money::round(Decimal::from(takings.revenue) / Decimal::from(takings.sales_count)).francs()
     } else {
         0
     };
@@ -518,10 +701,13 @@ async fn history(
         from: first_day,
         to: last_day,
         summary: SalesSummary {
-            sales_count,
-            revenue,
-            discounts,
+            sales_count: takings.sales_count,
+            revenue: takings.revenue,
+            discounts: takings.discounts,
             average_basket,
+            refunds_count: takings.refunds_count,
+            refunded: takings.refunded,
+            net_revenue: takings.revenue - takings.refunded,
         },
         per_day,
         top_products,

@@ -10,6 +10,7 @@ pub mod payment;
 pub mod points_entry;
 pub mod product;
 pub mod refresh_token;
+pub mod refund_payment;
 pub mod sale;
 pub mod sale_event;
 pub mod sale_line;
