@@ -277,9 +277,17 @@ on_both_databases! {
 on_both_databases! {
     async fn imported_staff_log_in_and_customers_are_found_by_phone(app) {
         import_fixture(&app).await;
-        // Plain legacy password, hashed on import.
-        let login = app.login_body("ytraore", "Bienvenue2026!").await;
-        assert_eq!(login["user"]["role"], "CASHIER");
+        // Plain legacy password, hashed on import: it opens a session that must first
+        // replace it.
+        let flagged = app.login_body("ytraore", "Bienvenue2026!").await;
+        assert_eq!(flagged["user"]["role"], "CASHIER");
+        assert_eq!(flagged["user"]["must_change_password"], true);
+        let changed = app
+            .call("POST", "/api/v1/auth/password", flagged["access_token"].as_str(),
+                  Some(serde_json::json!({"current_password": "Bienvenue2026!", "new_password": "Nouveau2026!"})))
+            .await;
+        assert_eq!(changed.status, 200, "{}", changed.body);
+        let login = changed.body;
         let token = login["access_token"].as_str().unwrap().to_owned();
         // Kept argon2 hash.
         app.login_body("akone", "Caisse2026!").await;

@@ -600,7 +600,7 @@ pub struct HistoryQuery {
     pub to: Option<chrono::NaiveDate>,
     /// Another cashier (managers only).
     pub cashier_id: Option<i64>,
-    /// Page from 1.
+    /// Page from 1 (default 1); beyond 1 000 000, page 1 000 000.
     pub page: Option<u64>,
     /// Page size 1–100 (default 20).
     pub per_page: Option<u64>,
@@ -629,9 +629,13 @@ async fn history(
         first_day,
         last_day,
     };
-    let (page, per_page) = (
-        query.page.unwrap_or(1).max(1),
-        query.per_page.unwrap_or(20).clamp(1, 100),
+    let super::paging::Paging { page, per_page } = super::paging::Paging::new(
+        query.page,
+        query.per_page,
+        super::paging::PageSize {
+            default: 20,
+            max: 100,
+        },
     );
     let _ = caller;
     let takings = store::summary(&state.db, scope).await?;
