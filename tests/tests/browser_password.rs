@@ -68,6 +68,10 @@ async fn a_reset_account_must_choose_its_password_before_the_till() {
         .wait_for_text("#password-policy", "10 caractères")
         .await
         .unwrap();
+    if let Some(dir) = std::env::var_os("CRM_SCREENSHOT_DIR") {
+        let path = std::path::Path::new(&dir).join("password.png");
+        browser.screenshot(&path).await.unwrap();
+    }
     browser.clear(&new).await.unwrap();
     browser.send_keys(&new, "Nouveau2026!").await.unwrap();
     let confirm = browser.find("#password-confirm").await.unwrap();
