@@ -679,3 +679,27 @@ on_both_databases! {
         assert_ne!(number, "CLT0000042");
     }
 }
+
+on_both_databases! {
+    async fn rows_of_a_windows_file_are_named_by_their_own_line(app) {
+        // An export saved with \r\n line ends, as Excel and Windows tools write it.
+        let dir = std::env::temp_dir().join(format!("crm-import-crlf-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("users.csv"),
+            "user_id,username,password,password_hash,role\r\n\
+             1,akouame,Bienvenue2026!,,CAISSIER\r\n\
+             2,stagiaire1,Stage2026!,,STAGIAIRE\r\n\
+             \r\n\
+             3,ytraore,Bienvenue2026!,,CAISSIER\r\n",
+        )
+        .unwrap();
+        let report = import::legacy(&app.state, &dir).await.expect("imports");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_counts(&report, "users.csv", 3, 2, 0, 1);
+        assert_eq!(reasons(&report.rejected), ["users.csv:3: rôle inconnu « STAGIAIRE »"]);
+        let akouame = crm_store::users::find_by_username(&app.state.db, "akouame").await.unwrap().unwrap();
+        assert_eq!(akouame.role, "CASHIER", "the \\r of the last field is not part of the role");
+        app.login_body("ytraore", "Bienvenue2026!").await;
+    }
+}

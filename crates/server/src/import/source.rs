@@ -90,6 +90,7 @@ impl Chunks {
         while rows.len() < BATCH {
             match self.reader.read_byte_record(&mut self.record) {
                 Ok(false) => break,
+                Ok(true) if is_blank(&self.record) => {}
                 Ok(true) => rows.push(Row {
                     line: self.record.position().map_or(0, |p| p.line()),
                     record: csv::StringRecord::from_byte_record(self.record.clone()).ok(),
@@ -124,11 +125,21 @@ fn unreadable(file: &'static str, detail: impl ToString) -> ImportError {
     }
 }
 
+/// A reader of an export file. Records end at `\n` only: with the CSV reader's default
+/// (`\r\n`, `\r` or `\n`), a record of a Windows (`\r\n`) file is taken to start on the
+/// line before its own, and the report would name the wrong lines. The `\r` left at the
+/// end of a line's last field goes with the trimming of every value.
 fn open(file: &'static str, path: &Path) -> Result<csv::Reader<File>, ImportError> {
     csv::ReaderBuilder::new()
         .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_path(path)
         .map_err(|e| unreadable(file, e))
+}
+
+/// An empty line of a `\r\n` file (a lone `\r`): skipped, as empty lines are.
+fn is_blank(record: &csv::ByteRecord) -> bool {
+    record.len() == 1 && record[0].trim_ascii().is_empty()
 }
 
 /// Checks `spec.file` in `dir`: `Ok(None)` when the file is absent, an error when it
@@ -173,7 +184,9 @@ pub(crate) fn read(dir: &Path, spec: &FileSpec) -> Result<Option<Sheet>, ImportE
         .read_byte_record(&mut record)
         .map_err(|e| unreadable(spec.file, e))?
     {
-        len += 1;
+        if !is_blank(&record) {
+            len += 1;
+        }
     }
     Ok(Some(Sheet {
         file: spec.file,
