@@ -1,6 +1,9 @@
 //! `crm import legacy`: the old system's CSV export (tests/fixtures/legacy) loads with
 //! exact counts and reasons, twice without change, never half; imported people work, and
-//! imported coupon uses count against the caps at the till.
+//! imported coupon uses count against the caps at the till. An export as messy as real
+//! ones (tests/fixtures/legacy-dirty: in-store barcodes, a basket paid by a coupon, a sale
+//! whose payments fall short, a customer number beyond the id range) drops nothing the
+//! old system held, and says what it loaded with a warning and which sales do not agree.
 
 use crm_domain::Role;
 use crm_server::import::{self, FileState, ImportError, Report};
@@ -121,6 +124,16 @@ on_both_databases! {
         for r in &rejected {
             assert!(text.contains(r.as_str()), "{r} is printed:\n{text}");
         }
+        assert!(report.warnings.is_empty(), "every barcode is EAN-13:\n{text}");
+        // S7's only payment (BITCOIN) was refused: the sale is kept, and named as not
+        // agreeing with its payments.
+        let reconciliation = report.reconciliation.as_ref().expect("sales were imported");
+        assert_eq!((reconciliation.checked, reconciliation.unbalanced), (7, 1), "{text}");
+        assert_eq!(reconciliation.first[0].legacy_id, "S7");
+        assert!(
+            text.contains("vente S7 (ticket TKT-20251223-0001) : lignes 2400 − remises 120 = 2280, total 2280, paiements 0"),
+            "{text}"
+        );
 
         // What is in the database now.
         assert_eq!(app.count("users").await, 3);
@@ -498,5 +511,203 @@ on_both_databases! {
         );
         assert!(err.to_string().contains("rien n'a été importé"), "{err}");
         assert_eq!(counts(&app).await, before, "users.csv and clients.csv were valid, yet nothing is written");
+    }
+}
+
+/// The messy export: in-store barcodes, a coupon-paid basket, a short-paid sale, a
+/// customer number beyond the id range.
+async fn import_dirty(app: &TestApp) -> Report {
+    import::legacy(&app.state, &fixture("legacy-dirty"))
+        .await
+        .expect("the messy export imports")
+}
+
+fn reasons(remarks: &crm_server::import::Remarks) -> Vec<String> {
+    remarks
+        .iter()
+        .map(|r| format!("{}:{}: {}", r.file, r.line, r.reason))
+        .collect()
+}
+
+/// A checkout of one unit of the product with `barcode`, paid in cash.
+async fn checkout_by_barcode(
+    app: &TestApp,
+    token: &str,
+    barcode: &str,
+    cash: i64,
+) -> crm_tests::Reply {
+    let res = app
+        .client
+        .post(app.url("/api/v1/sales"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", format!("import-{barcode}"))
+        .json(&json!({
+            "lines": [{"barcode": barcode, "quantity": 1}],
+            "payments": [{"method": "ESPECES", "amount": cash}]
+        }))
+        .send()
+        .await
+        .expect("request sent");
+    let status = res.status().as_u16();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body = res.json().await.unwrap_or(serde_json::Value::Null);
+    crm_tests::Reply {
+        status,
+        content_type,
+        body,
+    }
+}
+
+on_both_databases! {
+    async fn products_with_non_ean_barcodes_are_imported_warned_and_scannable(app) {
+        let report = import_dirty(&app).await;
+        assert_counts(&report, "products.csv", 6, 6, 0, 0);
+        assert_eq!(
+            reasons(&report.warnings),
+            [
+                "products.csv:3: code-barres « MAG00017 » non EAN-13 (code magasin ou erreur de saisie) : gardé tel quel, la caisse le trouve à ce code",
+                "products.csv:4: code-barres « 6181000000018 » non EAN-13 (code magasin ou erreur de saisie) : gardé tel quel, la caisse le trouve à ce code",
+                "products.csv:5: code-barres « 2001 » non EAN-13 (code magasin ou erreur de saisie) : gardé tel quel, la caisse le trouve à ce code",
+                "products.csv:6: code-barres « MAG00017 » déjà porté par la ligne 3 : produit importé sans code-barres",
+            ]
+        );
+        let text = report.to_string();
+        assert!(text.contains("Avertissements : lignes importées à vérifier (4) :"), "{text}");
+        assert_eq!(scalar(&app, "SELECT barcode AS v FROM products WHERE sku = 'PAIN-MAG'").await, "MAG00017");
+        assert_eq!(scalar(&app, "SELECT COUNT(*) AS v FROM products WHERE sku = 'BOL-PLAST' AND barcode IS NULL").await, "1");
+
+        // The till finds them by the code on their label, and sells them.
+        let cashier = app.token_for(Role::Cashier).await;
+        for (code, sku) in [("MAG00017", "PAIN-MAG"), ("6181000000018", "EAU-15L"), ("2001", "SAV-200")] {
+            let found = app
+                .call("GET", &format!("/api/v1/products?barcode={code}"), Some(&cashier), None)
+                .await;
+            assert_eq!(found.status, 200, "{}", found.body);
+            assert_eq!(found.body["total"], 1, "{code}: {}", found.body);
+            assert_eq!(found.body["items"][0]["sku"], sku);
+        }
+        let sold = checkout_by_barcode(&app, &cashier, "MAG00017", 1_200).await;
+        assert_eq!(sold.status, 201, "{}", sold.body);
+        assert_eq!(sold.body["total"], 1_200, "{}", sold.body);
+    }
+}
+
+on_both_databases! {
+    async fn a_kept_sale_keeps_every_line_and_its_payments_even_of_zero(app) {
+        let report = import_dirty(&app).await;
+        assert_counts(&report, "sales.csv", 4, 3, 0, 1);
+        assert_counts(&report, "sale_lines.csv", 8, 7, 0, 1);
+        assert_counts(&report, "payments.csv", 4, 3, 0, 1);
+        // S4's customer was refused, so S4 was; its line and payment follow it.
+        assert_eq!(
+            reasons(&report.rejected),
+            [
+                "clients.csv:3: numéro client « CLT9223372036854775807 » hors de la plage des identifiants (au plus CLT9999999)",
+                "sales.csv:5: client inconnu « C2 » (absent de clients.csv ou refusé)",
+                "sale_lines.csv:9: vente inconnue « S4 » (absente de sales.csv ou refusée)",
+                "payments.csv:5: vente inconnue « S4 » (absente de sales.csv ou refusée)",
+            ]
+        );
+        // S1: four lines on four products, three of them with in-store codes; they add up
+        // to its subtotal, and its discount is spread over them.
+        let s1 = "FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.ticket_number = 'TKT-20251220-0001'";
+        assert_eq!(scalar(&app, &format!("SELECT COUNT(*) AS v {s1}")).await, "4");
+        assert_eq!(scalar(&app, &format!("SELECT CAST(SUM(l.line_total) AS BIGINT) AS v {s1}")).await, "4750");
+        assert_eq!(scalar(&app, &format!("SELECT CAST(SUM(l.discount) AS BIGINT) AS v {s1}")).await, "475");
+        // S2: a basket a coupon covered entirely, paid 0 FCFA.
+        let s2 = "FROM payments p JOIN sales s ON s.id = p.sale_id WHERE s.ticket_number = 'TKT-20251220-0002'";
+        assert_eq!(scalar(&app, &format!("SELECT CAST(p.amount AS TEXT) || '/' || p.method AS v {s2}")).await, "0/ESPECES");
+        assert_eq!(scalar(&app, "SELECT total AS v FROM sales WHERE ticket_number = 'TKT-20251220-0002'").await, "0");
+        // No line of a kept sale is missing: every line names a sale, every kept sale's
+        // lines add up to its subtotal.
+        assert_eq!(
+            scalar(&app, "SELECT COUNT(*) AS v FROM sales s WHERE s.subtotal <> \
+                          (SELECT COALESCE(SUM(l.line_total), 0) FROM sale_lines l WHERE l.sale_id = s.id)").await,
+            "0"
+        );
+    }
+}
+
+on_both_databases! {
+    async fn the_reconciliation_names_a_sale_that_does_not_agree_and_leaves_it(app) {
+        let report = import_dirty(&app).await;
+        let r = report.reconciliation.as_ref().expect("sales were imported");
+        assert_eq!((r.checked, r.unbalanced), (3, 1));
+        let s3 = &r.first[0];
+        assert_eq!(
+            (s3.legacy_id.as_str(), s3.ticket_number.as_str(), s3.lines, s3.discount, s3.total, s3.paid),
+            ("S3", "TKT-20251220-0003", 2200, 0, 2200, 2000)
+        );
+        let text = report.to_string();
+        assert!(
+            text.ends_with(
+                "Rapprochement des ventes importées (lignes − remises = total = paiements) : 3 vérifiées, 1 ne concordent pas (laissées telles quelles) :\n\
+                 vente S3 (ticket TKT-20251220-0003) : lignes 2200 − remises 0 = 2200, total 2200, paiements 2000\n"
+            ),
+            "{text}"
+        );
+        // Named, not corrected.
+        let sale = "FROM sales WHERE ticket_number = 'TKT-20251220-0003'";
+        assert_eq!(scalar(&app, &format!("SELECT CAST(total AS TEXT) || '/' || CAST(paid AS TEXT) AS v {sale}")).await, "2200/2200");
+        assert_eq!(
+            scalar(&app, "SELECT CAST(SUM(p.amount) AS BIGINT) AS v FROM payments p JOIN sales s ON s.id = p.sale_id \
+                          WHERE s.ticket_number = 'TKT-20251220-0003'").await,
+            "2000"
+        );
+
+        // A second run imports nothing and gives the same reconciliation.
+        let before = counts(&app).await;
+        let again = import_dirty(&app).await;
+        assert_eq!(again.imported(), 0);
+        assert_eq!(counts(&app).await, before);
+        assert_eq!(again.reconciliation, report.reconciliation);
+        assert_eq!(again.rejected, report.rejected);
+        assert!(again.warnings.is_empty(), "nothing loaded again, nothing to warn about again");
+    }
+}
+
+on_both_databases! {
+    async fn a_customer_number_beyond_the_id_range_is_refused_and_customers_can_still_be_created(app) {
+        let report = import_dirty(&app).await;
+        assert_counts(&report, "clients.csv", 2, 1, 0, 1);
+        assert_eq!(scalar(&app, "SELECT COUNT(*) AS v FROM customers WHERE customer_number = 'CLT0000042'").await, "1");
+        let cashier = app.token_for(Role::Cashier).await;
+        let created = app
+            .call("POST", "/api/v1/customers", Some(&cashier), Some(json!({"phone": "0707070707", "first_name": "Awa"})))
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        let number = created.body["customer"]["customer_number"].as_str().unwrap().to_owned();
+        let id = created.body["customer"]["id"].as_i64().unwrap();
+        assert!(id > 42, "ids up to the kept CLT0000042 are set aside: {id}");
+        assert_ne!(number, "CLT0000042");
+    }
+}
+
+on_both_databases! {
+    async fn rows_of_a_windows_file_are_named_by_their_own_line(app) {
+        // An export saved with \r\n line ends, as Excel and Windows tools write it.
+        let dir = std::env::temp_dir().join(format!("crm-import-crlf-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("users.csv"),
+            "user_id,username,password,password_hash,role\r\n\
+             1,akouame,Bienvenue2026!,,CAISSIER\r\n\
+             2,stagiaire1,Stage2026!,,STAGIAIRE\r\n\
+             \r\n\
+             3,ytraore,Bienvenue2026!,,CAISSIER\r\n",
+        )
+        .unwrap();
+        let report = import::legacy(&app.state, &dir).await.expect("imports");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_counts(&report, "users.csv", 3, 2, 0, 1);
+        assert_eq!(reasons(&report.rejected), ["users.csv:3: rôle inconnu « STAGIAIRE »"]);
+        let akouame = crm_store::users::find_by_username(&app.state.db, "akouame").await.unwrap().unwrap();
+        assert_eq!(akouame.role, "CASHIER", "the \\r of the last field is not part of the role");
+        app.login_body("ytraore", "Bienvenue2026!").await;
     }
 }

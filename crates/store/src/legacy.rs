@@ -93,19 +93,32 @@ mod legacy_id {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Every legacy id of `entity` already imported, with the id it became.
-pub async fn known_ids(
+/// Which of these legacy ids of `entity` were imported (by this or an earlier run), with
+/// the id each became. Empty ids are ignored.
+pub async fn lookup_ids(
     db: &impl ConnectionTrait,
     entity: Entity,
+    legacy_ids: &[String],
 ) -> StoreResult<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = legacy_id::Entity::find()
-        .select_only()
-        .column(legacy_id::Column::LegacyId)
-        .column(legacy_id::Column::NewId)
-        .filter(legacy_id::Column::Entity.eq(entity.as_str()))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let wanted: Vec<String> = legacy_ids
+        .iter()
+        .filter(|id| !id.is_empty())
+        .cloned()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let rows = in_chunks(&wanted, async |chunk| {
+        Ok(legacy_id::Entity::find()
+            .select_only()
+            .column(legacy_id::Column::LegacyId)
+            .column(legacy_id::Column::NewId)
+            .filter(legacy_id::Column::Entity.eq(entity.as_str()))
+            .filter(legacy_id::Column::LegacyId.is_in(chunk))
+            .into_tuple::<(String, i64)>()
+            .all(db)
+            .await?)
+    })
+    .await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -366,7 +379,8 @@ pub async fn product_costs(
     Ok(rows.into_iter().map(|(id, c, v)| (id, (c, v))).collect())
 }
 
-/// The discount of these sales (to spread over their lines): id → loyalty discount.
+/// The whole discount of these sales (to spread over their lines): id → loyalty plus
+/// coupon discount.
 pub async fn sale_discounts(
     db: &impl ConnectionTrait,
     ids: &[i64],
@@ -376,13 +390,62 @@ pub async fn sale_discounts(
             .select_only()
             .column(sale::Column::Id)
             .column(sale::Column::LoyaltyDiscount)
+            .column(sale::Column::CouponDiscount)
             .filter(sale::Column::Id.is_in(chunk))
-            .into_tuple::<(i64, i64)>()
+            .into_tuple::<(i64, i64, i64)>()
             .all(db)
             .await?)
     })
     .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, loyalty, coupon)| (id, loyalty + coupon))
+        .collect())
+}
+
+/// A line already in the database, as far as the spreading of its sale's discount goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredLine {
+    /// Line id.
+    pub id: i64,
+    /// Its sale.
+    pub sale_id: i64,
+    /// Line total.
+    pub line_total: i64,
+    /// Its share of the sale's discount.
+    pub discount: i64,
+}
+
+/// The lines these sales already have (an earlier batch loaded part of them), in id order.
+pub async fn lines_of_sales(
+    db: &impl ConnectionTrait,
+    sale_ids: &[i64],
+) -> StoreResult<Vec<StoredLine>> {
+    use sea_orm::QueryOrder;
+    let mut rows = in_chunks(sale_ids, async |chunk| {
+        Ok(sale_line::Entity::find()
+            .select_only()
+            .column(sale_line::Column::Id)
+            .column(sale_line::Column::SaleId)
+            .column(sale_line::Column::LineTotal)
+            .column(sale_line::Column::Discount)
+            .filter(sale_line::Column::SaleId.is_in(chunk))
+            .order_by_asc(sale_line::Column::Id)
+            .into_tuple::<(i64, i64, i64, i64)>()
+            .all(db)
+            .await?)
+    })
+    .await?;
+    rows.sort_unstable();
+    Ok(rows
+        .into_iter()
+        .map(|(id, sale_id, line_total, discount)| StoredLine {
+            id,
+            sale_id,
+            line_total,
+            discount,
+        })
+        .collect())
 }
 
 /// The first till of a store.
@@ -667,8 +730,15 @@ pub struct LegacyLine {
     pub unit_cost: i64,
 }
 
-/// Inserts the lines in one transaction; returns their ids in order.
-pub async fn insert_lines(db: &DatabaseConnection, batch: &[LegacyLine]) -> StoreResult<Vec<i64>> {
+/// Inserts the lines and gives the lines already there (`respread`: id → new discount
+/// share) their new share of their sale's discount, in one transaction; returns the new
+/// lines' ids in order.
+pub async fn insert_lines(
+    db: &DatabaseConnection,
+    batch: &[LegacyLine],
+    respread: &[(i64, i64)],
+) -> StoreResult<Vec<i64>> {
+    use sea_orm::sea_query::Expr;
     if batch.is_empty() {
         return Ok(Vec::new());
     }
@@ -692,6 +762,14 @@ pub async fn insert_lines(db: &DatabaseConnection, batch: &[LegacyLine]) -> Stor
     )
     .exec_without_returning(&txn)
     .await?;
+    // Rare: only a sale whose lines straddle two batches has lines to correct.
+    for &(id, discount) in respread {
+        sale_line::Entity::update_many()
+            .col_expr(sale_line::Column::Discount, Expr::value(discount))
+            .filter(sale_line::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+    }
     let pairs: Vec<_> = batch
         .iter()
         .map(|l| l.legacy_id.clone())
@@ -1028,4 +1106,88 @@ pub async fn insert_coupon_uses(
     record_ids(&txn, Entity::CouponUse, &pairs).await?;
     txn.commit().await?;
     Ok(ids)
+}
+
+/// An imported sale whose lines, discounts, total and payments do not agree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnbalancedSale {
+    /// `sale_id` in the old system.
+    pub legacy_id: String,
+    /// Ticket number.
+    pub ticket_number: String,
+    /// Sum of its lines' totals.
+    pub lines: i64,
+    /// Its discounts (loyalty and coupon).
+    pub discount: i64,
+    /// Its total.
+    pub total: i64,
+    /// Sum of its payments.
+    pub paid: i64,
+}
+
+/// Every imported sale checked: lines − discounts = total = payments.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reconciliation {
+    /// Imported sales checked (this run's and earlier runs').
+    pub checked: u64,
+    /// How many do not agree.
+    pub unbalanced: u64,
+    /// The first of them, in the order they were imported.
+    pub first: Vec<UnbalancedSale>,
+}
+
+/// Each imported sale with the sums of its lines and payments: one row per sale, columns
+/// `legacy_id`, `ticket_number`, `lines`, `discount`, `total`, `paid`.
+const SALE_SUMS: &str = "SELECT l.legacy_id AS legacy_id, s.id AS id, s.ticket_number AS ticket_number, \
+       CAST(COALESCE((SELECT SUM(x.line_total) FROM sale_lines x WHERE x.sale_id = s.id), 0) AS BIGINT) AS lines, \
+       s.loyalty_discount + s.coupon_discount AS discount, s.total AS total, \
+       CAST(COALESCE((SELECT SUM(p.amount) FROM payments p WHERE p.sale_id = s.id), 0) AS BIGINT) AS paid \
+     FROM legacy_ids l JOIN sales s ON s.id = l.new_id WHERE l.entity = 'sale'";
+
+/// Whether a row of [`SALE_SUMS`] does not agree.
+const UNBALANCED: &str = "(r.lines - r.discount <> r.total OR r.paid <> r.total)";
+
+/// Checks every imported sale (lines − discounts = total = payments) and names the first
+/// `first` that do not agree. Changes nothing.
+pub async fn reconcile(db: &impl ConnectionTrait, first: u64) -> StoreResult<Reconciliation> {
+    let backend = db.get_database_backend();
+    let counts = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            format!(
+                "SELECT COUNT(*) AS checked, \
+                 COALESCE(SUM(CASE WHEN {UNBALANCED} THEN 1 ELSE 0 END), 0) AS unbalanced \
+                 FROM ({SALE_SUMS}) r"
+            ),
+        ))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let count = |column: &str| -> StoreResult<u64> {
+        Ok(u64::try_from(counts.try_get::<i64>("", column)?).unwrap_or(0))
+    };
+    let (checked, unbalanced) = (count("checked")?, count("unbalanced")?);
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!("SELECT * FROM ({SALE_SUMS}) r WHERE {UNBALANCED} ORDER BY r.id LIMIT {first}"),
+        ))
+        .await?;
+    let first = rows
+        .iter()
+        .map(|r| {
+            Ok(UnbalancedSale {
+                legacy_id: r.try_get("", "legacy_id")?,
+                ticket_number: r.try_get("", "ticket_number")?,
+                lines: r.try_get("", "lines")?,
+                discount: r.try_get("", "discount")?,
+                total: r.try_get("", "total")?,
+                paid: r.try_get("", "paid")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Reconciliation {
+        checked,
+        unbalanced,
+        first,
+    })
 }

@@ -6,7 +6,7 @@
 
 use super::sales::percent;
 use super::source::{self, Row, Sheet};
-use super::{batches, FileRun, ImportError, Report};
+use super::{resolve, FileRun, ImportError, Report};
 use crate::startup::AppState;
 use chrono::{DateTime, Utc};
 use crm_domain::coupon::{normalize_code, Coupon, CouponKind, CouponStatus, DiscountKind};
@@ -111,16 +111,15 @@ fn cap(value: &str, what: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("{what} trop grand « {} »", value.trim()))
 }
 
-/// Rows of `sheet` an earlier run imported (by their id in `id_column`).
+/// Rows of a batch already imported (by their id in `id_column`).
 fn known_rows<'s>(
     sheet: &'s Sheet,
+    rows: &'s [Row],
     id_column: &str,
     known: &'s HashMap<String, i64>,
 ) -> impl Iterator<Item = &'s Row> {
     let c_id = sheet.required(id_column);
-    sheet
-        .rows
-        .iter()
+    rows.iter()
         .filter(move |row| sheet.check(row).is_ok() && known.contains_key(row.get(c_id)))
 }
 
@@ -129,15 +128,13 @@ struct CouponCandidate {
     coupon: LegacyCoupon,
 }
 
-/// Loads `coupons.csv`; returns every known legacy coupon id with its coupon id.
+/// Loads `coupons.csv`.
 pub(crate) async fn import_coupons(
     state: &AppState,
     sheet: &Sheet,
-    clients: &HashMap<String, i64>,
     report: &mut Report,
-) -> Result<HashMap<String, i64>, ImportError> {
+) -> Result<(), ImportError> {
     let db = &state.db;
-    let mut known = store::known_ids(db, Entity::Coupon).await?;
     let mut run = FileRun::new(report, sheet);
     let c = |name| sheet.required(name);
     let (c_code, c_type, c_discount, c_value) =
@@ -155,112 +152,121 @@ pub(crate) async fn import_coupons(
         c("status"),
     );
     let c_description = sheet.column("description");
-    // Code → line of the first row holding it; rows imported earlier hold theirs, so a
-    // second run refuses the same rows for the same reasons.
-    let mut codes: HashMap<String, u64> = known_rows(sheet, "coupon_id", &known)
-        .map(|row| (normalize_code(row.get(c_code)), row.line))
-        .collect();
-    let mut candidates = Vec::new();
-    for row in &sheet.rows {
-        let Some(legacy_id) = run.admit(sheet, row, "coupon_id", &known) else {
-            continue;
-        };
-        let parsed = (|| {
-            let code = normalize_code(row.get(c_code));
-            if code.is_empty() {
-                return Err("code vide".to_owned());
-            }
-            let kind = kind(row.get(c_type))?;
-            let discount_kind = discount_kind(row.get(c_discount))?;
-            let value = value(row.get(c_value), discount_kind)?;
-            let valid_from = match row.get(c_from) {
-                "" => return Err("valid_from vide".to_owned()),
-                v => source::day(v, "valid_from")?,
+    // Code → line of the first row holding it, over the whole file (coupons are few);
+    // rows imported earlier hold theirs, so a second run refuses the same rows for the
+    // same reasons.
+    let mut codes: HashMap<String, u64> = HashMap::new();
+    let mut chunks = sheet.chunks()?;
+    while let Some(rows) = chunks.next_chunk()? {
+        let known = run
+            .start_batch(state, sheet, &rows, "coupon_id", Entity::Coupon)
+            .await?;
+        let clients = resolve(db, Entity::Client, rows.iter().map(|r| r.get(c_client))).await?;
+        for row in known_rows(sheet, &rows, "coupon_id", &known) {
+            codes
+                .entry(normalize_code(row.get(c_code)))
+                .or_insert(row.line);
+        }
+        let mut candidates = Vec::new();
+        for row in &rows {
+            let Some(legacy_id) = run.admit(sheet, row, "coupon_id", &known) else {
+                continue;
             };
-            let valid_to = match row.get(c_to) {
-                "" => return Err("valid_to vide".to_owned()),
-                v => source::day(v, "valid_to")?,
+            let parsed = (|| {
+                let code = normalize_code(row.get(c_code));
+                if code.is_empty() {
+                    return Err("code vide".to_owned());
+                }
+                let kind = kind(row.get(c_type))?;
+                let discount_kind = discount_kind(row.get(c_discount))?;
+                let value = value(row.get(c_value), discount_kind)?;
+                let valid_from = match row.get(c_from) {
+                    "" => return Err("valid_from vide".to_owned()),
+                    v => source::day(v, "valid_from")?,
+                };
+                let valid_to = match row.get(c_to) {
+                    "" => return Err("valid_to vide".to_owned()),
+                    v => source::day(v, "valid_to")?,
+                };
+                let per_customer_cap = match row.get(c_per_client) {
+                    "" => 1,
+                    v => cap(v, "per_client_limit")?,
+                };
+                let global_cap = match row.get(c_global) {
+                    "" => None,
+                    v => Some(cap(v, "global_limit")?),
+                };
+                let min_basket = match row.get(c_min) {
+                    "" => 0,
+                    v => source::amount(v, "min_purchase_fcfa")?,
+                };
+                let required_level = required_level(row.get(c_tier))?;
+                let customer_id = match row.get(c_client) {
+                    "" => None,
+                    client => Some(*clients.get(client).ok_or_else(|| {
+                        format!("client inconnu « {client} » (absent de clients.csv ou refusé)")
+                    })?),
+                };
+                let status = status(row.get(c_status))?;
+                if kind == CouponKind::Special && customer_id.is_none() {
+                    return Err("coupon personnel (SPECIAL) sans client_id".to_owned());
+                }
+                let rules = Coupon {
+                    kind,
+                    discount_kind,
+                    value,
+                    valid_from,
+                    valid_to,
+                    global_cap,
+                    per_customer_cap,
+                    min_basket: Money::fcfa(min_basket),
+                    required_level,
+                    customer_id,
+                    eligible_categories: BTreeSet::new(),
+                    stacks_with_loyalty: true,
+                    status,
+                };
+                rules.validate().map_err(|e| e.to_string())?;
+                Ok::<_, String>((code, rules))
+            })();
+            let (code, rules) = match parsed {
+                Ok(p) => p,
+                Err(reason) => {
+                    run.reject(row.line, reason);
+                    continue;
+                }
             };
-            let per_customer_cap = match row.get(c_per_client) {
-                "" => 1,
-                v => cap(v, "per_client_limit")?,
-            };
-            let global_cap = match row.get(c_global) {
-                "" => None,
-                v => Some(cap(v, "global_limit")?),
-            };
-            let min_basket = match row.get(c_min) {
-                "" => 0,
-                v => source::amount(v, "min_purchase_fcfa")?,
-            };
-            let required_level = required_level(row.get(c_tier))?;
-            let customer_id = match row.get(c_client) {
-                "" => None,
-                client => Some(*clients.get(client).ok_or_else(|| {
-                    format!("client inconnu « {client} » (absent de clients.csv ou refusé)")
-                })?),
-            };
-            let status = status(row.get(c_status))?;
-            if kind == CouponKind::Special && customer_id.is_none() {
-                return Err("coupon personnel (SPECIAL) sans client_id".to_owned());
-            }
-            let rules = Coupon {
-                kind,
-                discount_kind,
-                value,
-                valid_from,
-                valid_to,
-                global_cap,
-                per_customer_cap,
-                min_basket: Money::fcfa(min_basket),
-                required_level,
-                customer_id,
-                eligible_categories: BTreeSet::new(),
-                stacks_with_loyalty: true,
-                status,
-            };
-            rules.validate().map_err(|e| e.to_string())?;
-            Ok::<_, String>((code, rules))
-        })();
-        let (code, rules) = match parsed {
-            Ok(p) => p,
-            Err(reason) => {
-                run.reject(row.line, reason);
+            if let Some(first) = codes.get(&code) {
+                run.reject(
+                    row.line,
+                    format!("code « {code} » en double dans le fichier (ligne {first})"),
+                );
                 continue;
             }
-        };
-        if let Some(first) = codes.get(&code) {
-            run.reject(
-                row.line,
-                format!("code « {code} » en double dans le fichier (ligne {first})"),
-            );
-            continue;
+            codes.insert(code.clone(), row.line);
+            let mut description =
+                source::text(row.opt(c_description)).unwrap_or_else(|| NO_DESCRIPTION.to_owned());
+            if description.chars().count() > DESCRIPTION_MAX {
+                description = description.chars().take(DESCRIPTION_MAX).collect();
+                run.note(
+                    row.line,
+                    format!("description raccourcie à {DESCRIPTION_MAX} caractères"),
+                );
+            }
+            candidates.push(CouponCandidate {
+                line: row.line,
+                coupon: LegacyCoupon {
+                    legacy_id,
+                    code,
+                    description,
+                    rules,
+                },
+            });
         }
-        codes.insert(code.clone(), row.line);
-        let mut description =
-            source::text(row.opt(c_description)).unwrap_or_else(|| NO_DESCRIPTION.to_owned());
-        if description.chars().count() > DESCRIPTION_MAX {
-            description = description.chars().take(DESCRIPTION_MAX).collect();
-            run.note(
-                row.line,
-                format!("description raccourcie à {DESCRIPTION_MAX} caractères"),
-            );
-        }
-        candidates.push(CouponCandidate {
-            line: row.line,
-            coupon: LegacyCoupon {
-                legacy_id,
-                code,
-                description,
-                rules,
-            },
-        });
-    }
-    for chunk in batches(candidates) {
-        let codes: Vec<String> = chunk.iter().map(|c| c.coupon.code.clone()).collect();
+        let codes: Vec<String> = candidates.iter().map(|c| c.coupon.code.clone()).collect();
         let taken = store::coupon_codes_taken(db, &codes).await?;
-        let mut fresh = Vec::with_capacity(chunk.len());
-        for c in chunk {
+        let mut fresh = Vec::with_capacity(candidates.len());
+        for c in candidates {
             if taken.contains(&c.coupon.code) {
                 run.reject(
                     c.line,
@@ -272,20 +278,9 @@ pub(crate) async fn import_coupons(
         }
         let ids = store::insert_coupons(db, &fresh).await?;
         run.imported(ids.len());
-        known.extend(fresh.into_iter().map(|c| c.legacy_id).zip(ids));
     }
     run.finish();
-    Ok(known)
-}
-
-/// Legacy ids the uses refer to.
-pub(crate) struct UseRefs<'a> {
-    /// `coupon_id` → coupon.
-    pub coupons: &'a HashMap<String, i64>,
-    /// `sale_id` → sale.
-    pub sales: &'a HashMap<String, i64>,
-    /// `client_id` → customer.
-    pub clients: &'a HashMap<String, i64>,
+    Ok(())
 }
 
 struct UseCandidate {
@@ -302,11 +297,9 @@ struct UseCandidate {
 pub(crate) async fn import_uses(
     state: &AppState,
     sheet: &Sheet,
-    refs: UseRefs<'_>,
     report: &mut Report,
 ) -> Result<(), ImportError> {
     let db = &state.db;
-    let known = store::known_ids(db, Entity::CouponUse).await?;
     let mut run = FileRun::new(report, sheet);
     let (c_coupon, c_sale, c_amount) = (
         sheet.required("coupon_id"),
@@ -314,68 +307,76 @@ pub(crate) async fn import_uses(
         sheet.required("discount_fcfa"),
     );
     let (c_client, c_used) = (sheet.column("client_id"), sheet.column("used_at"));
-    // Sale → line of the first use on it (uses imported earlier included).
-    let mut used_sales: HashMap<String, u64> = known_rows(sheet, "use_id", &known)
-        .map(|row| (row.get(c_sale).to_owned(), row.line))
-        .collect();
-    let mut candidates = Vec::new();
-    for row in &sheet.rows {
-        let Some(legacy_id) = run.admit(sheet, row, "use_id", &known) else {
-            continue;
-        };
-        let sale = row.get(c_sale);
-        let parsed = (|| {
-            let coupon = row.get(c_coupon);
-            let coupon_id = *refs.coupons.get(coupon).ok_or_else(|| {
-                format!("coupon inconnu « {coupon} » (absent de coupons.csv ou refusé)")
-            })?;
-            let sale_id = *refs.sales.get(sale).ok_or_else(|| {
-                format!("vente inconnue « {sale} » (absente de sales.csv ou refusée)")
-            })?;
-            let customer_id = match row.opt(c_client) {
-                "" => None,
-                client => Some(*refs.clients.get(client).ok_or_else(|| {
-                    format!("client inconnu « {client} » (absent de clients.csv ou refusé)")
-                })?),
-            };
-            let amount = source::amount(row.get(c_amount), "discount_fcfa")?;
-            let used_at = match row.opt(c_used) {
-                "" => None,
-                v => Some(source::timestamp(v, "used_at")?),
-            };
-            Ok::<_, String>(UseCandidate {
-                line: row.line,
-                legacy_id,
-                coupon_id,
-                sale_id,
-                customer_id,
-                amount,
-                used_at,
-            })
-        })();
-        let candidate = match parsed {
-            Ok(c) => c,
-            Err(reason) => {
-                run.reject(row.line, reason);
+    let mut chunks = sheet.chunks()?;
+    while let Some(rows) = chunks.next_chunk()? {
+        let known = run
+            .start_batch(state, sheet, &rows, "use_id", Entity::CouponUse)
+            .await?;
+        let coupons = resolve(db, Entity::Coupon, rows.iter().map(|r| r.get(c_coupon))).await?;
+        let sales = resolve(db, Entity::Sale, rows.iter().map(|r| r.get(c_sale))).await?;
+        let clients = resolve(db, Entity::Client, rows.iter().map(|r| r.opt(c_client))).await?;
+        // Sale → line of the first use on it in the batch (uses imported earlier included);
+        // a sale used again in a later batch is found holding its coupon in the database.
+        let mut used_sales: HashMap<String, u64> = known_rows(sheet, &rows, "use_id", &known)
+            .map(|row| (row.get(c_sale).to_owned(), row.line))
+            .collect();
+        let mut candidates = Vec::new();
+        for row in &rows {
+            let Some(legacy_id) = run.admit(sheet, row, "use_id", &known) else {
                 continue;
-            }
-        };
-        if let Some(first) = used_sales.get(sale) {
-            run.reject(
+            };
+            let sale = row.get(c_sale);
+            let parsed = (|| {
+                let coupon = row.get(c_coupon);
+                let coupon_id = *coupons.get(coupon).ok_or_else(|| {
+                    format!("coupon inconnu « {coupon} » (absent de coupons.csv ou refusé)")
+                })?;
+                let sale_id = *sales.get(sale).ok_or_else(|| {
+                    format!("vente inconnue « {sale} » (absente de sales.csv ou refusée)")
+                })?;
+                let customer_id = match row.opt(c_client) {
+                    "" => None,
+                    client => Some(*clients.get(client).ok_or_else(|| {
+                        format!("client inconnu « {client} » (absent de clients.csv ou refusé)")
+                    })?),
+                };
+                let amount = source::amount(row.get(c_amount), "discount_fcfa")?;
+                let used_at = match row.opt(c_used) {
+                    "" => None,
+                    v => Some(source::timestamp(v, "used_at")?),
+                };
+                Ok::<_, String>(UseCandidate {
+                    line: row.line,
+                    legacy_id,
+                    coupon_id,
+                    sale_id,
+                    customer_id,
+                    amount,
+                    used_at,
+                })
+            })();
+            let candidate = match parsed {
+                Ok(c) => c,
+                Err(reason) => {
+                    run.reject(row.line, reason);
+                    continue;
+                }
+            };
+            if let Some(first) = used_sales.get(sale) {
+                run.reject(
                 row.line,
                 format!("vente « {sale} » déjà associée à un coupon (ligne {first}) : un seul coupon par vente"),
             );
-            continue;
+                continue;
+            }
+            used_sales.insert(sale.to_owned(), row.line);
+            candidates.push(candidate);
         }
-        used_sales.insert(sale.to_owned(), row.line);
-        candidates.push(candidate);
-    }
-    for chunk in batches(candidates) {
-        let sale_ids: Vec<i64> = chunk.iter().map(|c| c.sale_id).collect();
+        let sale_ids: Vec<i64> = candidates.iter().map(|c| c.sale_id).collect();
         let facts = store::sale_facts(db, &sale_ids).await?;
         let holding = store::sales_with_coupon(db, &sale_ids).await?;
-        let mut uses = Vec::with_capacity(chunk.len());
-        for c in chunk {
+        let mut uses = Vec::with_capacity(candidates.len());
+        for c in candidates {
             let Some(sale) = facts.get(&c.sale_id) else {
                 run.reject(c.line, "vente introuvable dans la base");
                 continue;

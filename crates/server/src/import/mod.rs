@@ -1,11 +1,16 @@
 //! `crm import legacy --dir DIR`: loads the old system's tables exported as CSV
-//! (SPEC §6). Every file is read and its columns checked before anything is written; then
-//! users, products, clients, sales, sale lines, payments, coupons and coupon uses are
-//! loaded in that order, in batches of [`BATCH`] rows, each batch in one transaction with
-//! its `legacy_ids` rows. Every file is optional, as long as the rows another file refers
-//! to are there (or were loaded by an earlier run).
-//! A row the new system cannot take is refused with its file, line and reason; the rest
-//! loads. Running the import again finds every row in `legacy_ids` and writes nothing.
+//! (SPEC §6). Every file is read to its end and its columns checked before anything is
+//! written; then users, products, clients, sales, sale lines, payments, coupons and coupon
+//! uses are loaded in that order, streamed in batches of [`BATCH`] rows, each batch in one
+//! transaction with its `legacy_ids` rows; what a row refers to is looked up in
+//! `legacy_ids` per batch, so memory stays the same whatever the size of the export.
+//! Every file is optional, as long as the rows another file refers to are there (or were
+//! loaded by an earlier run).
+//! Only a row that cannot be read is refused (with its file, line and reason); one the
+//! old system accepted but this one would not have taken as it is (a barcode that is not
+//! EAN-13) is loaded with a warning. Lines and payments follow their sale, and the report
+//! ends with the reconciliation of every imported sale. Running the import again finds
+//! every row in `legacy_ids` and writes nothing.
 
 mod clients;
 mod coupons;
@@ -15,7 +20,7 @@ mod sales;
 mod source;
 mod users;
 
-pub use report::{FileState, FileSummary, Remark, Report};
+pub use report::{FileState, FileSummary, Remark, Remarks, Report};
 
 use crate::startup::AppState;
 use crm_store::legacy::{self as store, Entity};
@@ -25,7 +30,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::Path;
 
-/// Rows per multi-row insert and per transaction.
+/// Rows read at a time, and per multi-row insert and transaction.
 pub const BATCH: usize = 1_000;
 
 /// Why an import did not run. Nothing has been written when one of these is returned,
@@ -202,10 +207,7 @@ pub async fn legacy(state: &AppState, dir: &Path) -> Result<Report, ImportError>
             continue;
         }
         let earlier = store::count_known(db, entity).await? > 0;
-        if let Some(by) = by
-            .iter()
-            .find_map(|s| s.as_ref().filter(|s| !s.rows.is_empty()))
-        {
+        if let Some(by) = by.iter().find_map(|s| s.as_ref().filter(|s| s.len > 0)) {
             if !earlier {
                 return Err(ImportError::MissingFile {
                     file: spec_of(entity).file,
@@ -223,7 +225,9 @@ pub async fn legacy(state: &AppState, dir: &Path) -> Result<Report, ImportError>
         );
     }
 
-    // 2. Load, in dependency order.
+    // 2. Load, in dependency order. Each file is streamed in batches; what a row refers
+    // to (its sale, product, customer…) is looked up in `legacy_ids` batch by batch, so
+    // nothing grows with the number of sales.
     let mut report = Report::new(dir);
     let absent_state = |e: Entity| {
         FileState::Absent(
@@ -234,93 +238,43 @@ pub async fn legacy(state: &AppState, dir: &Path) -> Result<Report, ImportError>
                 .to_owned(),
         )
     };
-    let user_ids = match &users {
-        Some(sheet) => users::import(state, sheet, &mut report).await?,
-        None => {
+    for (sheet, entity) in [
+        (&users, Entity::User),
+        (&products, Entity::Product),
+        (&clients, Entity::Client),
+        (&sales, Entity::Sale),
+        (&lines, Entity::SaleLine),
+        (&payments, Entity::Payment),
+        (&coupons, Entity::Coupon),
+        (&uses, Entity::CouponUse),
+    ] {
+        let Some(sheet) = sheet else {
             report
                 .files
-                .push(FileSummary::new(USERS.file, absent_state(Entity::User)));
-            store::known_ids(db, Entity::User).await?
+                .push(FileSummary::new(spec_of(entity).file, absent_state(entity)));
+            continue;
+        };
+        match entity {
+            Entity::User => users::import(state, sheet, &mut report).await?,
+            Entity::Product => products::import(state, sheet, &mut report).await?,
+            Entity::Client => clients::import(state, sheet, &mut report).await?,
+            Entity::Sale => sales::import_sales(state, sheet, &mut report).await?,
+            Entity::SaleLine => sales::import_lines(state, sheet, &mut report).await?,
+            Entity::Payment => sales::import_payments(state, sheet, &mut report).await?,
+            Entity::Coupon => coupons::import_coupons(state, sheet, &mut report).await?,
+            Entity::CouponUse => coupons::import_uses(state, sheet, &mut report).await?,
         }
-    };
-    let product_ids = match &products {
-        Some(sheet) => products::import(state, sheet, &mut report).await?,
-        None => {
-            report.files.push(FileSummary::new(
-                PRODUCTS.file,
-                absent_state(Entity::Product),
-            ));
-            store::known_ids(db, Entity::Product).await?
-        }
-    };
-    let client_ids = match &clients {
-        Some(sheet) => clients::import(state, sheet, &mut report).await?,
-        None => {
-            report
-                .files
-                .push(FileSummary::new(CLIENTS.file, absent_state(Entity::Client)));
-            store::known_ids(db, Entity::Client).await?
-        }
-    };
-    let sale_ids = match &sales {
-        Some(sheet) => {
-            let refs = sales::Refs {
-                users: &user_ids,
-                clients: &client_ids,
-            };
-            sales::import_sales(state, sheet, refs, &mut report).await?
-        }
-        None => {
-            report
-                .files
-                .push(FileSummary::new(SALES.file, absent_state(Entity::Sale)));
-            store::known_ids(db, Entity::Sale).await?
-        }
-    };
-    match &lines {
-        Some(sheet) => {
-            sales::import_lines(state, sheet, &sale_ids, &product_ids, &mut report).await?
-        }
-        None => report.files.push(FileSummary::new(
-            SALE_LINES.file,
-            FileState::Absent("non nécessaire".into()),
-        )),
-    }
-    match &payments {
-        Some(sheet) => sales::import_payments(state, sheet, &sale_ids, &mut report).await?,
-        None => report.files.push(FileSummary::new(
-            PAYMENTS.file,
-            FileState::Absent("non nécessaire".into()),
-        )),
-    }
-    let coupon_ids = match &coupons {
-        Some(sheet) => coupons::import_coupons(state, sheet, &client_ids, &mut report).await?,
-        None => {
-            report
-                .files
-                .push(FileSummary::new(COUPONS.file, absent_state(Entity::Coupon)));
-            store::known_ids(db, Entity::Coupon).await?
-        }
-    };
-    match &uses {
-        Some(sheet) => {
-            let refs = coupons::UseRefs {
-                coupons: &coupon_ids,
-                sales: &sale_ids,
-                clients: &client_ids,
-            };
-            coupons::import_uses(state, sheet, refs, &mut report).await?
-        }
-        None => report.files.push(FileSummary::new(
-            COUPON_USES.file,
-            FileState::Absent("non nécessaire".into()),
-        )),
     }
     // 3. Customers' spend and purchases, and the cashiers' daily totals ("Mes ventes"),
     // follow the completed sales.
     store::refresh_imported_customers(db).await?;
     if report.imported() > 0 {
         crm_store::sales::rebuild_rollups(db).await?;
+    }
+    // 4. Every imported sale checked against its lines and payments; those that do not
+    // agree are named, not corrected.
+    if store::count_known(db, Entity::Sale).await? > 0 {
+        report.reconciliation = Some(store::reconcile(db, report::UNBALANCED_NAMED).await?);
     }
     Ok(report)
 }
@@ -338,25 +292,23 @@ fn spec_of(entity: Entity) -> &'static FileSpec {
     }
 }
 
-/// `items` cut into batches of [`BATCH`].
-pub(crate) fn batches<T>(items: Vec<T>) -> Vec<Vec<T>> {
-    let mut out = Vec::new();
-    let mut rest = items.into_iter();
-    loop {
-        let batch: Vec<T> = rest.by_ref().take(BATCH).collect();
-        if batch.is_empty() {
-            return out;
-        }
-        out.push(batch);
-    }
+/// The legacy ids of `entity` among `values` that are imported (by this run or an earlier
+/// one), with the id each became: one lookup per batch, instead of a map of every id.
+pub(crate) async fn resolve<'v>(
+    db: &crm_store::DatabaseConnection,
+    entity: Entity,
+    values: impl Iterator<Item = &'v str>,
+) -> Result<HashMap<String, i64>, ImportError> {
+    let values: Vec<String> = values.map(str::to_owned).collect();
+    Ok(store::lookup_ids(db, entity, &values).await?)
 }
 
 /// The bookkeeping of one file being loaded: counts, refused rows, progress on stderr.
 pub(crate) struct FileRun<'r> {
     report: &'r mut Report,
     summary: FileSummary,
-    total: usize,
-    done: usize,
+    total: u64,
+    done: u64,
     tty: bool,
     seen: HashSet<String>,
 }
@@ -364,11 +316,11 @@ pub(crate) struct FileRun<'r> {
 impl<'r> FileRun<'r> {
     pub(crate) fn new(report: &'r mut Report, sheet: &Sheet) -> FileRun<'r> {
         let mut summary = FileSummary::new(sheet.file, FileState::Loaded);
-        summary.read = sheet.rows.len() as u64;
+        summary.read = sheet.len;
         FileRun {
             report,
             summary,
-            total: sheet.rows.len(),
+            total: sheet.len,
             done: 0,
             tty: std::io::stderr().is_terminal(),
             seen: HashSet::new(),
@@ -379,6 +331,16 @@ impl<'r> FileRun<'r> {
     pub(crate) fn reject(&mut self, line: u64, reason: impl Into<String>) {
         self.summary.rejected += 1;
         self.report.rejected.push(Remark {
+            file: self.summary.file,
+            line,
+            reason: reason.into(),
+        });
+    }
+
+    /// Loads a row with a warning: something the new system would not have taken as it
+    /// is, kept as the old system had it.
+    pub(crate) fn warn(&mut self, line: u64, reason: impl Into<String>) {
+        self.report.warnings.push(Remark {
             file: self.summary.file,
             line,
             reason: reason.into(),
@@ -402,7 +364,7 @@ impl<'r> FileRun<'r> {
     /// Counts rows written, and shows progress.
     pub(crate) fn imported(&mut self, n: usize) {
         self.summary.imported += n as u64;
-        self.done += n;
+        self.done += n as u64;
         if self.tty {
             eprint!(
                 "\r{} : {}/{} lignes",
@@ -411,8 +373,24 @@ impl<'r> FileRun<'r> {
         }
     }
 
-    /// The common checks of a row: readable, with an id not seen before in the file, not
-    /// imported by an earlier run. Returns its legacy id when the row is to be loaded.
+    /// Starts a batch of `rows`: returns which of their ids (column `id_column`) are
+    /// already imported, by this run or an earlier one. Duplicate ids are told within a
+    /// batch; an id met again in a later batch is found imported, as on a second run.
+    pub(crate) async fn start_batch(
+        &mut self,
+        state: &AppState,
+        sheet: &Sheet,
+        rows: &[Row],
+        id_column: &str,
+        entity: Entity,
+    ) -> Result<HashMap<String, i64>, ImportError> {
+        self.seen.clear();
+        let c_id = sheet.required(id_column);
+        resolve(&state.db, entity, rows.iter().map(|r| r.get(c_id))).await
+    }
+
+    /// The common checks of a row: readable, with an id not seen before in the batch, not
+    /// imported already. Returns its legacy id when the row is to be loaded.
     pub(crate) fn admit(
         &mut self,
         sheet: &Sheet,

@@ -1,8 +1,17 @@
-//! What an import did, file by file, and every row it refused with the reason — printed
-//! and written next to the export. Reasons never quote a phone number.
+//! What an import did, file by file: every row it refused with the reason, every row it
+//! loaded with a warning, and the reconciliation of the imported sales — printed and
+//! written next to the export. Reasons never quote a phone number.
 
+use crm_store::legacy::Reconciliation;
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// Rows named per list (refused, warnings, notes); beyond, they are only counted, so that
+/// the report of a huge export stays small in memory.
+pub const REMARKS_KEPT: usize = 10_000;
+
+/// Unbalanced sales named in the reconciliation (all of them are counted).
+pub const UNBALANCED_NAMED: u64 = 50;
 
 /// The outcome of `crm import legacy`.
 #[derive(Debug)]
@@ -12,9 +21,58 @@ pub struct Report {
     /// One entry per known file, in import order.
     pub files: Vec<FileSummary>,
     /// Rows loaded with an adjustment worth knowing (matched to an existing record…).
-    pub notes: Vec<Remark>,
+    pub notes: Remarks,
+    /// Rows loaded although the new system would not have taken them as they are (a
+    /// barcode that is not EAN-13…): loaded, and worth a look.
+    pub warnings: Remarks,
     /// Rows refused, in file order.
-    pub rejected: Vec<Remark>,
+    pub rejected: Remarks,
+    /// Imported sales whose lines, discounts, total and payments do not agree.
+    pub reconciliation: Option<Reconciliation>,
+}
+
+/// Remarks of one kind: the first [`REMARKS_KEPT`], and how many more there were.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Remarks {
+    kept: Vec<Remark>,
+    /// Remarks counted but not kept.
+    pub omitted: u64,
+}
+
+impl Remarks {
+    pub(crate) fn push(&mut self, remark: Remark) {
+        if self.kept.len() < REMARKS_KEPT {
+            self.kept.push(remark);
+        } else {
+            self.omitted += 1;
+        }
+    }
+
+    /// The remarks kept, in file order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Remark> {
+        self.kept.iter()
+    }
+
+    /// How many there were, kept or not.
+    pub fn len(&self) -> u64 {
+        self.kept.len() as u64 + self.omitted
+    }
+
+    /// Whether there were none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, title: &str) -> fmt::Result {
+        writeln!(f, "{title} ({}) :", self.len())?;
+        for r in &self.kept {
+            writeln!(f, "{}:{}: {}", r.file, r.line, r.reason)?;
+        }
+        if self.omitted > 0 {
+            writeln!(f, "… et {} autres, non détaillées.", self.omitted)?;
+        }
+        Ok(())
+    }
 }
 
 /// Counts of one file.
@@ -72,8 +130,10 @@ impl Report {
         Report {
             dir: dir.to_path_buf(),
             files: Vec::new(),
-            notes: Vec::new(),
-            rejected: Vec::new(),
+            notes: Remarks::default(),
+            warnings: Remarks::default(),
+            rejected: Remarks::default(),
+            reconciliation: None,
         }
     }
 
@@ -122,20 +182,53 @@ impl fmt::Display for Report {
         } else {
             writeln!(f, "{} enregistrements importés.", self.imported())?;
         }
+        if !self.warnings.is_empty() {
+            writeln!(f)?;
+            self.warnings
+                .write(f, "Avertissements : lignes importées à vérifier")?;
+        }
         if !self.notes.is_empty() {
             writeln!(f)?;
-            writeln!(f, "Remarques ({}) :", self.notes.len())?;
-            for n in &self.notes {
-                writeln!(f, "{}:{}: {}", n.file, n.line, n.reason)?;
-            }
+            self.notes.write(f, "Remarques")?;
         }
         writeln!(f)?;
         if self.rejected.is_empty() {
             writeln!(f, "Aucune ligne refusée.")?;
         } else {
-            writeln!(f, "Lignes refusées ({}) :", self.rejected.len())?;
-            for r in &self.rejected {
-                writeln!(f, "{}:{}: {}", r.file, r.line, r.reason)?;
+            self.rejected.write(f, "Lignes refusées")?;
+        }
+        if let Some(r) = &self.reconciliation {
+            writeln!(f)?;
+            write!(
+                f,
+                "Rapprochement des ventes importées (lignes − remises = total = paiements) : {} vérifiées, ",
+                r.checked
+            )?;
+            if r.unbalanced == 0 {
+                writeln!(f, "toutes concordent.")?;
+            } else {
+                writeln!(
+                    f,
+                    "{} ne concordent pas (laissées telles quelles) :",
+                    r.unbalanced
+                )?;
+                for s in &r.first {
+                    writeln!(
+                        f,
+                        "vente {} (ticket {}) : lignes {} − remises {} = {}, total {}, paiements {}",
+                        s.legacy_id,
+                        s.ticket_number,
+                        s.lines,
+                        s.discount,
+                        s.lines - s.discount,
+                        s.total,
+                        s.paid
+                    )?;
+                }
+                let named = r.first.len() as u64;
+                if r.unbalanced > named {
+                    writeln!(f, "… et {} autres.", r.unbalanced - named)?;
+                }
             }
         }
         Ok(())

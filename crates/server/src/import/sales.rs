@@ -1,12 +1,14 @@
 //! `sales.csv`, `sale_lines.csv`, `payments.csv` → sales of the store `LEGACY`, with
-//! their lines and payments.
+//! their lines and payments. Lines and payments follow their sale: refused with it, loaded
+//! with it; one that cannot be read on its own is refused, and its sale then shows in the
+//! report's reconciliation rather than being changed.
 
 use super::source::{self, Sheet};
-use super::{batches, FileRun, ImportError, Report};
+use super::{resolve, FileRun, ImportError, Report};
 use crate::startup::AppState;
 use crm_domain::sale::{allocate_proportionally, included_vat, points_for, PaymentMethod};
 use crm_domain::Money;
-use crm_store::legacy::{self as store, Entity, LegacyLine, LegacyPayment, LegacySale};
+use crm_store::legacy::{self as store, Entity, LegacyLine, LegacyPayment, LegacySale, StoredLine};
 use crm_store::sales::{CANCELLED, COMPLETED, REFUNDED};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -15,14 +17,6 @@ use std::collections::{HashMap, HashSet};
 pub const LEGACY_STORE: &str = "LEGACY";
 /// VAT included in imported totals: 18 %.
 const VAT_RATE_BP: u32 = 1_800;
-
-/// Legacy ids the sales refer to.
-pub(crate) struct Refs<'a> {
-    /// `user_id` → account.
-    pub users: &'a HashMap<String, i64>,
-    /// `client_id` → customer.
-    pub clients: &'a HashMap<String, i64>,
-}
 
 fn status(value: &str) -> Result<&'static str, String> {
     match value.trim().to_ascii_uppercase().as_str() {
@@ -66,15 +60,13 @@ struct SaleCandidate {
     sale: LegacySale,
 }
 
-/// Loads `sales.csv`; returns every known legacy sale id with its sale id.
+/// Loads `sales.csv`.
 pub(crate) async fn import_sales(
     state: &AppState,
     sheet: &Sheet,
-    refs: Refs<'_>,
     report: &mut Report,
-) -> Result<HashMap<String, i64>, ImportError> {
+) -> Result<(), ImportError> {
     let db = &state.db;
-    let mut known = store::known_ids(db, Entity::Sale).await?;
     let mut run = FileRun::new(report, sheet);
     let c = |name| sheet.required(name);
     let (c_ticket, c_cashier, c_client, c_created) = (
@@ -90,97 +82,107 @@ pub(crate) async fn import_sales(
         c("total_fcfa"),
     );
     let mut place = None;
-    let mut candidates = Vec::new();
-    let mut tickets = HashSet::new();
-    for row in &sheet.rows {
-        let Some(legacy_id) = run.admit(sheet, row, "sale_id", &known) else {
-            continue;
-        };
-        if place.is_none() {
-            let store_row = crm_store::stores::ensure(
-                db,
-                LEGACY_STORE,
-                "Ancien système",
-                crm_store::customers::DEFAULT_CITY,
-                "Africa/Abidjan",
-            )
+    let mut chunks = sheet.chunks()?;
+    while let Some(rows) = chunks.next_chunk()? {
+        let known = run
+            .start_batch(state, sheet, &rows, "sale_id", Entity::Sale)
             .await?;
-            place = Some((store_row.id, store::first_till(db, store_row.id).await?));
-        }
-        let (store_id, till_id) = place.unwrap_or_default();
-        let parsed = (|| {
-            let ticket = source::text(row.get(c_ticket)).ok_or("ticket_number vide")?;
-            let cashier = row.get(c_cashier);
-            let cashier_id = *refs.users.get(cashier).ok_or_else(|| {
-                format!("caissier inconnu « {cashier} » (absent de users.csv ou refusé)")
-            })?;
-            let customer_id = match row.get(c_client) {
-                "" => None,
-                client => Some(*refs.clients.get(client).ok_or_else(|| {
-                    format!("client inconnu « {client} » (absent de clients.csv ou refusé)")
-                })?),
+        let users = resolve(db, Entity::User, rows.iter().map(|r| r.get(c_cashier))).await?;
+        let clients = resolve(db, Entity::Client, rows.iter().map(|r| r.get(c_client))).await?;
+        let mut candidates = Vec::new();
+        // Within the batch; a ticket met again in a later batch is found in the database.
+        let mut tickets = HashSet::new();
+        for row in &rows {
+            let Some(legacy_id) = run.admit(sheet, row, "sale_id", &known) else {
+                continue;
             };
-            let created_at = source::timestamp(row.get(c_created), "created_at")?;
-            let status = status(row.get(c_status))?;
-            let subtotal = source::amount(row.get(c_subtotal), "subtotal_fcfa")?;
-            let discount = source::amount(row.get(c_discount), "discount_fcfa")?;
-            let total = source::amount(row.get(c_total), "total_fcfa")?;
-            if subtotal - discount != total {
-                return Err(format!(
-                    "montants incohérents : {subtotal} − {discount} ≠ {total}"
-                ));
+            if place.is_none() {
+                let store_row = crm_store::stores::ensure(
+                    db,
+                    LEGACY_STORE,
+                    "Ancien système",
+                    crm_store::customers::DEFAULT_CITY,
+                    "Africa/Abidjan",
+                )
+                .await?;
+                place = Some((store_row.id, store::first_till(db, store_row.id).await?));
             }
-            Ok::<_, String>(LegacySale {
-                legacy_id: legacy_id.clone(),
-                store_id,
-                till_id,
-                cashier_id,
-                customer_id,
-                ticket_number: ticket,
-                status,
-                subtotal,
-                loyalty_percent: percent(discount, subtotal),
-                loyalty_discount: discount,
-                total,
-                vat_total: included_vat(Money::fcfa(total), VAT_RATE_BP).francs(),
-                points_earned: if status == COMPLETED {
-                    points_for(Money::fcfa(total))
-                } else {
-                    0
-                },
-                business_date: created_at
-                    .with_timezone(&chrono_tz::Africa::Abidjan)
-                    .date_naive(),
-                created_at,
-            })
-        })();
-        let sale = match parsed {
-            Ok(s) => s,
-            Err(reason) => {
-                run.reject(row.line, reason);
+            let (store_id, till_id) = place.unwrap_or_default();
+            let parsed = (|| {
+                let ticket = source::text(row.get(c_ticket)).ok_or("ticket_number vide")?;
+                let cashier = row.get(c_cashier);
+                let cashier_id = *users.get(cashier).ok_or_else(|| {
+                    format!("caissier inconnu « {cashier} » (absent de users.csv ou refusé)")
+                })?;
+                let customer_id = match row.get(c_client) {
+                    "" => None,
+                    client => Some(*clients.get(client).ok_or_else(|| {
+                        format!("client inconnu « {client} » (absent de clients.csv ou refusé)")
+                    })?),
+                };
+                let created_at = source::timestamp(row.get(c_created), "created_at")?;
+                let status = status(row.get(c_status))?;
+                let subtotal = source::amount(row.get(c_subtotal), "subtotal_fcfa")?;
+                let discount = source::amount(row.get(c_discount), "discount_fcfa")?;
+                let total = source::amount(row.get(c_total), "total_fcfa")?;
+                if subtotal - discount != total {
+                    return Err(format!(
+                        "montants incohérents : {subtotal} − {discount} ≠ {total}"
+                    ));
+                }
+                Ok::<_, String>(LegacySale {
+                    legacy_id: legacy_id.clone(),
+                    store_id,
+                    till_id,
+                    cashier_id,
+                    customer_id,
+                    ticket_number: ticket,
+                    status,
+                    subtotal,
+                    loyalty_percent: percent(discount, subtotal),
+                    loyalty_discount: discount,
+                    total,
+                    vat_total: included_vat(Money::fcfa(total), VAT_RATE_BP).francs(),
+                    points_earned: if status == COMPLETED {
+                        points_for(Money::fcfa(total))
+                    } else {
+                        0
+                    },
+                    business_date: created_at
+                        .with_timezone(&chrono_tz::Africa::Abidjan)
+                        .date_naive(),
+                    created_at,
+                })
+            })();
+            let sale = match parsed {
+                Ok(s) => s,
+                Err(reason) => {
+                    run.reject(row.line, reason);
+                    continue;
+                }
+            };
+            if !tickets.insert(sale.ticket_number.clone()) {
+                run.reject(
+                    row.line,
+                    format!(
+                        "ticket « {} » en double dans le fichier",
+                        sale.ticket_number
+                    ),
+                );
                 continue;
             }
-        };
-        if !tickets.insert(sale.ticket_number.clone()) {
-            run.reject(
-                row.line,
-                format!(
-                    "ticket « {} » en double dans le fichier",
-                    sale.ticket_number
-                ),
-            );
-            continue;
+            candidates.push(SaleCandidate {
+                line: row.line,
+                sale,
+            });
         }
-        candidates.push(SaleCandidate {
-            line: row.line,
-            sale,
-        });
-    }
-    for chunk in batches(candidates) {
-        let tickets: Vec<String> = chunk.iter().map(|c| c.sale.ticket_number.clone()).collect();
+        let tickets: Vec<String> = candidates
+            .iter()
+            .map(|c| c.sale.ticket_number.clone())
+            .collect();
         let taken = store::tickets_taken(db, &tickets).await?;
-        let mut fresh = Vec::with_capacity(chunk.len());
-        for c in chunk {
+        let mut fresh = Vec::with_capacity(candidates.len());
+        for c in candidates {
             if taken.contains(&c.sale.ticket_number) {
                 run.reject(
                     c.line,
@@ -195,10 +197,14 @@ pub(crate) async fn import_sales(
         }
         let ids = store::insert_sales(db, &fresh).await?;
         run.imported(ids.len());
-        known.extend(fresh.into_iter().map(|s| s.legacy_id).zip(ids));
     }
     run.finish();
-    Ok(known)
+    Ok(())
+}
+
+/// The message of a line or payment whose sale is not there: it follows its sale.
+fn sale_missing(sale: &str) -> String {
+    format!("vente inconnue « {sale} » (absente de sales.csv ou refusée)")
 }
 
 struct LineCandidate {
@@ -210,16 +216,15 @@ struct LineCandidate {
     line_total: i64,
 }
 
-/// Loads `sale_lines.csv`; each sale's discount is spread over its lines in proportion.
+/// Loads `sale_lines.csv`. Each sale's discount is spread over its lines in proportion;
+/// when a sale's lines come in two batches, the shares of those already loaded are
+/// corrected with the next ones, so the shares always add up to the sale's discount.
 pub(crate) async fn import_lines(
     state: &AppState,
     sheet: &Sheet,
-    sales: &HashMap<String, i64>,
-    products: &HashMap<String, i64>,
     report: &mut Report,
 ) -> Result<(), ImportError> {
     let db = &state.db;
-    let known = store::known_ids(db, Entity::SaleLine).await?;
     let mut run = FileRun::new(report, sheet);
     let c = |name| sheet.required(name);
     let (c_sale, c_product, c_quantity, c_price, c_total) = (
@@ -229,93 +234,112 @@ pub(crate) async fn import_lines(
         c("unit_price_fcfa"),
         c("line_total_fcfa"),
     );
-    // Lines grouped by sale, sales in order of first appearance.
-    let mut by_sale: HashMap<i64, Vec<LineCandidate>> = HashMap::new();
-    let mut order = Vec::new();
-    for row in &sheet.rows {
-        let Some(legacy_id) = run.admit(sheet, row, "line_id", &known) else {
-            continue;
-        };
-        let parsed = (|| {
-            let sale = row.get(c_sale);
-            let sale_id = *sales.get(sale).ok_or_else(|| {
-                format!("vente inconnue « {sale} » (absente de sales.csv ou refusée)")
-            })?;
-            let product = row.get(c_product);
-            let product_id = *products.get(product).ok_or_else(|| {
-                format!("produit inconnu « {product} » (absent de products.csv ou refusé)")
-            })?;
-            let quantity = source::amount(row.get(c_quantity), "quantity")?;
-            if quantity == 0 {
-                return Err("quantity nulle".to_owned());
-            }
-            Ok::<_, String>(LineCandidate {
-                legacy_id,
-                sale_id,
-                product_id,
-                quantity,
-                unit_price: source::amount(row.get(c_price), "unit_price_fcfa")?,
-                line_total: source::amount(row.get(c_total), "line_total_fcfa")?,
-            })
-        })();
-        match parsed {
-            Ok(l) => {
-                let group = by_sale.entry(l.sale_id).or_default();
-                if group.is_empty() {
-                    order.push(l.sale_id);
+    let mut chunks = sheet.chunks()?;
+    while let Some(rows) = chunks.next_chunk()? {
+        let known = run
+            .start_batch(state, sheet, &rows, "line_id", Entity::SaleLine)
+            .await?;
+        let sales = resolve(db, Entity::Sale, rows.iter().map(|r| r.get(c_sale))).await?;
+        let products = resolve(db, Entity::Product, rows.iter().map(|r| r.get(c_product))).await?;
+        // Lines grouped by sale, sales in order of first appearance.
+        let mut by_sale: HashMap<i64, Vec<LineCandidate>> = HashMap::new();
+        let mut order = Vec::new();
+        for row in &rows {
+            let Some(legacy_id) = run.admit(sheet, row, "line_id", &known) else {
+                continue;
+            };
+            let parsed = (|| {
+                let sale = row.get(c_sale);
+                let sale_id = *sales.get(sale).ok_or_else(|| sale_missing(sale))?;
+                let product = row.get(c_product);
+                let product_id = *products.get(product).ok_or_else(|| {
+                    format!("produit inconnu « {product} » (absent de products.csv ou refusé)")
+                })?;
+                let quantity = source::amount(row.get(c_quantity), "quantity")?;
+                if quantity == 0 {
+                    return Err("quantity nulle".to_owned());
                 }
-                group.push(l);
+                Ok::<_, String>(LineCandidate {
+                    legacy_id,
+                    sale_id,
+                    product_id,
+                    quantity,
+                    unit_price: source::amount(row.get(c_price), "unit_price_fcfa")?,
+                    line_total: source::amount(row.get(c_total), "line_total_fcfa")?,
+                })
+            })();
+            match parsed {
+                Ok(l) => {
+                    let group = by_sale.entry(l.sale_id).or_default();
+                    if group.is_empty() {
+                        order.push(l.sale_id);
+                    }
+                    group.push(l);
+                }
+                Err(reason) => run.reject(row.line, reason),
             }
-            Err(reason) => run.reject(row.line, reason),
         }
-    }
-    let product_ids: Vec<i64> = by_sale
-        .values()
-        .flatten()
-        .map(|l| l.product_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let costs = store::product_costs(db, &product_ids).await?;
-    let discounts = store::sale_discounts(db, &order).await?;
-    let mut lines = Vec::new();
-    for sale_id in order {
-        let group = by_sale.remove(&sale_id).unwrap_or_default();
-        let weights: Vec<Money> = group.iter().map(|l| Money::fcfa(l.line_total)).collect();
-        let discount = Money::fcfa(discounts.get(&sale_id).copied().unwrap_or(0));
-        let shares = allocate_proportionally(discount, &weights);
-        for (l, share) in group.into_iter().zip(shares) {
-            let (cost, vat) = costs.get(&l.product_id).copied().unwrap_or((0, 1_800));
-            lines.push(LegacyLine {
-                legacy_id: l.legacy_id,
-                sale_id: l.sale_id,
-                product_id: l.product_id,
-                quantity: l.quantity,
-                unit_price: l.unit_price,
-                line_total: l.line_total,
-                discount: share.francs(),
-                vat_rate_bp: vat,
-                unit_cost: cost,
-            });
+        let product_ids: Vec<i64> = by_sale
+            .values()
+            .flatten()
+            .map(|l| l.product_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let costs = store::product_costs(db, &product_ids).await?;
+        let discounts = store::sale_discounts(db, &order).await?;
+        let mut stored: HashMap<i64, Vec<StoredLine>> = HashMap::new();
+        for line in store::lines_of_sales(db, &order).await? {
+            stored.entry(line.sale_id).or_default().push(line);
         }
-    }
-    for chunk in batches(lines) {
-        let ids = store::insert_lines(db, &chunk).await?;
+        let mut lines = Vec::new();
+        let mut respread = Vec::new();
+        for sale_id in order {
+            let group = by_sale.remove(&sale_id).unwrap_or_default();
+            let before = stored.remove(&sale_id).unwrap_or_default();
+            let weights: Vec<Money> = before
+                .iter()
+                .map(|l| l.line_total)
+                .chain(group.iter().map(|l| l.line_total))
+                .map(Money::fcfa)
+                .collect();
+            let discount = Money::fcfa(discounts.get(&sale_id).copied().unwrap_or(0));
+            let mut shares = allocate_proportionally(discount, &weights).into_iter();
+            for (l, share) in before.iter().zip(shares.by_ref()) {
+                if l.discount != share.francs() {
+                    respread.push((l.id, share.francs()));
+                }
+            }
+            for (l, share) in group.into_iter().zip(shares) {
+                let (cost, vat) = costs.get(&l.product_id).copied().unwrap_or((0, 1_800));
+                lines.push(LegacyLine {
+                    legacy_id: l.legacy_id,
+                    sale_id: l.sale_id,
+                    product_id: l.product_id,
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                    line_total: l.line_total,
+                    discount: share.francs(),
+                    vat_rate_bp: vat,
+                    unit_cost: cost,
+                });
+            }
+        }
+        let ids = store::insert_lines(db, &lines, &respread).await?;
         run.imported(ids.len());
     }
     run.finish();
     Ok(())
 }
 
-/// Loads `payments.csv`.
+/// Loads `payments.csv`. A payment of 0 FCFA is kept: it is how the old system recorded
+/// a basket a coupon paid for entirely.
 pub(crate) async fn import_payments(
     state: &AppState,
     sheet: &Sheet,
-    sales: &HashMap<String, i64>,
     report: &mut Report,
 ) -> Result<(), ImportError> {
     let db = &state.db;
-    let known = store::known_ids(db, Entity::Payment).await?;
     let mut run = FileRun::new(report, sheet);
     let (c_sale, c_method, c_amount) = (
         sheet.required("sale_id"),
@@ -323,36 +347,34 @@ pub(crate) async fn import_payments(
         sheet.required("amount_fcfa"),
     );
     let c_reference = sheet.column("reference");
-    let mut payments = Vec::new();
-    for row in &sheet.rows {
-        let Some(legacy_id) = run.admit(sheet, row, "payment_id", &known) else {
-            continue;
-        };
-        let parsed = (|| {
-            let sale = row.get(c_sale);
-            let sale_id = *sales.get(sale).ok_or_else(|| {
-                format!("vente inconnue « {sale} » (absente de sales.csv ou refusée)")
-            })?;
-            let method = payment_method(row.get(c_method))?;
-            let amount = source::amount(row.get(c_amount), "amount_fcfa")?;
-            if amount == 0 {
-                return Err("amount_fcfa nul".to_owned());
+    let mut chunks = sheet.chunks()?;
+    while let Some(rows) = chunks.next_chunk()? {
+        let known = run
+            .start_batch(state, sheet, &rows, "payment_id", Entity::Payment)
+            .await?;
+        let sales = resolve(db, Entity::Sale, rows.iter().map(|r| r.get(c_sale))).await?;
+        let mut payments = Vec::new();
+        for row in &rows {
+            let Some(legacy_id) = run.admit(sheet, row, "payment_id", &known) else {
+                continue;
+            };
+            let parsed = (|| {
+                let sale = row.get(c_sale);
+                let sale_id = *sales.get(sale).ok_or_else(|| sale_missing(sale))?;
+                Ok::<_, String>(LegacyPayment {
+                    legacy_id,
+                    sale_id,
+                    method: payment_method(row.get(c_method))?.as_str(),
+                    amount: source::amount(row.get(c_amount), "amount_fcfa")?,
+                    reference: source::text(row.opt(c_reference)),
+                })
+            })();
+            match parsed {
+                Ok(p) => payments.push(p),
+                Err(reason) => run.reject(row.line, reason),
             }
-            Ok::<_, String>(LegacyPayment {
-                legacy_id,
-                sale_id,
-                method: method.as_str(),
-                amount,
-                reference: source::text(row.opt(c_reference)),
-            })
-        })();
-        match parsed {
-            Ok(p) => payments.push(p),
-            Err(reason) => run.reject(row.line, reason),
         }
-    }
-    for chunk in batches(payments) {
-        let ids = store::insert_payments(db, &chunk).await?;
+        let ids = store::insert_payments(db, &payments).await?;
         run.imported(ids.len());
     }
     run.finish();

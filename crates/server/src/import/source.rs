@@ -1,9 +1,11 @@
 //! Reading the export: one CSV file per table (UTF-8, header row), checked for its
-//! columns, and the parsing of the values the old system wrote.
+//! columns and read to its end before anything is written, then streamed in batches;
+//! and the parsing of the values the old system wrote.
 
-use super::ImportError;
+use super::{ImportError, BATCH};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 
 /// A file of the export and the columns it must have.
 pub(crate) struct FileSpec {
@@ -15,13 +17,16 @@ pub(crate) struct FileSpec {
     pub one_of: &'static [&'static str],
 }
 
-/// A file read whole, before anything is written.
+/// A file of the export, its header checked and its rows counted; the rows themselves are
+/// read again, [`BATCH`] at a time, while they are loaded ([`Sheet::chunks`]), so that
+/// memory does not grow with the size of the export.
 pub(crate) struct Sheet {
     /// File name.
     pub file: &'static str,
+    path: PathBuf,
     columns: Vec<String>,
-    /// Data rows, in file order.
-    pub rows: Vec<Row>,
+    /// Data rows in the file.
+    pub len: u64,
 }
 
 /// One data row.
@@ -30,6 +35,13 @@ pub(crate) struct Row {
     pub line: u64,
     /// `None` when the row is not valid UTF-8.
     record: Option<csv::StringRecord>,
+}
+
+/// The rows of a sheet, read [`BATCH`] at a time.
+pub(crate) struct Chunks {
+    file: &'static str,
+    reader: csv::Reader<File>,
+    record: csv::ByteRecord,
 }
 
 impl Sheet {
@@ -56,6 +68,38 @@ impl Sheet {
             Some(_) => Ok(()),
         }
     }
+
+    /// Reads the rows from the start of the file.
+    pub fn chunks(&self) -> Result<Chunks, ImportError> {
+        let mut reader = open(self.file, &self.path)?;
+        reader
+            .byte_headers()
+            .map_err(|e| unreadable(self.file, e))?;
+        Ok(Chunks {
+            file: self.file,
+            reader,
+            record: csv::ByteRecord::new(),
+        })
+    }
+}
+
+impl Chunks {
+    /// The next [`BATCH`] rows (fewer at the end of the file, `None` after it).
+    pub fn next_chunk(&mut self) -> Result<Option<Vec<Row>>, ImportError> {
+        let mut rows = Vec::with_capacity(BATCH);
+        while rows.len() < BATCH {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => break,
+                Ok(true) if is_blank(&self.record) => {}
+                Ok(true) => rows.push(Row {
+                    line: self.record.position().map_or(0, |p| p.line()),
+                    record: csv::StringRecord::from_byte_record(self.record.clone()).ok(),
+                }),
+                Err(e) => return Err(unreadable(self.file, e)),
+            }
+        }
+        Ok((!rows.is_empty()).then_some(rows))
+    }
 }
 
 impl Row {
@@ -74,24 +118,41 @@ impl Row {
     }
 }
 
-/// Reads `spec.file` from `dir`: `Ok(None)` when the file is absent, an error when it
-/// cannot be read or lacks a required column.
+fn unreadable(file: &'static str, detail: impl ToString) -> ImportError {
+    ImportError::Unreadable {
+        file,
+        detail: detail.to_string(),
+    }
+}
+
+/// A reader of an export file. Records end at `\n` only: with the CSV reader's default
+/// (`\r\n`, `\r` or `\n`), a record of a Windows (`\r\n`) file is taken to start on the
+/// line before its own, and the report would name the wrong lines. The `\r` left at the
+/// end of a line's last field goes with the trimming of every value.
+fn open(file: &'static str, path: &Path) -> Result<csv::Reader<File>, ImportError> {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_path(path)
+        .map_err(|e| unreadable(file, e))
+}
+
+/// An empty line of a `\r\n` file (a lone `\r`): skipped, as empty lines are.
+fn is_blank(record: &csv::ByteRecord) -> bool {
+    record.len() == 1 && record[0].trim_ascii().is_empty()
+}
+
+/// Checks `spec.file` in `dir`: `Ok(None)` when the file is absent, an error when it
+/// cannot be read to its end or lacks a required column. Only the header is kept.
 pub(crate) fn read(dir: &Path, spec: &FileSpec) -> Result<Option<Sheet>, ImportError> {
     let path = dir.join(spec.file);
     if !path.exists() {
         return Ok(None);
     }
-    let unreadable = |detail: String| ImportError::Unreadable {
-        file: spec.file,
-        detail,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(&path)
-        .map_err(|e| unreadable(e.to_string()))?;
+    let mut reader = open(spec.file, &path)?;
     let headers = reader
         .byte_headers()
-        .map_err(|e| unreadable(e.to_string()))?;
+        .map_err(|e| unreadable(spec.file, e))?;
     let columns: Vec<String> = headers
         .iter()
         .map(|h| {
@@ -115,25 +176,23 @@ pub(crate) fn read(dir: &Path, spec: &FileSpec) -> Result<Option<Sheet>, ImportE
             column: spec.one_of.join(" » ou « "),
         });
     }
-    let mut rows = Vec::new();
+    // Read to the end once, keeping nothing: a file the CSV reader gives up on stops the
+    // import before anything is written.
+    let mut len = 0;
     let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
-                rows.push(Row {
-                    line,
-                    record: csv::StringRecord::from_byte_record(record.clone()).ok(),
-                });
-            }
-            Err(e) => return Err(unreadable(e.to_string())),
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| unreadable(spec.file, e))?
+    {
+        if !is_blank(&record) {
+            len += 1;
         }
     }
     Ok(Some(Sheet {
         file: spec.file,
+        path,
         columns,
-        rows,
+        len,
     }))
 }
 
