@@ -16,8 +16,8 @@ use std::process::Command;
 /// The checks the issue asks for; the others (stateful links, auth probing…) need a
 /// richer document than ours or test things the role matrix already covers.
 const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance";
-/// Examples per operation and phase: about a minute per caller on two cores.
-const DEFAULT_EXAMPLES: &str = "8";
+/// Examples per operation and phase: about 20 s per caller on two cores.
+const DEFAULT_EXAMPLES: &str = "10";
 
 /// The schemathesis that `cargo xtask test` installs (`CRM_SCHEMATHESIS` overrides).
 fn schemathesis() -> PathBuf {
@@ -58,7 +58,9 @@ fn run_as(app: &TestApp, who: &str, token: &str) -> (bool, String) {
         .args(["--max-examples", &examples])
         .args(["--phases", "examples,coverage,fuzzing"])
         .args(["--seed", "20260901"])
-        .args(["--workers", "2"])
+        // One worker: schemathesis 4.32 on CPython 3.11 fails now and then with "AST
+        // constructor recursion depth mismatch" when two workers compile strategies at once.
+        .args(["--workers", "1"])
         .args(["--request-timeout", "20"])
         .arg("--no-color")
         .arg("--report-dir")

@@ -87,6 +87,7 @@ impl CommonAnswers {
         }
         if has(ParameterIn::Query) {
             answers.push(("400", "`request.invalid_query`"));
+            answers.push(("422", "a query value out of its range (`…_invalid` codes)"));
         }
         if operation.request_body.is_some() {
             answers.push(("400", "`request.malformed_json`, `request.unreadable`"));
