@@ -452,8 +452,11 @@ async fn history(
         first_day,
         last_day,
     };
+    // A page past i64 overflowed sea-orm's offset and killed the worker (found by the
+    // contract fuzzing): bounded like `per_page`, far past the last page of any history.
+    const MAX_PAGE: u64 = 1_000_000;
     let (page, per_page) = (
-        query.page.unwrap_or(1).max(1),
+        query.page.unwrap_or(1).clamp(1, MAX_PAGE),
         query.per_page.unwrap_or(20).clamp(1, 100),
     );
     let _ = caller;
