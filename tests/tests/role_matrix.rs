@@ -26,13 +26,23 @@ struct Row {
     scopes: &'static [Scope],
 }
 
-/// An id that no table holds: the callers let in get a 404, not a 403.
+/// An id (or key) that no table holds: the callers let in get a 404, not a 403.
 const MISSING_ID: &str = "999999";
 
 impl Row {
-    /// The path with its parameters filled in.
+    /// The path with every parameter (`{id}`, `{key}`…) filled in with [`MISSING_ID`].
     fn url(&self) -> String {
-        self.path.replace("{id}", MISSING_ID)
+        self.path
+            .split('/')
+            .map(|segment| {
+                if segment.starts_with('{') && segment.ends_with('}') {
+                    MISSING_ID
+                } else {
+                    segment
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
     }
 
     fn name(&self) -> String {
