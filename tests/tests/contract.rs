@@ -50,6 +50,9 @@ fn run_as(app: &TestApp, who: &str, token: &str) -> (bool, String) {
         .data_dir
         .join(format!("schemathesis-{}", who.replace(' ', "-")));
     let output = Command::new(&program)
+        // Its caches (`.schemathesis/`) and reports go to the test's own folder, removed
+        // with it, not into the source tree.
+        .current_dir(&app.data_dir)
         .arg("run")
         .arg(app.url("/api/openapi.json"))
         .args(["--url", &app.base_url])
