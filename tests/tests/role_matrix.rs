@@ -1,178 +1,433 @@
-//! Every protected route × every role: who gets in, who gets 403, and 401 without a
-//! token. Refused calls are detected before the route touches any data, so the ids
-//! below need not exist (allowed roles then get a 404 or 422, never a 403).
+//! Every operation of the OpenAPI document × every caller: the four staff roles, a
+//! service account of each scope, and nobody. The list of operations comes from
+//! `ApiDoc::openapi()`, so a route added to the API without a row in [`table`] fails
+//! `every_documented_operation_has_a_row` — no route can be forgotten.
+//!
+//! Refused calls are detected before the route touches any data, so the ids below need
+//! not exist and the bodies are well-formed but invalid: a caller let in gets a 404 or a
+//! 422 (never a 401/403), and nothing is written either way.
 
 use crm_domain::{Role, Scope};
-use crm_tests::on_both_databases;
+use crm_server::openapi::ApiDoc;
+use crm_tests::{on_both_databases, Reply};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use utoipa::OpenApi;
 
-struct Route {
+/// What the table expects of one documented operation.
+struct Row {
     method: &'static str,
+    /// The path as the document writes it (`/api/v1/coupons/{id}`).
     path: &'static str,
     body: Option<Value>,
-    allowed: &'static [Role],
+    /// Staff roles let in.
+    roles: &'static [Role],
+    /// Service-account scopes let in (one account per scope is tried).
+    scopes: &'static [Scope],
 }
 
-fn routes() -> Vec<Route> {
+/// An id (or key) that no table holds: the callers let in get a 404, not a 403.
+const MISSING_ID: &str = "999999";
+
+impl Row {
+    /// The path with every parameter (`{id}`, `{key}`…) filled in with [`MISSING_ID`].
+    fn url(&self) -> String {
+        self.path
+            .split('/')
+            .map(|segment| {
+                if segment.starts_with('{') && segment.ends_with('}') {
+                    MISSING_ID
+                } else {
+                    segment
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    fn name(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// Who may call what (SPEC.md "Roles"). Public operations let everyone in.
+fn table() -> Vec<Row> {
     use Role::*;
+    use Scope::*;
+    const STAFF: &[Role] = &[Cashier, Marketing, Director, Admin];
+    const EVERY_ROLE: &[Role] = STAFF;
+    const EVERY_SCOPE: &[Scope] = &Scope::ALL;
+    const CRM_READERS: &[Role] = &[Marketing, Director, Admin];
+    const CRM_WRITERS: &[Role] = &[Marketing, Admin];
+    const TILL: &[Role] = &[Cashier, Admin];
+    let row = |method, path, body, roles, scopes| Row {
+        method,
+        path,
+        body,
+        roles,
+        scopes,
+    };
+    // Bodies must be well-formed: a body that does not deserialise is refused with 422
+    // before the handler checks the caller's rights.
+    let reversal = || json!({"reason": "erreur de saisie"});
+    // A coupon definition that is well-formed but invalid (value 0): refused with 422.
+    let invalid_coupon = || {
+        json!({"kind": "GENERIC", "discount_kind": "PERCENT", "value": 0, "description": "x",
+               "valid_from": "2026-01-01", "valid_to": "2026-12-31"})
+    };
     vec![
-        Route {
-            method: "GET",
-            path: "/api/v1/me",
-            body: None,
-            allowed: &[Cashier, Marketing, Director, Admin],
-        },
-        Route {
-            method: "POST",
-            path: "/api/v1/customers/identify",
-            body: Some(json!({"phone": "0701234567"})),
-            allowed: &[Cashier, Admin],
-        },
-        Route {
-            method: "POST",
-            path: "/api/v1/customers",
-            body: Some(json!({"phone": "12"})),
-            allowed: &[Cashier, Marketing, Admin],
-        },
-        Route {
-            method: "GET",
-            path: "/api/v1/customers",
-            body: None,
-            allowed: &[Marketing, Director, Admin],
-        },
-        Route {
-            method: "GET",
-            path: "/api/v1/customers/999999",
-            body: None,
-            allowed: &[Marketing, Director, Admin],
-        },
-        Route {
-            method: "PATCH",
-            path: "/api/v1/customers/999999",
-            body: Some(json!({"city": "Yamoussoukro"})),
-            allowed: &[Marketing, Admin],
-        },
-        Route {
-            method: "GET",
-            path: "/api/v1/customers/999999/export",
-            body: None,
-            allowed: &[Marketing, Admin],
-        },
-        Route {
-            method: "POST",
-            path: "/api/v1/customers/999999/erase",
-            body: None,
-            allowed: &[Marketing, Admin],
-        },
-        Route {
-            method: "POST",
-            path: "/api/v1/coupons/quote",
-            body: Some(json!({"code": "NOEL2026", "lines": []})),
-            allowed: &[Cashier, Admin],
-        },
-        Route {
-            method: "GET",
-            path: "/api/v1/coupons",
-            body: None,
-            allowed: &[Marketing, Director, Admin],
-        },
-        Route {
-            method: "POST",
-            path: "/api/v1/coupons",
-            // Well-formed but invalid (value 0): allowed roles get 422 and nothing is written.
-            body: Some(
-                json!({"kind": "GENERIC", "discount_kind": "PERCENT", "value": 0, "description": "x",
-                              "valid_from": "2026-01-01", "valid_to": "2026-12-31"}),
-            ),
-            allowed: &[Marketing, Admin],
-        },
-        Route {
-            method: "GET",
-            path: "/api/v1/coupons/export",
-            body: None,
-            allowed: &[Marketing, Director, Admin],
-        },
-        Route {
-            method: "GET",
-            path: "/api/v1/coupons/999999",
-            body: None,
-            allowed: &[Marketing, Director, Admin],
-        },
-        Route {
-            method: "POST",
-            path: "/api/v1/coupons/999999/deactivate",
-            body: None,
-            allowed: &[Marketing, Admin],
-        },
-        Route {
-            method: "GET",
-            path: "/api/v1/coupons/999999/redemptions",
-            body: None,
-            allowed: &[Marketing, Director, Admin],
-        },
-        Route {
-            method: "POST",
-            path: "/api/v1/coupons/bulk-issue",
-            body: Some(
+        // Operations and login: no token needed (SPEC: all but login, health and docs).
+        row("GET", "/healthz", None, EVERY_ROLE, EVERY_SCOPE),
+        row("GET", "/readyz", None, EVERY_ROLE, EVERY_SCOPE),
+        row("GET", "/metrics", None, EVERY_ROLE, EVERY_SCOPE),
+        row(
+            "POST",
+            "/api/v1/auth/login",
+            Some(json!({})),
+            EVERY_ROLE,
+            EVERY_SCOPE,
+        ),
+        row(
+            "POST",
+            "/api/v1/auth/refresh",
+            Some(json!({})),
+            EVERY_ROLE,
+            EVERY_SCOPE,
+        ),
+        row(
+            "POST",
+            "/api/v1/auth/logout",
+            Some(json!({})),
+            EVERY_ROLE,
+            EVERY_SCOPE,
+        ),
+        row(
+            "POST",
+            "/api/v1/auth/token",
+            Some(json!({})),
+            EVERY_ROLE,
+            EVERY_SCOPE,
+        ),
+        row("GET", "/api/v1/me", None, STAFF, EVERY_SCOPE),
+        // The till.
+        row(
+            "POST",
+            "/api/v1/customers/identify",
+            Some(json!({"phone": "0701234567"})),
+            TILL,
+            &[Pos],
+        ),
+        row(
+            "POST",
+            "/api/v1/coupons/quote",
+            Some(json!({"code": "NOEL2026", "lines": []})),
+            TILL,
+            &[Pos],
+        ),
+        // An empty basket: refused with 422 once the caller is let in.
+        // Issue 9 item 7 lets a `pos` service account sell: add `Pos` to its scopes then.
+        row(
+            "POST",
+            "/api/v1/sales",
+            Some(json!({"lines": [], "payments": []})),
+            TILL,
+            &[],
+        ),
+        // Refund and cancel are staff till actions today (`auth.staff_only` for a service
+        // account); issue 9 item 5 changes who refunds.
+        row(
+            "POST",
+            "/api/v1/sales/{id}/refund",
+            Some(reversal()),
+            TILL,
+            &[],
+        ),
+        row(
+            "POST",
+            "/api/v1/sales/{id}/cancel",
+            Some(reversal()),
+            TILL,
+            &[],
+        ),
+        // Sales history: one's own (a service account has none), or everyone's.
+        row(
+            "GET",
+            "/api/v1/sales/mine",
+            None,
+            &[Cashier, Director, Admin],
+            &[],
+        ),
+        row(
+            "GET",
+            "/api/v1/sales",
+            None,
+            &[Director, Admin],
+            &[SalesRead],
+        ),
+        row(
+            "GET",
+            "/api/v1/sales/{id}",
+            None,
+            &[Cashier, Director, Admin],
+            &[SalesRead],
+        ),
+        // Customers.
+        row(
+            "POST",
+            "/api/v1/customers",
+            Some(json!({"phone": "12"})),
+            &[Cashier, Marketing, Admin],
+            &[Pos, CrmWrite],
+        ),
+        row(
+            "GET",
+            "/api/v1/customers",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite],
+        ),
+        row(
+            "GET",
+            "/api/v1/customers/{id}",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite],
+        ),
+        row(
+            "PATCH",
+            "/api/v1/customers/{id}",
+            Some(json!({"city": "Yamoussoukro"})),
+            CRM_WRITERS,
+            &[CrmWrite],
+        ),
+        // Personal data (export, erasure) is never a service account's business.
+        row(
+            "GET",
+            "/api/v1/customers/{id}/export",
+            None,
+            CRM_WRITERS,
+            &[],
+        ),
+        row(
+            "POST",
+            "/api/v1/customers/{id}/erase",
+            None,
+            CRM_WRITERS,
+            &[],
+        ),
+        // The catalogue: read at the till and in the back office, changed by the admin.
+        row(
+            "GET",
+            "/api/v1/products",
+            None,
+            EVERY_ROLE,
+            &[Pos, CrmRead, CrmWrite],
+        ),
+        // A negative price: refused with 422 once the caller is let in.
+        row(
+            "POST",
+            "/api/v1/products",
+            Some(json!({"sku": "X-1", "name": "x", "category": "x", "price": -1})),
+            &[Admin],
+            &[],
+        ),
+        row(
+            "PATCH",
+            "/api/v1/products/{id}",
+            Some(json!({"name": "Riz parfumé 5 kg"})),
+            &[Admin],
+            &[],
+        ),
+        // Coupons and their jobs.
+        row(
+            "GET",
+            "/api/v1/coupons",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite],
+        ),
+        row(
+            "POST",
+            "/api/v1/coupons",
+            Some(invalid_coupon()),
+            CRM_WRITERS,
+            &[CrmWrite],
+        ),
+        row(
+            "GET",
+            "/api/v1/coupons/export",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite],
+        ),
+        row(
+            "GET",
+            "/api/v1/coupons/{id}",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite],
+        ),
+        row(
+            "POST",
+            "/api/v1/coupons/{id}/deactivate",
+            None,
+            CRM_WRITERS,
+            &[CrmWrite],
+        ),
+        row(
+            "GET",
+            "/api/v1/coupons/{id}/redemptions",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite],
+        ),
+        row(
+            "POST",
+            "/api/v1/coupons/bulk-issue",
+            Some(
                 json!({"min_level": "GOLD", "discount_kind": "FIXED", "value": 0, "description": "x",
-                              "valid_from": "2026-01-01", "valid_to": "2026-12-31"}),
+                       "valid_from": "2026-01-01", "valid_to": "2026-12-31"}),
             ),
-            allowed: &[Marketing, Admin],
-        },
-        Route {
-            method: "GET",
-            path: "/api/v1/jobs/999999",
-            body: None,
-            allowed: &[Marketing, Director, Admin],
-        },
+            CRM_WRITERS,
+            &[CrmWrite],
+        ),
+        row(
+            "GET",
+            "/api/v1/jobs/{id}",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite],
+        ),
     ]
 }
 
+/// Every (method, path) of the document, and whether it declares a security requirement.
+fn documented_operations() -> Vec<(String, String, bool)> {
+    let doc = ApiDoc::openapi();
+    let mut operations = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let methods = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+            ("HEAD", &item.head),
+            ("OPTIONS", &item.options),
+            ("TRACE", &item.trace),
+        ];
+        for (method, operation) in methods {
+            if let Some(operation) = operation {
+                let secured = operation
+                    .security
+                    .as_ref()
+                    .or(doc.security.as_ref())
+                    .is_some_and(|requirements| !requirements.is_empty());
+                operations.push((method.to_owned(), path.clone(), secured));
+            }
+        }
+    }
+    operations
+}
+
+#[test]
+fn every_documented_operation_has_a_row() {
+    let documented: BTreeSet<String> = documented_operations()
+        .into_iter()
+        .map(|(method, path, _)| format!("{method} {path}"))
+        .collect();
+    let tabled: BTreeSet<String> = table().iter().map(Row::name).collect();
+    let forgotten: Vec<_> = documented.difference(&tabled).collect();
+    let stale: Vec<_> = tabled.difference(&documented).collect();
+    assert!(
+        forgotten.is_empty(),
+        "operations of the OpenAPI document without a row in the role matrix: {forgotten:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows of the role matrix that the OpenAPI document no longer has: {stale:?}"
+    );
+    assert_eq!(
+        table().len(),
+        tabled.len(),
+        "an operation has two rows in the role matrix"
+    );
+}
+
+/// A refusal: 403 problem+json with an `auth.*` code (`auth.forbidden`, `auth.staff_only`).
+fn assert_refused(reply: &Reply, who: &str, row: &Row) {
+    assert_eq!(
+        reply.status,
+        403,
+        "{who} must be refused {}: {}",
+        row.name(),
+        reply.body
+    );
+    assert_eq!(reply.content_type, "application/problem+json");
+    assert!(reply.code().starts_with("auth."), "{}", reply.body);
+}
+
+/// Let in: neither 401 nor 403, and no server error.
+fn assert_let_in(reply: &Reply, who: &str, row: &Row) {
+    assert!(
+        reply.status != 401 && reply.status != 403,
+        "{who} must reach {}, got {}: {}",
+        row.name(),
+        reply.status,
+        reply.body
+    );
+    assert!(
+        reply.status < 500,
+        "{who} on {}: {} {}",
+        row.name(),
+        reply.status,
+        reply.body
+    );
+}
+
 on_both_databases! {
-    async fn each_role_reaches_exactly_its_routes(app) {
+    async fn each_caller_reaches_exactly_its_operations(app) {
+        let secured: std::collections::HashMap<String, bool> = documented_operations()
+            .into_iter()
+            .map(|(method, path, secured)| (format!("{method} {path}"), secured))
+            .collect();
+        let mut staff = Vec::new();
         for role in Role::ALL {
-            let token = app.token_for(role).await;
-            for route in routes() {
-                let reply = app.call(route.method, route.path, Some(&token), route.body.clone()).await;
-                if route.allowed.contains(&role) {
-                    assert_ne!(reply.status, 403, "{role:?} must reach {} {}: {}", route.method, route.path, reply.body);
-                    assert!(reply.status < 500, "{} {}: {}", route.method, route.path, reply.body);
+            staff.push((role, app.token_for(role).await));
+        }
+        let mut accounts = Vec::new();
+        for scope in Scope::ALL {
+            accounts.push((scope, app.service_token(&[scope]).await));
+        }
+        for row in table() {
+            let url = row.url();
+            let anonymous = app.call(row.method, &url, None, row.body.clone()).await;
+            if secured[&row.name()] {
+                anonymous.assert_problem(401, "auth.missing_token");
+            } else {
+                assert_let_in(&anonymous, "nobody", &row);
+            }
+            for (role, token) in &staff {
+                let reply = app.call(row.method, &url, Some(token), row.body.clone()).await;
+                let who = format!("{role:?}");
+                if row.roles.contains(role) {
+                    assert_let_in(&reply, &who, &row);
                 } else {
-                    assert_eq!(reply.status, 403, "{role:?} must be refused {} {}: {}", route.method, route.path, reply.body);
-                    reply.assert_problem(403, "auth.forbidden");
+                    assert_refused(&reply, &who, &row);
+                }
+            }
+            for (scope, token) in &accounts {
+                let reply = app.call(row.method, &url, Some(token), row.body.clone()).await;
+                let who = format!("a service account with scope {}", scope.as_str());
+                if row.scopes.contains(scope) {
+                    assert_let_in(&reply, &who, &row);
+                } else {
+                    assert_refused(&reply, &who, &row);
                 }
             }
         }
-        assert_eq!(app.count("customers").await, 0, "no refused call wrote anything");
-        assert_eq!(app.count("coupons").await, 0);
-        assert_eq!(app.count("jobs").await, 0);
-    }
-}
-
-on_both_databases! {
-    async fn no_token_gets_401_everywhere(app) {
-        for route in routes() {
-            let reply = app.call(route.method, route.path, None, route.body.clone()).await;
-            reply.assert_problem(401, "auth.missing_token");
+        for table in ["customers", "coupons", "jobs", "sales", "products"] {
+            assert_eq!(app.count(table).await, 0, "no call of the matrix wrote into {table}");
         }
-    }
-}
-
-on_both_databases! {
-    async fn service_account_scopes_follow_the_table(app) {
-        let pos = app.service_token(&[Scope::Pos]).await;
-        let crm_read = app.service_token(&[Scope::CrmRead]).await;
-        let identify = Some(json!({"phone": "0701234567"}));
-        assert_eq!(app.call("POST", "/api/v1/customers/identify", Some(&pos), identify.clone()).await.status, 404);
-        assert_eq!(app.call("POST", "/api/v1/customers/identify", Some(&crm_read), identify).await.status, 403);
-        assert_eq!(app.call("GET", "/api/v1/customers", Some(&crm_read), None).await.status, 200);
-        assert_eq!(app.call("PATCH", "/api/v1/customers/1", Some(&crm_read), Some(json!({}))).await.status, 403);
-        assert_eq!(app.call("GET", "/api/v1/customers/1/export", Some(&crm_read), None).await.status, 403);
-        let quote = Some(json!({"code": "X", "lines": []}));
-        assert_eq!(app.call("POST", "/api/v1/coupons/quote", Some(&pos), quote.clone()).await.status, 422);
-        assert_eq!(app.call("POST", "/api/v1/coupons/quote", Some(&crm_read), quote).await.status, 403);
-        assert_eq!(app.call("GET", "/api/v1/coupons", Some(&crm_read), None).await.status, 200);
-        assert_eq!(app.call("GET", "/api/v1/coupons", Some(&pos), None).await.status, 403);
-        assert_eq!(app.call("POST", "/api/v1/coupons/1/deactivate", Some(&crm_read), None).await.status, 403);
     }
 }

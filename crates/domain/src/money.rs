@@ -23,10 +23,17 @@ impl Money {
         Money(francs)
     }
 
-    /// Rounds a computed amount half up (away from zero on .5) to the franc.
+    /// Rounds a computed amount half up (away from zero on .5) to the franc; an amount
+    /// beyond the range saturates on its own side, so a huge debit never turns into a
+    /// huge credit.
     pub fn round(amount: Decimal) -> Money {
         let rounded = amount.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-        Money(rounded.to_i64().unwrap_or(i64::MAX))
+        let saturated = if rounded.is_sign_negative() {
+            i64::MIN
+        } else {
+            i64::MAX
+        };
+        Money(rounded.to_i64().unwrap_or(saturated))
     }
 
     /// The amount in francs, as stored in the database.
@@ -107,6 +114,14 @@ mod tests {
             Money::fcfa(12_350).percent(Decimal::from(3)),
             Money::fcfa(371)
         );
+    }
+
+    /// Found by the `money` fuzz target: -9 272 036 854 121 079 394 rounded to i64::MAX.
+    #[test]
+    fn rounding_beyond_the_range_keeps_the_sign() {
+        let huge = Decimal::from_i128_with_scale(9_272_036_854_121_079_394, 0);
+        assert_eq!(Money::round(-huge), Money::fcfa(i64::MIN));
+        assert_eq!(Money::round(huge), Money::fcfa(i64::MAX));
     }
 
     proptest! {

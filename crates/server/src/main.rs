@@ -4,7 +4,7 @@
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use crm_domain::{Role, Scope};
-use crm_server::{accounts, config::Settings, startup, telemetry, Application};
+use crm_server::{accounts, backup, config::Settings, startup, telemetry, Application};
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
@@ -54,6 +54,12 @@ enum Command {
         /// Generated sales over the last year.
         #[arg(long, default_value_t = 0)]
         sales: u64,
+    },
+    /// Copies the SQLite database to FILE while the server runs (PostgreSQL: pg_dump).
+    Backup {
+        /// The copy to write; an existing file is never replaced.
+        #[arg(long)]
+        to: std::path::PathBuf,
     },
     /// Loads data from another system.
     Import {
@@ -186,6 +192,13 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let _ = write!(out, "{outcome}");
             let _ = writeln!(out, "Durée : {:.1} s.", started.elapsed().as_secs_f64());
             let _ = writeln!(out, "Rapport écrit dans {}", path.display());
+            Ok(())
+        }
+        Command::Backup { to } => {
+            backup::check_url(&settings.database_url)?;
+            let db = startup::open_database(&settings).await?;
+            let bytes = backup::to_file(&db, &to).await?;
+            println!("Sauvegarde écrite dans {} ({bytes} octets).", to.display());
             Ok(())
         }
         Command::Migrate => {

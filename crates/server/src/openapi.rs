@@ -3,7 +3,9 @@
 //! committed copy that a test keeps in step.
 
 use crate::routes::{auth, coupons, customers, health, products, sales, users};
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 /// The whole API.
@@ -26,7 +28,7 @@ use utoipa::{Modify, OpenApi};
         coupons::deactivate, coupons::redemptions, coupons::bulk_issue, coupons::get_job,
     ),
     components(schemas(crm_api_types::Problem, crm_api_types::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonAnswers),
     tags(
         (name = "auth", description = "Login, tokens, current user"),
         (name = "customers", description = "Identification at the till and customer records"),
@@ -54,6 +56,107 @@ impl Modify for BearerAuth {
             ),
         );
     }
+}
+
+/// The media type of every error body ([`crate::error::ApiError`]).
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The refusals any operation can answer besides its own, added to every operation so
+/// that clients (and the contract fuzzing in `tests/tests/contract.rs`) find each status
+/// the server really sends documented: the bearer check (`auth::caller`), the body, path
+/// and query extractors (`routes::configure`). Error bodies are problem+json, whatever
+/// media type a handler's annotation gave them.
+struct CommonAnswers;
+
+impl CommonAnswers {
+    /// `(status, description)` of the refusals `operation` can give before its handler runs.
+    fn of(operation: &Operation) -> Vec<(&'static str, &'static str)> {
+        let mut answers = Vec::new();
+        if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+            answers.push((
+                "401",
+                "`auth.missing_token`, `auth.invalid_token`, `auth.token_expired`",
+            ));
+            answers.push((
+                "403",
+                "`auth.forbidden`: the role or scopes do not allow it",
+            ));
+        }
+        let parameters = operation.parameters.as_deref().unwrap_or_default();
+        let has = |place: ParameterIn| parameters.iter().any(|p| p.parameter_in == place);
+        if has(ParameterIn::Path) {
+            answers.push(("404", "`resource.not_found` and the operation's own codes"));
+        }
+        if has(ParameterIn::Query) {
+            answers.push(("400", "`request.invalid_query`"));
+            answers.push(("422", "a query value out of its range (`…_invalid` codes)"));
+        }
+        if operation.request_body.is_some() {
+            answers.push(("400", "`request.malformed_json`, `request.unreadable`"));
+            answers.push(("413", "`request.too_large`"));
+            answers.push(("415", "`request.unsupported_media_type`"));
+            answers.push((
+                "422",
+                "`request.invalid_body` and the operation's own codes",
+            ));
+        }
+        answers
+    }
+}
+
+impl Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                for (status, description) in CommonAnswers::of(operation) {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::T(problem(description)));
+                }
+                for (status, response) in &mut operation.responses.responses {
+                    if let (true, RefOr::T(response)) = (is_error(status), response) {
+                        if let Some(content) = response.content.shift_remove("application/json") {
+                            response.content.insert(PROBLEM_JSON.to_owned(), content);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+fn is_error(status: &str) -> bool {
+    status.starts_with('4') || status.starts_with('5')
+}
+
+/// A problem+json answer.
+fn problem(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
 }
 
 /// The spec as pretty JSON, exactly as committed in `openapi/openapi.json`.

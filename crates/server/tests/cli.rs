@@ -305,3 +305,46 @@ fn set_password_checks_the_policy_and_names_unknown_users() {
         stdout(&set)
     );
 }
+
+#[test]
+fn backup_copies_sqlite_once_and_sends_postgresql_to_pg_dump() {
+    let sb = Sandbox::new();
+    let migrate = sb.crm(&["migrate"], None);
+    assert!(migrate.status.success(), "{}", stderr(&migrate));
+
+    let copy = sb.dir.join("crm-copy.sqlite");
+    let to = copy.to_str().unwrap();
+    let first = sb.crm(&["backup", "--to", to], None);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("Sauvegarde écrite"),
+        "{}",
+        stdout(&first)
+    );
+    let size = std::fs::metadata(&copy).unwrap().len();
+    assert!(size > 0);
+
+    let again = sb.crm(&["backup", "--to", to], None);
+    assert!(
+        !again.status.success(),
+        "an existing file is never replaced"
+    );
+    assert!(stderr(&again).contains("existe déjà"), "{}", stderr(&again));
+    assert_eq!(std::fs::metadata(&copy).unwrap().len(), size);
+
+    // No PostgreSQL needs to answer: the URL alone says which procedure applies.
+    let postgres = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .args(["backup", "--to", "x.dump"])
+        .current_dir(&sb.dir)
+        .env("CRM_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env("CRM_DATA_DIR", &sb.dir)
+        .output()
+        .unwrap();
+    assert!(!postgres.status.success());
+    let message = stderr(&postgres);
+    assert!(
+        message.contains("pg_dump") && message.contains("docs/operations.md"),
+        "{message}"
+    );
+    assert!(!sb.dir.join("x.dump").exists());
+}

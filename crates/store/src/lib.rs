@@ -2,6 +2,7 @@
 //! aggregate. SQL lives here and nowhere else; callers get plain rows or domain values.
 
 pub mod audit;
+pub mod backup;
 pub mod coupons;
 pub mod customers;
 pub mod demo;

@@ -3,6 +3,7 @@
 //! fresh machine goes from clone to running product or green tests in one command.
 
 mod bench;
+mod fuzz;
 mod postgres;
 mod process;
 mod spa;
@@ -22,12 +23,15 @@ Usage: cargo xtask <task> [args…]
 Tasks:
   dev       install what is missing, build the SPA and the server (release), then run
             `crm serve --bind 127.0.0.1:8080` on ./data/crm.sqlite with the demo store
-  test      install what is missing (Chromium included), build the SPA, check PostgreSQL,
-            then `cargo nextest run --workspace --no-fail-fast [args…]`
+  test      install what is missing (Chromium, schemathesis, cargo-fuzz included), build
+            the SPA, check PostgreSQL, then `cargo nextest run --workspace --no-fail-fast
+            [args…]`, then fuzz each parser for 20 s
   lint      cargo fmt --check, clippy of the workspace, clippy of the SPA for wasm32
   ci        lint, then test
   spa       build the SPA into frontend/dist (always rebuilds)
   openapi   regenerate openapi/openapi.json from the server's code
+  fuzz      run the parser fuzz targets of fuzz/ (cargo-fuzz); options --seconds N
+            (per target, default 60) and target names (default: all)
   bench     performance figures on PostgreSQL (see docs/benchmarks.md); options
             --customers N --clients N --seconds N --runs N
   help      print this message
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         "ci" => Workspace::locate().and_then(|ws| ci(&ws, &rest)),
         "spa" => Workspace::locate().and_then(|ws| spa(&ws).map(|()| 0)),
         "openapi" => Workspace::locate().and_then(|ws| openapi(&ws).map(|()| 0)),
+        "fuzz" => Workspace::locate().and_then(|ws| fuzz::run(&ws, &rest).map(|()| 0)),
         "bench" => Workspace::locate().and_then(|ws| bench::run(&ws, &rest).map(|()| 0)),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
@@ -111,14 +116,16 @@ fn run_in_place(mut command: std::process::Command) -> Result<i32> {
     Ok(process::exit_code(status))
 }
 
-/// Runs every test of the workspace, API and browser tests included, on SQLite and
-/// PostgreSQL. Returns the test runner's exit code.
+/// Runs every test of the workspace, API, browser and contract tests included, on SQLite
+/// and PostgreSQL, then a short parser fuzzing run. Returns the test runner's exit code
+/// (1 if only the fuzzing failed).
 fn test(ws: &Workspace, nextest_args: &[String]) -> Result<i32> {
-    let tools = timed("tools", || {
+    let (tools, schemathesis) = timed("tools", || {
         let tools = toolchain::ensure_spa_tools(ws)?;
         toolchain::ensure_browser()?;
         toolchain::ensure_nextest(ws)?;
-        Ok(tools)
+        toolchain::ensure_cargo_fuzz(ws)?;
+        Ok((tools, toolchain::ensure_schemathesis()?))
     })?;
     // The browser tests load the SPA from frontend/dist.
     timed("SPA", || spa::build_if_stale(ws, &tools))?;
@@ -131,6 +138,7 @@ fn test(ws: &Workspace, nextest_args: &[String]) -> Result<i32> {
         .args(["nextest", "run", "--workspace", "--no-fail-fast"])
         .args(nextest_args)
         .env("CRM_TEST_PG", &database_url)
+        .env("CRM_SCHEMATHESIS", &schemathesis)
         .env("CRM_SPA_DIR", spa::dist_dir(ws));
     for (name, path) in toolchain::browser_paths() {
         nextest.env(name, path);
@@ -140,6 +148,14 @@ fn test(ws: &Workspace, nextest_args: &[String]) -> Result<i32> {
     })?;
     if code != 0 {
         eprintln!("[xtask] tests failed (cargo nextest exited with {code})");
+    }
+    // Fuzzing runs even after failed tests, so that one run reports everything.
+    let fuzzing = timed("parser fuzzing", || {
+        fuzz::run_targets(ws, fuzz::TEST_SECONDS, &[])
+    });
+    if let Err(error) = fuzzing {
+        eprintln!("[xtask] {error:#}");
+        return Ok(if code == 0 { 1 } else { code });
     }
     Ok(code)
 }

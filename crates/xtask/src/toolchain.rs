@@ -14,6 +14,9 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The npm build of binaryen: Debian's v108 emits a .wasm that Chromium rejects
 /// (`WebAssembly.Table.set`), so never fall back to a `wasm-opt` found on PATH.
 const BINARYEN_VERSION: &str = "132.0.0";
+/// Pinned so that a contract run finds the same things on every machine.
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -155,6 +158,52 @@ pub fn ensure_nextest(ws: &Workspace) -> Result<()> {
     }
     step_doing(label, "installing with cargo install (several minutes)");
     process::run(ws.cargo().args(["install", "cargo-nextest", "--locked"]))
+}
+
+/// Installs cargo-fuzz, which builds and runs the parser fuzz targets of `fuzz/`.
+pub fn ensure_cargo_fuzz(ws: &Workspace) -> Result<()> {
+    let label = format!("cargo-fuzz {CARGO_FUZZ_VERSION}");
+    let found = process::probe(ws.cargo().args(["fuzz", "--version"]));
+    if found.is_some_and(|version| version.contains(CARGO_FUZZ_VERSION)) {
+        step_done(&label, "present");
+        return Ok(());
+    }
+    step_doing(&label, "installing with cargo install (about two minutes)");
+    process::run(ws.cargo().args([
+        "install",
+        "cargo-fuzz",
+        "--locked",
+        "--version",
+        CARGO_FUZZ_VERSION,
+    ]))
+}
+
+/// Makes the pinned schemathesis available in a virtualenv outside the repo and returns
+/// its program, for the contract fuzzing test (`tests/tests/contract.rs`).
+pub fn ensure_schemathesis() -> Result<PathBuf> {
+    let label = format!("schemathesis {SCHEMATHESIS_VERSION} (PyPI, virtualenv)");
+    let venv = home()?.join(".cache/crm-venv");
+    let program = venv.join("bin/schemathesis");
+    let is_wanted = || {
+        process::probe(process::command(&program).arg("--version"))
+            .is_some_and(|version| version.contains(SCHEMATHESIS_VERSION))
+    };
+    if is_wanted() {
+        step_done(&label, "present");
+        return Ok(program);
+    }
+    step_doing(&label, "installing with pip");
+    process::run(process::command("python3").args(["-m", "venv"]).arg(&venv))
+        .context("cannot create a virtualenv: install python3 and python3-venv")?;
+    process::run(
+        process::command(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")),
+    )?;
+    if !is_wanted() {
+        bail!("{} does not run after `pip install`", program.display());
+    }
+    Ok(program)
 }
 
 /// The paths the browser tests are told to use.

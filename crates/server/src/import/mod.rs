@@ -22,6 +22,11 @@ mod users;
 
 pub use report::{FileState, FileSummary, Remark, Remarks, Report};
 
+/// The parsers of the export's values, public for the fuzz targets (`fuzz/`).
+pub mod values {
+    pub use super::source::{amount, date, day, timestamp};
+}
+
 use crate::startup::AppState;
 use crm_store::legacy::{self as store, Entity};
 use crm_store::StoreError;

@@ -203,7 +203,7 @@ pub(crate) fn text(value: &str) -> Option<String> {
 }
 
 /// A whole number of FCFA, ≥ 0 (`4500`, also `4500.00` as Django exports decimals).
-pub(crate) fn amount(value: &str, what: &str) -> Result<i64, String> {
+pub fn amount(value: &str, what: &str) -> Result<i64, String> {
     let trimmed = value.trim();
     let whole = match trimmed.split_once('.') {
         Some((int, frac)) if !frac.is_empty() && frac.chars().all(|c| c == '0') => int,
@@ -218,7 +218,7 @@ pub(crate) fn amount(value: &str, what: &str) -> Result<i64, String> {
 }
 
 /// An ISO-8601 timestamp with its offset; one without offset is read in Africa/Abidjan.
-pub(crate) fn timestamp(value: &str, what: &str) -> Result<DateTime<Utc>, String> {
+pub fn timestamp(value: &str, what: &str) -> Result<DateTime<Utc>, String> {
     let v = value.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
         return Ok(t.with_timezone(&Utc));
@@ -239,7 +239,7 @@ pub(crate) fn timestamp(value: &str, what: &str) -> Result<DateTime<Utc>, String
 }
 
 /// A calendar date `YYYY-MM-DD`.
-pub(crate) fn date(value: &str, what: &str) -> Result<NaiveDate, String> {
+pub fn date(value: &str, what: &str) -> Result<NaiveDate, String> {
     let v = value.trim();
     NaiveDate::parse_from_str(v, "%Y-%m-%d")
         .map_err(|_| format!("{what} invalide « {v} » (AAAA-MM-JJ attendu)"))
@@ -247,7 +247,7 @@ pub(crate) fn date(value: &str, what: &str) -> Result<NaiveDate, String> {
 
 /// A day of the calendar of Africa/Abidjan: a plain date `YYYY-MM-DD`, or the day an
 /// ISO-8601 timestamp falls on there.
-pub(crate) fn day(value: &str, what: &str) -> Result<NaiveDate, String> {
+pub fn day(value: &str, what: &str) -> Result<NaiveDate, String> {
     let v = value.trim();
     if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
         return Ok(d);

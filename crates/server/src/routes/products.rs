@@ -213,7 +213,8 @@ pub async fn create(
 /// Changes a product (admin, audited).
 #[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Product id")), request_body = UpdateProductRequest,
-    responses((status = 200, body = Product), (status = 404, body = crm_api_types::Problem)))]
+    responses((status = 200, body = Product), (status = 404, body = crm_api_types::Problem),
+              (status = 409, description = "`product.duplicate`: another product has this barcode", body = crm_api_types::Problem)))]
 #[patch("/products/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
