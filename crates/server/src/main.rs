@@ -154,10 +154,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo { customers, sales } => {
-            let state = startup::app_state(settings).await?;
-            crm_store::migrate(&state.db)
-                .await
-                .context("échec des migrations")?;
+            let state = migrated_state(settings).await?;
             crm_server::demo::seed_if_empty(&state).await?;
             let started = std::time::Instant::now();
             crm_server::demo::generate_customers(&state, customers).await?;
@@ -176,10 +173,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         Command::Import {
             command: ImportCommand::Legacy { dir, report },
         } => {
-            let state = startup::app_state(settings).await?;
-            crm_store::migrate(&state.db)
-                .await
-                .context("échec des migrations")?;
+            let state = migrated_state(settings).await?;
             let started = std::time::Instant::now();
             let outcome = crm_server::import::legacy(&state, &dir).await?;
             let path = report.unwrap_or_else(|| dir.join("import-report.txt"));
@@ -243,15 +237,8 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 },
         } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            let password = match password {
-                Some(p) => p,
-                None => read_secret_from_stdin()?,
-            };
-            accounts::check_password(&password, &username).map_err(anyhow::Error::msg)?;
-            let state = startup::app_state(settings).await?;
-            crm_store::migrate(&state.db)
-                .await
-                .context("échec des migrations")?;
+            let password = new_password(password, &username)?;
+            let state = migrated_state(settings).await?;
             let user = accounts::create_user(
                 &state.db,
                 username.trim(),
@@ -282,15 +269,8 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     temporary,
                 },
         } => {
-            let password = match password {
-                Some(p) => p,
-                None => read_secret_from_stdin()?,
-            };
-            accounts::check_password(&password, &username).map_err(anyhow::Error::msg)?;
-            let state = startup::app_state(settings).await?;
-            crm_store::migrate(&state.db)
-                .await
-                .context("échec des migrations")?;
+            let password = new_password(password, &username)?;
+            let state = migrated_state(settings).await?;
             let user = crm_store::users::find_by_username(&state.db, username.trim())
                 .await?
                 .with_context(|| format!("aucun utilisateur « {} »", username.trim()))?;
@@ -317,10 +297,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             if scopes.is_empty() {
                 bail!("indiquez au moins une portée avec --scopes");
             }
-            let state = startup::app_state(settings).await?;
-            crm_store::migrate(&state.db)
-                .await
-                .context("échec des migrations")?;
+            let state = migrated_state(settings).await?;
             let issued = accounts::create_service_account(&state.db, &name, &scopes).await?;
             println!("client_id={}", issued.client_id);
             println!("client_secret={}", issued.client_secret);
@@ -328,6 +305,25 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The data and keys of the configured database, migrated first.
+async fn migrated_state(settings: Settings) -> anyhow::Result<startup::AppState> {
+    let state = startup::app_state(settings).await?;
+    crm_store::migrate(&state.db)
+        .await
+        .context("échec des migrations")?;
+    Ok(state)
+}
+
+/// A staff password from `--password` or standard input, checked against the policy.
+fn new_password(given: Option<String>, username: &str) -> anyhow::Result<String> {
+    let password = match given {
+        Some(p) => p,
+        None => read_secret_from_stdin()?,
+    };
+    accounts::check_password(&password, username).map_err(anyhow::Error::msg)?;
+    Ok(password)
 }
 
 fn read_secret_from_stdin() -> anyhow::Result<String> {
