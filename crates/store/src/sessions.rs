@@ -22,8 +22,13 @@ pub enum Rotation {
         /// The session (refresh-token family) it continues.
         family_id: String,
     },
-    /// Unknown, expired, or already used (the family is revoked in that case).
+    /// Unknown or expired.
     Refused,
+    /// Already used: a sign of theft. The whole family is now revoked.
+    Reused {
+        /// The session that ended.
+        family_id: String,
+    },
 }
 
 /// Stores a new session token for `user_id`.
@@ -78,7 +83,9 @@ pub async fn rotate(
         // Reuse of a spent token: end every session of that login.
         revoke_family_in(&txn, &row.family_id, now).await?;
         txn.commit().await?;
-        return Ok(Rotation::Refused);
+        return Ok(Rotation::Reused {
+            family_id: row.family_id,
+        });
     }
     insert(
         &txn,

@@ -215,8 +215,14 @@ pub async fn refresh(
         Utc::now() + Duration::seconds(state.settings.refresh_token_ttl_secs),
     )
     .await?;
-    let sessions::Rotation::Rotated { user_id, family_id } = rotation else {
-        return Err(invalid_refresh());
+    let (user_id, family_id) = match rotation {
+        sessions::Rotation::Rotated { user_id, family_id } => (user_id, family_id),
+        sessions::Rotation::Reused { family_id } => {
+            // The family is revoked: its access tokens stop at their next request.
+            state.access.forget_session(&family_id);
+            return Err(invalid_refresh());
+        }
+        sessions::Rotation::Refused => return Err(invalid_refresh()),
     };
     match users::find(&state.db, user_id).await? {
         Some(user) if user.active => Ok(web::Json(session_response(
