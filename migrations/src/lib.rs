@@ -13,6 +13,7 @@ mod m0005_coupons;
 mod m0006_coupon_offer_index;
 mod m0007_access;
 mod m0008_refunds_and_service_sellers;
+mod m0009_login_attempts;
 mod shape;
 
 /// Every migration, oldest first.
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_coupon_offer_index::Migration),
             Box::new(m0007_access::Migration),
             Box::new(m0008_refunds_and_service_sellers::Migration),
+            Box::new(m0009_login_attempts::Migration),
         ]
     }
 }

@@ -187,6 +187,20 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Starts another server on this test's database, with the same settings (a second
+    /// API instance behind the same balancer); returns its base URL. It serves until the
+    /// test ends.
+    pub async fn another_instance(&self) -> String {
+        let mut settings = self.state.settings.clone();
+        settings.bind = "127.0.0.1:0".into();
+        let app = Application::build(settings)
+            .await
+            .expect("second server starts");
+        let base_url = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        base_url
+    }
+
     /// Absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)

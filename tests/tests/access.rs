@@ -298,6 +298,44 @@ async fn strict(backend: Backend) -> TestApp {
     .await
 }
 
+/// Two API instances on one database: each sees two guesses, under its own allowance of
+/// three; together they saw four, and the fourth is refused.
+async fn instances_on_one_database_share_the_login_allowance(app: TestApp) {
+    app.create_user("awa", Role::Cashier, "Caisse2026!").await;
+    let second = app.another_instance().await;
+    // The shared counters count per minute: start early in one.
+    let into_minute = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60;
+    if into_minute > 40 {
+        tokio::time::sleep(std::time::Duration::from_secs(61 - into_minute)).await;
+    }
+    let mut statuses = Vec::new();
+    for base_url in [&app.base_url, &second, &app.base_url, &second] {
+        let reply = app
+            .client
+            .post(format!("{base_url}/api/v1/auth/login"))
+            .json(&json!({"username": "awa", "password": "guess-1234"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(reply.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_on_one_database_share_the_login_allowance_sqlite() {
+    instances_on_one_database_share_the_login_allowance(strict(Backend::Sqlite).await).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_on_one_database_share_the_login_allowance_postgres() {
+    instances_on_one_database_share_the_login_allowance(strict(Backend::Postgres).await).await
+}
+
 async fn guessing_is_slowed_per_name_and_audited(app: TestApp) {
     app.create_user("awa", Role::Cashier, "Caisse2026!").await;
     for _ in 0..3 {

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod entities;
 pub mod jobs;
 pub mod legacy;
+pub mod login_attempts;
 pub mod products;
 pub mod sales;
 pub mod service_accounts;

@@ -5,15 +5,19 @@
 //! logins sent at once would otherwise take 15 GiB and every core. A request that waits
 //! too long for a hashing slot is told to come back later instead of piling up.
 //!
-//! The counters live in this process (`governor`'s keyed GCRA limiters): with several
-//! instances behind a balancer each instance counts on its own, which multiplies the
-//! allowance by the number of instances but keeps it bounded.
+//! Attempts are counted twice. In this process first (`governor`'s keyed GCRA limiters):
+//! a flood is turned away without touching the database. Then in the database
+//! (`crm_store::login_attempts`, one counter per name or address and per minute), which
+//! every API instance behind a balancer shares: running several instances does not
+//! multiply the allowance. The database count costs two small statements per attempt,
+//! nothing beside the argon2 check that follows.
 
+use crm_store::{login_attempts, DatabaseConnection, StoreError};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// How long a login waits for a hashing slot before it is turned away.
@@ -26,16 +30,20 @@ const KEYS_KEPT: usize = 10_000;
 const NAME_KEY_CHARS: usize = 64;
 
 /// Why a login attempt is not even tried.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Throttled {
     /// Too many attempts for this name or from this address: retry after that long.
     TooManyAttempts(Duration),
     /// Every hashing slot stayed busy: the server is flooded.
     Busy,
+    /// The shared counters could not be read.
+    Store(StoreError),
 }
 
 /// Per-name and per-address limiters and the hashing slots, shared by every worker.
 pub struct LoginThrottle {
+    per_name: u32,
+    per_address: u32,
     by_name: DefaultKeyedRateLimiter<String>,
     by_address: DefaultKeyedRateLimiter<IpAddr>,
     hashing: Semaphore,
@@ -49,6 +57,8 @@ impl LoginThrottle {
         let quota =
             |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
         LoginThrottle {
+            per_name,
+            per_address,
             by_name: RateLimiter::keyed(quota(per_name)),
             by_address: RateLimiter::keyed(quota(per_address)),
             hashing: Semaphore::new(hashing_slots.max(1)),
@@ -56,23 +66,45 @@ impl LoginThrottle {
         }
     }
 
-    /// Counts one attempt for `name` from `address`, or says how long to wait.
-    pub fn attempt(&self, name: &str, address: Option<IpAddr>) -> Result<(), Throttled> {
+    /// Counts one attempt for `name` from `address` in this process, then in the
+    /// database every instance shares, or says how long to wait.
+    pub async fn attempt(
+        &self,
+        db: &DatabaseConnection,
+        name: &str,
+        address: Option<IpAddr>,
+    ) -> Result<(), Throttled> {
+        let name = name_key(name);
+        self.attempt_here(&name, address)?;
+        let minute = minutes_since_epoch();
+        let mut buckets = vec![(format!("name:{name}"), self.per_name)];
+        if let Some(address) = address {
+            buckets.push((format!("address:{address}"), self.per_address));
+        }
+        for (bucket, allowance) in buckets {
+            let attempts = login_attempts::count(db, &bucket, minute)
+                .await
+                .map_err(Throttled::Store)?;
+            if attempts > i64::from(allowance.max(1)) {
+                return Err(Throttled::TooManyAttempts(until_next_minute()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The in-process count: a flood stops here, before the database.
+    fn attempt_here(&self, name: &str, address: Option<IpAddr>) -> Result<(), Throttled> {
         self.forget_idle();
         if let Some(address) = address {
             self.by_address.check_key(&address).map_err(|not_until| {
                 Throttled::TooManyAttempts(not_until.wait_time_from(self.clock.now()))
             })?;
         }
-        let key: String = name
-            .trim()
-            .to_lowercase()
-            .chars()
-            .take(NAME_KEY_CHARS)
-            .collect();
-        self.by_name.check_key(&key).map_err(|not_until| {
-            Throttled::TooManyAttempts(not_until.wait_time_from(self.clock.now()))
-        })
+        self.by_name
+            .check_key(&name.to_owned())
+            .map_err(|not_until| {
+                Throttled::TooManyAttempts(not_until.wait_time_from(self.clock.now()))
+            })
     }
 
     /// A slot to compute one password hash in; `Busy` after waiting too long.
@@ -93,6 +125,30 @@ impl LoginThrottle {
     }
 }
 
+/// The key of an account name: the same account whatever the case or the spaces around.
+fn name_key(name: &str) -> String {
+    name.trim()
+        .to_lowercase()
+        .chars()
+        .take(NAME_KEY_CHARS)
+        .collect()
+}
+
+fn since_epoch() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+fn minutes_since_epoch() -> i64 {
+    (since_epoch().as_secs() / 60) as i64
+}
+
+/// The wait until the shared counters start a new window.
+fn until_next_minute() -> Duration {
+    Duration::from_secs(60 - since_epoch().as_secs() % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,26 +157,26 @@ mod tests {
     fn a_name_is_limited_whatever_its_case_and_others_are_not() {
         let throttle = LoginThrottle::new(3, 1000, 1);
         for _ in 0..3 {
-            assert_eq!(throttle.attempt("Awa", None), Ok(()));
+            assert!(throttle.attempt_here(&name_key("Awa"), None).is_ok());
         }
-        let Err(Throttled::TooManyAttempts(wait)) = throttle.attempt(" awa ", None) else {
+        let Err(Throttled::TooManyAttempts(wait)) = throttle.attempt_here(&name_key(" awa "), None)
+        else {
             panic!("the fourth attempt within a minute must be refused");
         };
         assert!(wait > Duration::ZERO && wait <= Duration::from_secs(20));
-        assert_eq!(throttle.attempt("moussa", None), Ok(()));
+        assert!(throttle.attempt_here("moussa", None).is_ok());
     }
 
     #[test]
     fn an_address_is_limited_across_names() {
         let throttle = LoginThrottle::new(1000, 2, 1);
         let address: IpAddr = "10.0.0.7".parse().unwrap();
-        assert_eq!(throttle.attempt("a", Some(address)), Ok(()));
-        assert_eq!(throttle.attempt("b", Some(address)), Ok(()));
-        assert!(throttle.attempt("c", Some(address)).is_err());
-        assert_eq!(
-            throttle.attempt("c", Some("10.0.0.8".parse().unwrap())),
-            Ok(())
-        );
+        assert!(throttle.attempt_here("a", Some(address)).is_ok());
+        assert!(throttle.attempt_here("b", Some(address)).is_ok());
+        assert!(throttle.attempt_here("c", Some(address)).is_err());
+        assert!(throttle
+            .attempt_here("c", Some("10.0.0.8".parse().unwrap()))
+            .is_ok());
     }
 
     #[tokio::test]

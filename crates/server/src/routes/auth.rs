@@ -73,6 +73,7 @@ fn throttled(refusal: Throttled) -> ApiError {
             "Serveur très sollicité : réessayez dans quelques secondes.",
         )
         .retry_after(2),
+        Throttled::Store(e) => e.into(),
     }
 }
 
@@ -104,7 +105,8 @@ async fn attempt_password(
 ) -> Result<bool, ApiError> {
     state
         .login_throttle
-        .attempt(name, client_address(req))
+        .attempt(&state.db, name, client_address(req))
+        .await
         .map_err(throttled)?;
     hashing(state, move || password::verify(&password, &hash)).await
 }
