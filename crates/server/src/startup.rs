@@ -235,7 +235,9 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .wrap(crate::security_headers::middleware())
+            .wrap(actix_web::middleware::from_fn(
+                crate::security_headers::middleware,
+            ))
             .wrap(actix_web::middleware::from_fn(telemetry::observe_request))
             .configure(|cfg| routes::configure(cfg, &state))
     })
