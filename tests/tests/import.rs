@@ -711,3 +711,29 @@ on_both_databases! {
         app.login_body("ytraore", "Bienvenue2026!").await;
     }
 }
+
+/// The import's pool on PostgreSQL plans each lookup with its values: a plan made once
+/// while `legacy_ids` was small turned every later batch into a scan (3.5 s a batch).
+/// The server's pool keeps PostgreSQL's default, which identify at the till relies on.
+#[tokio::test]
+async fn the_bulk_load_pool_plans_every_statement_with_its_values() {
+    use crm_store::Workload;
+    let url = crm_tests::pg_admin_url();
+    let plan_cache_mode = async |workload| {
+        let db = crm_store::connect_for(&url, workload).await.unwrap();
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SHOW plan_cache_mode",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<String>("", "plan_cache_mode").unwrap()
+    };
+    assert_eq!(
+        plan_cache_mode(Workload::BulkLoad).await,
+        "force_custom_plan"
+    );
+    assert_eq!(plan_cache_mode(Workload::Serve).await, "auto");
+}

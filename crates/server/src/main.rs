@@ -5,6 +5,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use crm_domain::{Role, Scope};
 use crm_server::{accounts, backup, config::Settings, startup, telemetry, Application};
+use crm_store::Workload;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
@@ -173,7 +174,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         Command::Import {
             command: ImportCommand::Legacy { dir, report },
         } => {
-            let state = migrated_state(settings).await?;
+            let state = migrated_state_for(settings, Workload::BulkLoad).await?;
             let started = std::time::Instant::now();
             let outcome = crm_server::import::legacy(&state, &dir).await?;
             let path = report.unwrap_or_else(|| dir.join("import-report.txt"));
@@ -190,13 +191,13 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         }
         Command::Backup { to } => {
             backup::check_url(&settings.database_url)?;
-            let db = startup::open_database(&settings).await?;
+            let db = startup::open_database(&settings, Workload::Serve).await?;
             let bytes = backup::to_file(&db, &to).await?;
             println!("Sauvegarde écrite dans {} ({bytes} octets).", to.display());
             Ok(())
         }
         Command::Migrate => {
-            let db = startup::open_database(&settings).await?;
+            let db = startup::open_database(&settings, Workload::Serve).await?;
             crm_store::migrate(&db)
                 .await
                 .context("échec des migrations")?;
@@ -309,7 +310,14 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
 
 /// The data and keys of the configured database, migrated first.
 async fn migrated_state(settings: Settings) -> anyhow::Result<startup::AppState> {
-    let state = startup::app_state(settings).await?;
+    migrated_state_for(settings, Workload::Serve).await
+}
+
+async fn migrated_state_for(
+    settings: Settings,
+    workload: Workload,
+) -> anyhow::Result<startup::AppState> {
+    let state = startup::app_state_for(settings, workload).await?;
     crm_store::migrate(&state.db)
         .await
         .context("échec des migrations")?;

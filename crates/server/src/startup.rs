@@ -10,7 +10,7 @@ use crate::telemetry::{self, Metrics};
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
-use crm_store::DatabaseConnection;
+use crm_store::{DatabaseConnection, Workload};
 use serde::{Deserialize, Serialize};
 use std::net::TcpListener;
 use std::path::Path;
@@ -54,8 +54,12 @@ struct DevKeys {
     phone_index_key: String,
 }
 
-/// Opens the database named in the settings, creating the SQLite folder if needed.
-pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+/// Opens the database named in the settings for `workload`, creating the SQLite folder
+/// if needed.
+pub async fn open_database(
+    settings: &Settings,
+    workload: Workload,
+) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = sqlite_path(&settings.database_url) {
         if let Some(parent) = Path::new(path)
             .parent()
@@ -65,7 +69,7 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
                 .with_context(|| format!("impossible de créer le dossier {}", parent.display()))?;
         }
     }
-    crm_store::connect(&settings.database_url)
+    crm_store::connect_for(&settings.database_url, workload)
         .await
         .with_context(|| "connexion à la base de données impossible (vérifiez CRM_DATABASE_URL)")
 }
@@ -150,10 +154,15 @@ fn write_private(file: &Path, contents: &[u8]) -> std::io::Result<()> {
 const TILL_LANES: usize = 8;
 
 /// Everything a command needs to work on the data: database + keys.
-pub async fn app_state(mut settings: Settings) -> anyhow::Result<AppState> {
+pub async fn app_state(settings: Settings) -> anyhow::Result<AppState> {
+    app_state_for(settings, Workload::Serve).await
+}
+
+/// The same, with the database opened for `workload`.
+pub async fn app_state_for(mut settings: Settings, workload: Workload) -> anyhow::Result<AppState> {
     settings.check().map_err(anyhow::Error::msg)?;
     resolve_secrets(&mut settings)?;
-    let db = open_database(&settings).await?;
+    let db = open_database(&settings, workload).await?;
     let vault = PhoneVault::new(
         settings.phone_key.as_deref().unwrap_or_default(),
         settings.phone_index_key.as_deref().unwrap_or_default(),

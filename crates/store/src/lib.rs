@@ -54,10 +54,26 @@ impl StoreError {
 /// Result of a store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Opens a pool on `url` (`sqlite://path?mode=rwc` or `postgres://…`).
+/// What a pool is opened for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Workload {
+    /// The server and the short commands: the same few queries again and again.
+    #[default]
+    Serve,
+    /// A bulk load (`crm import legacy`): the same lookups against tables growing under
+    /// them by the million rows.
+    BulkLoad,
+}
+
+/// Opens a pool on `url` (`sqlite://path?mode=rwc` or `postgres://…`) for serving.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_for(url, Workload::Serve).await
+}
+
+/// Opens a pool on `url` for `workload`.
 ///
 /// Statement logging stays off: bound values could carry personal data.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_for(url: &str, workload: Workload) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     let sqlite = url.starts_with("sqlite:");
     options
@@ -81,6 +97,16 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         });
     } else {
         options.max_connections(16);
+        if workload == Workload::BulkLoad {
+            // PostgreSQL plans a prepared statement once for any values after five runs.
+            // During an import that generic plan is made while `legacy_ids` is small — a
+            // sequential scan testing each row against the batch's 1 000 ids — and kept
+            // while the table grows: the lookup then took 3.5 s a batch (measured in
+            // docs/benchmarks.md). Planned with its values every time, it takes an index.
+            options.map_sqlx_postgres_opts(|opts| {
+                opts.options([("plan_cache_mode", "force_custom_plan")])
+            });
+        }
     }
     let db = Database::connect(options).await?;
     Ok(db)
