@@ -6,7 +6,8 @@
 //!   `#basket-error` says why a change is refused meanwhile;
 //! - `#change-customer` ("Changer de client"), its confirmation `#change-customer-confirm`
 //!   with `#change-customer-yes` and `#change-customer-no`; `#anonymous-sale`;
-//! - `#payment-method` (a select), `#product-results` (search results, `[data-product-id]`);
+//! - `#basket-discount` (the loyalty line, absent while it is 0), `#payment-method` (a
+//!   select), `#product-results` (search results, `[data-product-id]`);
 //! - new customer form: `#email`, and each field's error under it: `#first-name-error`,
 //!   `#last-name-error`, `#email-error`; the form's alert `#new-customer-error`;
 //! - receipt: `#receipt-points` ("Points gagnés", only with a customer),
@@ -113,6 +114,10 @@ async fn a_sale_whose_answer_is_lost_stays_locked_and_is_recorded_once() {
     let (app, browser) = till_with_demo().await;
     identify_aya(&browser).await;
     scan(&browser, 0, "Riz").await;
+    browser
+        .wait_for_text("#basket-discount", "225")
+        .await
+        .unwrap();
     pay_cash_with_the_keyboard(&browser).await;
 
     // F9: the server records the sale, the answer never reaches the till.
@@ -222,6 +227,8 @@ async fn escape_keeps_the_customer_and_changing_customer_asks_first() {
         .wait_for_text("#customer-coupons #coupon-apply-2", "BIENVENUE")
         .await
         .unwrap();
+    // An empty basket shows no "−0 FCFA" loyalty line.
+    assert!(browser.find("#basket-discount").await.is_err());
     // Levels read as words, not codes.
     let level = browser.find("#customer-level").await.unwrap();
     assert_eq!(browser.text(&level).await.unwrap(), "Gold");

@@ -1265,17 +1265,23 @@ pub fn Checkout(
                 </div>
             }
         });
+        // No "−0 FCFA": the row shows once there is a discount (a `hidden` row would
+        // still be laid out by the flex rule of the totals).
+        let loyalty_row = (discount > 0).then(|| {
+            view! {
+                <div class="discount-row">
+                    <dt>{discount_label}</dt>
+                    <dd id="basket-discount">"−" {money(discount)}</dd>
+                </div>
+            }
+        });
         view! {
             <dl class="basket-totals" id="basket-totals">
                 <div>
                     <dt>{i18n.tr("pos.subtotal")}</dt>
                     <dd id="basket-subtotal">{money(subtotal)}</dd>
                 </div>
-                // No "−0 FCFA": the row shows once there is a discount.
-                <div class="discount-row" hidden=move || discount == 0>
-                    <dt>{discount_label}</dt>
-                    <dd id="basket-discount">"−" {money(discount)}</dd>
-                </div>
+                {loyalty_row}
                 {coupon_row}
                 <div class="grand-total">
                     <dt>{i18n.tr("pos.total")}</dt>
