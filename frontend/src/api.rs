@@ -327,6 +327,13 @@ pub async fn create_sale(
     .await
 }
 
+/// `GET /sales/by-key/{key}`: the sale recorded under this `Idempotency-Key`, for a till
+/// that lost the answer to its checkout (404 `sale.not_found`: never recorded).
+pub async fn sale_by_key(auth: Auth, key: &str) -> Result<Receipt, ApiError> {
+    let path = format!("/sales/by-key/{}", encode(key));
+    authed(auth, Method::Get, &path, None).await
+}
+
 /// `GET /sales/{id}`: a receipt, to reprint.
 pub async fn sale(auth: Auth, id: i64) -> Result<Receipt, ApiError> {
     authed(auth, Method::Get, &format!("/sales/{id}"), None).await

@@ -1,13 +1,14 @@
 //! Display helpers shared by the till and the sales history.
 
 use chrono::{DateTime, Utc};
-use crm_domain::money::Money;
+use crm_domain::money::group_thousands;
 
 use crate::i18n::{lookup, Lang};
 
-/// `12 500 FCFA`.
+/// `12 500 FCFA`: thousands and currency joined by no-break spaces, so that an amount
+/// never breaks across lines.
 pub fn money(francs: i64) -> String {
-    Money::fcfa(francs).to_string()
+    format!("{}\u{a0}FCFA", group_thousands(francs))
 }
 
 /// `1800` basis points → `18 %` (`5,5 %`).
@@ -50,6 +51,13 @@ pub fn method_label(lang: Lang, method: &str) -> String {
         .unwrap_or_else(|| method.to_string())
 }
 
+/// The name of a loyalty level (`GOLD` → `Gold`).
+pub fn level_label(lang: Lang, level: &str) -> String {
+    lookup(lang, &format!("level.{level}"))
+        .map(str::to_string)
+        .unwrap_or_else(|| level.to_string())
+}
+
 /// The label of a sale status.
 pub fn status_label(lang: Lang, status: &str) -> String {
     lookup(lang, &format!("status.{status}"))
@@ -86,5 +94,12 @@ mod tests {
         assert_eq!(parse_amount("12a"), None);
         assert_eq!(parse_amount(""), None);
         assert_eq!(trim_decimal("5.00"), "5");
+    }
+
+    #[test]
+    fn amounts_never_break_before_the_currency() {
+        assert_eq!(money(12_500), "12\u{202F}500\u{a0}FCFA");
+        assert_eq!(money(0), "0\u{a0}FCFA");
+        assert_eq!(level_label(Lang::Fr, "GOLD"), "Gold");
     }
 }

@@ -226,6 +226,16 @@ impl Browser {
         Ok(v.as_str().unwrap_or_default().to_owned())
     }
 
+    /// Runs `script` in the page (a function body; `return` gives the value back).
+    pub async fn execute(&self, script: &str) -> anyhow::Result<Value> {
+        self.session_call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
     /// Saves a PNG screenshot of the page.
     pub async fn screenshot(&self, path: &std::path::Path) -> anyhow::Result<()> {
         use base64::Engine;

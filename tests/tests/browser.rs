@@ -78,7 +78,7 @@ async fn cashier_identifies_a_known_customer_and_registers_a_new_one() {
         .await
         .unwrap();
     browser
-        .wait_for_text("#customer-level", "GOLD")
+        .wait_for_text("#customer-level", "Gold")
         .await
         .unwrap();
     browser
@@ -130,7 +130,7 @@ async fn cashier_identifies_a_known_customer_and_registers_a_new_one() {
         .await
         .unwrap();
     browser
-        .wait_for_text("#customer-level", "STANDARD")
+        .wait_for_text("#customer-level", "Standard")
         .await
         .unwrap();
 

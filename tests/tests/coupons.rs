@@ -750,3 +750,34 @@ on_both_databases! {
         assert!(waited < Duration::from_secs(5), "a full queue sends straight to the pool: {waited:?}");
     }
 }
+
+on_both_databases! {
+    async fn the_till_offers_the_generic_codes_each_customer_can_still_use(app) {
+        let shop = shop(&app).await;
+        let welcome = create(&app, &shop, json!({"code": "BIENVENUE", "per_customer_cap": 1, "stacks_with_loyalty": true})).await;
+        create(&app, &shop, json!({"code": "GOLDONLY", "required_level": "GOLD", "stacks_with_loyalty": true})).await;
+        create(&app, &shop, json!({"code": "LATER", "valid_from": today() + Days::new(2), "stacks_with_loyalty": true})).await;
+        create(&app, &shop, json!({"code": "NOSTACK", "stacks_with_loyalty": false})).await;
+        let offered = |phone: &'static str| {
+            let app = &app;
+            let cashier = shop.cashier.clone();
+            async move {
+                let reply = app
+                    .call("POST", "/api/v1/customers/identify", Some(&cashier), Some(json!({"phone": phone})))
+                    .await;
+                assert_eq!(reply.status, 200, "{}", reply.body);
+                reply.body["available_coupons"].as_array().unwrap().iter().map(code_of).collect::<Vec<_>>()
+            }
+        };
+        // Not yet valid, level too low, or not stackable with a loyalty discount: not offered.
+        assert_eq!(offered("0501020304").await, ["BIENVENUE", "NOSTACK"], "STANDARD customer");
+        assert_eq!(offered("0701234567").await, ["BIENVENUE", "GOLDONLY"], "GOLD customer, 5 % loyalty");
+        assert_eq!(welcome["kind"], "GENERIC");
+
+        // Once used up by a customer, the code is no longer offered to them, still to others.
+        let sold = sell(&app, &shop.cashier, sale_body(Some(shop.standard), Some("BIENVENUE"))).await;
+        assert_eq!(sold.status, 201, "{}", sold.body);
+        assert_eq!(offered("0501020304").await, ["NOSTACK"]);
+        assert_eq!(offered("0701234567").await, ["BIENVENUE", "GOLDONLY"]);
+    }
+}

@@ -87,6 +87,20 @@ on_both_databases! {
 }
 
 on_both_databases! {
+    async fn an_anonymous_sale_earns_no_points_on_the_receipt_nor_in_the_database(app) {
+        let (cashier, _) = till(&app).await;
+        let reply = sell(&app, &cashier, basket(None, 10_200)).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        assert_eq!(reply.body["total"], 10_200);
+        assert_eq!(reply.body["points_earned"], 0, "10 200 FCFA, but nobody to credit");
+        let id = reply.body["id"].as_i64().unwrap();
+        let stored = crm_store::sales::detail(&app.state.db, id).await.unwrap().unwrap();
+        assert_eq!(stored.sale.points_earned, 0);
+        assert_eq!(app.count("points_ledger").await, 0, "no ledger movement either");
+    }
+}
+
+on_both_databases! {
     async fn mixed_payments_and_anonymous_sales(app) {
         let (cashier, _) = till(&app).await;
         let body = json!({
@@ -99,6 +113,7 @@ on_both_databases! {
         assert_eq!(reply.body["total"], 15_000, "no discount for an anonymous sale");
         assert_eq!(reply.body["change"], 1_000);
         assert!(reply.body["customer"].is_null());
+        assert_eq!(reply.body["points_earned"], 0, "no customer, no points");
         assert_eq!(reply.body["payments"][0]["reference"], "OM-123");
         let card_over = json!({
             "lines": [{"barcode": TestApp::demo_barcode(6), "quantity": 1}],

@@ -316,6 +316,44 @@ pub fn evaluate(
     })
 }
 
+/// Whether the till may offer this coupon to this customer before the basket is known:
+/// [`evaluate`] itself, run on the most favourable basket (at the minimum, in an eligible
+/// category), so that only what no basket can change refuses it — status, dates, caps,
+/// level, holder, stacking. The minimum basket is shown with the offer.
+pub fn offerable(
+    coupon: &Coupon,
+    usage: CouponUsage,
+    today: NaiveDate,
+    customer: (i64, Level),
+    loyalty_percent: Decimal,
+) -> bool {
+    let price = if coupon.min_basket > Money::fcfa(1) {
+        coupon.min_basket
+    } else {
+        Money::fcfa(1)
+    };
+    let category = coupon
+        .eligible_categories
+        .iter()
+        .next()
+        .copied()
+        .unwrap_or(Category::Alimentaire);
+    let best = [SaleLine {
+        product_id: 0,
+        unit_price: price,
+        vat_rate_bp: 1_800,
+        category,
+        quantity: 1,
+    }];
+    let sale = Redemption {
+        today,
+        customer: Some(customer),
+        lines: &best,
+        loyalty_percent,
+    };
+    evaluate(coupon, usage, &sale).is_ok()
+}
+
 /// Normalises what a cashier typed: case and spaces are ignored (`noel 2026` →
 /// `NOEL2026`).
 pub fn normalize_code(typed: &str) -> String {
@@ -486,6 +524,53 @@ mod tests {
 
     fn refusal(coupon: &Coupon, usage: CouponUsage, sale: &Redemption<'_>) -> &'static str {
         evaluate(coupon, usage, sale).unwrap_err().code()
+    }
+
+    #[test]
+    fn offered_before_the_basket_unless_no_basket_could_make_it_apply() {
+        let aya = (7, Level::Standard);
+        let unused = CouponUsage::default();
+        let mut c = generic();
+        c.eligible_categories = BTreeSet::from([Category::Boissons]);
+        assert!(
+            offerable(&c, unused, day(15), aya, Decimal::ZERO),
+            "min basket and category are the basket's business"
+        );
+        let used = CouponUsage {
+            global: 1,
+            by_customer: 1,
+        };
+        assert!(
+            !offerable(&c, used, day(15), aya, Decimal::ZERO),
+            "no use left for this customer"
+        );
+        assert!(
+            !offerable(
+                &c,
+                unused,
+                day(31) + chrono::Days::new(1),
+                aya,
+                Decimal::ZERO
+            ),
+            "expired"
+        );
+        c.required_level = Some(Level::Gold);
+        assert!(
+            !offerable(&c, unused, day(15), aya, Decimal::ZERO),
+            "level too low"
+        );
+        assert!(offerable(
+            &c,
+            unused,
+            day(15),
+            (7, Level::Vip),
+            Decimal::ZERO
+        ));
+        c.stacks_with_loyalty = false;
+        assert!(
+            !offerable(&c, unused, day(15), (7, Level::Vip), Decimal::TEN),
+            "does not stack with the loyalty discount"
+        );
     }
 
     #[test]

@@ -423,6 +423,59 @@ pub async fn usable_by_customer(
     offered(&rows)
 }
 
+/// The GENERIC coupons in force today with uses left overall, soonest to expire first,
+/// each with this customer's uses: what the till may offer beside the customer's own
+/// (the domain's `offerable` decides).
+pub async fn generic_in_force(
+    db: &impl ConnectionTrait,
+    customer_id: i64,
+    today: NaiveDate,
+) -> StoreResult<Vec<(CouponRow, CouponUsage)>> {
+    use sea_orm::FromQueryResult;
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(
+                backend,
+                &format!(
+                    "SELECT {}, (SELECT CAST(COUNT(*) AS BIGINT) FROM coupon_redemptions r \
+                     WHERE r.coupon_id = k.id AND r.customer_id = $1 AND r.released_at IS NULL) AS by_customer \
+                     FROM coupons k WHERE k.kind = 'GENERIC' AND k.status = 'ACTIVE' \
+                     AND k.valid_from <= $2 AND k.valid_to >= $2 \
+                     AND (k.global_cap IS NULL OR k.uses_count < k.global_cap) \
+                     ORDER BY k.valid_to, k.id LIMIT {OFFERED}",
+                    coupon_columns()
+                ),
+            ),
+            [Value::from(customer_id), Value::from(today)],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let coupon = CouponRow::from_query_result(row, "k_")?;
+            let by_customer: i64 = row.try_get("", "by_customer")?;
+            let usage = CouponUsage {
+                global: u32::try_from(coupon.uses_count).unwrap_or(0),
+                by_customer: u32::try_from(by_customer).unwrap_or(u32::MAX),
+            };
+            Ok((coupon, usage))
+        })
+        .collect()
+}
+
+/// What the till shows of a coupon it offers.
+pub fn offer_of(row: &CouponRow) -> OfferedCoupon {
+    OfferedCoupon {
+        code: row.code.clone(),
+        description: row.description.clone(),
+        discount_kind: row.discount_kind.clone(),
+        value: row.value,
+        min_basket: row.min_basket,
+        valid_to: row.valid_to,
+    }
+}
+
 /// The identify query, in PostgreSQL's numbered-parameter form.
 fn holder_sql() -> String {
     format!(

@@ -4,7 +4,9 @@ use crm_api_types::Receipt;
 use crm_domain::money::group_thousands;
 use leptos::prelude::*;
 
-use crate::format::{date_time, method_label, money, rate, status_label, trim_decimal};
+use crate::format::{
+    date_time, level_label, method_label, money, rate, status_label, trim_decimal,
+};
 use crate::i18n::use_i18n;
 
 /// A receipt. Carries the `print-receipt` class: when it is on the page, printing shows
@@ -39,7 +41,10 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
     let completed = status == "COMPLETED";
     let status_code = status.clone();
     let percent = trim_decimal(&loyalty_percent);
+    // No customer, no points: an anonymous ticket does not mention them.
+    let has_customer = customer.is_some();
     let customer_view = customer.map(|c| {
+        let level = c.level.clone();
         view! {
             <section id="receipt-customer" class="receipt-block">
                 <div class="receipt-row">
@@ -52,7 +57,7 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
                 </div>
                 <div class="receipt-row">
                     <span>{i18n.tr("pos.level")}</span>
-                    <span>{c.level}</span>
+                    <span id="receipt-customer-level">{move || level_label(i18n.lang(), &level)}</span>
                 </div>
                 <div class="receipt-row">
                     <span>{i18n.tr("receipt.points_balance")}</span>
@@ -215,10 +220,15 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
                     <span id="receipt-change" class="amount">{money(change)}</span>
                 </div>
             </section>
-            <div class="receipt-row receipt-block">
-                <span>{i18n.tr("receipt.points_earned")}</span>
-                <span id="receipt-points">{group_thousands(points_earned)}</span>
-            </div>
+            {has_customer
+                .then(|| {
+                    view! {
+                        <div class="receipt-row receipt-block">
+                            <span>{i18n.tr("receipt.points_earned")}</span>
+                            <span id="receipt-points">{group_thousands(points_earned)}</span>
+                        </div>
+                    }
+                })}
             {refund_view}
             <footer class="receipt-foot">{i18n.tr("receipt.thanks")}</footer>
         </article>

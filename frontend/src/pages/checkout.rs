@@ -12,13 +12,17 @@
 //! [`super::pos`]). An applied coupon is checked with `POST /coupons/quote` against the
 //! basket and the customer, and again whenever either changes: the chip shows its
 //! discount, or the French reason it is refused (a refused coupon is not sent).
+//!
+//! Validation follows [`super::till_state`]: a sale whose answer is lost stays locked
+//! under its key (kept in `localStorage` across a reload) until `GET /sales/by-key`
+//! says whether it was recorded.
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use crm_api_types::{
-    CreateSaleRequest, PaymentRequest, Problem, Product, QuoteRequest, QuoteResponse, Receipt,
-    SaleLineRequest,
+    CreateSaleRequest, CustomerProfile, PaymentRequest, Problem, Product, QuoteRequest,
+    QuoteResponse, Receipt, SaleLineRequest,
 };
 use crm_domain::money::Money;
 use crm_domain::sale::{
@@ -32,10 +36,11 @@ use rust_decimal::Decimal;
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, new_uuid, ApiError};
-use crate::auth::use_auth;
+use crate::auth::{use_auth, Auth};
 use crate::components::{print, Msg, ReceiptView};
 use crate::format::{method_label, money, parse_amount, trim_decimal};
 use crate::i18n::use_i18n;
+use crate::pages::till_state::{Attempt, KeyAnswer, SaleAnswer, Submission};
 
 /// One basket line.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,10 +96,12 @@ pub struct CheckoutState {
     payment_error: RwSignal<Option<Msg>>,
     results: RwSignal<Option<Vec<Product>>>,
     active: RwSignal<usize>,
-    busy: RwSignal<bool>,
-    /// The `Idempotency-Key` and the body it was sent with: a retry of the same body
-    /// reuses the key, a changed basket gets a new one.
-    attempt: StoredValue<Option<(String, String)>>,
+    /// Where the validation stands (and the `Idempotency-Key` it uses).
+    submission: RwSignal<Submission>,
+    /// The payment method being entered: cash at the start of every sale.
+    method: RwSignal<String>,
+    /// A barcode scanned elsewhere on the till (into the phone field), to add.
+    scanned: RwSignal<Option<String>>,
     /// The coupon applied to this sale, if any.
     coupon: RwSignal<Option<AppliedCoupon>>,
     /// Why the code just typed or picked was not applied.
@@ -115,8 +122,9 @@ impl CheckoutState {
             payment_error: RwSignal::new(None),
             results: RwSignal::new(None),
             active: RwSignal::new(0),
-            busy: RwSignal::new(false),
-            attempt: StoredValue::new(None),
+            submission: RwSignal::new(Submission::default()),
+            method: RwSignal::new(PaymentMethod::Especes.as_str().to_string()),
+            scanned: RwSignal::new(None),
             coupon: RwSignal::new(None),
             coupon_error: RwSignal::new(None),
             coupon_seq: StoredValue::new(0),
@@ -127,7 +135,7 @@ impl CheckoutState {
     /// basket at once, and again whenever the basket or the customer changes.
     pub fn apply_coupon(self, typed: &str) {
         let code = normalise_code(typed);
-        if code.is_empty() {
+        if code.is_empty() || self.refuse_if_locked() {
             return;
         }
         self.coupon_error.set(None);
@@ -144,8 +152,20 @@ impl CheckoutState {
         }));
     }
 
+    /// Adds the product with this barcode, scanned outside the scan field (a receipt on
+    /// screen: to the next sale).
+    pub fn scan(self, barcode: String) {
+        if self.receipt_shown_untracked() {
+            self.reset();
+        }
+        self.scanned.set(Some(barcode));
+    }
+
     /// Takes the applied coupon off the sale.
     pub fn remove_coupon(self) {
+        if self.refuse_if_locked() {
+            return;
+        }
         self.coupon.set(None);
         self.coupon_error.set(None);
     }
@@ -153,6 +173,26 @@ impl CheckoutState {
     /// The code of the applied coupon (reactive).
     pub fn applied_code(self) -> Option<String> {
         self.coupon.with(|c| c.as_ref().map(|c| c.code.clone()))
+    }
+
+    /// Whether a sale is being validated or awaits confirmation: the basket and the
+    /// customer must not change.
+    pub fn locked_untracked(self) -> bool {
+        self.submission.with_untracked(Submission::locked) && !self.receipt_shown_untracked()
+    }
+
+    /// The receipt of the sale just recorded (reactive).
+    pub fn receipt(self) -> Option<Receipt> {
+        self.receipt.get()
+    }
+
+    /// Says why nothing changes while the sale awaits confirmation; `true` then.
+    fn refuse_if_locked(self) -> bool {
+        let locked = self.locked_untracked();
+        if locked {
+            self.basket_error.set(Some(Msg::Key("pos.locked")));
+        }
+        locked
     }
 
     /// Whether the receipt of a completed sale is on screen.
@@ -170,13 +210,16 @@ impl CheckoutState {
         self.payment_error.set(None);
         self.results.set(None);
         self.active.set(0);
-        self.busy.set(false);
-        self.attempt.set_value(None);
+        self.submission.set(Submission::default());
+        self.method.set(PaymentMethod::Especes.as_str().to_string());
         self.coupon.set(None);
         self.coupon_error.set(None);
     }
 
     fn add_product(self, product: Product) {
+        if self.refuse_if_locked() {
+            return;
+        }
         if !product.active {
             self.basket_error
                 .set(Some(Msg::KeyWith("pos.product_inactive", product.name)));
@@ -198,6 +241,9 @@ impl CheckoutState {
     }
 
     fn change_quantity(self, id: i64, delta: i32) {
+        if self.refuse_if_locked() {
+            return;
+        }
         self.lines.update(|lines| {
             if let Some(line) = lines.iter_mut().find(|l| l.product.id == id) {
                 let next = i64::from(line.quantity) + i64::from(delta);
@@ -208,6 +254,9 @@ impl CheckoutState {
     }
 
     fn remove(self, id: i64) {
+        if self.refuse_if_locked() {
+            return;
+        }
         let mut next = None;
         self.lines.update(|lines| {
             if let Some(i) = lines.iter().position(|l| l.product.id == id) {
@@ -339,8 +388,99 @@ fn domain_payments(payments: &[PaymentRequest]) -> Vec<Payment> {
         .collect()
 }
 
+/// How long the typing pauses before the product search runs.
+const SEARCH_PAUSE_MS: u64 = 200;
+
 fn is_ean13(text: &str) -> bool {
     text.len() == 13 && text.chars().all(|c| c.is_ascii_digit())
+}
+
+/// An answer that does not say whether the sale was recorded: none at all, or a server
+/// failure (which may have come after the commit).
+fn answer_lost(error: &ApiError) -> bool {
+    match error {
+        ApiError::Network(_) => true,
+        ApiError::Http(status) => *status >= 500,
+        ApiError::Problem(p) => p.status >= 500,
+        ApiError::SessionExpired => false,
+    }
+}
+
+/// Puts a sale left unconfirmed back on screen, locked under its key.
+fn restore(state: CheckoutState, stored: &pending::PendingSale) {
+    state.lines.set(
+        stored
+            .lines
+            .iter()
+            .cloned()
+            .map(|(product, quantity)| BasketLine { product, quantity })
+            .collect(),
+    );
+    state.payments.set(stored.request.payments.clone());
+    state.coupon.set(
+        stored
+            .request
+            .coupon_code
+            .clone()
+            .map(|code| AppliedCoupon {
+                code,
+                first: false,
+                check: None,
+            }),
+    );
+    let body = serde_json::to_string(&stored.request).unwrap_or_default();
+    state.submission.set(Submission::Unconfirmed(Attempt {
+        key: stored.key.clone(),
+        body,
+    }));
+}
+
+/// The customer of a sale left unconfirmed by a reload, for the till to show again.
+pub fn pending_customer(auth: Auth) -> Option<CustomerProfile> {
+    pending::load(auth).and_then(|p| p.customer)
+}
+
+/// The sale awaiting confirmation, kept in `localStorage` until the server says what
+/// became of it: a reload or a closed tab must not lose its key.
+mod pending {
+    use crm_api_types::{CreateSaleRequest, CustomerProfile, Product};
+    use gloo_storage::{LocalStorage, Storage};
+    use serde::{Deserialize, Serialize};
+
+    use crate::auth::Auth;
+
+    const STORAGE_KEY: &str = "crm.till.pending_sale";
+
+    /// What the till needs to show the sale again and ask about it.
+    #[derive(Clone, Debug, Serialize, Deserialize)]
+    pub struct PendingSale {
+        /// Who sent it: keys are the seller's, only they can ask about it.
+        pub cashier: i64,
+        /// Its `Idempotency-Key`.
+        pub key: String,
+        /// The request as sent.
+        pub request: CreateSaleRequest,
+        /// The basket as shown (products and quantities).
+        pub lines: Vec<(Product, u32)>,
+        /// The identified customer, if any.
+        pub customer: Option<CustomerProfile>,
+    }
+
+    pub fn save(sale: &PendingSale) {
+        let _ = LocalStorage::set(STORAGE_KEY, sale);
+    }
+
+    /// The pending sale of the signed-in seller (another's stays stored for them).
+    pub fn load(auth: Auth) -> Option<PendingSale> {
+        let seller = auth.session_untracked()?.user.id;
+        LocalStorage::get::<PendingSale>(STORAGE_KEY)
+            .ok()
+            .filter(|p| p.cashier == seller)
+    }
+
+    pub fn forget() {
+        LocalStorage::delete(STORAGE_KEY);
+    }
 }
 
 /// Scrolls the element matching `selector` into view, if it is outside its list.
@@ -356,10 +496,8 @@ fn scroll_to(selector: &str) {
 #[component]
 pub fn Checkout(
     state: CheckoutState,
-    /// The identified customer's id (absent: anonymous sale).
-    customer_id: Signal<Option<i64>>,
-    /// Their loyalty discount, decimal string (`"5"`); `"0"` when anonymous.
-    loyalty_percent: Signal<String>,
+    /// The identified customer (absent: anonymous sale).
+    customer: Signal<Option<CustomerProfile>>,
     /// The scan field, so the customer side can hand the focus over.
     barcode_ref: NodeRef<html::Input>,
     /// "Nouvelle vente": the page clears the customer too.
@@ -376,16 +514,16 @@ pub fn Checkout(
         payment_error,
         results,
         active,
-        busy,
-        attempt,
+        submission,
+        method,
         coupon,
         coupon_error,
         coupon_seq,
+        scanned,
     } = state;
 
     let query = RwSignal::new(String::new());
     let searching = RwSignal::new(false);
-    let method = RwSignal::new(PaymentMethod::Especes.as_str().to_string());
     let amount = RwSignal::new(String::new());
     let reference = RwSignal::new(String::new());
     let amount_ref = NodeRef::<html::Input>::new();
@@ -393,6 +531,20 @@ pub fn Checkout(
     let coupon_ref = NodeRef::<html::Input>::new();
     let validate_ref = NodeRef::<html::Button>::new();
     let new_sale_ref = NodeRef::<html::Button>::new();
+
+    let customer_id = Signal::derive(move || customer.with(|c| c.as_ref().map(|p| p.customer.id)));
+    // Their loyalty discount, decimal string (`"5"`); `"0"` when anonymous.
+    let loyalty_percent = Signal::derive(move || {
+        customer.with(|c| {
+            c.as_ref()
+                .map_or_else(|| "0".to_string(), |p| p.loyalty.discount_percent.clone())
+        })
+    });
+    let busy = Memo::new(move |_| submission.with(Submission::busy));
+    let locked = Memo::new(move |_| submission.with(Submission::locked));
+    let unconfirmed = Memo::new(move |_| {
+        submission.with(|s| matches!(s, Submission::Unconfirmed(_) | Submission::Checking(_)))
+    });
 
     let percent = Memo::new(move |_| {
         loyalty_percent.with(|p| Decimal::from_str(p.trim()).unwrap_or(Decimal::ZERO))
@@ -438,6 +590,10 @@ pub fn Checkout(
 
     // Check the applied coupon against the current basket and customer.
     Effect::new(move |_| {
+        // A sale awaiting confirmation is not re-checked (nor its coupon dropped).
+        if locked.get() {
+            return;
+        }
         let Some(key) = coupon_key.get() else {
             return;
         };
@@ -515,7 +671,9 @@ pub fn Checkout(
         total > 0 && payments.with(|ps| settle(Money::fcfa(total), &domain_payments(ps)).is_ok())
     });
     let can_validate = move || {
-        settled.get() && !busy.get() && !coupon_checking.get() && lines.with(|l| !l.is_empty())
+        let ready =
+            settled.get() && !busy.get() && !coupon_checking.get() && lines.with(|l| !l.is_empty());
+        ready || submission.with(|s| matches!(s, Submission::Unconfirmed(_)))
     };
 
     // The amount field shows what remains due.
@@ -606,16 +764,39 @@ pub fn Checkout(
         });
     };
 
+    // A barcode scanned into the phone field.
+    Effect::new(move |_| {
+        let Some(code) = scanned.get() else {
+            return;
+        };
+        scanned.update_untracked(|s| *s = None);
+        lookup_barcode(code);
+    });
+
+    // The results on screen always belong to the text in the field: typing clears them,
+    // and an answer for an older text is dropped. Enter before the answer waits for it.
+    let search_seq = StoredValue::new(0_u64);
+    let enter_waiting = StoredValue::new(None::<String>);
     let search = move |text: String| {
+        let n = search_seq.get_value() + 1;
+        search_seq.set_value(n);
         searching.set(true);
         spawn_local(async move {
             let result = api::search_products(auth, &text).await;
+            let current =
+                search_seq.try_get_value() == Some(n) && query.with_untracked(|q| q.trim() == text);
+            if !current {
+                return;
+            }
             searching.set(false);
+            let entered = enter_waiting.with_value(|w| w.as_deref() == Some(text.as_str()));
+            enter_waiting.set_value(None);
             match result {
                 Ok(page) if page.items.is_empty() => {
                     results.set(None);
                     basket_error.set(Some(Msg::KeyWith("pos.no_product", format!("« {text} »"))));
                 }
+                Ok(mut page) if entered && page.items.len() == 1 => pick(page.items.remove(0)),
                 Ok(page) => {
                     basket_error.set(None);
                     active.set(0);
@@ -627,6 +808,26 @@ pub fn Checkout(
                 }
             }
         });
+    };
+    // Search as you type, once the typing pauses; digits only are a scan on its way.
+    let on_query_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev).trim().to_string();
+        results.set(None);
+        enter_waiting.set_value(None);
+        let n = search_seq.get_value() + 1;
+        search_seq.set_value(n);
+        searching.set(false);
+        if text.chars().count() < 2 || text.chars().all(|c| c.is_ascii_digit()) {
+            return;
+        }
+        set_timeout(
+            move || {
+                if search_seq.try_get_value() == Some(n) {
+                    search(text);
+                }
+            },
+            std::time::Duration::from_millis(SEARCH_PAUSE_MS),
+        );
     };
 
     let on_barcode_key = move |ev: KeyboardEvent| {
@@ -658,6 +859,9 @@ pub fn Checkout(
                     results.set(None);
                     lookup_barcode(text);
                 } else {
+                    // No list for this text yet: its answer adds the product if it is
+                    // the only one, or shows the list.
+                    enter_waiting.set_value(Some(text.clone()));
                     search(text);
                 }
             }
@@ -702,6 +906,10 @@ pub fn Checkout(
     };
 
     let add_payment = move || {
+        if locked.get_untracked() {
+            payment_error.set(Some(Msg::Key("pos.locked")));
+            return;
+        }
         payment_error.set(None);
         let Some(value) = parse_amount(&amount.get_untracked()).filter(|v| *v > 0) else {
             payment_error.set(Some(Msg::Key("pos.amount_invalid")));
@@ -731,8 +939,51 @@ pub fn Checkout(
         }
     };
 
+    // The sale is recorded: its receipt, and nothing left pending.
+    let recorded = move |r: Receipt| {
+        pending::forget();
+        payment_error.set(None);
+        basket_error.set(None);
+        receipt.set(Some(r));
+    };
+
+    // Asks the server what became of the unconfirmed sale's key.
+    let check_pending = move || {
+        let mut asked = None;
+        submission.update(|s| asked = s.check());
+        let Some(key) = asked else {
+            return;
+        };
+        spawn_local(async move {
+            let answer = api::sale_by_key(auth, &key).await;
+            match answer {
+                Ok(r) => {
+                    submission.update(|s| s.checked(KeyAnswer::Found));
+                    recorded(r);
+                }
+                Err(e) if e.code() == Some("sale.not_found") => {
+                    submission.update(|s| s.checked(KeyAnswer::NotFound));
+                    pending::forget();
+                    basket_error.set(None);
+                    payment_error.set(Some(Msg::Key("pos.not_recorded")));
+                    focus_validate();
+                }
+                Err(_) => {
+                    submission.update(|s| s.checked(KeyAnswer::Lost));
+                    payment_error.set(Some(Msg::Key("pos.unconfirmed")));
+                    focus_validate();
+                }
+            }
+        });
+    };
+
     let submit = move || {
         if busy.get_untracked() || receipt.with_untracked(Option::is_some) {
+            return;
+        }
+        // Locked: F9 asks about the key, it never sends again.
+        if locked.get_untracked() {
+            check_pending();
             return;
         }
         if lines.with_untracked(Vec::is_empty) {
@@ -757,63 +1008,71 @@ pub fn Checkout(
         let request = CreateSaleRequest {
             till_id: None,
             customer_id: customer_id.get_untracked(),
-            lines: lines.with_untracked(|ls| {
-                ls.iter()
-                    .map(|l| SaleLineRequest {
-                        product_id: Some(l.product.id),
-                        barcode: None,
-                        quantity: i64::from(l.quantity),
-                    })
-                    .collect()
-            }),
+            lines: line_requests(&basket_ids.get_untracked()),
             coupon_code,
             payments: payments.get_untracked(),
         };
         let body = serde_json::to_string(&request).unwrap_or_default();
-        let key = attempt
-            .with_value(|a| match a {
-                Some((key, sent)) if *sent == body => Some(key.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| {
-                let key = new_uuid();
-                attempt.set_value(Some((key.clone(), body)));
-                key
-            });
-        busy.set(true);
+        let mut sent = None;
+        submission.update(|s| sent = s.send(body, new_uuid));
+        let Some(Attempt { key, .. }) = sent else {
+            return;
+        };
+        // Kept until the server answers, so that a reload cannot forget the key.
+        pending::save(&pending::PendingSale {
+            cashier: auth.session_untracked().map_or(0, |s| s.user.id),
+            key: key.clone(),
+            request: request.clone(),
+            lines: lines
+                .with_untracked(|ls| ls.iter().map(|l| (l.product.clone(), l.quantity)).collect()),
+            customer: customer.get_untracked(),
+        });
         payment_error.set(None);
         spawn_local(async move {
             let result = api::create_sale(auth, &key, &request).await;
-            busy.set(false);
             match result {
-                Ok(r) => receipt.set(Some(r)),
-                Err(e) if e.code().is_some_and(|c| c.starts_with("coupon.")) => {
-                    // Refused with its coupon (cap reached meanwhile…): the basket stays,
-                    // the chip says why and the totals go back to no coupon.
-                    let key = coupon_key.get_untracked().unwrap_or_default();
-                    coupon.update(|applied| {
-                        if let Some(c) = applied.as_mut() {
-                            c.first = false;
-                            c.check = Some(CouponCheck {
-                                key,
-                                outcome: Err(Msg::Api(e.clone())),
-                            });
-                        }
-                    });
-                    payment_error.set(Some(Msg::Api(e)));
-                    focus_amount();
+                Ok(r) => {
+                    submission.update(|s| s.answered(SaleAnswer::Recorded));
+                    recorded(r);
+                }
+                Err(e) if answer_lost(&e) => {
+                    // The server may have recorded it: locked until it says.
+                    submission.update(|s| s.answered(SaleAnswer::Lost));
+                    payment_error.set(None);
+                    check_pending();
                 }
                 Err(e) => {
-                    // No answer: the same key is kept, so F9 again cannot sell twice.
-                    payment_error.set(Some(match e {
-                        api::ApiError::Network(_) => Msg::Key("pos.retry"),
-                        e => Msg::Api(e),
-                    }));
-                    focus_validate();
+                    submission.update(|s| s.answered(SaleAnswer::Refused));
+                    pending::forget();
+                    if e.code().is_some_and(|c| c.starts_with("coupon.")) {
+                        // Refused with its coupon (cap reached meanwhile…): the basket
+                        // stays, the chip says why and the totals go back to no coupon.
+                        let key = coupon_key.get_untracked().unwrap_or_default();
+                        coupon.update(|applied| {
+                            if let Some(c) = applied.as_mut() {
+                                c.first = false;
+                                c.check = Some(CouponCheck {
+                                    key,
+                                    outcome: Err(Msg::Api(e.clone())),
+                                });
+                            }
+                        });
+                        payment_error.set(Some(Msg::Api(e)));
+                        focus_amount();
+                    } else {
+                        payment_error.set(Some(Msg::Api(e)));
+                        focus_validate();
+                    }
                 }
             }
         });
     };
+
+    // A sale left unconfirmed by a reload (or a closed tab): locked again, and asked about.
+    if let Some(stored) = pending::load(auth) {
+        restore(state, &stored);
+        check_pending();
+    }
 
     let new_sale = move || on_new_sale.run(());
 
@@ -1006,16 +1265,23 @@ pub fn Checkout(
                 </div>
             }
         });
+        // No "−0 FCFA": the row shows once there is a discount (a `hidden` row would
+        // still be laid out by the flex rule of the totals).
+        let loyalty_row = (discount > 0).then(|| {
+            view! {
+                <div class="discount-row">
+                    <dt>{discount_label}</dt>
+                    <dd id="basket-discount">"−" {money(discount)}</dd>
+                </div>
+            }
+        });
         view! {
             <dl class="basket-totals" id="basket-totals">
                 <div>
                     <dt>{i18n.tr("pos.subtotal")}</dt>
                     <dd id="basket-subtotal">{money(subtotal)}</dd>
                 </div>
-                <div class="discount-row" class:zero=move || discount == 0 hidden=move || percent.get().is_zero()>
-                    <dt>{discount_label}</dt>
-                    <dd id="basket-discount">"−" {money(discount)}</dd>
-                </div>
+                {loyalty_row}
                 {coupon_row}
                 <div class="grand-total">
                     <dt>{i18n.tr("pos.total")}</dt>
@@ -1158,6 +1424,10 @@ pub fn Checkout(
                             tabindex="-1"
                             title=i18n.tr("pos.remove_payment")
                             on:click=move |_| {
+                                if locked.get_untracked() {
+                                    payment_error.set(Some(Msg::Key("pos.locked")));
+                                    return;
+                                }
                                 payments.update(|ps| {
                                     if i < ps.len() {
                                         ps.remove(i);
@@ -1191,6 +1461,13 @@ pub fn Checkout(
 
     let basket_view = move || {
         view! {
+            <Show when=move || unconfirmed.get()>
+                <p id="sale-unconfirmed" class="form-error sale-unconfirmed" role="alert">
+                    {move || {
+                        if busy.get() { i18n.t("pos.checking_sale") } else { i18n.t("pos.unconfirmed") }
+                    }}
+                </p>
+            </Show>
             <div class="scan">
                 <label class="field" for="barcode">
                     <span class="field-label">{i18n.tr("pos.barcode")}</span>
@@ -1210,6 +1487,7 @@ pub fn Checkout(
                         node_ref=barcode_ref
                         bind:value=query
                         on:keydown=on_barcode_key
+                        on:input=on_query_input
                     />
                     <Show when=move || searching.get()>
                         <span class="scan-spinner muted">{i18n.tr("pos.searching")}</span>
@@ -1347,7 +1625,15 @@ pub fn Checkout(
                     disabled=move || !can_validate()
                     on:click=move |_| submit()
                 >
-                    {move || if busy.get() { i18n.t("pos.validating") } else { i18n.t("pos.validate") }}
+                    {move || {
+                        if busy.get() {
+                            i18n.t("pos.validating")
+                        } else if unconfirmed.get() {
+                            i18n.t("pos.check_sale")
+                        } else {
+                            i18n.t("pos.validate")
+                        }
+                    }}
                 </button>
             </section>
         }
@@ -1381,8 +1667,11 @@ pub fn Checkout(
                 {move || if receipt.with(Option::is_some) { i18n.t("receipt.title") } else { i18n.t("pos.basket") }}
                 <Show when=move || lines.with(|l| !l.is_empty()) && receipt.with(Option::is_none)>
                     <span class="badge badge-count" id="basket-count">
-                        {move || lines.with(|ls| ls.iter().map(|l| u64::from(l.quantity)).sum::<u64>())}
-                        " " {i18n.tr("pos.items")}
+                        {move || {
+                            let count = lines.with(|ls| ls.iter().map(|l| u64::from(l.quantity)).sum::<u64>());
+                            let unit = if count == 1 { i18n.t("pos.item") } else { i18n.t("pos.items") };
+                            format!("{count} {unit}")
+                        }}
                     </span>
                 </Show>
             </h2>

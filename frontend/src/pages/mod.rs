@@ -8,3 +8,4 @@ pub mod password;
 pub mod placeholder;
 pub mod pos;
 pub mod sales;
+pub mod till_state;

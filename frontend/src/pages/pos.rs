@@ -3,17 +3,20 @@
 //!
 //! Keyboard only: the phone field has the focus; Enter identifies and hands over to the
 //! scan field (Enter on an empty phone: anonymous sale); an unknown number opens the
-//! "Nouveau client" form (Enter creates); Escape clears the customer for an anonymous sale.
+//! "Nouveau client" form (Enter creates); Escape clears the number typed (or closes that
+//! form) but never drops an identified customer: that takes "Changer de client" and a
+//! confirmation. A barcode scanned into the phone field goes to the basket.
 //! The identified customer's usable coupons are listed on their card: a click or Alt+1…9
 //! (the digit row or the keypad, whatever the keyboard layout) applies one to the sale.
 
-use crm_api_types::{AvailableCoupon, CreateCustomerRequest, CustomerProfile, LevelName};
-use crm_domain::money::{group_thousands, Money};
+use crm_api_types::{
+    AvailableCoupon, CreateCustomerRequest, CustomerProfile, FieldError, LevelName,
+};
+use crm_domain::money::group_thousands;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rust_decimal::Decimal;
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
@@ -21,7 +24,7 @@ use crate::auth::use_auth;
 use crate::components::{FormError, Msg};
 use crate::format::{money, trim_decimal};
 use crate::i18n::{use_i18n, I18n};
-use crate::pages::checkout::{Checkout, CheckoutState};
+use crate::pages::checkout::{self, Checkout, CheckoutState};
 
 /// What the customer panel shows under the phone field.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,7 +44,10 @@ pub fn PosPage() -> impl IntoView {
     let i18n = use_i18n();
 
     let phone = RwSignal::new(String::new());
-    let panel = RwSignal::new(Panel::Empty);
+    // A sale left unconfirmed by a reload comes back with its customer.
+    let panel = RwSignal::new(
+        checkout::pending_customer(auth).map_or(Panel::Empty, |p| Panel::Profile(Box::new(p))),
+    );
     let error = RwSignal::new(None::<Msg>);
     let busy = RwSignal::new(false);
     let phone_ref = NodeRef::<html::Input>::new();
@@ -81,11 +87,17 @@ pub fn PosPage() -> impl IntoView {
         focus_phone();
     };
 
-    // Escape, wherever the focus is (unless a field used it): back to an anonymous sale.
+    // Escape, wherever the focus is (unless a field used it): the number typed goes, the
+    // "Nouveau client" form closes; an identified customer stays.
     let escape = window_event_listener(leptos::ev::keydown, move |ev: KeyboardEvent| {
         if ev.key() == "Escape" && !ev.default_prevented() {
             ev.prevent_default();
-            clear();
+            phone.set(String::new());
+            error.set(None);
+            if matches!(panel.get_untracked(), Panel::NewCustomer(_)) {
+                panel.set(Panel::Empty);
+            }
+            focus_phone();
         }
     });
     on_cleanup(move || escape.remove());
@@ -123,6 +135,17 @@ pub fn PosPage() -> impl IntoView {
         }
         let number = phone.get_untracked().trim().to_string();
         error.set(None);
+        if is_scanned_barcode(&number) {
+            // The scanner fired into the phone field: the product goes to the basket.
+            phone.set(String::new());
+            checkout.scan(number);
+            focus_basket();
+            return;
+        }
+        if checkout.locked_untracked() {
+            error.set(Some(Msg::Key("pos.locked")));
+            return;
+        }
         if number.is_empty() {
             // No number: anonymous sale, straight to the basket.
             if matches!(panel.get_untracked(), Panel::NewCustomer(_)) {
@@ -157,17 +180,35 @@ pub fn PosPage() -> impl IntoView {
         focus_basket();
     });
     let on_cancel = Callback::new(move |()| clear());
+    // "Changer de client", confirmed: the sale goes on anonymous.
+    let on_leave = Callback::new(move |()| {
+        if checkout.locked_untracked() {
+            error.set(Some(Msg::Key("pos.locked")));
+            return;
+        }
+        clear();
+    });
+    // The sale's answer carries the customer's new points balance.
+    Effect::new(move |_| {
+        let Some(bought) = checkout.receipt().and_then(|r| r.customer) else {
+            return;
+        };
+        panel.update(|p| {
+            if let Panel::Profile(profile) = p {
+                if profile.customer.id == bought.id {
+                    profile.loyalty.points = bought.points_balance;
+                    profile.customer.points = bought.points_balance;
+                }
+            }
+        });
+    });
     let on_new_sale = Callback::new(move |()| {
         checkout.reset();
         clear();
     });
-    let customer_id = Signal::derive(move || match &*panel.read() {
-        Panel::Profile(p) => Some(p.customer.id),
+    let customer = Signal::derive(move || match &*panel.read() {
+        Panel::Profile(p) => Some((**p).clone()),
         _ => None,
-    });
-    let loyalty_percent = Signal::derive(move || match &*panel.read() {
-        Panel::Profile(p) => p.loyalty.discount_percent.clone(),
-        _ => Decimal::ZERO.to_string(),
     });
 
     let panel_view = move || match panel.get() {
@@ -178,7 +219,9 @@ pub fn PosPage() -> impl IntoView {
             </p>
         }
         .into_any(),
-        Panel::Profile(profile) => profile_card(i18n, *profile, applied, apply_coupon).into_any(),
+        Panel::Profile(profile) => {
+            profile_card(i18n, *profile, applied, apply_coupon, on_leave).into_any()
+        }
         Panel::NewCustomer(number) => view! {
             <NewCustomerForm phone=number on_created=on_created on_cancel=on_cancel />
         }
@@ -226,8 +269,7 @@ pub fn PosPage() -> impl IntoView {
             </section>
             <Checkout
                 state=checkout
-                customer_id=customer_id
-                loyalty_percent=loyalty_percent
+                customer=customer
                 barcode_ref=barcode_ref
                 on_new_sale=on_new_sale
             />
@@ -246,6 +288,12 @@ fn coupon_digit(code: &str) -> Option<usize> {
     }
 }
 
+/// 13 digits with a valid EAN-13 check digit that are not a phone number in international
+/// form (`225…`): a product scanned into the phone field.
+fn is_scanned_barcode(text: &str) -> bool {
+    crm_domain::barcode::is_ean13(text) && !text.starts_with("225")
+}
+
 fn is_not_found(error: &ApiError) -> bool {
     error.code() == Some("customer.not_found") || error.status() == Some(404)
 }
@@ -256,6 +304,7 @@ fn profile_card(
     profile: CustomerProfile,
     applied: Signal<Option<String>>,
     apply: Callback<String>,
+    leave: Callback<()>,
 ) -> impl IntoView {
     let CustomerProfile {
         customer,
@@ -270,7 +319,7 @@ fn profile_card(
     let level = loyalty.level;
     let points = group_thousands(loyalty.points);
     let discount = format!("{}\u{a0}%", trim_decimal(&loyalty.discount_percent));
-    let spend = Money::fcfa(customer.lifetime_spend).to_string();
+    let spend = money(customer.lifetime_spend);
     let purchases = group_thousands(customer.purchases_count);
     let coupons = if available_coupons.is_empty() {
         view! { <p class="empty">{i18n.tr("pos.no_coupons")}</p> }.into_any()
@@ -297,9 +346,13 @@ fn profile_card(
                     <p class="profile-meta">
                         <span class="muted">{i18n.tr("pos.customer_number")} " "</span>
                         <span id="customer-number" class="mono">{customer.customer_number}</span>
-                        <span class="sep" aria-hidden="true">" · "</span>
-                        <span class="muted">{i18n.tr("pos.phone_label")} " "</span>
-                        <span id="customer-phone" class="mono">{customer.phone}</span>
+                        " "
+                        // The label and the masked number stay together on one line.
+                        <span class="nowrap">
+                            <span class="sep" aria-hidden="true">"· "</span>
+                            <span class="muted">{i18n.tr("pos.phone_label")} " "</span>
+                            <span id="customer-phone" class="mono">{customer.phone}</span>
+                        </span>
                     </p>
                 </div>
                 <span
@@ -332,8 +385,76 @@ fn profile_card(
                 <h3>{i18n.tr("pos.coupons")}</h3>
                 <div id="customer-coupons">{coupons}</div>
             </section>
-            <p class="hint">{i18n.tr("pos.clear")}</p>
+            <LeaveCustomer leave=leave />
         </article>
+    }
+}
+
+/// "Changer de client": asks before the sale loses its customer (discount and points).
+#[component]
+fn LeaveCustomer(leave: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let asking = RwSignal::new(false);
+    let confirm_ref = NodeRef::<html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = confirm_ref.get() {
+            let _ = button.focus();
+        }
+    });
+    view! {
+        <Show
+            when=move || asking.get()
+            fallback=move || {
+                view! {
+                    <button
+                        id="change-customer"
+                        class="button button-ghost"
+                        type="button"
+                        on:click=move |_| asking.set(true)
+                    >
+                        {i18n.tr("pos.change_customer")}
+                    </button>
+                }
+            }
+        >
+            // Escape here answers "no" (and goes no further: the customer stays).
+            <div
+                id="change-customer-confirm"
+                class="confirm"
+                role="alertdialog"
+                aria-labelledby="change-customer-question"
+                on:keydown=move |ev: KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        ev.prevent_default();
+                        asking.set(false);
+                    }
+                }
+            >
+                <p id="change-customer-question">{i18n.tr("pos.change_customer_question")}</p>
+                <div class="actions">
+                    <button
+                        id="change-customer-yes"
+                        class="button button-danger"
+                        type="button"
+                        node_ref=confirm_ref
+                        on:click=move |_| {
+                            asking.set(false);
+                            leave.run(());
+                        }
+                    >
+                        {i18n.tr("pos.change_customer_yes")}
+                    </button>
+                    <button
+                        id="change-customer-no"
+                        class="button"
+                        type="button"
+                        on:click=move |_| asking.set(false)
+                    >
+                        {i18n.tr("pos.change_customer_no")}
+                    </button>
+                </div>
+            </div>
+        </Show>
     }
 }
 
@@ -407,9 +528,33 @@ fn NewCustomerForm(
     let email = RwSignal::new(String::new());
     let sms_consent = RwSignal::new(false);
     let error = RwSignal::new(None::<Msg>);
-    let field_errors = RwSignal::new(Vec::<String>::new());
+    // Each field's error sits under it; the alert above only says to look there.
+    let field_errors = RwSignal::new(Vec::<FieldError>::new());
+    let no_list = RwSignal::new(Vec::<String>::new());
     let busy = RwSignal::new(false);
     let first_ref = NodeRef::<html::Input>::new();
+    let last_ref = NodeRef::<html::Input>::new();
+    let email_ref = NodeRef::<html::Input>::new();
+    let message_for = move |field: &'static str| {
+        move || {
+            field_errors.with(|errors| {
+                errors
+                    .iter()
+                    .find(|e| e.field == field)
+                    .map(|e| e.message.clone())
+            })
+        }
+    };
+    let invalid = move |field: &'static str| {
+        move || {
+            let wrong = field_errors.with(|errors| errors.iter().any(|e| e.field == field));
+            if wrong {
+                "true"
+            } else {
+                "false"
+            }
+        }
+    };
 
     Effect::new(move |_| {
         if let Some(input) = first_ref.get() {
@@ -437,11 +582,30 @@ fn NewCustomerForm(
             match result {
                 Ok(profile) => on_created.run(profile),
                 Err(e) => {
-                    if let ApiError::Problem(p) = &e {
-                        field_errors.set(p.errors.iter().map(|f| f.message.clone()).collect());
-                    }
-                    error.set(Some(Msg::Api(e)));
-                    if let Some(input) = first_ref.get_untracked() {
+                    let errors = match &e {
+                        ApiError::Problem(p) => p.errors.clone(),
+                        _ => Vec::new(),
+                    };
+                    let on_form = !errors.is_empty()
+                        && errors
+                            .iter()
+                            .all(|f| FORM_FIELDS.contains(&f.field.as_str()));
+                    // The first wrong field, in the form's order, takes the focus.
+                    let first_wrong = FORM_FIELDS
+                        .iter()
+                        .position(|name| errors.iter().any(|f| f.field == *name));
+                    error.set(Some(if on_form {
+                        Msg::Key("pos.fix_fields")
+                    } else {
+                        Msg::Api(e)
+                    }));
+                    field_errors.set(errors);
+                    let input = match first_wrong {
+                        Some(1) => last_ref.get_untracked(),
+                        Some(2) => email_ref.get_untracked(),
+                        _ => first_ref.get_untracked(),
+                    };
+                    if let Some(input) = input {
                         let _ = input.focus();
                     }
                 }
@@ -489,23 +653,46 @@ fn NewCustomerForm(
                         type="text"
                         autocomplete="off"
                         node_ref=first_ref
+                        aria-invalid=invalid("first_name")
+                        aria-describedby="first-name-error"
                         bind:value=first_name
                     />
+                    <FieldMessage id="first-name-error" message=Signal::derive(message_for("first_name")) />
                 </label>
                 <label class="field">
                     <span class="field-label">{i18n.tr("pos.last_name")}</span>
-                    <input id="last-name" name="last_name" type="text" autocomplete="off" bind:value=last_name />
+                    <input
+                        id="last-name"
+                        name="last_name"
+                        type="text"
+                        autocomplete="off"
+                        node_ref=last_ref
+                        aria-invalid=invalid("last_name")
+                        aria-describedby="last-name-error"
+                        bind:value=last_name
+                    />
+                    <FieldMessage id="last-name-error" message=Signal::derive(message_for("last_name")) />
                 </label>
             </div>
             <label class="field">
                 <span class="field-label">{i18n.tr("pos.email")}</span>
-                <input id="email" name="email" type="email" autocomplete="off" bind:value=email />
+                <input
+                    id="email"
+                    name="email"
+                    type="email"
+                    autocomplete="off"
+                    node_ref=email_ref
+                    aria-invalid=invalid("email")
+                    aria-describedby="email-error"
+                    bind:value=email
+                />
+                <FieldMessage id="email-error" message=Signal::derive(message_for("email")) />
             </label>
             <label class="checkbox">
                 <input id="sms-consent" name="sms_consent" type="checkbox" bind:checked=sms_consent />
                 <span>{i18n.tr("pos.sms_consent")}</span>
             </label>
-            <FormError id="new-customer-error" error=error field_errors=field_errors />
+            <FormError id="new-customer-error" error=error field_errors=no_list />
             <div class="actions">
                 <button id="create-customer" class="button button-primary" type="submit" disabled=move || busy.get()>
                     {move || if busy.get() { i18n.t("pos.creating") } else { i18n.t("pos.create") }}
@@ -515,6 +702,21 @@ fn NewCustomerForm(
                 </button>
             </div>
         </form>
+    }
+}
+
+/// The fields of "Nouveau client", in their order on screen (the API's names).
+const FORM_FIELDS: [&str; 3] = ["first_name", "last_name", "email"];
+
+/// A field's error, under it (nothing while it is valid).
+#[component]
+fn FieldMessage(id: &'static str, message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || message.with(Option::is_some)>
+            <span id=id class="field-error" role="alert">
+                {move || message.get().unwrap_or_default()}
+            </span>
+        </Show>
     }
 }
 

@@ -97,7 +97,36 @@ async fn profile(
 ) -> Result<CustomerProfile, ApiError> {
     let coupons =
         crm_store::coupons::usable_by_customer(&state.db, row.id, super::coupons::today()).await?;
+    let coupons = with_generic_codes(state, row, coupons).await?;
     profile_with(state, caller, row, &coupons)
+}
+
+/// The customer's own coupons, then the generic codes they can use (SPEC §1: "the
+/// coupons this customer can use"), as the quote rules judge them before any basket.
+async fn with_generic_codes(
+    state: &AppState,
+    row: &store::Customer,
+    mut coupons: Vec<crm_store::coupons::OfferedCoupon>,
+) -> Result<Vec<crm_store::coupons::OfferedCoupon>, ApiError> {
+    let today = super::coupons::today();
+    let level: Level = row.level.parse().unwrap_or_default();
+    let loyalty_percent = LoyaltyPolicy::default().discount_percent(level);
+    let generic = crm_store::coupons::generic_in_force(&state.db, row.id, today).await?;
+    coupons.extend(
+        generic
+            .iter()
+            .filter(|(coupon, usage)| {
+                crm_domain::coupon::offerable(
+                    &crm_store::coupons::rules(coupon),
+                    *usage,
+                    today,
+                    (row.id, level),
+                    loyalty_percent,
+                )
+            })
+            .map(|(coupon, _)| crm_store::coupons::offer_of(coupon)),
+    );
+    Ok(coupons)
 }
 
 /// The profile when the usable coupons are already known.
@@ -145,6 +174,7 @@ pub async fn identify(
         .await?
         .filter(|(c, _)| c.active)
         .ok_or_else(customer_not_found)?;
+    let coupons = with_generic_codes(&state, &row, coupons).await?;
     Ok(web::Json(profile_with(&state, &caller, &row, &coupons)?))
 }
 
