@@ -264,10 +264,7 @@ async fn a_custom_period_is_typed_the_french_way_and_asked_once_whole() {
         "",
         "a day being typed is not wrong yet"
     );
-    browser
-        .send_keys(&from, &first[9..].to_string())
-        .await
-        .unwrap();
+    browser.send_keys(&from, &first[9..]).await.unwrap();
     browser
         .wait_for_text("#sales-range", &format!("{first} → {last}"))
         .await
