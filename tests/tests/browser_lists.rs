@@ -211,6 +211,18 @@ async fn history_requests(app: &TestApp) -> (u64, u64) {
     (all, failed)
 }
 
+/// Waits until `GET /sales/mine` has been served `n` times.
+async fn wait_for_requests(app: &TestApp, n: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while history_requests(app).await.0 < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited 15 s for request {n}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_custom_period_is_typed_the_french_way_and_asked_once_whole() {
     let (app, browser) = demo_store().await;
@@ -232,10 +244,13 @@ async fn a_custom_period_is_typed_the_french_way_and_asked_once_whole() {
         .await
         .unwrap();
     browser.wait_for_text("#sales-count", "3").await.unwrap();
+    let (shown, _) = history_requests(&app).await;
     browser
         .click(&browser.find("[data-period=custom]").await.unwrap())
         .await
         .unwrap();
+    // The custom period starts as the one on screen: asked for once.
+    wait_for_requests(&app, shown + 1).await;
     // It starts from the period on screen, written the French way.
     let from = browser.wait_for("#period-from").await.unwrap();
     browser
