@@ -8,7 +8,9 @@
 //! - Mes ventes: `[data-period=…]` buttons, `#period-from`, `#period-to` (typed
 //!   `jj/mm/aaaa`) with `#period-from-error`, `#period-to-error`, `#period-range-error`;
 //!   `#sales-range`, `#sales-error`, `#sales-cashier` (managers: "Tout le magasin" or a
-//!   seller by name), rows `.sale-row`.
+//!   seller by name), rows `.sale-row`;
+//! - bulk issue: `#bulk-issue-open`, `#bulk-value`, `#bulk-description`, `#bulk-submit`,
+//!   `#bulk-progress-text`, `#bulk-result` with `#bulk-skipped`.
 
 use chrono::{Days, Utc};
 use crm_domain::Role;
@@ -567,5 +569,87 @@ async fn a_deep_link_opened_before_signing_in_is_where_signing_in_leads() {
         .unwrap();
     assert_eq!(here, "/accueil");
     assert!(browser.find("#access-denied").await.is_err());
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_issue_that_finds_nobody_says_whom_it_skipped_and_why() {
+    let (app, browser) = demo_store().await;
+    // Every Gold and VIP customer already holds an unused personal coupon.
+    let marketing = token(&app, "marketing", "Marketing2026!").await;
+    let today = Utc::now().date_naive();
+    let first = app
+        .call(
+            "POST",
+            "/api/v1/coupons/bulk-issue",
+            Some(&marketing),
+            Some(json!({
+                "min_level": "GOLD", "discount_kind": "PERCENT", "value": 5,
+                "description": "Merci", "valid_from": today, "valid_to": today + Days::new(30)
+            })),
+        )
+        .await;
+    assert_eq!(first.status, 202, "{}", first.body);
+    let job = first.body["id"].as_i64().unwrap();
+    let served = loop {
+        let j = app
+            .call(
+                "GET",
+                &format!("/api/v1/jobs/{job}"),
+                Some(&marketing),
+                None,
+            )
+            .await;
+        if j.body["status"] == "SUCCEEDED" {
+            break j.body["result"]["issued"].as_i64().unwrap()
+                + j.body["result"]["skipped"].as_i64().unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(served >= 2, "the demo has Gold and VIP customers: {served}");
+
+    browser
+        .log_in(&app.base_url, "marketing", "Marketing2026!")
+        .await
+        .unwrap();
+    browser.wait_for("[data-nav=coupons]").await.unwrap();
+    browser
+        .goto(&format!("{}/coupons", app.base_url))
+        .await
+        .unwrap();
+    browser
+        .click(&browser.wait_for("#bulk-issue-open").await.unwrap())
+        .await
+        .unwrap();
+    let value = browser.wait_for("#bulk-value").await.unwrap();
+    browser.send_keys(&value, "5").await.unwrap();
+    let description = browser.find("#bulk-description").await.unwrap();
+    browser
+        .send_keys(&description, "Merci encore")
+        .await
+        .unwrap();
+    browser
+        .click(&browser.find("#bulk-submit").await.unwrap())
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#bulk-result", "coupon émis")
+        .await
+        .unwrap();
+    let issued = browser.find("#bulk-result strong").await.unwrap();
+    assert_eq!(browser.text(&issued).await.unwrap(), "0");
+    browser
+        .wait_for_text("#bulk-skipped", &format!("{served} clients déjà servis"))
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#bulk-skipped", "coupon personnel actif non utilisé")
+        .await
+        .unwrap();
+    let progress = browser
+        .text(&browser.find("#bulk-progress-text").await.unwrap())
+        .await
+        .unwrap();
+    assert!(!progress.contains("0 / 0"), "{progress}");
     browser.quit().await;
 }
