@@ -6,7 +6,7 @@ use crm_api_types::{
     BulkIssueRequest, ChangePasswordRequest, Coupon, CouponPage, CreateCouponRequest,
     CreateCustomerRequest, CreateSaleRequest, CustomerPage, CustomerProfile, IdentifyRequest, Job,
     LoginRequest, LoginResponse, MeResponse, Problem, ProductPage, QuoteRequest, QuoteResponse,
-    Receipt, RedemptionPage, RefreshRequest, SalesHistory,
+    Receipt, RedemptionPage, RefreshRequest, SalesHistory, Seller,
 };
 use futures::lock::Mutex;
 use gloo_net::http::{Request, Response};
@@ -342,6 +342,16 @@ pub async fn sale(auth: Auth, id: i64) -> Result<Receipt, ApiError> {
 /// `GET /sales/mine?…`: `query` is the query string without `?`.
 pub async fn my_sales(auth: Auth, query: &str) -> Result<SalesHistory, ApiError> {
     authed(auth, Method::Get, &format!("/sales/mine?{query}"), None).await
+}
+
+/// `GET /sales?…`: the store's sales (every seller, or `cashier_id=`), for managers.
+pub async fn store_sales(auth: Auth, query: &str) -> Result<SalesHistory, ApiError> {
+    authed(auth, Method::Get, &format!("/sales?{query}"), None).await
+}
+
+/// `GET /sales/sellers`: who a manager may pick in the sales history.
+pub async fn sellers(auth: Auth) -> Result<Vec<Seller>, ApiError> {
+    authed(auth, Method::Get, "/sales/sellers", None).await
 }
 
 /// `POST /coupons/quote`: checks a code against the basket, consuming nothing.

@@ -88,8 +88,27 @@ fn Shell() -> impl IntoView {
         });
     }
 
+    // A visitor without a session signs in, then comes back to the page they opened.
+    let location = use_location();
+    let to_login = move || {
+        let mut here = location.pathname.get_untracked();
+        let search = location.search.get_untracked();
+        if !search.is_empty() {
+            here = format!("{here}?{search}");
+        }
+        let path = if here == "/" {
+            "/login".to_owned()
+        } else {
+            format!(
+                "/login?next={}",
+                String::from(js_sys::encode_uri_component(&here))
+            )
+        };
+        view! { <Redirect path=path /> }
+    };
+
     view! {
-        <Show when=move || signed_in.get() fallback=|| view! { <Redirect path="/login" /> }>
+        <Show when=move || signed_in.get() fallback=to_login>
             <div class="app">
                 <Header />
                 <Show

@@ -5,6 +5,8 @@ use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::components::Section;
+
 /// Where the session is kept between page loads.
 const SESSION_KEY: &str = "crm.session";
 
@@ -99,5 +101,70 @@ pub fn home_path(role: RoleName) -> &'static str {
     match role {
         RoleName::Cashier => "/caisse",
         RoleName::Marketing | RoleName::Director | RoleName::Admin => "/accueil",
+    }
+}
+
+/// Where a sign-in leads: back to the page asked for before it (`/login?next=/coupons`),
+/// when that is a page of this app the role may open; else the role's home. Only a path
+/// of this app is followed (never `//elsewhere.example` or a full address), so a link
+/// cannot send someone signing in to another site.
+pub fn after_login(role: RoleName, next: Option<&str>) -> String {
+    let home = home_path(role);
+    let Some(next) = next.filter(|n| is_app_page(n)) else {
+        return home.to_owned();
+    };
+    let path = next.split(['?', '#']).next().unwrap_or(next);
+    let forbidden = Section::ALL.iter().any(|section| {
+        let inside = path == section.path()
+            || path
+                .strip_prefix(section.path())
+                .is_some_and(|rest| rest.starts_with('/'));
+        inside && !section.allowed(role)
+    });
+    if forbidden {
+        home.to_owned()
+    } else {
+        next.to_owned()
+    }
+}
+
+/// A path of this app worth returning to (not the login page itself, not the API).
+fn is_app_page(next: &str) -> bool {
+    next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && next != "/"
+        && !next.starts_with("/login")
+        && !next.starts_with("/api")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_returns_to_the_page_asked_for_when_allowed() {
+        let marketing = RoleName::Marketing;
+        assert_eq!(after_login(marketing, Some("/coupons")), "/coupons");
+        assert_eq!(
+            after_login(marketing, Some("/coupons?status=ACTIVE")),
+            "/coupons?status=ACTIVE"
+        );
+        assert_eq!(after_login(marketing, None), "/accueil");
+        // A cashier asking for the coupons goes to the till instead of a refusal.
+        assert_eq!(after_login(RoleName::Cashier, Some("/coupons")), "/caisse");
+        for elsewhere in [
+            "//evil.example/x",
+            "https://evil.example",
+            "/login?next=/x",
+            "/\\evil.example",
+            "/",
+        ] {
+            assert_eq!(
+                after_login(marketing, Some(elsewhere)),
+                "/accueil",
+                "{elsewhere}"
+            );
+        }
     }
 }

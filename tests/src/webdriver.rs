@@ -226,12 +226,13 @@ impl Browser {
         Ok(v.as_str().unwrap_or_default().to_owned())
     }
 
-    /// Runs `script` in the page (a function body; `return` gives the value back).
-    pub async fn execute(&self, script: &str) -> anyhow::Result<Value> {
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns
+    /// what it returns (layout measurements, for instance).
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> anyhow::Result<Value> {
         self.session_call(
             reqwest::Method::POST,
             "/execute/sync",
-            Some(json!({"script": script, "args": []})),
+            Some(json!({"script": script, "args": args})),
         )
         .await
     }

@@ -121,7 +121,7 @@ async fn a_sale_whose_answer_is_lost_stays_locked_and_is_recorded_once() {
     pay_cash_with_the_keyboard(&browser).await;
 
     // F9: the server records the sale, the answer never reaches the till.
-    browser.execute(LOSE_SALE_ANSWERS).await.unwrap();
+    browser.execute(LOSE_SALE_ANSWERS, vec![]).await.unwrap();
     let amount = browser.find("#payment-amount").await.unwrap();
     browser.send_keys(&amount, F9).await.unwrap();
     browser
@@ -148,7 +148,7 @@ async fn a_sale_whose_answer_is_lost_stays_locked_and_is_recorded_once() {
 
     // The network is back; F9 asks what became of the key and shows that receipt.
     browser
-        .execute("window.crmLoseAnswers = false;")
+        .execute("window.crmLoseAnswers = false;", vec![])
         .await
         .unwrap();
     let field = browser.find("#barcode").await.unwrap();
@@ -186,7 +186,7 @@ async fn an_unconfirmed_sale_survives_a_reload_and_is_not_sold_again() {
     identify_aya(&browser).await;
     scan(&browser, 0, "Riz").await;
     pay_cash_with_the_keyboard(&browser).await;
-    browser.execute(LOSE_SALE_ANSWERS).await.unwrap();
+    browser.execute(LOSE_SALE_ANSWERS, vec![]).await.unwrap();
     let amount = browser.find("#payment-amount").await.unwrap();
     browser.send_keys(&amount, F9).await.unwrap();
     browser
@@ -304,7 +304,10 @@ async fn each_sale_starts_on_cash_and_an_anonymous_ticket_has_no_points() {
     // Anonymous: the ticket says nothing about points, the amounts never break.
     assert!(browser.find("#receipt-points").await.is_err());
     let total = browser
-        .execute("return document.getElementById('receipt-total').textContent;")
+        .execute(
+            "return document.getElementById('receipt-total').textContent;",
+            vec![],
+        )
         .await
         .unwrap();
     assert_eq!(total.as_str(), Some("4\u{202F}500\u{a0}FCFA"));
@@ -398,7 +401,10 @@ async fn new_customer_errors_sit_under_their_field_in_french() {
         .unwrap();
     assert!(!alert.contains("email"), "no raw field name: {alert}");
     let times = browser
-        .execute("return document.body.innerText.split('Adresse e-mail invalide').length - 1;")
+        .execute(
+            "return document.body.innerText.split('Adresse e-mail invalide').length - 1;",
+            vec![],
+        )
         .await
         .unwrap();
     assert_eq!(times.as_i64(), Some(1), "the message shows once");

@@ -472,22 +472,44 @@ on_both_databases! {
         let csv = app.client.get(app.url(&format!("/api/v1/coupons/export?job_id={job_id}"))).bearer_auth(&shop.marketing).send().await.unwrap();
         assert_eq!(csv.status(), 200);
         assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
-        let text = csv.text().await.unwrap();
+        // For French Excel: a byte-order mark, `;`, French headers and values, French days.
+        let bytes = csv.bytes().await.unwrap();
+        let text = std::str::from_utf8(&bytes).unwrap().strip_prefix('\u{feff}').expect("UTF-8 BOM first");
         let mut rows = text.lines();
-        assert!(rows.next().unwrap().starts_with("code,type,remise,valeur"));
+        assert!(rows.next().unwrap().starts_with("Code;Type;Remise;Valeur (% ou FCFA);Description;Début;Fin;Statut"));
         let rows: Vec<&str> = rows.collect();
         assert_eq!(rows.len(), 10_002);
-        assert!(rows.iter().all(|r| r.starts_with("SPE-") && r.contains(",CLT")));
+        let first_day = today().format("%d/%m/%Y").to_string();
+        assert!(rows.iter().all(|r| r.starts_with("SPE-") && r.contains(";CLT")));
+        assert!(rows[0].contains(&format!(";Personnel;Montant fixe;1000;Merci de votre fidélité;{first_day};")), "{}", rows[0]);
+        assert!(rows[0].contains(";Actif;0;"), "{}", rows[0]);
 
         // The GOLD customer spends theirs; a second run serves only them.
         let offered = app.call("POST", "/api/v1/customers/identify", Some(&shop.cashier), Some(json!({"phone": "0701234567"}))).await;
         let theirs = offered.body["available_coupons"][0]["code"].as_str().unwrap().to_owned();
         assert_eq!(sell(&app, &shop.cashier, sale_body(Some(shop.gold), Some(&theirs))).await.status, 201);
-        let again = app.call("POST", "/api/v1/coupons/bulk-issue", Some(&shop.marketing), Some(body)).await;
+        let again = app.call("POST", "/api/v1/coupons/bulk-issue", Some(&shop.marketing), Some(body.clone())).await;
         assert_eq!(again.status, 202, "{}", again.body);
         let (job, _) = wait_for_job(&app, &shop.marketing, again.body["id"].as_i64().unwrap()).await;
         assert_eq!(job["result"]["issued"], 1, "holders of an unused coupon are skipped: {job}");
+        assert_eq!(job["result"]["skipped"], 10_001, "and counted: {job}");
         assert_eq!(app.count("coupons").await, 10_003);
+
+        // A run that finds nobody says whom it skipped.
+        let none = app.call("POST", "/api/v1/coupons/bulk-issue", Some(&shop.marketing), Some(body)).await;
+        let (job, _) = wait_for_job(&app, &shop.marketing, none.body["id"].as_i64().unwrap()).await;
+        assert_eq!((job["result"]["issued"].as_i64(), job["result"]["skipped"].as_i64()), (Some(0), Some(10_002)), "{job}");
+        assert_eq!(app.count("coupons").await, 10_003);
+
+        // The GOLD customer's spent coupon shows used up, not active; the filters agree.
+        let spent = app.call("GET", &format!("/api/v1/coupons?q={theirs}"), Some(&shop.marketing), None).await;
+        assert_eq!(spent.body["items"][0]["status"], "EXHAUSTED", "{}", spent.body);
+        let exhausted = app.call("GET", "/api/v1/coupons?status=EXHAUSTED", Some(&shop.marketing), None).await;
+        assert_eq!(exhausted.body["total"], 1, "{}", exhausted.body);
+        assert_eq!(exhausted.body["items"][0]["code"], theirs.as_str());
+        let active = app.call("GET", "/api/v1/coupons?status=ACTIVE&kind=SPECIAL", Some(&shop.marketing), None).await;
+        assert_eq!(active.body["total"], 10_002, "{}", active.body);
+        assert_eq!(active.body["stats"]["active"], active.body["total"], "{}", active.body);
 
         let trail = crm_store::audit::for_entity(&app.state.db, "job", &job_id.to_string()).await.unwrap();
         assert_eq!(trail.len(), 1);
@@ -638,15 +660,16 @@ on_both_databases! {
         assert!(res.content_length().is_none(), "the body is streamed (chunked), not built whole first");
         let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
         assert!(disposition.starts_with("attachment") && disposition.contains(".csv"), "{disposition}");
-        let text = res.text().await.unwrap();
+        let bytes = res.bytes().await.unwrap();
+        let text = std::str::from_utf8(&bytes).unwrap().strip_prefix('\u{feff}').expect("UTF-8 BOM first");
         for neutralised in ["'+33 remise", "'@SUM(A1)", "'-10 % sur tout", "'=1+1", "\"'=HYPERLINK(\"\"http://x\"\") Koné\""] {
             assert!(text.contains(neutralised), "{neutralised:?} missing from:\n{text}");
         }
-        assert!(text.contains(",Remise ordinaire,"), "plain text is left alone:\n{text}");
+        assert!(text.contains(";Remise ordinaire;"), "plain text is left alone:\n{text}");
         // No cell starts like a formula: after a separator or at a line start, only the
         // neutralised form (an apostrophe, possibly inside quotes) precedes one.
         for line in text.lines() {
-            for cell in line.split(',') {
+            for cell in line.split(';') {
                 let cell = cell.trim_start_matches('"');
                 assert!(!cell.starts_with(['=', '+', '@', '\t']), "{cell:?} in {line:?}");
             }

@@ -190,6 +190,13 @@ fn table() -> Vec<Row> {
         ),
         row(
             "GET",
+            "/api/v1/sales/sellers",
+            None,
+            &[Director, Admin],
+            &[SalesRead],
+        ),
+        row(
+            "GET",
             "/api/v1/sales/{id}",
             None,
             &[Cashier, Director, Admin],

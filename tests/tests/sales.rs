@@ -545,6 +545,27 @@ on_both_databases! {
         let director = app.token_for(Role::Director).await;
         let theirs = app.call("GET", &format!("/api/v1/sales?cashier_id={other_id}&period=today"), Some(&director), None).await;
         assert_eq!(theirs.body["summary"]["revenue"], 10_200);
+
+        // The whole store: every seller's sales, each named; no id to know beforehand.
+        let own_today = app.call("GET", "/api/v1/sales/mine?period=today", Some(&cashier), None).await;
+        let revenue = |r: &crm_tests::Reply| r.body["summary"]["revenue"].as_i64().unwrap();
+        let count = |r: &crm_tests::Reply| r.body["summary"]["sales_count"].as_i64().unwrap();
+        let store = app.call("GET", "/api/v1/sales?period=today", Some(&director), None).await;
+        assert_eq!(store.status, 200, "{}", store.body);
+        assert_eq!(store.body["cashier_id"], Value::Null);
+        assert_eq!(revenue(&store), revenue(&own_today) + revenue(&theirs));
+        assert_eq!(count(&store), count(&own_today) + count(&theirs));
+        assert_eq!(store.body["total"].as_i64(), Some(count(&store)));
+        let today_row = store.body["per_day"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(today_row["revenue"].as_i64(), Some(revenue(&store)), "days add every seller up");
+        let named: std::collections::BTreeSet<&str> = store.body["sales"].as_array().unwrap().iter().map(|s| s["cashier_name"].as_str().unwrap()).collect();
+        assert_eq!(named.len(), 2, "each sale names its seller: {named:?}");
+        let sellers = app.call("GET", "/api/v1/sales/sellers", Some(&director), None).await;
+        assert_eq!(sellers.status, 200, "{}", sellers.body);
+        let ids: Vec<i64> = sellers.body.as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+        assert!(ids.contains(&other_id), "{}", sellers.body);
+        assert!(sellers.body.as_array().unwrap().iter().all(|s| s["name"].as_str().is_some_and(|n| !n.is_empty())));
+        app.call("GET", "/api/v1/sales/sellers", Some(&cashier), None).await.assert_problem(403, "auth.forbidden");
     }
 }
 

@@ -49,7 +49,8 @@ pub struct Coupon {
     pub eligible_categories: Vec<String>,
     /// Adds to the loyalty discount.
     pub stacks_with_loyalty: bool,
-    /// `ACTIVE`, `INACTIVE` or `EXPIRED` (an active coupon past its last day).
+    /// `ACTIVE`, `INACTIVE`, `EXPIRED` (an active coupon past its last day) or `EXHAUSTED`
+    /// (an active coupon with no use left: global cap reached, or a SPECIAL one used up).
     pub status: String,
     /// Uses that count against the caps (refunds excluded).
     pub uses_count: u32,
@@ -256,7 +257,8 @@ pub struct Job {
     pub done: i64,
     /// 0–100.
     pub progress: u8,
-    /// Outcome, when succeeded (e.g. `{"issued": 9876}`).
+    /// Outcome, when succeeded (e.g. a bulk issue's `{"issued": 9876, "skipped": 37}`: coupons
+    /// issued, customers skipped because they already held an unused one).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub result: Option<serde_json::Value>,
     /// Why it failed, in French.

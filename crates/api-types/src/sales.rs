@@ -394,12 +394,23 @@ pub struct SaleListItem {
     pub cashier_name: String,
 }
 
+/// Someone who sells, for a manager's cashier picker (`GET /sales/sellers`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Seller {
+    /// User id, the `cashier_id` of the sales history.
+    pub id: i64,
+    /// Name as printed on receipts.
+    pub name: String,
+}
+
 /// `GET /sales/mine`: the cashier's history for a period.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct SalesHistory {
-    /// Whose sales.
-    pub cashier_id: i64,
+    /// Whose sales; `null` for the whole store (every seller, `GET /sales` without
+    /// `cashier_id`).
+    pub cashier_id: Option<i64>,
     /// `today`, `week`, `month`, `7d`, `30d` or `custom`.
     pub period: String,
     /// First day (store-local).

@@ -43,7 +43,9 @@ pub enum DiscountKind {
     Fixed,
 }
 
-/// Whether a coupon may be used; an ACTIVE coupon past its end date shows as EXPIRED.
+/// Whether a coupon may be used. Stored: ACTIVE, INACTIVE or EXPIRED; shown
+/// ([`Coupon::status_on`]): an ACTIVE coupon past its end date is EXPIRED, one whose caps
+/// are all used is EXHAUSTED.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CouponStatus {
@@ -53,6 +55,8 @@ pub enum CouponStatus {
     Inactive,
     /// Past its end date.
     Expired,
+    /// Every use its caps allow has been made (shown, never stored).
+    Exhausted,
 }
 
 macro_rules! names {
@@ -82,7 +86,7 @@ macro_rules! names {
 
 names!(CouponKind, "type de coupon", CouponKind::Generic => "GENERIC", CouponKind::Special => "SPECIAL");
 names!(DiscountKind, "type de remise", DiscountKind::Percent => "PERCENT", DiscountKind::Fixed => "FIXED");
-names!(CouponStatus, "statut de coupon", CouponStatus::Active => "ACTIVE", CouponStatus::Inactive => "INACTIVE", CouponStatus::Expired => "EXPIRED");
+names!(CouponStatus, "statut de coupon", CouponStatus::Active => "ACTIVE", CouponStatus::Inactive => "INACTIVE", CouponStatus::Expired => "EXPIRED", CouponStatus::Exhausted => "EXHAUSTED");
 
 impl CouponKind {
     /// The prefix of generated codes, so a cashier sees the type at a glance.
@@ -458,12 +462,22 @@ impl Coupon {
         Ok(())
     }
 
-    /// The status to show on `today`: an ACTIVE coupon past its last day is EXPIRED.
-    pub fn status_on(&self, today: NaiveDate) -> CouponStatus {
-        if self.status == CouponStatus::Active && today > self.valid_to {
-            CouponStatus::Expired
-        } else {
-            self.status
+    /// Whether `uses` (those that count, refunds released) leave no use to anyone: the
+    /// global cap is reached, or a SPECIAL coupon's one holder has used their cap. A
+    /// GENERIC coupon's per-customer cap leaves it to other customers.
+    pub fn used_up(&self, uses: u32) -> bool {
+        self.global_cap.is_some_and(|cap| uses >= cap)
+            || (self.kind == CouponKind::Special && uses >= self.per_customer_cap)
+    }
+
+    /// The status to show on `today` after `uses`: an ACTIVE coupon past its last day is
+    /// EXPIRED, else used up it is EXHAUSTED. The store's list filter writes the same rule
+    /// in SQL (`crm_store::coupons::filtered`).
+    pub fn status_on(&self, today: NaiveDate, uses: u32) -> CouponStatus {
+        match self.status {
+            CouponStatus::Active if today > self.valid_to => CouponStatus::Expired,
+            CouponStatus::Active if self.used_up(uses) => CouponStatus::Exhausted,
+            status => status,
         }
     }
 }
@@ -764,11 +778,34 @@ mod tests {
         let mut c = generic();
         c.kind = CouponKind::Special;
         assert_eq!(c.validate(), Err(CouponDefinitionError::CustomerMismatch));
-        assert_eq!(generic().status_on(day(31)), CouponStatus::Active);
+        assert_eq!(generic().status_on(day(31), 0), CouponStatus::Active);
         assert_eq!(
-            generic().status_on(day(31).succ_opt().unwrap()),
+            generic().status_on(day(31).succ_opt().unwrap(), 0),
             CouponStatus::Expired
         );
+    }
+
+    #[test]
+    fn a_coupon_whose_caps_are_used_shows_exhausted() {
+        let mut personal = generic();
+        personal.kind = CouponKind::Special;
+        personal.customer_id = Some(7);
+        personal.per_customer_cap = 1;
+        assert_eq!(personal.status_on(day(10), 0), CouponStatus::Active);
+        assert_eq!(personal.status_on(day(10), 1), CouponStatus::Exhausted);
+        // Past its end date, expiry is what the list says.
+        assert_eq!(
+            personal.status_on(day(31).succ_opt().unwrap(), 1),
+            CouponStatus::Expired
+        );
+        personal.status = CouponStatus::Inactive;
+        assert_eq!(personal.status_on(day(10), 1), CouponStatus::Inactive);
+        // A generic code stays open to other customers until its global cap.
+        let mut promo = generic();
+        promo.global_cap = None;
+        assert_eq!(promo.status_on(day(10), 50), CouponStatus::Active);
+        promo.global_cap = Some(50);
+        assert_eq!(promo.status_on(day(10), 50), CouponStatus::Exhausted);
     }
 
     proptest! {

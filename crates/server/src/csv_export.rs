@@ -1,5 +1,11 @@
 //! CSV downloads, the way every export is written.
 //!
+//! Written for French Excel, which is what the back office opens them with: `;` between
+//! cells (Excel in French reads `,` as the decimal comma), a UTF-8 byte-order mark (without
+//! it Excel reads "Koné" as "KonÃ©"), French headers and values, days as `24/11/2026`
+//! ([`day`]). Amounts are whole FCFA and rates whole percents, so no number carries a
+//! decimal separator.
+//!
 //! Two dangers, handled here once so that no export can forget them:
 //! - **Formula injection.** A spreadsheet opening the file runs a cell that starts like a
 //!   formula (`=HYPERLINK(…)`, `+cmd|…`, `-2+3`, `@SUM(…)`; some also after a leading tab
@@ -13,8 +19,20 @@
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
+use chrono::NaiveDate;
 use futures::{Stream, StreamExt, TryStreamExt};
 use std::borrow::Cow;
+
+/// The cell separator French Excel expects.
+const SEPARATOR: u8 = b';';
+
+/// UTF-8's byte-order mark: tells Excel the file is UTF-8.
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
+/// A day as the user reads it: `24/11/2026`.
+pub fn day(date: NaiveDate) -> String {
+    date.format("%d/%m/%Y").to_string()
+}
 
 /// What makes a spreadsheet read a cell as a formula.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -28,13 +46,15 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
     }
 }
 
-/// Rows as CSV bytes (RFC 4180 quoting), every cell neutralised.
+/// Rows as CSV bytes (`;`-separated, RFC 4180 quoting), every cell neutralised.
 pub fn encode<Row, Cell>(rows: impl IntoIterator<Item = Row>) -> Result<Bytes, csv::Error>
 where
     Row: IntoIterator<Item = Cell>,
     Cell: AsRef<str>,
 {
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(SEPARATOR)
+        .from_writer(Vec::new());
     for row in rows {
         out.write_record(
             row.into_iter()
@@ -46,8 +66,8 @@ where
         .map_err(|e| csv::Error::from(e.into_error()))
 }
 
-/// A CSV attachment named `file_name`: the `header` row, then the pages of `pages` as
-/// they come. A page that fails after the response has started cuts the transfer short
+/// A CSV attachment named `file_name`: the byte-order mark and the `header` row, then the
+/// pages of `pages` as they come. A page that fails after the response has started cuts the transfer short
 /// (the client sees an incomplete download, never a truncated file passed off as whole).
 pub fn download<E>(
     file_name: String,
@@ -57,7 +77,7 @@ pub fn download<E>(
 where
     E: std::fmt::Display + 'static,
 {
-    let header = encode([header])?;
+    let header = Bytes::from([BOM, &encode([header])?[..]].concat());
     let body = futures::stream::once(async move { Ok(header) })
         .chain(pages)
         .map_err(|e| {
@@ -88,11 +108,19 @@ mod tests {
     }
 
     #[test]
-    fn encoded_rows_are_neutralised_and_quoted() {
-        let bytes = encode([["=HYPERLINK(\"x\")", "Aya, Koné"]]).unwrap();
+    fn encoded_rows_are_neutralised_separated_by_semicolons_and_quoted() {
+        let bytes = encode([["=HYPERLINK(\"x\")", "Aya; Koné", "Remise 10,5 %"]]).unwrap();
         assert_eq!(
             &bytes[..],
-            b"\"'=HYPERLINK(\"\"x\"\")\",\"Aya, Kon\xc3\xa9\"\n"
+            "\"'=HYPERLINK(\"\"x\"\")\";\"Aya; Koné\";Remise 10,5 %\n".as_bytes()
+        );
+    }
+
+    #[test]
+    fn days_read_the_french_way() {
+        assert_eq!(
+            day(NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()),
+            "24/11/2026"
         );
     }
 }

@@ -23,7 +23,7 @@ use utoipa::{Modify, OpenApi};
         customers::identify, customers::create, customers::search, customers::get,
         customers::update, customers::export, customers::erase,
         products::search, products::create, products::update,
-        sales::create, sales::by_key, sales::get, sales::refund, sales::cancel, sales::mine, sales::list,
+        sales::create, sales::by_key, sales::get, sales::refund, sales::cancel, sales::mine, sales::list, sales::sellers,
         coupons::quote, coupons::list, coupons::create, coupons::export, coupons::get,
         coupons::deactivate, coupons::redemptions, coupons::bulk_issue, coupons::get_job,
     ),

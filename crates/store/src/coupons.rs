@@ -790,12 +790,18 @@ async fn look_up(
 /// (valid_to, id) of a coupon row; `None` for a customer without usable coupon.
 type OfferOrder = (Option<NaiveDate>, Option<i64>);
 
+/// `crm_domain::coupon::Coupon::used_up` in SQL, on a `coupons` row: no use left to
+/// anyone (global cap reached, or a SPECIAL coupon's holder at their cap).
+const USED_UP: &str = "((global_cap IS NOT NULL AND uses_count >= global_cap) \
+     OR (kind = 'SPECIAL' AND uses_count >= per_customer_cap))";
+
 /// What the marketing list filters on.
 #[derive(Clone, Debug, Default)]
 pub struct CouponFilter {
     /// GENERIC or SPECIAL.
     pub kind: Option<CouponKind>,
-    /// Status as shown (EXPIRED = stored EXPIRED, or ACTIVE past its end date).
+    /// Status as shown (EXPIRED = stored EXPIRED, or ACTIVE past its end date; EXHAUSTED =
+    /// ACTIVE in its dates with no use left).
     pub status: Option<CouponStatus>,
     /// Part of the code or description, any case.
     pub text: Option<String>,
@@ -812,7 +818,14 @@ fn filtered(filter: &CouponFilter, today: NaiveDate) -> sea_orm::Select<coupon::
         Some(CouponStatus::Active) => {
             query = query
                 .filter(coupon::Column::Status.eq(CouponStatus::Active.as_str()))
-                .filter(coupon::Column::ValidTo.gte(today));
+                .filter(coupon::Column::ValidTo.gte(today))
+                .filter(Expr::cust(USED_UP).not());
+        }
+        Some(CouponStatus::Exhausted) => {
+            query = query
+                .filter(coupon::Column::Status.eq(CouponStatus::Active.as_str()))
+                .filter(coupon::Column::ValidTo.gte(today))
+                .filter(Expr::cust(USED_UP));
         }
         Some(CouponStatus::Expired) => {
             query = query.filter(
@@ -908,7 +921,7 @@ pub async fn export_page(
 pub struct CouponStats {
     /// Coupons in all.
     pub total: i64,
-    /// Usable today (ACTIVE and not past their end date).
+    /// Usable today (ACTIVE, not past their end date, not used up).
     pub active: i64,
     /// Uses that count (refunds released).
     pub uses: i64,
@@ -924,9 +937,11 @@ pub async fn stats(db: &impl ConnectionTrait, today: NaiveDate) -> StoreResult<C
             backend,
             placeholders(
                 backend,
-                "SELECT CAST(COUNT(*) AS BIGINT) AS total, \
-                 CAST(COALESCE(SUM(CASE WHEN status = 'ACTIVE' AND valid_to >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS active \
-                 FROM coupons",
+                &format!(
+                    "SELECT CAST(COUNT(*) AS BIGINT) AS total, \
+                     CAST(COALESCE(SUM(CASE WHEN status = 'ACTIVE' AND valid_to >= $1 AND NOT {USED_UP} THEN 1 ELSE 0 END), 0) AS BIGINT) AS active \
+                     FROM coupons"
+                ),
             ),
             [Value::from(today)],
         ))
@@ -1093,18 +1108,30 @@ pub struct BulkIssue {
     pub created_by: Option<i64>,
 }
 
-/// The customers a bulk issue serves and who do not already hold an active, unused,
-/// still valid SPECIAL coupon.
-fn candidates_sql(backend: DbBackend, extra: &str) -> String {
+/// The customers of the levels a bulk issue serves who do not already hold an active,
+/// unused, still valid SPECIAL coupon (its candidates) — or, with `Served::Already`, those
+/// who do (whom it skips).
+fn candidates_sql(backend: DbBackend, extra: &str, served: Served) -> String {
+    let holds = match served {
+        Served::Not => "NOT EXISTS",
+        Served::Already => "EXISTS",
+    };
     placeholders(
         backend,
         &format!(
             "FROM customers c WHERE c.active = $1 AND c.erased_at IS NULL AND c.level IN ({levels}) {extra} \
-             AND NOT EXISTS (SELECT 1 FROM coupons h WHERE h.customer_id = c.id AND h.kind = 'SPECIAL' \
+             AND {holds} (SELECT 1 FROM coupons h WHERE h.customer_id = c.id AND h.kind = 'SPECIAL' \
              AND h.status = 'ACTIVE' AND h.valid_to >= $2 AND h.uses_count = 0)",
             levels = "$3, $4, $5, $6"
         ),
     )
+}
+
+/// Which side of the "already holds one" rule [`candidates_sql`] selects.
+#[derive(Clone, Copy)]
+enum Served {
+    Not,
+    Already,
 }
 
 fn candidate_values(issue: &BulkIssue) -> Vec<Value> {
@@ -1123,13 +1150,27 @@ fn candidate_values(issue: &BulkIssue) -> Vec<Value> {
 
 /// How many customers a bulk issue would serve now.
 pub async fn bulk_candidates(db: &impl ConnectionTrait, issue: &BulkIssue) -> StoreResult<i64> {
+    count_customers(db, issue, Served::Not).await
+}
+
+/// How many customers of its levels a bulk issue skips now: they already hold an
+/// active, unused SPECIAL coupon.
+pub async fn bulk_already_served(db: &impl ConnectionTrait, issue: &BulkIssue) -> StoreResult<i64> {
+    count_customers(db, issue, Served::Already).await
+}
+
+async fn count_customers(
+    db: &impl ConnectionTrait,
+    issue: &BulkIssue,
+    served: Served,
+) -> StoreResult<i64> {
     let backend = db.get_database_backend();
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             format!(
                 "SELECT CAST(COUNT(*) AS BIGINT) AS n {}",
-                candidates_sql(backend, "")
+                candidates_sql(backend, "", served)
             ),
             candidate_values(issue),
         ))
@@ -1175,14 +1216,15 @@ pub async fn start_bulk_issue(
 
 /// Runs a bulk issue to the end, batch by batch, writing progress on the job after each
 /// batch: a generated SPECIAL coupon for every candidate. Safe to run again: those who
-/// already hold one are skipped. `code` makes a new code. Returns how many were issued.
+/// already hold one are skipped. `code` makes a new code.
 pub async fn run_bulk_issue(
     db: &DatabaseConnection,
     job_id: i64,
     issue: &BulkIssue,
     mut code: impl FnMut() -> String,
-) -> StoreResult<i64> {
+) -> StoreResult<BulkOutcome> {
     let backend = db.get_database_backend();
+    let skipped = bulk_already_served(db, issue).await?;
     let total = bulk_candidates(db, issue).await?;
     jobs::progress(db, job_id, 0, total).await?;
     let mut issued: i64 = 0;
@@ -1197,7 +1239,7 @@ pub async fn run_bulk_issue(
                 backend,
                 format!(
                     "SELECT c.id AS id {} ORDER BY c.id LIMIT $8",
-                    candidates_sql(backend, "AND c.id > $7")
+                    candidates_sql(backend, "AND c.id > $7", Served::Not)
                 ),
                 values,
             ))
@@ -1239,5 +1281,15 @@ pub async fn run_bulk_issue(
         }
         jobs::progress(db, job_id, issued, Ord::max(total, issued)).await?;
     }
-    Ok(issued)
+    Ok(BulkOutcome { issued, skipped })
+}
+
+/// What a bulk issue did: coupons issued, and customers of its levels skipped because
+/// they already held an active, unused SPECIAL coupon when it started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BulkOutcome {
+    /// Coupons issued.
+    pub issued: i64,
+    /// Customers skipped.
+    pub skipped: i64,
 }

@@ -783,8 +783,8 @@ pub async fn till_and_store(
 /// `first_day..=last_day`.
 #[derive(Clone, Copy, Debug)]
 pub struct HistoryScope {
-    /// Cashier.
-    pub cashier_id: i64,
+    /// One cashier, or `None` for every seller (a manager's store-wide view).
+    pub cashier_id: Option<i64>,
     /// Start (inclusive).
     pub start: DateTime<Utc>,
     /// End (exclusive).
@@ -830,7 +830,7 @@ pub async fn summary(db: &impl ConnectionTrait, scope: HistoryScope) -> StoreRes
         "SELECT CAST(COALESCE(SUM(sales_count), 0) AS BIGINT) AS n, CAST(COALESCE(SUM(revenue), 0) AS BIGINT) AS revenue, \
          CAST(COALESCE(SUM(discounts), 0) AS BIGINT) AS discounts, \
          CAST(COALESCE(SUM(refunds_count), 0) AS BIGINT) AS refunds_count, CAST(COALESCE(SUM(refunded), 0) AS BIGINT) AS refunded \
-         FROM cashier_day WHERE cashier_id = $1 AND business_date >= $2 AND business_date <= $3",
+         FROM cashier_day WHERE {who} AND business_date >= $2 AND business_date <= $3",
         scope,
     )
     .await?;
@@ -844,9 +844,11 @@ pub async fn per_day(
 ) -> StoreResult<Vec<(NaiveDate, Takings)>> {
     let rows = query_all(
         db,
-        "SELECT business_date AS day, revenue, sales_count AS n, discounts, refunds_count, refunded FROM cashier_day \
-         WHERE cashier_id = $1 AND business_date >= $2 AND business_date <= $3 AND (sales_count > 0 OR refunds_count > 0) \
-         ORDER BY business_date",
+        "SELECT business_date AS day, CAST(SUM(revenue) AS BIGINT) AS revenue, CAST(SUM(sales_count) AS BIGINT) AS n, \
+         CAST(SUM(discounts) AS BIGINT) AS discounts, CAST(SUM(refunds_count) AS BIGINT) AS refunds_count, \
+         CAST(SUM(refunded) AS BIGINT) AS refunded FROM cashier_day \
+         WHERE {who} AND business_date >= $2 AND business_date <= $3 AND (sales_count > 0 OR refunds_count > 0) \
+         GROUP BY business_date ORDER BY business_date",
         scope,
     )
     .await?;
@@ -865,7 +867,7 @@ pub async fn top_products(
         "SELECT d.product_id AS id, p.name AS name, CAST(SUM(d.quantity) AS BIGINT) AS qty, \
          CAST(SUM(d.revenue) AS BIGINT) AS revenue \
          FROM cashier_day_product d JOIN products p ON p.id = d.product_id \
-         WHERE d.cashier_id = $1 AND d.business_date >= $2 AND d.business_date <= $3 \
+         WHERE {who_d} AND d.business_date >= $2 AND d.business_date <= $3 \
          GROUP BY d.product_id, p.name HAVING SUM(d.quantity) > 0 ORDER BY qty DESC, revenue DESC, d.product_id LIMIT 10",
         scope,
     )
@@ -891,7 +893,7 @@ pub async fn payment_split(
         db,
         "SELECT method, CAST(SUM(amount) AS BIGINT) AS amount, CAST(SUM(payments) AS BIGINT) AS n, \
          CAST(SUM(refunded) AS BIGINT) AS refunded \
-         FROM cashier_day_payment WHERE cashier_id = $1 AND business_date >= $2 AND business_date <= $3 \
+         FROM cashier_day_payment WHERE {who} AND business_date >= $2 AND business_date <= $3 \
          GROUP BY method HAVING SUM(payments) > 0 OR SUM(refunded) > 0 ORDER BY amount DESC, method",
         scope,
     )
@@ -908,16 +910,30 @@ pub async fn payment_split(
         .collect()
 }
 
-/// A page of the cashier's sales in the period (every status), newest first, with the
-/// customer number.
+/// A sale in a history list, with what the list shows beside it.
+#[derive(Clone, Debug)]
+pub struct ListedSale {
+    /// The sale.
+    pub sale: Sale,
+    /// Its customer's number, if identified.
+    pub customer_number: Option<String>,
+    /// Its seller's name.
+    pub cashier_name: String,
+}
+
+/// A page of the sales in the period (every status, one cashier's or the store's),
+/// newest first, with customer numbers and sellers' names.
 pub async fn list(
     db: &impl ConnectionTrait,
     scope: HistoryScope,
     page: u64,
     per_page: u64,
-) -> StoreResult<(Vec<(Sale, Option<String>)>, u64)> {
-    let query = sale::Entity::find()
-        .filter(sale::Column::CashierId.eq(scope.cashier_id))
+) -> StoreResult<(Vec<ListedSale>, u64)> {
+    let mut query = sale::Entity::find();
+    if let Some(cashier_id) = scope.cashier_id {
+        query = query.filter(sale::Column::CashierId.eq(cashier_id));
+    }
+    let query = query
         .filter(sale::Column::CreatedAt.gte(scope.start))
         .filter(sale::Column::CreatedAt.lt(scope.end))
         .order_by_desc(sale::Column::CreatedAt)
@@ -930,23 +946,72 @@ pub async fn list(
         .filter(customer::Column::Id.is_in(ids))
         .all(db)
         .await?;
+    let mut seller_ids: Vec<i64> = sales.iter().map(|s| s.cashier_id).collect();
+    seller_ids.sort_unstable();
+    seller_ids.dedup();
+    let sellers = user::Entity::find()
+        .filter(user::Column::Id.is_in(seller_ids))
+        .all(db)
+        .await?;
     let rows = sales
         .into_iter()
         .map(|s| {
-            let number = s
+            let customer_number = s
                 .customer_id
                 .and_then(|id| customers.iter().find(|c| c.id == id))
                 .and_then(|c| c.customer_number.clone());
-            (s, number)
+            let cashier_name = sellers
+                .iter()
+                .find(|u| u.id == s.cashier_id)
+                .map(|u| u.display_name.clone())
+                .unwrap_or_default();
+            ListedSale {
+                sale: s,
+                customer_number,
+                cashier_name,
+            }
         })
         .collect();
     Ok((rows, total))
 }
 
+/// Everyone a manager may pick in the sales history, by name: the accounts that sell
+/// (cashiers and admins) and anyone with sales on record (a service account's seller, a
+/// cashier since deactivated).
+pub async fn sellers(db: &impl ConnectionTrait) -> StoreResult<Vec<(i64, String)>> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(
+                backend,
+                "SELECT id, display_name FROM users WHERE role IN ($1, $2) \
+                 OR id IN (SELECT DISTINCT cashier_id FROM cashier_day) ORDER BY display_name, id",
+            ),
+            [
+                Value::from(crm_domain::Role::Cashier.as_str()),
+                Value::from(crm_domain::Role::Admin.as_str()),
+            ],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "display_name")?)))
+        .collect()
+}
+
+/// `sql` with its cashier condition filled in and `$1..$3` bound. `{who}` (`{who_d}` on
+/// the alias `d`) is `cashier_id = $1` for one cashier; for the whole store it is
+/// `$1 IS NULL`, which keeps the same parameter list and leaves the one-cashier
+/// statement its index path (an `OR` would cost that path on every call).
 fn scoped(db: &impl ConnectionTrait, sql: &str, scope: HistoryScope) -> Statement {
+    let (who, who_d) = match scope.cashier_id {
+        Some(_) => ("cashier_id = $1", "d.cashier_id = $1"),
+        None => ("$1 IS NULL", "$1 IS NULL"),
+    };
+    let sql = sql.replace("{who_d}", who_d).replace("{who}", who);
     Statement::from_sql_and_values(
         db.get_database_backend(),
-        placeholders(db.get_database_backend(), sql),
+        placeholders(db.get_database_backend(), &sql),
         [
             Value::from(scope.cashier_id),
             Value::from(scope.first_day),

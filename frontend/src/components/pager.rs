@@ -36,13 +36,17 @@ pub fn Pager(
             .get()
             .map_or(1, |(total, per_page)| pages(total, per_page))
     };
+    // Named, not written inline: in `view!` a bare `>` (as in `>=`) closes the tag, and
+    // the rest of the attribute became the button's label.
+    let at_first = move || page.get() <= 1 || busy.get();
+    let at_last = move || page.get() >= last() || busy.get();
     view! {
         <nav class="pager" aria-label=i18n.tr(label)>
             <button
                 id=format!("{id}-prev")
                 class="button"
                 type="button"
-                disabled=move || page.get() <= 1 || busy.get()
+                disabled=at_first
                 on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
             >
                 {i18n.tr("sales.prev")}
@@ -73,7 +77,7 @@ pub fn Pager(
                 id=format!("{id}-next")
                 class="button"
                 type="button"
-                disabled=move || page.get() >= last() || busy.get()
+                disabled=at_last
                 on:click=move |_| page.update(|p| *p += 1)
             >
                 {i18n.tr("sales.next")}

@@ -24,6 +24,18 @@ pub enum Section {
 }
 
 impl Section {
+    /// Every area.
+    pub const ALL: [Section; 8] = [
+        Section::Accueil,
+        Section::Caisse,
+        Section::Ventes,
+        Section::Clients,
+        Section::Coupons,
+        Section::Fidelite,
+        Section::Kpi,
+        Section::Admin,
+    ];
+
     /// Name used in `data-nav` and in string keys.
     pub fn key(self) -> &'static str {
         match self {

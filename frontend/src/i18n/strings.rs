@@ -591,11 +591,17 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("period.custom", "Personnalisée", "Custom"),
     ("sales.from", "Du", "From"),
     ("sales.to", "Au", "To"),
-    ("sales.cashier_id", "N° de caissier", "Cashier no."),
+    ("sales.whole_store", "Tout le magasin", "Whole store"),
+    ("sales.date_placeholder", "jj/mm/aaaa", "dd/mm/yyyy"),
     (
-        "sales.cashier_all",
-        "vide : mes ventes",
-        "empty: my sales",
+        "sales.date_invalid",
+        "Date invalide : écrivez-la jj/mm/aaaa (24/11/2026).",
+        "Invalid date: write it dd/mm/yyyy (24/11/2026).",
+    ),
+    (
+        "sales.date_order",
+        "La date de fin précède la date de début.",
+        "The end date is before the start date.",
     ),
     ("sales.count", "Nombre de ventes", "Number of sales"),
     ("sales.count_suffix", "ventes", "sales"),
@@ -643,8 +649,8 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "sales.custom_hint",
-        "Choisissez les deux dates.",
-        "Pick both dates.",
+        "Tapez les deux dates au format jj/mm/aaaa.",
+        "Type both dates as dd/mm/yyyy.",
     ),
     // Coupons (back office)
     ("coupons.title", "Coupons", "Coupons"),
@@ -806,6 +812,17 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("coupons.bulk_running", "Émission en cours", "Issue running"),
     ("coupons.bulk_again", "Nouvelle émission", "New issue"),
     ("coupons.customers_word", "clients", "customers"),
+    ("coupons.customer_word", "client", "customer"),
+    (
+        "coupons.skipped",
+        "clients déjà servis (ils ont un coupon personnel actif non utilisé)",
+        "customers already served (they hold an active, unused personal coupon)",
+    ),
+    (
+        "coupons.skipped_one",
+        "client déjà servi (il a un coupon personnel actif non utilisé)",
+        "customer already served (they hold an active, unused personal coupon)",
+    ),
     ("coupons.job_preparing", "préparation…", "preparing…"),
     (
         "coupons.job_hint",
@@ -826,6 +843,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("coupon.status.ACTIVE", "Actif", "Active"),
     ("coupon.status.INACTIVE", "Inactif", "Inactive"),
     ("coupon.status.EXPIRED", "Expiré", "Expired"),
+    ("coupon.status.EXHAUSTED", "Épuisé", "Used up"),
     ("coupon.discount.PERCENT", "Pourcentage", "Percentage"),
     ("coupon.discount.FIXED", "Montant fixe", "Fixed amount"),
     ("job.status.QUEUED", "En attente", "Queued"),

@@ -1,4 +1,4 @@
-//! `/login`.
+//! `/login`, then the page asked for before it (`?next=`) or the role's home.
 
 use gloo_storage::{SessionStorage, Storage};
 use leptos::ev::SubmitEvent;
@@ -6,11 +6,11 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::{self, FLASH_EXPIRED};
 use crate::app::LangSwitch;
-use crate::auth::{home_path, use_auth, Session};
+use crate::auth::{after_login, use_auth, Session};
 use crate::components::Msg;
 use crate::i18n::use_i18n;
 
@@ -20,6 +20,8 @@ pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
     let i18n = use_i18n();
     let navigate = use_navigate();
+    let query = use_query_map();
+    let next = move || query.with_untracked(|q| q.get("next"));
 
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -57,9 +59,9 @@ pub fn LoginPage() -> impl IntoView {
         spawn_local(async move {
             match api::login(user, pass).await {
                 Ok(tokens) => {
-                    let home = home_path(tokens.user.role);
+                    let target = after_login(tokens.user.role, next().as_deref());
                     auth.set(Session::from(tokens));
-                    navigate(home, Default::default());
+                    navigate(&target, Default::default());
                 }
                 Err(e) => {
                     busy.set(false);
@@ -73,7 +75,7 @@ pub fn LoginPage() -> impl IntoView {
         });
     };
 
-    let signed_in_home = move || auth.role().map(home_path);
+    let signed_in_home = move || auth.role().map(|role| after_login(role, next().as_deref()));
 
     view! {
         {move || signed_in_home().map(|home| view! { <Redirect path=home /> })}

@@ -1,9 +1,14 @@
 //! `/ventes`: "Mes ventes" — the cashier's figures for a period, the revenue per day, the
 //! top 10 products, the payment split and the list of sales with a reprintable receipt.
-//! Directors and admins may look at another cashier by number.
+//! Directors and admins open on the whole store and may pick one cashier by name.
+//!
+//! A custom period is typed as `jj/mm/aaaa`, whatever the browser's locale (a date
+//! input shows the browser's own format); it is asked of the server only once both days
+//! are whole, valid dates in order, so typing sends nothing and never shows a server error.
 
+use chrono::NaiveDate;
 use crm_api_types::{
-    DayRevenue, PaymentSplit, Receipt, RoleName, SaleListItem, SalesHistory, TopProduct,
+    DayRevenue, PaymentSplit, Receipt, RoleName, SaleListItem, SalesHistory, Seller, TopProduct,
 };
 use crm_domain::money::group_thousands;
 use leptos::ev::KeyboardEvent;
@@ -31,9 +36,13 @@ pub fn SalesPage() -> impl IntoView {
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     let page = RwSignal::new(1u64);
-    let cashier = RwSignal::new(String::new());
+    // A manager's choice: `None` is the whole store.
+    let cashier = RwSignal::new(None::<i64>);
+    let sellers = RwSignal::new(Vec::<Seller>::new());
     let manager =
         Memo::new(move |_| matches!(auth.role(), Some(RoleName::Director | RoleName::Admin)));
+    // The days of a custom period, once both are whole and in order.
+    let custom = Memo::new(move |_| custom_range(&from.get(), &to.get()).ok());
 
     let data = RwSignal::new(None::<SalesHistory>);
     let loading = RwSignal::new(false);
@@ -44,30 +53,46 @@ pub fn SalesPage() -> impl IntoView {
         let p = period.get();
         let mut q = format!("period={p}");
         if p == "custom" {
-            let (f, t) = (from.get(), to.get());
-            if f.is_empty() || t.is_empty() {
-                return None;
-            }
+            let (f, t) = custom.get()?;
             q.push_str(&format!("&from={f}&to={t}"));
         }
         q.push_str(&format!("&page={}&per_page={PER_PAGE}", page.get()));
-        if manager.get() {
-            if let Ok(id) = cashier.get().trim().parse::<i64>() {
-                q.push_str(&format!("&cashier_id={id}"));
-            }
+        if let Some(id) = cashier.get() {
+            q.push_str(&format!("&cashier_id={id}"));
         }
-        Some(q)
+        Some((manager.get(), q))
+    });
+
+    // The cashier picker's names.
+    Effect::new(move |_| {
+        if !manager.get() {
+            return;
+        }
+        spawn_local(async move {
+            match api::sellers(auth).await {
+                Ok(list) => {
+                    sellers.try_set(list);
+                }
+                Err(e) => {
+                    error.try_set(Some(Msg::Api(e)));
+                }
+            }
+        });
     });
 
     Effect::new(move |_| {
-        let Some(q) = query.get() else {
+        let Some((store_wide, q)) = query.get() else {
             return;
         };
         let n = seq.get_value() + 1;
         seq.set_value(n);
         loading.set(true);
         spawn_local(async move {
-            let result = api::my_sales(auth, &q).await;
+            let result = if store_wide {
+                api::store_sales(auth, &q).await
+            } else {
+                api::my_sales(auth, &q).await
+            };
             if seq.get_value() != n {
                 return; // a newer request is on its way
             }
@@ -86,8 +111,8 @@ pub fn SalesPage() -> impl IntoView {
         if p == "custom" && (from.get_untracked().is_empty() || to.get_untracked().is_empty()) {
             // Start from the range on screen.
             if let Some(h) = data.get_untracked() {
-                from.set(h.from.format("%Y-%m-%d").to_string());
-                to.set(h.to.format("%Y-%m-%d").to_string());
+                from.set(h.from.format(DAY_FORMAT).to_string());
+                to.set(h.to.format(DAY_FORMAT).to_string());
             }
         }
         page.set(1);
@@ -178,8 +203,8 @@ pub fn SalesPage() -> impl IntoView {
             d.as_ref().map(|h| {
                 format!(
                     "{} → {}",
-                    h.from.format("%d/%m/%Y"),
-                    h.to.format("%d/%m/%Y")
+                    h.from.format(DAY_FORMAT),
+                    h.to.format(DAY_FORMAT)
                 )
             })
         })
@@ -210,47 +235,43 @@ pub fn SalesPage() -> impl IntoView {
                 </div>
                 <Show when=move || period.get() == "custom">
                     <div class="custom-range">
-                        <label class="field">
-                            <span class="field-label">{i18n.tr("sales.from")}</span>
-                            <input
-                                id="period-from"
-                                type="date"
-                                prop:value=move || from.get()
-                                on:change=move |ev| {
-                                    page.set(1);
-                                    from.set(event_target_value(&ev));
-                                }
-                            />
-                        </label>
-                        <label class="field">
-                            <span class="field-label">{i18n.tr("sales.to")}</span>
-                            <input
-                                id="period-to"
-                                type="date"
-                                prop:value=move || to.get()
-                                on:change=move |ev| {
-                                    page.set(1);
-                                    to.set(event_target_value(&ev));
-                                }
-                            />
-                        </label>
+                        {day_field(i18n, "period-from", "sales.from", from, page)}
+                        {day_field(i18n, "period-to", "sales.to", to, page)}
                     </div>
+                    <Show when=move || custom_range(&from.get(), &to.get()) == Err(RangeProblem::Reversed)>
+                        <p id="period-range-error" class="date-error" role="alert">
+                            {i18n.tr("sales.date_order")}
+                        </p>
+                    </Show>
                 </Show>
                 <Show when=move || manager.get()>
                     <label class="field cashier-field">
-                        <span class="field-label">{i18n.tr("sales.cashier_id")}</span>
-                        <input
-                            id="sales-cashier-id"
-                            type="number"
-                            min="1"
-                            inputmode="numeric"
-                            placeholder=i18n.tr("sales.cashier_all")
-                            prop:value=move || cashier.get()
+                        <span class="field-label">{i18n.tr("sales.cashier")}</span>
+                        <select
+                            id="sales-cashier"
                             on:change=move |ev| {
                                 page.set(1);
-                                cashier.set(event_target_value(&ev));
+                                cashier.set(event_target_value(&ev).parse::<i64>().ok());
                             }
-                        />
+                        >
+                            <option value="" selected=move || cashier.get().is_none()>
+                                {i18n.tr("sales.whole_store")}
+                            </option>
+                            {move || {
+                                sellers
+                                    .get()
+                                    .into_iter()
+                                    .map(|s| {
+                                        let id = s.id;
+                                        view! {
+                                            <option value=id selected=move || cashier.get() == Some(id)>
+                                                {s.name}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()
+                            }}
+                        </select>
                     </label>
                 </Show>
                 <Show when=move || loading.get()>
@@ -262,7 +283,9 @@ pub fn SalesPage() -> impl IntoView {
                     {move || error.get().map(|m| m.render(i18n.lang())).unwrap_or_default()}
                 </p>
             </Show>
-            <Show when=move || period.get() == "custom" && (from.get().is_empty() || to.get().is_empty())>
+            <Show when=move || {
+                period.get() == "custom" && custom_range(&from.get(), &to.get()) == Err(RangeProblem::Incomplete)
+            }>
                 <p class="hint">{i18n.tr("sales.custom_hint")}</p>
             </Show>
             <dl class="summary-cards">
@@ -353,6 +376,110 @@ pub fn SalesPage() -> impl IntoView {
                 </div>
             </Show>
         </div>
+    }
+}
+
+/// How days are written and read on this page: `24/11/2026`.
+const DAY_FORMAT: &str = "%d/%m/%Y";
+
+/// What a day typed as `jj/mm/aaaa` is so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TypedDay {
+    Empty,
+    /// Still on its way to a date (`24/11/20`).
+    Partial,
+    Valid(NaiveDate),
+    /// Can no longer become a date (`31/02/2026`, `24-11-2026`, a five-digit year).
+    Invalid,
+}
+
+fn typed_day(text: &str) -> TypedDay {
+    let text = text.trim();
+    if text.is_empty() {
+        return TypedDay::Empty;
+    }
+    if !text.chars().all(|c| c.is_ascii_digit() || c == '/') {
+        return TypedDay::Invalid;
+    }
+    let parts: Vec<&str> = text.split('/').collect();
+    let short = |p: &&str| p.len() <= 2;
+    match parts.as_slice() {
+        [d, m, y] if y.len() == 4 && !d.is_empty() && !m.is_empty() && short(d) && short(m) => {
+            match (d.parse(), m.parse(), y.parse()) {
+                (Ok(d), Ok(m), Ok(y)) => {
+                    NaiveDate::from_ymd_opt(y, m, d).map_or(TypedDay::Invalid, TypedDay::Valid)
+                }
+                _ => TypedDay::Invalid,
+            }
+        }
+        [.., last] if parts.len() <= 3 && last.len() < 4 && parts.iter().take(2).all(short) => {
+            TypedDay::Partial
+        }
+        _ => TypedDay::Invalid,
+    }
+}
+
+/// Why a custom period is not asked for yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RangeProblem {
+    /// A day is empty or still being typed.
+    Incomplete,
+    /// A day can never be read (its field says why).
+    Invalid,
+    /// The last day is before the first.
+    Reversed,
+}
+
+/// The first and last days of a custom period typed as `jj/mm/aaaa`.
+fn custom_range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), RangeProblem> {
+    match (typed_day(from), typed_day(to)) {
+        (TypedDay::Valid(f), TypedDay::Valid(t)) if f <= t => Ok((f, t)),
+        (TypedDay::Valid(_), TypedDay::Valid(_)) => Err(RangeProblem::Reversed),
+        (TypedDay::Invalid, _) | (_, TypedDay::Invalid) => Err(RangeProblem::Invalid),
+        _ => Err(RangeProblem::Incomplete),
+    }
+}
+
+/// A day field of the custom period: typed `jj/mm/aaaa`, said wrong once it cannot
+/// become a date, or when left unfinished.
+fn day_field(
+    i18n: I18n,
+    id: &'static str,
+    label: &'static str,
+    text: RwSignal<String>,
+    page: RwSignal<u64>,
+) -> impl IntoView {
+    let left = RwSignal::new(false);
+    let wrong = move || match typed_day(&text.get()) {
+        TypedDay::Invalid => true,
+        TypedDay::Partial => left.get(),
+        TypedDay::Empty | TypedDay::Valid(_) => false,
+    };
+    let error_id = format!("{id}-error");
+    view! {
+        <label class="field">
+            <span class="field-label">{i18n.tr(label)}</span>
+            <input
+                id=id
+                type="text"
+                inputmode="numeric"
+                autocomplete="off"
+                maxlength="10"
+                placeholder=i18n.tr("sales.date_placeholder")
+                aria-invalid=move || if wrong() { "true" } else { "false" }
+                aria-describedby=error_id.clone()
+                prop:value=move || text.get()
+                on:input=move |ev| {
+                    left.set(false);
+                    page.set(1);
+                    text.set(event_target_value(&ev));
+                }
+                on:blur=move |_| left.set(true)
+            />
+            <span id=error_id class="date-error" role="alert">
+                {move || wrong().then(|| i18n.t("sales.date_invalid"))}
+            </span>
+        </label>
     }
 }
 
@@ -689,6 +816,49 @@ fn sales_list(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_are_read_as_typed_in_france() {
+        let day = |d, m, y| TypedDay::Valid(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        assert_eq!(typed_day("24/11/2026"), day(24, 11, 2026));
+        assert_eq!(typed_day(" 1/2/2026 "), day(1, 2, 2026));
+        for partial in ["2", "24/", "24/11", "24/11/", "24/11/202"] {
+            assert_eq!(typed_day(partial), TypedDay::Partial, "{partial}");
+        }
+        for wrong in [
+            "31/02/2026",
+            "24-11-2026",
+            "24/11/20262",
+            "2026-11-24",
+            "24/13/2026",
+            "a",
+        ] {
+            assert_eq!(typed_day(wrong), TypedDay::Invalid, "{wrong}");
+        }
+        assert_eq!(typed_day(""), TypedDay::Empty);
+    }
+
+    #[test]
+    fn a_custom_period_is_asked_only_whole_and_in_order() {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+        assert_eq!(custom_range("01/11/2026", "24/11/2026"), Ok((d(1), d(24))));
+        assert_eq!(
+            custom_range("01/11/2026", "24/11/20"),
+            Err(RangeProblem::Incomplete)
+        );
+        assert_eq!(
+            custom_range("", "24/11/2026"),
+            Err(RangeProblem::Incomplete)
+        );
+        assert_eq!(
+            custom_range("24/11/2026", "01/11/2026"),
+            Err(RangeProblem::Reversed)
+        );
+        assert_eq!(
+            custom_range("30/02/2026", "01/11/2026"),
+            Err(RangeProblem::Invalid)
+        );
+    }
 
     #[test]
     fn round_axis_maxima() {

@@ -69,7 +69,10 @@ pub(crate) fn coupon_view(row: &CouponRow, today: NaiveDate) -> Coupon {
             .map(|c| c.as_str().to_owned())
             .collect(),
         stacks_with_loyalty: row.stacks_with_loyalty,
-        status: r.status_on(today).as_str().to_owned(),
+        status: r
+            .status_on(today, u32::try_from(row.uses_count).unwrap_or(0))
+            .as_str()
+            .to_owned(),
         uses_count: u32::try_from(row.uses_count).unwrap_or(0),
         issue_job_id: row.issue_job_id,
         created_at: row.created_at,
@@ -169,7 +172,7 @@ pub async fn quote(
 pub struct ListQuery {
     /// `GENERIC` or `SPECIAL`.
     pub kind: Option<String>,
-    /// `ACTIVE`, `INACTIVE` or `EXPIRED`.
+    /// `ACTIVE`, `EXHAUSTED` (in its dates, no use left), `INACTIVE` or `EXPIRED`.
     pub status: Option<String>,
     /// Part of the code or description.
     pub q: Option<String>,
@@ -229,20 +232,35 @@ pub async fn list(
     }))
 }
 
-/// Columns of the coupon export.
+/// Columns of the coupon export, in French for the back office's spreadsheet.
 const EXPORT_HEADER: [&str; 11] = [
-    "code",
-    "type",
-    "remise",
-    "valeur",
-    "description",
-    "debut",
-    "fin",
-    "statut",
-    "utilisations",
-    "numero_client",
-    "client",
+    "Code",
+    "Type",
+    "Remise",
+    "Valeur (% ou FCFA)",
+    "Description",
+    "Début",
+    "Fin",
+    "Statut",
+    "Utilisations",
+    "N° client",
+    "Client",
 ];
+
+/// A coded value of the export in the words of the screen (`SPECIAL` → `Personnel`).
+fn export_label(code: &str) -> &str {
+    match code {
+        "GENERIC" => "Générique",
+        "SPECIAL" => "Personnel",
+        "PERCENT" => "Pourcentage",
+        "FIXED" => "Montant fixe",
+        "ACTIVE" => "Actif",
+        "INACTIVE" => "Inactif",
+        "EXPIRED" => "Expiré",
+        "EXHAUSTED" => "Épuisé",
+        other => other,
+    }
+}
 
 /// Coupons read from the database per page of the export.
 const EXPORT_PAGE: u64 = 1_000;
@@ -265,13 +283,13 @@ fn export_record(
         .unwrap_or_default();
     [
         view.code,
-        view.kind,
-        view.discount_kind,
+        export_label(&view.kind).to_owned(),
+        export_label(&view.discount_kind).to_owned(),
         view.value.to_string(),
         view.description,
-        view.valid_from.to_string(),
-        view.valid_to.to_string(),
-        view.status,
+        csv_export::day(view.valid_from),
+        csv_export::day(view.valid_to),
+        export_label(&view.status).to_owned(),
         view.uses_count.to_string(),
         holder
             .and_then(|c| c.customer_number.clone())
@@ -280,8 +298,10 @@ fn export_record(
     ]
 }
 
-/// Exports the coupons matching the filters as CSV (e.g. `?job_id=` for the codes of a
-/// bulk issue): code, type, discount, dates, status, uses, holder's number and name.
+/// Exports the coupons matching the filters as CSV for French Excel (e.g. `?job_id=` for
+/// the codes of a bulk issue): code, type, discount, dates, status, uses, holder's number
+/// and name. `;`-separated, UTF-8 with a byte-order mark, French headers and values
+/// (`Personnel`, `Pourcentage`, `Actif`), days as `24/11/2026`.
 /// Streamed a thousand coupons at a time; cells that a spreadsheet would take for a
 /// formula start with an apostrophe.
 #[utoipa::path(get, path = "/api/v1/coupons/export", tag = "coupons", security(("bearer" = [])),
@@ -475,7 +495,9 @@ pub async fn redemptions(
 
 /// Starts issuing a SPECIAL coupon to every customer of `min_level` and above who does
 /// not already hold an active unused one. Answers 202 with the job; follow it on
-/// `GET /jobs/{id}`; export the codes with `GET /coupons/export?job_id=`.
+/// `GET /jobs/{id}` (its result: `{"issued": n, "skipped": m}`, `skipped` counting the
+/// customers of those levels who already held one); export the codes with
+/// `GET /coupons/export?job_id=`.
 #[utoipa::path(post, path = "/api/v1/coupons/bulk-issue", tag = "coupons", security(("bearer" = [])),
     request_body = BulkIssueRequest,
     responses((status = 202, body = Job),
@@ -535,9 +557,10 @@ pub async fn bulk_issue(
         let outcome =
             store::run_bulk_issue(&db, job_id, &issue, || new_code(CouponKind::Special)).await;
         let finished = match outcome {
-            Ok(issued) => {
-                tracing::info!(job_id, issued, "bulk coupon issue finished");
-                jobs::succeed(&db, job_id, &serde_json::json!({ "issued": issued })).await
+            Ok(store::BulkOutcome { issued, skipped }) => {
+                tracing::info!(job_id, issued, skipped, "bulk coupon issue finished");
+                let result = serde_json::json!({ "issued": issued, "skipped": skipped });
+                jobs::succeed(&db, job_id, &result).await
             }
             Err(e) => {
                 tracing::error!(job_id, error = %e, "bulk coupon issue failed");

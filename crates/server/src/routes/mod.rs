@@ -57,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
             .service(products::create)
             .service(products::update)
             .service(sales::mine)
+            .service(sales::sellers)
             .service(sales::list)
             .service(sales::create)
             .service(sales::by_key)

@@ -10,7 +10,7 @@ use chrono::Utc;
 use crm_api_types::{
     CreateSaleRequest, DayRevenue, PaymentSplit, Receipt, ReceiptCustomer, ReceiptLine,
     ReceiptPayment, ReceiptRefund, RefundSaleRequest, RefundedPayment, ReverseSaleRequest,
-    SaleListItem, SalesHistory, SalesSummary, TopProduct, VatBreakdown,
+    SaleListItem, SalesHistory, SalesSummary, Seller, TopProduct, VatBreakdown,
 };
 use crm_domain::period::Period;
 use crm_domain::sale::{self, Payment, PaymentMethod, SaleError, SaleInput};
@@ -603,7 +603,8 @@ pub struct HistoryQuery {
     pub from: Option<chrono::NaiveDate>,
     /// Last day of a custom period (inclusive).
     pub to: Option<chrono::NaiveDate>,
-    /// Another cashier (managers only).
+    /// One cashier (another than the caller: managers only). On `GET /sales`, leaving it
+    /// out gives the whole store: every seller's sales.
     pub cashier_id: Option<i64>,
     /// Page from 1 (default 1); beyond 1 000 000, page 1 000 000.
     pub page: Option<u64>,
@@ -615,7 +616,7 @@ async fn history(
     state: &AppState,
     caller: &Caller,
     query: HistoryQuery,
-    cashier_id: i64,
+    cashier_id: Option<i64>,
 ) -> Result<SalesHistory, ApiError> {
     let kind = query.period.as_deref().unwrap_or("today");
     let period = Period::parse(kind, query.from, query.to)
@@ -682,21 +683,17 @@ async fn history(
             refunded,
         })
         .collect();
-    let cashier_name = crm_store::users::find(&state.db, cashier_id)
-        .await?
-        .map(|u| u.display_name)
-        .unwrap_or_default();
     let (rows, total) = store::list(&state.db, scope, page, per_page).await?;
     let sales = rows
         .into_iter()
-        .map(|(s, customer_number)| SaleListItem {
-            id: s.id,
-            ticket_number: s.ticket_number,
-            created_at: s.created_at,
-            status: s.status,
-            total: s.total,
-            customer_number,
-            cashier_name: cashier_name.clone(),
+        .map(|row| SaleListItem {
+            id: row.sale.id,
+            ticket_number: row.sale.ticket_number,
+            created_at: row.sale.created_at,
+            status: row.sale.status,
+            total: row.sale.total,
+            customer_number: row.customer_number,
+            cashier_name: row.cashier_name,
         })
         .collect();
     let average_basket = if takings.sales_count > 0 {
@@ -748,14 +745,15 @@ pub async fn mine(
         _ => staff_id(&caller)?,
     };
     Ok(web::Json(
-        history(&state, &caller, query, cashier_id).await?,
+        history(&state, &caller, query, Some(cashier_id)).await?,
     ))
 }
 
-/// A cashier's sales for a period, for managers and integrators (`cashier_id` required).
+/// The store's sales for a period, every seller's (or one cashier's with `cashier_id`),
+/// for managers and integrators.
 #[utoipa::path(get, path = "/api/v1/sales", tag = "sales", security(("bearer" = [])),
     params(HistoryQuery),
-    responses((status = 200, body = SalesHistory), (status = 422, body = crm_api_types::Problem)))]
+    responses((status = 200, body = SalesHistory), (status = 422, description = "`period.invalid`", body = crm_api_types::Problem)))]
 #[get("/sales")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -764,10 +762,26 @@ pub async fn list(
 ) -> Result<web::Json<SalesHistory>, ApiError> {
     caller.require(Capability::AllSales)?;
     let query = query.into_inner();
-    let cashier_id = query
-        .cashier_id
-        .ok_or_else(|| unprocessable("validation.failed", "Paramètre cashier_id obligatoire."))?;
+    let cashier_id = query.cashier_id;
     Ok(web::Json(
         history(&state, &caller, query, cashier_id).await?,
     ))
+}
+
+/// Who sells, by name: the cashier picker of a manager's sales history (cashiers,
+/// admins, and anyone with sales on record).
+#[utoipa::path(get, path = "/api/v1/sales/sellers", tag = "sales", security(("bearer" = [])),
+    responses((status = 200, body = [Seller]), (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem)))]
+#[get("/sales/sellers")]
+pub async fn sellers(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<Vec<Seller>>, ApiError> {
+    caller.require(Capability::AllSales)?;
+    let sellers = store::sellers(&state.db)
+        .await?
+        .into_iter()
+        .map(|(id, name)| Seller { id, name })
+        .collect();
+    Ok(web::Json(sellers))
 }

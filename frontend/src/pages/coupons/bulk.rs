@@ -14,7 +14,7 @@ use super::{download_csv, label, sleep, LEVELS};
 use crate::api::{self, ApiError};
 use crate::auth::{use_auth, Auth};
 use crate::components::{FormError, Msg};
-use crate::i18n::use_i18n;
+use crate::i18n::{use_i18n, Lang};
 
 /// Whether the job is over (succeeded or failed).
 pub(super) fn is_finished(job: &Job) -> bool {
@@ -180,13 +180,23 @@ pub(super) fn BulkIssue(
             let status_code = j.status.clone();
             let status_class = format!("badge job-status job-{}", j.status.to_lowercase());
             let finished = is_finished(&j);
-            let issued = j
-                .result
-                .as_ref()
-                .and_then(|r| r.get("issued"))
-                .and_then(serde_json::Value::as_i64)
-                .unwrap_or(0);
-            let counts = if j.total > 0 || finished {
+            let outcome_count = |key: &str| {
+                j.result
+                    .as_ref()
+                    .and_then(|r| r.get(key))
+                    .and_then(serde_json::Value::as_i64)
+                    .unwrap_or(0)
+            };
+            let (issued, skipped) = (outcome_count("issued"), outcome_count("skipped"));
+            // French counts 0 and 1 in the singular.
+            let one = |n: i64| n == 1 || (n == 0 && i18n.lang() == Lang::Fr);
+            let counts = if j.total == 0 && finished {
+                format!(
+                    "{}\u{a0}% · 0 {}",
+                    j.progress,
+                    i18n.t(if one(0) { "coupons.customer_word" } else { "coupons.customers_word" })
+                )
+            } else if j.total > 0 || finished {
                 format!(
                     "{}\u{a0}% · {} / {} {}",
                     j.progress,
@@ -202,7 +212,16 @@ pub(super) fn BulkIssue(
                     <p id="bulk-result" class="flash job-result" role="status">
                         <strong>{group_thousands(issued)}</strong>
                         " "
-                        {i18n.tr(if issued == 1 { "coupons.issued_one" } else { "coupons.issued" })}
+                        {i18n.tr(if one(issued) { "coupons.issued_one" } else { "coupons.issued" })}
+                        {(skipped > 0)
+                            .then(|| {
+                                view! {
+                                    <span id="bulk-skipped">
+                                        " — " {group_thousands(skipped)} " "
+                                        {i18n.tr(if one(skipped) { "coupons.skipped_one" } else { "coupons.skipped" })}
+                                    </span>
+                                }
+                            })}
                     </p>
                     <div class="actions">
                         <button

@@ -285,6 +285,7 @@ pub fn CouponsPage() -> impl IntoView {
         let lang = i18n.lang();
         [
             CouponStatus::Active,
+            CouponStatus::Exhausted,
             CouponStatus::Inactive,
             CouponStatus::Expired,
         ]
