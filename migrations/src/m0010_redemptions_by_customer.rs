@@ -1,6 +1,7 @@
-//! A customer's coupon uses, straight from one index: identify reads, beside the customer,
-//! their unreleased uses of the generic codes (for each code's per-customer cap). The index
-//! of m0005 starts with the coupon and serves the quote's count of one coupon's uses.
+//! A customer's coupon uses, straight from one index (an index-only scan): identify reads,
+//! beside the customer, the coupon ids of their unreleased uses (for the per-customer cap
+//! of each generic code). The index of m0005 starts with the coupon and serves the quote's
+//! count of one coupon's uses.
 
 use sea_orm_migration::prelude::*;
 

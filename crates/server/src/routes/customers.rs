@@ -98,7 +98,7 @@ async fn profile(
 ) -> Result<CustomerProfile, ApiError> {
     let today = super::coupons::today();
     let coupons = crm_store::coupons::usable_by_customer(&state.db, row.id, today).await?;
-    let uses = crm_store::coupons::generic_uses(&state.db, row.id, today).await?;
+    let uses = crm_store::coupons::coupon_uses(&state.db, row.id).await?;
     let coupons = with_generic_codes(state, row, coupons, &uses).await?;
     profile_with(state, caller, row, &coupons)
 }
@@ -110,7 +110,7 @@ async fn with_generic_codes(
     state: &AppState,
     row: &store::Customer,
     mut coupons: Vec<crm_store::coupons::OfferedCoupon>,
-    uses: &crm_store::coupons::GenericUses,
+    uses: &crm_store::coupons::CouponUses,
 ) -> Result<Vec<crm_store::coupons::OfferedCoupon>, ApiError> {
     let today = super::coupons::today();
     let level: Level = row.level.parse().unwrap_or_default();
