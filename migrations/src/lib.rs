@@ -14,6 +14,7 @@ mod m0006_coupon_offer_index;
 mod m0007_access;
 mod m0008_refunds_and_service_sellers;
 mod m0009_login_attempts;
+mod m0010_redemptions_by_customer;
 mod shape;
 
 /// Every migration, oldest first.
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_access::Migration),
             Box::new(m0008_refunds_and_service_sellers::Migration),
             Box::new(m0009_login_attempts::Migration),
+            Box::new(m0010_redemptions_by_customer::Migration),
         ]
     }
 }

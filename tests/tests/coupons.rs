@@ -556,19 +556,27 @@ on_both_databases! {
     async fn the_till_lookup_answers_like_the_pool_even_when_its_connection_fails(app) {
         let shop = shop(&app).await;
         let mine = create(&app, &shop, json!({"kind": "SPECIAL", "customer_id": shop.gold})).await;
+        // Gold used a generic code twice: the lookup counts the uses by coupon.
+        let generic = create(&app, &shop, json!({"per_customer_cap": 3, "stacks_with_loyalty": true})).await;
+        for _ in 0..2 {
+            let sold = sell(&app, &shop.cashier, sale_body(Some(shop.gold), Some(&code_of(&generic)))).await;
+            assert_eq!(sold.status, 201, "{}", sold.body);
+        }
+        let generic_id = generic["id"].as_i64().unwrap();
         let phone = crm_domain::phone::Phone::parse("07 01 23 45 67", "CI").unwrap();
         let index = app.state.vault.index(&phone);
         let through_pool = crm_store::coupons::holder_by_phone_index(&app.state.db, &index, today()).await.unwrap().unwrap();
         assert_eq!(through_pool.0.id, shop.gold);
         assert_eq!(through_pool.1.len(), 1);
         assert_eq!(through_pool.1[0].code, code_of(&mine));
+        assert_eq!((through_pool.2.of(generic_id), through_pool.2.of(mine["id"].as_i64().unwrap())), (2, 0));
         // The server's own lookup (dedicated connections on PostgreSQL).
         let held = app.state.till_lookup.holder_by_phone_index(&app.state.db, &index, today()).await.unwrap().unwrap();
-        assert_eq!((held.0.id, held.1.clone()), (through_pool.0.id, through_pool.1.clone()));
+        assert_eq!((held.0.id, held.1.clone(), held.2.clone()), (through_pool.0.id, through_pool.1.clone(), through_pool.2.clone()));
         // A lookup whose PostgreSQL cannot be reached falls back to the pool.
         let broken = crm_store::coupons::TillLookup::new("postgres://nobody@127.0.0.1:1/nowhere", 2);
         let fallback = broken.holder_by_phone_index(&app.state.db, &index, today()).await.unwrap().unwrap();
-        assert_eq!((fallback.0.id, fallback.1), (through_pool.0.id, through_pool.1));
+        assert_eq!((fallback.0.id, fallback.1, fallback.2), (through_pool.0.id, through_pool.1, through_pool.2));
         let unknown = app.state.vault.index(&crm_domain::phone::Phone::parse("0102030405", "CI").unwrap());
         assert!(app.state.till_lookup.holder_by_phone_index(&app.state.db, &unknown, today()).await.unwrap().is_none());
     }
@@ -604,11 +612,11 @@ on_both_databases! {
         for (phone, answer) in asked.iter().zip(answers) {
             let answer = answer.unwrap();
             if *phone == &gold {
-                let (customer, coupons) = answer.expect("gold is found");
+                let (customer, coupons, _) = answer.expect("gold is found");
                 assert_eq!(customer.id, shop.gold);
                 assert_eq!(coupons.iter().map(|c| c.code.clone()).collect::<Vec<_>>(), expected);
             } else if *phone == &standard {
-                let (customer, coupons) = answer.expect("standard is found");
+                let (customer, coupons, _) = answer.expect("standard is found");
                 assert_eq!(customer.id, shop.standard);
                 assert!(coupons.is_empty(), "the standard customer holds no coupon");
             } else {
@@ -802,5 +810,30 @@ on_both_databases! {
         assert_eq!(sold.status, 201, "{}", sold.body);
         assert_eq!(offered("0501020304").await, ["NOSTACK"]);
         assert_eq!(offered("0701234567").await, ["BIENVENUE", "GOLDONLY"]);
+    }
+}
+
+on_both_databases! {
+    async fn a_generic_code_created_or_deactivated_is_offered_or_not_at_the_next_identify(app) {
+        let shop = shop(&app).await;
+        let offered = || async {
+            let reply = app
+                .call("POST", "/api/v1/customers/identify", Some(&shop.cashier), Some(json!({"phone": "0501020304"})))
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            reply.body["available_coupons"].as_array().unwrap().iter().map(code_of).collect::<Vec<_>>()
+        };
+        // The first identify keeps the (empty) list of generic codes in memory…
+        assert!(offered().await.is_empty());
+        // …which a code created through the API forgets at once, well within the refresh time.
+        let started = std::time::Instant::now();
+        let made = create(&app, &shop, json!({"code": "RENTREE", "stacks_with_loyalty": true})).await;
+        assert_eq!(offered().await, ["RENTREE"]);
+        let deactivated = app
+            .call("POST", &format!("/api/v1/coupons/{}/deactivate", made["id"]), Some(&shop.marketing), None)
+            .await;
+        assert_eq!(deactivated.status, 200, "{}", deactivated.body);
+        assert!(offered().await.is_empty(), "a deactivated code is no longer offered");
+        assert!(started.elapsed() < crm_store::coupons::GENERIC_CODES_REFRESH, "the cache was forgotten, not expired");
     }
 }

@@ -34,6 +34,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Connections reserved for identification at the till (PostgreSQL).
     pub till_lookup: crm_store::coupons::TillLookup,
+    /// The generic codes in force, kept in memory for identify.
+    pub generic_codes: crm_store::coupons::GenericCodes,
 }
 
 /// How handlers and tests hold the shared state.
@@ -188,6 +190,7 @@ pub async fn app_state_for(mut settings: Settings, workload: Workload) -> anyhow
         access: AccessGate::default(),
         login_throttle,
         till_lookup: crm_store::coupons::TillLookup::new(&settings.database_url, TILL_LANES),
+        generic_codes: crm_store::coupons::GenericCodes::default(),
         settings,
         metrics: Arc::new(Metrics::new(routes::patterns())),
     })

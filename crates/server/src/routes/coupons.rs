@@ -409,6 +409,8 @@ pub async fn create(
         ),
         other => other.into(),
     })?;
+    // A new generic code is offered at the very next identify.
+    state.generic_codes.forget();
     Ok(HttpResponse::Created().json(coupon_view(&row, today())))
 }
 
@@ -446,6 +448,8 @@ pub async fn deactivate(
     let row = store::deactivate(&state.db, *id, &caller.actor())
         .await?
         .ok_or_else(|| ApiError::not_found("coupon.not_found", "Coupon introuvable."))?;
+    // A deactivated generic code is no longer offered at the next identify.
+    state.generic_codes.forget();
     Ok(web::Json(coupon_view(&row, today())))
 }
 

@@ -12,6 +12,7 @@ use crm_api_types::{
     CreateCustomerRequest, Customer, CustomerExport, CustomerPage, CustomerProfile,
     IdentifyRequest, LevelName, LoyaltySummary, UpdateCustomerRequest,
 };
+use crm_domain::coupon::CouponUsage;
 use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::phone::{Phone, PhoneError};
 use crm_domain::{Capability, Level};
@@ -95,36 +96,43 @@ async fn profile(
     caller: &Caller,
     row: &store::Customer,
 ) -> Result<CustomerProfile, ApiError> {
-    let coupons =
-        crm_store::coupons::usable_by_customer(&state.db, row.id, super::coupons::today()).await?;
-    let coupons = with_generic_codes(state, row, coupons).await?;
+    let today = super::coupons::today();
+    let coupons = crm_store::coupons::usable_by_customer(&state.db, row.id, today).await?;
+    let uses = crm_store::coupons::coupon_uses(&state.db, row.id).await?;
+    let coupons = with_generic_codes(state, row, coupons, &uses).await?;
     profile_with(state, caller, row, &coupons)
 }
 
 /// The customer's own coupons, then the generic codes they can use (SPEC §1: "the
-/// coupons this customer can use"), as the quote rules judge them before any basket.
+/// coupons this customer can use"), as the quote rules judge them before any basket. The
+/// codes in force come from memory, the customer's uses of them from the caller's query.
 async fn with_generic_codes(
     state: &AppState,
     row: &store::Customer,
     mut coupons: Vec<crm_store::coupons::OfferedCoupon>,
+    uses: &crm_store::coupons::CouponUses,
 ) -> Result<Vec<crm_store::coupons::OfferedCoupon>, ApiError> {
     let today = super::coupons::today();
     let level: Level = row.level.parse().unwrap_or_default();
     let loyalty_percent = LoyaltyPolicy::default().discount_percent(level);
-    let generic = crm_store::coupons::generic_in_force(&state.db, row.id, today).await?;
+    let generic = state.generic_codes.in_force(&state.db, today).await?;
     coupons.extend(
         generic
             .iter()
-            .filter(|(coupon, usage)| {
+            .filter(|coupon| {
+                let usage = CouponUsage {
+                    global: u32::try_from(coupon.uses_count).unwrap_or(0),
+                    by_customer: uses.of(coupon.id),
+                };
                 crm_domain::coupon::offerable(
                     &crm_store::coupons::rules(coupon),
-                    *usage,
+                    usage,
                     today,
                     (row.id, level),
                     loyalty_percent,
                 )
             })
-            .map(|(coupon, _)| crm_store::coupons::offer_of(coupon)),
+            .map(crm_store::coupons::offer_of),
     );
     Ok(coupons)
 }
@@ -164,7 +172,7 @@ pub async fn identify(
 ) -> Result<web::Json<CustomerProfile>, ApiError> {
     caller.require(Capability::Pos)?;
     let phone = parse_phone(&state, &body.phone)?;
-    let (row, coupons) = state
+    let (row, coupons, uses) = state
         .till_lookup
         .holder_by_phone_index(
             &state.db,
@@ -172,9 +180,9 @@ pub async fn identify(
             super::coupons::today(),
         )
         .await?
-        .filter(|(c, _)| c.active)
+        .filter(|(c, _, _)| c.active)
         .ok_or_else(customer_not_found)?;
-    let coupons = with_generic_codes(&state, &row, coupons).await?;
+    let coupons = with_generic_codes(&state, &row, coupons, &uses).await?;
     Ok(web::Json(profile_with(&state, &caller, &row, &coupons)?))
 }
 
