@@ -175,6 +175,12 @@ on_both_databases! {
             "0",
             "a refunded sale keeps no points"
         );
+        // S2 (14 500 FCFA, no customer) credits nobody: no points.
+        assert_eq!(
+            scalar(&app, "SELECT points_earned AS v FROM sales WHERE ticket_number = 'TKT-20251220-0002'").await,
+            "0",
+            "an anonymous sale earns no points"
+        );
         // The mixed payment of S2: Orange Money + cash.
         assert_eq!(
             scalar(&app, "SELECT COUNT(*) AS v FROM payments p JOIN sales s ON s.id = p.sale_id \

@@ -639,6 +639,18 @@ on_both_databases! {
             .try_get::<i64>("", "n")
             .unwrap();
         assert_eq!(duplicates, 0);
+        // Anonymous demo sales credit nobody; the others credit their customer.
+        let points = |sql: &'static str| async move {
+            db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap()
+        };
+        assert_eq!(points("SELECT COUNT(*) AS n FROM sales WHERE customer_id IS NULL AND points_earned > 0").await, 0);
+        assert!(points("SELECT COUNT(*) AS n FROM sales WHERE customer_id IS NOT NULL AND points_earned > 0").await > 0);
+        assert!(points("SELECT COUNT(*) AS n FROM sales WHERE customer_id IS NULL AND total >= 1000").await > 0);
 
         // The demo cashier's 30 days add up, and a new sale still goes through.
         let cashier = app.login_body("caisse", "Caisse2026!").await["access_token"].as_str().unwrap().to_owned();

@@ -516,6 +516,16 @@ pub fn points_for(total: Money) -> i64 {
     total.francs().max(0) / FCFA_PER_POINT
 }
 
+/// Points a sale credits: none without a customer, since nobody would ever hold them
+/// (the checkout, the demo and the legacy import all store this).
+pub fn points_credited(total: Money, has_customer: bool) -> i64 {
+    if has_customer {
+        points_for(total)
+    } else {
+        0
+    }
+}
+
 /// VAT included in a TTC amount at `rate_bp`: amount × rate / (10 000 + rate), rounded
 /// half up to the franc.
 pub fn included_vat(amount_ttc: Money, rate_bp: u32) -> Money {
@@ -734,6 +744,8 @@ mod tests {
         assert_eq!(t.total, m(1_000));
         assert_eq!(t.line_discounts, vec![m(0), m(0)]);
         assert_eq!(t.points, 1);
+        assert_eq!(points_credited(t.total, true), 1);
+        assert_eq!(points_credited(t.total, false), 0);
     }
 
     #[test]

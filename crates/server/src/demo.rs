@@ -624,7 +624,10 @@ pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> 
                         coupon_discount: 0,
                         total: totals.total.francs(),
                         vat_total: totals.vat.iter().map(|v| v.vat.francs()).sum(),
-                        points_earned: totals.points,
+                        points_earned: crm_domain::sale::points_credited(
+                            totals.total,
+                            customer.is_some(),
+                        ),
                         paid: settled.paid.francs(),
                         change_given: settled.change.francs(),
                         lines: lines

@@ -6,7 +6,7 @@
 use super::source::{self, Sheet};
 use super::{resolve, FileRun, ImportError, Report};
 use crate::startup::AppState;
-use crm_domain::sale::{allocate_proportionally, included_vat, points_for, PaymentMethod};
+use crm_domain::sale::{allocate_proportionally, included_vat, points_credited, PaymentMethod};
 use crm_domain::Money;
 use crm_store::legacy::{self as store, Entity, LegacyLine, LegacyPayment, LegacySale, StoredLine};
 use crm_store::sales::{CANCELLED, COMPLETED, REFUNDED};
@@ -144,7 +144,7 @@ pub(crate) async fn import_sales(
                     total,
                     vat_total: included_vat(Money::fcfa(total), VAT_RATE_BP).francs(),
                     points_earned: if status == COMPLETED {
-                        points_for(Money::fcfa(total))
+                        points_credited(Money::fcfa(total), customer_id.is_some())
                     } else {
                         0
                     },

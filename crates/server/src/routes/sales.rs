@@ -371,12 +371,7 @@ async fn checkout(
             coupon_discount: totals.coupon_discount.francs(),
             total: totals.total.francs(),
             vat_total: totals.vat.iter().map(|v| v.vat.francs()).sum(),
-            // No customer, no points: nobody would ever hold them.
-            points_earned: if customer_id.is_some() {
-                totals.points
-            } else {
-                0
-            },
+            points_earned: crm_domain::sale::points_credited(totals.total, customer_id.is_some()),
             paid: totals.paid.francs(),
             change_given: totals.change.francs(),
             lines: lines
