@@ -51,7 +51,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "login.footer",
-        "Côte d'Ivoire · FCFA · Africa/Abidjan",
+        "Côte d’Ivoire · FCFA · Africa/Abidjan",
         "Côte d'Ivoire · FCFA · Africa/Abidjan",
     ),
     // Errors
@@ -114,17 +114,17 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "error.coupon.inactive",
-        "Ce coupon n'est plus actif.",
+        "Ce coupon n’est plus actif.",
         "This coupon is no longer active.",
     ),
     (
         "error.coupon.out_of_dates",
-        "Ce coupon n'est pas valable aujourd'hui.",
+        "Ce coupon n’est pas valable aujourd’hui.",
         "This coupon is not valid today.",
     ),
     (
         "error.coupon.global_cap_reached",
-        "Ce coupon a atteint son nombre maximal d'utilisations.",
+        "Ce coupon a atteint son nombre maximal d’utilisations.",
         "This coupon has reached its maximum number of uses.",
     ),
     (
@@ -149,7 +149,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "error.coupon.no_eligible_line",
-        "Aucun article du panier n'est concerné par ce coupon.",
+        "Aucun article du panier n’est concerné par ce coupon.",
         "No product in the basket is covered by this coupon.",
     ),
     (
@@ -159,7 +159,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "error.coupon.refused",
-        "Ce coupon ne s'applique pas à ce panier.",
+        "Ce coupon ne s’applique pas à ce panier.",
         "This coupon does not apply to this basket.",
     ),
     (
@@ -189,17 +189,17 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "error.coupon.cap_invalid",
-        "Les plafonds d'utilisation doivent valoir au moins 1.",
+        "Les plafonds d’utilisation doivent valoir au moins 1.",
         "Use caps must be at least 1.",
     ),
     (
         "error.coupon.min_basket_invalid",
-        "Le minimum d'achat ne peut pas être négatif.",
+        "Le minimum d’achat ne peut pas être négatif.",
         "The minimum basket cannot be negative.",
     ),
     (
         "error.coupon.customer_mismatch",
-        "Un coupon personnel s'attribue à un client ; un code générique à aucun.",
+        "Un coupon personnel s’attribue à un client ; un code générique à aucun.",
         "A personal coupon belongs to one customer; a generic code to none.",
     ),
     (
@@ -240,7 +240,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "error.auth.password_change_required",
-        "Changez d'abord votre mot de passe.",
+        "Changez d’abord votre mot de passe.",
         "Change your password first.",
     ),
     (
@@ -292,12 +292,12 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "error.password.contains_username",
-        "Le mot de passe ne doit pas contenir l'identifiant.",
+        "Le mot de passe ne doit pas contenir l’identifiant.",
         "The password must not contain the username.",
     ),
     (
         "error.password.unchanged",
-        "Le nouveau mot de passe doit être différent de l'actuel.",
+        "Le nouveau mot de passe doit être différent de l’actuel.",
         "The new password must differ from the current one.",
     ),
     // Access
@@ -307,7 +307,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
         "Votre rôle ne donne pas accès à cette page.",
         "Your role does not give access to this page.",
     ),
-    ("access.back_home", "Retour à l'accueil", "Back to home"),
+    ("access.back_home", "Retour à l’accueil", "Back to home"),
     ("notfound.title", "Page introuvable", "Page not found"),
     (
         "notfound.text",
@@ -335,7 +335,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "home.desc.ventes",
-        "Historique et chiffre d'affaires.",
+        "Historique et chiffre d’affaires.",
         "History and revenue.",
     ),
     (
@@ -355,7 +355,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "home.desc.kpi",
-        "Taux d'identification, rétention, impact des remises.",
+        "Taux d’identification, rétention, impact des remises.",
         "Identification rate, retention, discount impact.",
     ),
     (
@@ -583,7 +583,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("sales.title.own", "Mes ventes", "My sales"),
     ("sales.title.all", "Ventes", "Sales"),
     ("sales.period", "Période", "Period"),
-    ("period.today", "Aujourd'hui", "Today"),
+    ("period.today", "Aujourd’hui", "Today"),
     ("period.week", "Cette semaine", "This week"),
     ("period.month", "Ce mois-ci", "This month"),
     ("period.7d", "7 derniers jours", "Last 7 days"),
@@ -605,12 +605,12 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("sales.count", "Nombre de ventes", "Number of sales"),
     ("sales.count_suffix", "ventes", "sales"),
-    ("sales.revenue", "Chiffre d'affaires", "Revenue"),
+    ("sales.revenue", "Chiffre d’affaires", "Revenue"),
     ("sales.discounts", "Remises", "Discounts"),
     ("sales.average", "Panier moyen", "Average basket"),
     ("sales.refunded", "Remboursements", "Refunds"),
     ("sales.net_revenue", "CA net des remboursements", "Revenue net of refunds"),
-    ("sales.per_day", "Chiffre d'affaires par jour", "Revenue per day"),
+    ("sales.per_day", "Chiffre d’affaires par jour", "Revenue per day"),
     ("sales.top", "Top 10 produits", "Top 10 products"),
     ("sales.product", "Produit", "Product"),
     ("sales.quantity", "Quantité", "Quantity"),
@@ -665,7 +665,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("coupons.exporting", "Téléchargement…", "Downloading…"),
     (
         "coupons.download_failed",
-        "Le fichier n'a pas pu être enregistré.",
+        "Le fichier n’a pas pu être enregistré.",
         "The file could not be saved.",
     ),
     ("coupons.stats.total", "Coupons", "Coupons"),
@@ -719,7 +719,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("coupons.unlimited", "Illimité", "Unlimited"),
     ("coupons.global_cap", "Plafond global", "Overall cap"),
     ("coupons.customer_cap", "Utilisations par client", "Uses per customer"),
-    ("coupons.min_basket", "Minimum d'achat", "Minimum basket"),
+    ("coupons.min_basket", "Minimum d’achat", "Minimum basket"),
     ("coupons.level", "Niveau requis", "Required level"),
     ("coupons.any_level", "Tous niveaux", "Any level"),
     ("coupons.categories", "Catégories concernées", "Eligible categories"),
@@ -789,7 +789,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "coupons.error.number",
-        "Plafonds et minimum d'achat : des nombres entiers positifs.",
+        "Plafonds et minimum d’achat : des nombres entiers positifs.",
         "Caps and minimum basket: positive whole numbers.",
     ),
     (
@@ -807,7 +807,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("coupons.level_and_up.SILVER", "Silver et plus", "Silver and above"),
     ("coupons.level_and_up.GOLD", "Gold et plus", "Gold and above"),
     ("coupons.level_and_up.VIP", "VIP", "VIP"),
-    ("coupons.bulk_start", "Lancer l'émission", "Start the issue"),
+    ("coupons.bulk_start", "Lancer l’émission", "Start the issue"),
     ("coupons.starting", "Lancement…", "Starting…"),
     ("coupons.bulk_running", "Émission en cours", "Issue running"),
     ("coupons.bulk_again", "Nouvelle émission", "New issue"),
@@ -826,7 +826,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("coupons.job_preparing", "préparation…", "preparing…"),
     (
         "coupons.job_hint",
-        "Vous pouvez fermer ce panneau : l'émission continue et reste suivie sur la page.",
+        "Vous pouvez fermer ce panneau : l’émission continue et reste suivie sur la page.",
         "You may close this panel: the issue goes on and stays followed on the page.",
     ),
     ("coupons.issued", "coupons émis", "coupons issued"),
