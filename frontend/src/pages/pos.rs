@@ -346,10 +346,10 @@ fn profile_card(
                     <p class="profile-meta">
                         <span class="muted">{i18n.tr("pos.customer_number")} " "</span>
                         <span id="customer-number" class="mono">{customer.customer_number}</span>
-                        " "
-                        // The label and the masked number stay together on one line.
+                        // The phone on a line of its own, its label and masked number
+                        // together: beside the number it wrapped with a stray separator.
+                        <br/>
                         <span class="nowrap">
-                            <span class="sep" aria-hidden="true">"· "</span>
                             <span class="muted">{i18n.tr("pos.phone_label")} " "</span>
                             <span id="customer-phone" class="mono">{customer.phone}</span>
                         </span>
