@@ -75,6 +75,21 @@ pub fn spa_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../frontend/dist"))
 }
 
+/// A server on SQLite seeded with the demo store, and a headless Chromium to drive the
+/// built SPA it serves (`cargo xtask spa`).
+pub async fn demo_store_in_browser() -> (TestApp, webdriver::Browser) {
+    assert!(
+        spa_dir().join("index.html").is_file(),
+        "the SPA is not built in {}: run `cargo xtask spa`",
+        spa_dir().display()
+    );
+    let app = spawn_with(Backend::Sqlite, |s| s.seed_demo = true).await;
+    let browser = webdriver::Browser::start()
+        .await
+        .expect("headless Chromium starts");
+    (app, browser)
+}
+
 /// Starts a server on a fresh database of `backend`.
 pub async fn spawn(backend: Backend) -> TestApp {
     spawn_with(backend, |_| {}).await

@@ -15,19 +15,8 @@
 use chrono::{Days, Utc};
 use crm_domain::Role;
 use crm_tests::webdriver::{Browser, ENTER};
-use crm_tests::{spa_dir, spawn_with, Backend, TestApp};
+use crm_tests::{demo_store_in_browser, TestApp};
 use serde_json::{json, Value};
-
-async fn demo_store() -> (TestApp, Browser) {
-    assert!(
-        spa_dir().join("index.html").is_file(),
-        "the SPA is not built in {}: run `cargo xtask spa`",
-        spa_dir().display()
-    );
-    let app = spawn_with(Backend::Sqlite, |s| s.seed_demo = true).await;
-    let browser = Browser::start().await.expect("headless Chromium starts");
-    (app, browser)
-}
 
 async fn token(app: &TestApp, username: &str, password: &str) -> String {
     app.login_body(username, password).await["access_token"]
@@ -112,7 +101,7 @@ async fn log_out(browser: &Browser) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pager_reaches_page_two_of_my_sales_and_of_the_coupons() {
-    let (app, browser) = demo_store().await;
+    let (app, browser) = demo_store_in_browser().await;
     let caisse = token(&app, "caisse", "Caisse2026!").await;
     for _ in 0..21 {
         sell(&app, &caisse, None, None).await;
@@ -227,7 +216,7 @@ async fn wait_for_requests(app: &TestApp, n: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_custom_period_is_typed_the_french_way_and_asked_once_whole() {
-    let (app, browser) = demo_store().await;
+    let (app, browser) = demo_store_in_browser().await;
     let caisse = token(&app, "caisse", "Caisse2026!").await;
     for _ in 0..3 {
         sell(&app, &caisse, None, None).await;
@@ -333,7 +322,7 @@ async fn a_custom_period_is_typed_the_french_way_and_asked_once_whole() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_director_sees_the_whole_store_and_picks_a_cashier_by_name() {
-    let (app, browser) = demo_store().await;
+    let (app, browser) = demo_store_in_browser().await;
     app.create_user("caisse-bis", Role::Cashier, "motdepasse-test")
         .await;
     let awa = token(&app, "caisse", "Caisse2026!").await;
@@ -412,7 +401,7 @@ async fn the_director_sees_the_whole_store_and_picks_a_cashier_by_name() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_coupon_list_fits_1366_px_and_says_a_spent_coupon_is_used_up() {
-    let (app, browser) = demo_store().await;
+    let (app, browser) = demo_store_in_browser().await;
     // Aya spends her personal coupon.
     let caisse = token(&app, "caisse", "Caisse2026!").await;
     let aya = app
@@ -530,7 +519,7 @@ async fn the_coupon_list_fits_1366_px_and_says_a_spent_coupon_is_used_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deep_link_opened_before_signing_in_is_where_signing_in_leads() {
-    let (app, browser) = demo_store().await;
+    let (app, browser) = demo_store_in_browser().await;
     browser
         .goto(&format!("{}/coupons?status=ACTIVE", app.base_url))
         .await
@@ -574,7 +563,7 @@ async fn a_deep_link_opened_before_signing_in_is_where_signing_in_leads() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bulk_issue_that_finds_nobody_says_whom_it_skipped_and_why() {
-    let (app, browser) = demo_store().await;
+    let (app, browser) = demo_store_in_browser().await;
     // Every Gold and VIP customer already holds an unused personal coupon.
     let marketing = token(&app, "marketing", "Marketing2026!").await;
     let today = Utc::now().date_naive();

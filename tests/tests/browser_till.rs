@@ -18,7 +18,7 @@
 //! cut connection would. The server and its database are the real ones.
 
 use crm_tests::webdriver::{Browser, ENTER, ESCAPE};
-use crm_tests::{spa_dir, spawn_with, Backend, TestApp};
+use crm_tests::{demo_store_in_browser, TestApp};
 use sea_orm::ConnectionTrait;
 
 /// The F9 key (validate the sale), for `send_keys`.
@@ -41,13 +41,7 @@ const LOSE_SALE_ANSWERS: &str = r#"
 "#;
 
 async fn till_with_demo() -> (TestApp, Browser) {
-    assert!(
-        spa_dir().join("index.html").is_file(),
-        "the SPA is not built in {}: run `cargo xtask spa`",
-        spa_dir().display()
-    );
-    let app = spawn_with(Backend::Sqlite, |s| s.seed_demo = true).await;
-    let browser = Browser::start().await.expect("headless Chromium starts");
+    let (app, browser) = demo_store_in_browser().await;
     browser
         .log_in(&app.base_url, "caisse", "Caisse2026!")
         .await
