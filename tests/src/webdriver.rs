@@ -121,6 +121,11 @@ impl Browser {
         password: &str,
     ) -> anyhow::Result<()> {
         self.goto(&format!("{base_url}/login")).await?;
+        self.fill_login_form(username, password).await
+    }
+
+    /// Signs in through the login form the page shows now (after a deep link, say).
+    pub async fn fill_login_form(&self, username: &str, password: &str) -> anyhow::Result<()> {
         let field = self.wait_for("#username").await?;
         self.send_keys(&field, username).await?;
         let field = self.find("#password").await?;

@@ -14,7 +14,7 @@
 
 use chrono::{Days, Utc};
 use crm_domain::Role;
-use crm_tests::webdriver::{Browser, ENTER};
+use crm_tests::webdriver::Browser;
 use crm_tests::{demo_store_in_browser, TestApp};
 use serde_json::{json, Value};
 
@@ -524,11 +524,8 @@ async fn a_deep_link_opened_before_signing_in_is_where_signing_in_leads() {
         .goto(&format!("{}/coupons?status=ACTIVE", app.base_url))
         .await
         .unwrap();
-    let username = browser.wait_for("#username").await.unwrap();
-    browser.send_keys(&username, "marketing").await.unwrap();
-    let password = browser.find("#password").await.unwrap();
     browser
-        .send_keys(&password, &format!("Marketing2026!{ENTER}"))
+        .fill_login_form("marketing", "Marketing2026!")
         .await
         .unwrap();
     browser.wait_for("#coupons-list").await.unwrap();
@@ -544,11 +541,8 @@ async fn a_deep_link_opened_before_signing_in_is_where_signing_in_leads() {
         .goto(&format!("{}/caisse", app.base_url))
         .await
         .unwrap();
-    let username = browser.wait_for("#username").await.unwrap();
-    browser.send_keys(&username, "marketing").await.unwrap();
-    let password = browser.find("#password").await.unwrap();
     browser
-        .send_keys(&password, &format!("Marketing2026!{ENTER}"))
+        .fill_login_form("marketing", "Marketing2026!")
         .await
         .unwrap();
     browser.wait_for("[data-nav=coupons]").await.unwrap();
