@@ -6,7 +6,10 @@
 //! server, and `loadgen` with 8 keep-alive clients; the yardstick is `pgbench -S` with 8
 //! clients on the same PostgreSQL. The machine's speed drifts from minute to minute, so
 //! each identify run comes right after a `pgbench -S` run of the same length and the
-//! ratio is printed per pair. Both connect without TLS (loopback).
+//! ratio is printed per pair. Both connect without TLS (loopback). Each identify run is
+//! also driven by `wrk` (Debian; `bench/identify.lua` sends the same requests), against
+//! the same `pgbench -S` run: on 2 cores the load generator's own CPU is taken from the
+//! server and PostgreSQL, so the leaner generator shows more of the server.
 //!
 //! With `--sales M`: the data set also gets M sales over a year (`crm demo --sales`), and
 //! the runs measure checkout (`POST /sales`, 8 tills) and "Mes ventes" for a month of
@@ -23,6 +26,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::postgres;
 use crate::process;
+use crate::toolchain;
 use crate::workspace::Workspace;
 
 const BENCH_DB: &str = "crm_bench";
@@ -73,6 +77,10 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     ]))?;
     let crm = ws.target_dir.join("release/crm");
     let loadgen = ws.target_dir.join("release/loadgen");
+    let wrk = toolchain::ensure_wrk()?;
+    let wrk_script = ws.target_dir.join("bench-identify.lua");
+    std::fs::write(&wrk_script, include_str!("../bench/identify.lua"))
+        .with_context(|| format!("cannot write {}", wrk_script.display()))?;
 
     let data_dir = ws.target_dir.join("bench-data");
     if !reuse {
@@ -151,7 +159,20 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
             &seconds.to_string(),
             "healthz",
         ]))?;
+        let token = if pair_with_pgbench {
+            let out = process::capture(process::command(&loadgen).args([
+                &format!("http://{BIND}"),
+                &customers.to_string(),
+                "1",
+                "1",
+                "token",
+            ]))?;
+            String::from_utf8_lossy(&out).trim().to_owned()
+        } else {
+            String::new()
+        };
         let mut ratios = Vec::new();
+        let mut wrk_ratios = Vec::new();
         for scenario in scenarios {
             for run in 1..=runs {
                 let yardstick = if pair_with_pgbench {
@@ -160,7 +181,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
                 } else {
                     None
                 };
-                println!("[bench] {scenario} run {run}/{runs}:");
+                println!("[bench] {scenario} run {run}/{runs} (loadgen):");
                 let out = process::capture(process::command(&loadgen).args([
                     &format!("http://{BIND}"),
                     &customers.to_string(),
@@ -173,13 +194,21 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
                 if let (Some(tps), Some(rate)) = (yardstick, requests_per_second(&out)) {
                     println!("  → {:.0} % of pgbench -S", 100.0 * rate / tps);
                     ratios.push(rate / tps);
+                    println!("[bench] {scenario} run {run}/{runs} (wrk):");
+                    let rate =
+                        wrk_identify(&wrk, &wrk_script, &token, customers, clients, seconds)?;
+                    println!("  → {:.0} % of pgbench -S", 100.0 * rate / tps);
+                    wrk_ratios.push(rate / tps);
                 }
             }
         }
-        if !ratios.is_empty() {
+        for (generator, ratios) in [("loadgen", &mut ratios), ("wrk", &mut wrk_ratios)] {
+            if ratios.is_empty() {
+                continue;
+            }
             ratios.sort_by(f64::total_cmp);
             println!(
-                "[bench] identify / pgbench -S, per pair: median {:.0} % (from {:.0} % to {:.0} %)",
+                "[bench] identify ({generator}) / pgbench -S, per pair: median {:.0} % (from {:.0} % to {:.0} %)",
                 100.0 * ratios[ratios.len() / 2],
                 100.0 * ratios[0],
                 100.0 * ratios[ratios.len() - 1]
@@ -239,6 +268,49 @@ fn pgbench_select(url: &str, clients: u64, seconds: u64) -> Result<f64> {
                 .ok()
         })
         .context("pgbench printed no tps")
+}
+
+/// One identify run driven by `wrk` (one thread, like `loadgen`'s event loops: the
+/// leanest client that keeps `clients` connections busy): prints its figures, returns its
+/// requests per second. Any non-2xx answer fails the run: a fast error is no figure.
+fn wrk_identify(
+    wrk: &std::path::Path,
+    script: &std::path::Path,
+    token: &str,
+    customers: u64,
+    clients: u64,
+    seconds: u64,
+) -> Result<f64> {
+    let out = process::capture(
+        process::command(wrk)
+            .args(["--threads", "1", "--latency", "--connections"])
+            .arg(clients.to_string())
+            .arg("--duration")
+            .arg(format!("{seconds}s"))
+            .arg("--script")
+            .arg(script)
+            .arg(format!("http://{BIND}"))
+            .env("CRM_BENCH_TOKEN", token)
+            .env("CRM_BENCH_CUSTOMERS", customers.to_string()),
+    )?;
+    let out = String::from_utf8_lossy(&out);
+    let figure = |prefix: &str| {
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(str::trim))
+    };
+    if let Some(failed) = figure("Non-2xx or 3xx responses:") {
+        bail!("wrk: {failed} identify requests failed\n{out}");
+    }
+    for percentile in ["50%", "99%"] {
+        if let Some(latency) = figure(percentile) {
+            println!("  latency p{}: {latency}", percentile.trim_end_matches('%'));
+        }
+    }
+    let rate: f64 = figure("Requests/sec:")
+        .and_then(|r| r.parse().ok())
+        .context("wrk printed no Requests/sec")?;
+    println!("  {rate:.0} req/s");
+    Ok(rate)
 }
 
 /// The `→ N req/s` figure of a `loadgen` report.

@@ -19,6 +19,7 @@ const SCHEMATHESIS_VERSION: &str = "4.32.5";
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const WRK: &str = "/usr/bin/wrk";
 
 /// The programs that turn the compiled frontend into `frontend/dist`.
 pub struct SpaTools {
@@ -115,8 +116,22 @@ pub fn ensure_wasm_opt() -> Result<PathBuf> {
 
 /// Installs Chromium and chromedriver from Debian for the browser tests.
 pub fn ensure_browser() -> Result<()> {
-    let label = "chromium + chromedriver (Debian)";
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+    ensure_debian_packages(
+        "chromium + chromedriver (Debian)",
+        &["chromium", "chromium-driver"],
+        &[CHROMIUM, CHROMEDRIVER],
+    )
+}
+
+/// Installs wrk from Debian: the benchmarks' second HTTP load generator.
+pub fn ensure_wrk() -> Result<PathBuf> {
+    ensure_debian_packages("wrk (Debian)", &["wrk"], &[WRK])?;
+    Ok(PathBuf::from(WRK))
+}
+
+/// Installs Debian `packages` with apt-get unless every one of `paths` exists.
+fn ensure_debian_packages(label: &str, packages: &[&str], paths: &[&str]) -> Result<()> {
+    if paths.iter().all(|path| Path::new(path).exists()) {
         step_done(label, "present");
         return Ok(());
     }
@@ -135,13 +150,8 @@ pub fn ensure_browser() -> Result<()> {
         cmd
     };
     process::run(&mut apt_get(&["update"]))?;
-    process::run(&mut apt_get(&[
-        "install",
-        "-y",
-        "chromium",
-        "chromium-driver",
-    ]))?;
-    for path in [CHROMIUM, CHROMEDRIVER] {
+    process::run(&mut apt_get(&[&["install", "-y"][..], packages].concat()))?;
+    for path in paths {
         if !Path::new(path).exists() {
             bail!("{path} is still missing after apt-get install");
         }

@@ -2,7 +2,7 @@
 //! for a fixed time and prints throughput and latency percentiles. Used by
 //! `cargo xtask bench`; it is a measuring tool, not a test.
 //!
-//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz|checkout|month|quote|bulk]
+//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz|checkout|month|quote|bulk|token]
 //! (logs in as the demo cashier; customers are `crm demo`'s numbers 0..CUSTOMERS).
 //! - `identify`: `POST /customers/identify` with random customers in random phone forms;
 //! - `healthz`: `GET /healthz`, the cost of HTTP alone on this machine;
@@ -11,7 +11,8 @@
 //! - `quote`: `POST /coupons/quote` of the demo code `BIENVENUE` on a 1–4 product basket,
 //!   for a random customer (70 %) or an anonymous sale;
 //! - `bulk`: once, as the demo marketing user, `POST /coupons/bulk-issue` to every
-//!   customer, following the job to its end: prints the time and coupons per second.
+//!   customer, following the job to its end: prints the time and coupons per second;
+//! - `token`: prints the demo cashier's access token, for `wrk` (see `cargo xtask bench`).
 
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -29,7 +30,8 @@ async fn main() -> anyhow::Result<()> {
     let seconds: u64 = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(20);
     let mode = args.get(5).cloned().unwrap_or_else(|| "identify".into());
     anyhow::ensure!(
-        ["identify", "healthz", "checkout", "month", "quote", "bulk"].contains(&mode.as_str()),
+        ["identify", "healthz", "checkout", "month", "quote", "bulk", "token"]
+            .contains(&mode.as_str()),
         "unknown mode {mode}"
     );
 
@@ -39,6 +41,11 @@ async fn main() -> anyhow::Result<()> {
         return bulk_issue(&client, &base).await;
     }
     let token = log_in(&client, &base, "caisse", "Caisse2026!").await?;
+    if mode == "token" {
+        // For another load generator (`wrk`) driving the same requests.
+        println!("{token}");
+        return Ok(());
+    }
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
