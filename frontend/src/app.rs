@@ -247,13 +247,13 @@ pub fn icon(section: Section) -> &'static str {
 }
 
 /// String key of a role's name.
-pub fn role_key(role: crm_api_types::RoleName) -> &'static str {
-    use crm_api_types::RoleName;
+pub fn role_key(role: crm_api_types::Role) -> &'static str {
+    use crm_api_types::Role;
     match role {
-        RoleName::Cashier => "role.CASHIER",
-        RoleName::Marketing => "role.MARKETING",
-        RoleName::Director => "role.DIRECTOR",
-        RoleName::Admin => "role.ADMIN",
+        Role::Cashier => "role.CASHIER",
+        Role::Marketing => "role.MARKETING",
+        Role::Director => "role.DIRECTOR",
+        Role::Admin => "role.ADMIN",
     }
 }
 

@@ -1,6 +1,6 @@
 //! The signed-in session: tokens and user, in a context and in `localStorage`.
 
-use crm_api_types::{LoginResponse, RoleName, UserInfo};
+use crm_api_types::{LoginResponse, Role, UserInfo};
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -59,7 +59,7 @@ impl Auth {
     }
 
     /// The signed-in user's role (reactive).
-    pub fn role(self) -> Option<RoleName> {
+    pub fn role(self) -> Option<Role> {
         self.session.with(|s| s.as_ref().map(|s| s.user.role))
     }
 
@@ -97,10 +97,10 @@ pub fn use_auth() -> Auth {
 }
 
 /// The path a role lands on after login.
-pub fn home_path(role: RoleName) -> &'static str {
+pub fn home_path(role: Role) -> &'static str {
     match role {
-        RoleName::Cashier => "/caisse",
-        RoleName::Marketing | RoleName::Director | RoleName::Admin => "/accueil",
+        Role::Cashier => "/caisse",
+        Role::Marketing | Role::Director | Role::Admin => "/accueil",
     }
 }
 
@@ -108,7 +108,7 @@ pub fn home_path(role: RoleName) -> &'static str {
 /// when that is a page of this app the role may open; else the role's home. Only a path
 /// of this app is followed (never `//elsewhere.example` or a full address), so a link
 /// cannot send someone signing in to another site.
-pub fn after_login(role: RoleName, next: Option<&str>) -> String {
+pub fn after_login(role: Role, next: Option<&str>) -> String {
     let home = home_path(role);
     let Some(next) = next.filter(|n| is_app_page(n)) else {
         return home.to_owned();
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn sign_in_returns_to_the_page_asked_for_when_allowed() {
-        let marketing = RoleName::Marketing;
+        let marketing = Role::Marketing;
         assert_eq!(after_login(marketing, Some("/coupons")), "/coupons");
         assert_eq!(
             after_login(marketing, Some("/coupons?status=ACTIVE")),
@@ -152,7 +152,7 @@ mod tests {
         );
         assert_eq!(after_login(marketing, None), "/accueil");
         // A cashier asking for the coupons goes to the till instead of a refusal.
-        assert_eq!(after_login(RoleName::Cashier, Some("/coupons")), "/caisse");
+        assert_eq!(after_login(Role::Cashier, Some("/coupons")), "/caisse");
         for elsewhere in [
             "//evil.example/x",
             "https://evil.example",

@@ -1,23 +1,9 @@
 //! Login, tokens and the current user.
 
+pub use crm_domain::Role;
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
-
-/// A staff member's role, as the API names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RoleName {
-    /// Caissier : the till.
-    Cashier,
-    /// Marketing : coupons, loyalty, customers.
-    Marketing,
-    /// Directeur général : reads everything.
-    Director,
-    /// Administrateur : users, stores, settings.
-    Admin,
-}
 
 /// `POST /auth/login`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -56,7 +42,7 @@ pub struct UserInfo {
     /// Login.
     pub username: String,
     /// Role, which decides the menu and the routes allowed.
-    pub role: RoleName,
+    pub role: Role,
     /// Display name.
     pub display_name: String,
     /// The account must change its password before anything else (first login with a
@@ -124,7 +110,7 @@ pub struct ChangePasswordRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     /// New role.
-    pub role: Option<RoleName>,
+    pub role: Option<Role>,
     /// `false` stops the account at once; `true` lets it sign in again.
     pub active: Option<bool>,
 }

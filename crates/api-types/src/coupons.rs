@@ -3,6 +3,9 @@
 
 use crate::sales::SaleLineRequest;
 use chrono::{DateTime, NaiveDate, Utc};
+pub use crm_domain::coupon::{CouponKind, CouponStatus, DiscountKind};
+pub use crm_domain::sale::Category;
+use crm_domain::Level;
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
@@ -23,10 +26,10 @@ pub struct Coupon {
     pub id: i64,
     /// Code (upper case, no spaces).
     pub code: String,
-    /// `GENERIC` or `SPECIAL`.
-    pub kind: String,
-    /// `PERCENT` or `FIXED`.
-    pub discount_kind: String,
+    /// A public promo code, or one customer's.
+    pub kind: CouponKind,
+    /// A percentage of the eligible lines, or an amount of FCFA.
+    pub discount_kind: DiscountKind,
     /// Whole percent (1–100) or FCFA.
     pub value: i64,
     /// What the customer gets.
@@ -41,17 +44,17 @@ pub struct Coupon {
     pub per_customer_cap: u32,
     /// Smallest basket (sous-total), FCFA.
     pub min_basket: i64,
-    /// Lowest loyalty level (`STANDARD`, `SILVER`, `GOLD`, `VIP`), if any.
-    pub required_level: Option<String>,
+    /// Lowest loyalty level, if any.
+    pub required_level: Option<Level>,
     /// Holder of a SPECIAL coupon.
     pub customer_id: Option<i64>,
     /// Categories the discount applies to; empty = every line.
-    pub eligible_categories: Vec<String>,
+    pub eligible_categories: Vec<Category>,
     /// Adds to the loyalty discount.
     pub stacks_with_loyalty: bool,
     /// `ACTIVE`, `INACTIVE`, `EXPIRED` (an active coupon past its last day) or `EXHAUSTED`
     /// (an active coupon with no use left: global cap reached, or a SPECIAL one used up).
-    pub status: String,
+    pub status: CouponStatus,
     /// Uses that count against the caps (refunds excluded).
     pub uses_count: u32,
     /// The bulk issue that created it, if any.
@@ -143,6 +146,10 @@ pub struct QuoteRequest {
     /// Identified customer; absent = anonymous.
     #[serde(default)]
     pub customer_id: Option<i64>,
+    /// The till the sale will be made at, as in `POST /sales`: its store's day decides the
+    /// coupon's dates, so the quote and the sale agree. Absent = the default till.
+    #[serde(default)]
+    pub till_id: Option<i64>,
     /// The basket.
     pub lines: Vec<SaleLineRequest>,
 }

@@ -1,24 +1,10 @@
 //! Customers: identification at the till, creation, back-office reads and writes.
 
 use chrono::{DateTime, NaiveDate, Utc};
+pub use crm_domain::Level;
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
-
-/// Loyalty level, lowest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum LevelName {
-    /// Standard (no discount by default).
-    Standard,
-    /// Silver.
-    Silver,
-    /// Gold.
-    Gold,
-    /// VIP.
-    Vip,
-}
 
 /// `POST /customers/identify`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -101,7 +87,7 @@ pub struct Customer {
     /// Birth date.
     pub birth_date: Option<NaiveDate>,
     /// Loyalty level.
-    pub level: LevelName,
+    pub level: Level,
     /// Loyalty points balance.
     pub points: i64,
     /// Lifetime spend in FCFA.
@@ -129,7 +115,7 @@ pub struct Customer {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct LoyaltySummary {
     /// Level.
-    pub level: LevelName,
+    pub level: Level,
     /// Points balance.
     pub points: i64,
     /// Loyalty discount applied at checkout, in percent (decimal string, e.g. `"5"`).
@@ -144,8 +130,8 @@ pub struct AvailableCoupon {
     pub code: String,
     /// What the customer gets.
     pub description: String,
-    /// `PERCENT` or `FIXED`.
-    pub discount_kind: String,
+    /// A percentage of the eligible lines, or an amount of FCFA.
+    pub discount_kind: crm_domain::coupon::DiscountKind,
     /// Whole percent (1–100) or FCFA.
     pub value: i64,
     /// Smallest basket it applies to, FCFA.

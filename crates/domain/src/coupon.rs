@@ -25,6 +25,7 @@ const VANITY_LEN: std::ops::RangeInclusive<usize> = 3..=32;
 
 /// GENERIC (a public promo code) or SPECIAL (issued to one customer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CouponKind {
     /// Anyone presenting the code.
@@ -35,6 +36,7 @@ pub enum CouponKind {
 
 /// PERCENT of the eligible amount, or a FIXED amount of FCFA.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DiscountKind {
     /// `value` percent (1–100) of the eligible lines.
@@ -47,6 +49,7 @@ pub enum DiscountKind {
 /// ([`Coupon::status_on`]): an ACTIVE coupon past its end date is EXPIRED, one whose caps
 /// are all used is EXHAUSTED.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CouponStatus {
     /// Usable within its dates.

@@ -234,10 +234,48 @@ pub fn start_of_day(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
     midnight.and_utc()
 }
 
+/// The trading day of a store: the calendar date at its till, in its time zone. Coupon
+/// validity, the quote, the sale's day and a cashier's "today" all read it the same way,
+/// so a quote and the sale that follows can never disagree about the day near midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BusinessDate(NaiveDate);
+
+impl BusinessDate {
+    /// The store's day at `instant`.
+    pub fn at(instant: DateTime<Utc>, tz: Tz) -> BusinessDate {
+        BusinessDate(instant.with_timezone(&tz).date_naive())
+    }
+
+    /// The store's day now.
+    pub fn today(tz: Tz) -> BusinessDate {
+        BusinessDate::at(Utc::now(), tz)
+    }
+
+    /// As a calendar date.
+    pub fn date(self) -> NaiveDate {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Weekday;
+
+    #[test]
+    fn the_business_date_is_the_store_s_local_day() {
+        // 23:30 UTC on 31 Dec is already New Year's Day in Paris, still 31 Dec in Abidjan.
+        let late = Utc.with_ymd_and_hms(2026, 12, 31, 23, 30, 0).unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            BusinessDate::at(late, Tz::Africa__Abidjan).date(),
+            day(2026, 12, 31)
+        );
+        assert_eq!(
+            BusinessDate::at(late, Tz::Europe__Paris).date(),
+            day(2027, 1, 1)
+        );
+    }
     use chrono_tz::Africa::Abidjan;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

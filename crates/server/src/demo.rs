@@ -122,7 +122,7 @@ async fn seed_coupon(
     holder: Option<i64>,
 ) -> anyhow::Result<()> {
     use crm_domain::coupon::{Coupon, CouponKind, CouponStatus, DiscountKind};
-    let today = crate::routes::coupons::today();
+    let today = state.calendar.today(&state.db, None).await?.date();
     let (kind, discount_kind, value, min_basket, code) = match holder {
         Some(_) => (
             CouponKind::Special,
@@ -500,10 +500,9 @@ const SALES_PER_CASHIER_DAY: u64 = 400;
 /// 70 % of them to identified customers, priced with the real rules. Ends with the
 /// customers' spend, visits and points matching their sales.
 pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> {
-    use crm_domain::sale::{self, Category, Payment, PaymentMethod, SaleLine};
+    use crm_domain::sale::{self, Payment, PaymentMethod, SaleLine};
     use crm_store::sales::{NewLine, NewPayment, NewSale};
     use rand::{Rng, SeedableRng};
-    use std::str::FromStr;
 
     if count == 0 {
         return Ok(());
@@ -563,21 +562,23 @@ pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> 
                 let customer = (rng.gen_range(0..10) < 7 && !customers.is_empty())
                     .then(|| &customers[rng.gen_range(0..customers.len())]);
                 let loyalty = customer
-                    .map(|(_, level)| policy.discount_percent(level.parse().unwrap_or_default()))
+                    .map(|(_, level)| policy.discount_percent(*level))
                     .unwrap_or_default();
                 let picked: Vec<&crm_store::products::Product> = (0..rng.gen_range(1..=5))
                     .map(|_| &products[rng.gen_range(0..products.len())])
                     .collect();
-                let lines: Vec<SaleLine> = picked
+                let lines = picked
                     .iter()
-                    .map(|p| SaleLine {
-                        product_id: p.id,
-                        unit_price: Money::fcfa(p.price),
-                        vat_rate_bp: p.vat_rate_bp.max(0) as u32,
-                        category: Category::from_str(&p.category).unwrap_or(Category::Alimentaire),
-                        quantity: rng.gen_range(1..=3),
+                    .map(|p| {
+                        Ok(SaleLine {
+                            product_id: p.id,
+                            unit_price: Money::fcfa(p.price),
+                            vat_rate_bp: p.vat_rate_bp.max(0) as u32,
+                            category: crm_store::products::category_of(p)?,
+                            quantity: rng.gen_range(1..=3),
+                        })
                     })
-                    .collect();
+                    .collect::<Result<Vec<_>, crm_store::StoreError>>()?;
                 let totals = sale::price_sale(&lines, loyalty, None)?;
                 let method = match rng.gen_range(0..100) {
                     0..=59 => PaymentMethod::Especes,

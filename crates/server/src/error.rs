@@ -116,6 +116,7 @@ impl From<StoreError> for ApiError {
                 format!("Existe déjà : {what}."),
             ),
             StoreError::Coupon(refusal) => refusal.into(),
+            corrupt @ StoreError::Corrupt { .. } => ApiError::internal(corrupt),
             StoreError::Db(db) => ApiError::internal(db),
         }
     }

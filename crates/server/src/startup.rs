@@ -36,6 +36,8 @@ pub struct AppState {
     pub till_lookup: crm_store::coupons::TillLookup,
     /// The generic codes in force, kept in memory for identify.
     pub generic_codes: crm_store::coupons::GenericCodes,
+    /// The business day at each till.
+    pub calendar: crate::calendar::StoreCalendar,
 }
 
 /// How handlers and tests hold the shared state.
@@ -191,6 +193,7 @@ pub async fn app_state_for(mut settings: Settings, workload: Workload) -> anyhow
         login_throttle,
         till_lookup: crm_store::coupons::TillLookup::new(&settings.database_url, TILL_LANES),
         generic_codes: crm_store::coupons::GenericCodes::default(),
+        calendar: crate::calendar::StoreCalendar::default(),
         settings,
         metrics: Arc::new(Metrics::new(routes::patterns())),
     })

@@ -4,7 +4,7 @@
 
 use crate::audit::{self, Actor};
 use crate::entities::{coupon, coupon_redemption, customer, sale};
-use crate::{jobs, placeholders, StoreError, StoreResult};
+use crate::{jobs, placeholders, stored, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::coupon::{
     evaluate, Coupon as Rules, CouponKind, CouponRefusal, CouponStatus, CouponUsage, DiscountKind,
@@ -19,7 +19,6 @@ use sea_orm::{
     TransactionTrait, Value,
 };
 use std::collections::BTreeSet;
-use std::str::FromStr;
 
 pub use coupon::Model as CouponRow;
 pub use coupon_redemption::Model as RedemptionRow;
@@ -31,30 +30,34 @@ pub const BULK_JOB: &str = "BULK_COUPONS";
 const BULK_BATCH: u64 = 1_000;
 
 /// The rules of a stored coupon, as the domain checks them.
-pub fn rules(row: &CouponRow) -> Rules {
-    Rules {
-        kind: CouponKind::from_str(&row.kind).unwrap_or(CouponKind::Generic),
-        discount_kind: DiscountKind::from_str(&row.discount_kind).unwrap_or(DiscountKind::Fixed),
+pub fn rules(row: &CouponRow) -> StoreResult<Rules> {
+    Ok(Rules {
+        kind: stored("coupons.kind", &row.kind)?,
+        discount_kind: stored("coupons.discount_kind", &row.discount_kind)?,
         value: row.value,
         valid_from: row.valid_from,
         valid_to: row.valid_to,
         global_cap: row.global_cap.map(|c| u32::try_from(c).unwrap_or(0)),
         per_customer_cap: u32::try_from(row.per_customer_cap).unwrap_or(0),
         min_basket: Money::fcfa(row.min_basket),
-        required_level: row.required_level.as_deref().and_then(|l| l.parse().ok()),
+        required_level: row
+            .required_level
+            .as_deref()
+            .map(|level| stored("coupons.required_level", level))
+            .transpose()?,
         customer_id: row.customer_id,
-        eligible_categories: categories_from_column(&row.eligible_categories),
+        eligible_categories: categories_from_column(&row.eligible_categories)?,
         stacks_with_loyalty: row.stacks_with_loyalty,
-        // An unknown status never makes a coupon usable.
-        status: CouponStatus::from_str(&row.status).unwrap_or(CouponStatus::Inactive),
-    }
+        status: stored("coupons.status", &row.status)?,
+    })
 }
 
-fn categories_from_column(column: &str) -> BTreeSet<Category> {
+fn categories_from_column(column: &str) -> StoreResult<BTreeSet<Category>> {
     column
         .split(',')
-        .filter(|c| !c.trim().is_empty())
-        .filter_map(|c| c.parse().ok())
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| stored("coupons.eligible_categories", c))
         .collect()
 }
 
@@ -249,7 +252,7 @@ pub(crate) async fn lock_and_check(
         lines: &redeem.lines,
         loyalty_percent: redeem.loyalty_percent,
     };
-    let discount = evaluate(&rules(&row), usage, &sale).map_err(StoreError::Coupon)?;
+    let discount = evaluate(&rules(&row)?, usage, &sale).map_err(StoreError::Coupon)?;
     if discount != redeem.discount {
         // The rules cannot change once created; a mismatch means a caller bug.
         return Err(StoreError::Conflict("coupon".to_owned()));
@@ -363,8 +366,8 @@ pub struct OfferedCoupon {
     pub code: String,
     /// What the customer gets.
     pub description: String,
-    /// `PERCENT` or `FIXED`.
-    pub discount_kind: String,
+    /// Percent or fixed.
+    pub discount_kind: DiscountKind,
     /// Whole percent or FCFA.
     pub value: i64,
     /// Smallest basket, FCFA.
@@ -389,7 +392,10 @@ fn offered(rows: &[sea_orm::QueryResult]) -> StoreResult<Vec<OfferedCoupon>> {
         coupons.push(OfferedCoupon {
             code,
             description: row.try_get("k_", "description")?,
-            discount_kind: row.try_get("k_", "discount_kind")?,
+            discount_kind: stored(
+                "coupons.discount_kind",
+                &row.try_get::<String>("k_", "discount_kind")?,
+            )?,
             value: row.try_get("k_", "value")?,
             min_basket: row.try_get("k_", "min_basket")?,
             valid_to: row.try_get("k_", "valid_to")?,
@@ -574,15 +580,15 @@ pub async fn coupon_uses(db: &impl ConnectionTrait, customer_id: i64) -> StoreRe
 }
 
 /// What the till shows of a coupon it offers.
-pub fn offer_of(row: &CouponRow) -> OfferedCoupon {
-    OfferedCoupon {
+pub fn offer_of(row: &CouponRow) -> StoreResult<OfferedCoupon> {
+    Ok(OfferedCoupon {
         code: row.code.clone(),
         description: row.description.clone(),
-        discount_kind: row.discount_kind.clone(),
+        discount_kind: stored("coupons.discount_kind", &row.discount_kind)?,
         value: row.value,
         min_basket: row.min_basket,
         valid_to: row.valid_to,
-    }
+    })
 }
 
 /// The identify query, in PostgreSQL's numbered-parameter form.

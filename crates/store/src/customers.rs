@@ -18,6 +18,11 @@ pub use customer::Model as Customer;
 pub use level_change::Model as LevelChange;
 pub use points_entry::Model as PointsEntry;
 
+/// The customer's loyalty level, as the domain knows it.
+pub fn level_of(customer: &Customer) -> StoreResult<Level> {
+    crate::stored("customers.level", &customer.level)
+}
+
 /// City of a customer who did not give one.
 pub const DEFAULT_CITY: &str = "Abidjan";
 

@@ -429,13 +429,18 @@ pub async fn finish_sales_load(
 }
 
 /// Ids and levels of every active customer (the generator picks buyers among them).
-pub async fn customer_levels(db: &impl ConnectionTrait) -> StoreResult<Vec<(i64, String)>> {
-    Ok(customer::Entity::find()
+pub async fn customer_levels(
+    db: &impl ConnectionTrait,
+) -> StoreResult<Vec<(i64, crm_domain::Level)>> {
+    let rows: Vec<(i64, String)> = customer::Entity::find()
         .select_only()
         .column(customer::Column::Id)
         .column(customer::Column::Level)
         .filter(customer::Column::Active.eq(true))
         .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    rows.into_iter()
+        .map(|(id, level)| Ok((id, crate::stored("customers.level", &level)?)))
+        .collect()
 }

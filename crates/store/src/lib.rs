@@ -34,9 +34,27 @@ pub enum StoreError {
     /// A coupon refused at checkout, under its row lock (caps reached meanwhile…).
     #[error("coupon refusé : {0}")]
     Coupon(crm_domain::coupon::CouponRefusal),
+    /// A stored value the domain does not know (a level, a role, a kind…): the database
+    /// was changed behind the application's back. Never read as a default.
+    #[error("valeur inconnue en base dans {column} : {value:?}")]
+    Corrupt {
+        /// `table.column`.
+        column: &'static str,
+        /// What was found there.
+        value: String,
+    },
     /// Anything else from the driver.
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+/// Reads a value stored as text into its domain type: the one row→domain conversion of
+/// every level, role, kind, status and category column.
+pub(crate) fn stored<T: std::str::FromStr>(column: &'static str, value: &str) -> StoreResult<T> {
+    value.parse().map_err(|_| StoreError::Corrupt {
+        column,
+        value: value.to_owned(),
+    })
 }
 
 impl StoreError {

@@ -11,6 +11,11 @@ use sea_orm::{
 
 pub use product::Model as Product;
 
+/// The product's category, as the domain knows it.
+pub fn category_of(product: &Product) -> StoreResult<crm_domain::sale::Category> {
+    crate::stored("products.category", &product.category)
+}
+
 /// A product to add to the catalogue (already validated).
 #[derive(Clone, Debug)]
 pub struct NewProduct {

@@ -7,6 +7,17 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 pub use store::Model as Store;
 
+/// The store's time zone (an IANA name such as `Africa/Abidjan`), which sets its
+/// business day.
+pub fn time_zone_of(shop: &Store) -> StoreResult<chrono_tz::Tz> {
+    crate::stored("stores.timezone", &shop.timezone)
+}
+
+/// The store's day now, in its time zone.
+pub fn business_date_of(shop: &Store) -> StoreResult<crm_domain::period::BusinessDate> {
+    Ok(crm_domain::period::BusinessDate::today(time_zone_of(shop)?))
+}
+
 /// Returns the store with `code`, creating it (with one till, `C01`) when missing.
 pub async fn ensure(
     db: &impl ConnectionTrait,

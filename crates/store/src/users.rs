@@ -68,8 +68,8 @@ pub async fn count(db: &impl ConnectionTrait) -> StoreResult<u64> {
 }
 
 /// The role stored on a row, read back as the domain type.
-pub fn role_of(user: &User) -> Role {
-    user.role.parse().unwrap_or(Role::Cashier)
+pub fn role_of(user: &User) -> StoreResult<Role> {
+    crate::stored("users.role", &user.role)
 }
 
 /// Sets or clears the "must change password at next login" flag of an account.

@@ -1,6 +1,6 @@
 //! The app's areas, the menu of each role and who may open what.
 
-use crm_api_types::RoleName;
+use crm_api_types::Role;
 
 /// An area of the app, with its route and its menu entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,11 +65,11 @@ impl Section {
     }
 
     /// String key of the menu label (the sales entry depends on the role).
-    pub fn label_key(self, role: Option<RoleName>) -> &'static str {
+    pub fn label_key(self, role: Option<Role>) -> &'static str {
         match self {
             Section::Accueil => "nav.accueil",
             Section::Caisse => "nav.caisse",
-            Section::Ventes if role == Some(RoleName::Cashier) => "nav.ventes.own",
+            Section::Ventes if role == Some(Role::Cashier) => "nav.ventes.own",
             Section::Ventes => "nav.ventes.all",
             Section::Clients => "nav.clients",
             Section::Coupons => "nav.coupons",
@@ -94,20 +94,20 @@ impl Section {
     }
 
     /// The menu of a role, in display order.
-    pub fn menu(role: RoleName) -> &'static [Section] {
+    pub fn menu(role: Role) -> &'static [Section] {
         use Section::*;
         match role {
-            RoleName::Cashier => &[Caisse, Ventes],
-            RoleName::Marketing => &[Accueil, Clients, Coupons, Fidelite, Kpi],
-            RoleName::Director => &[Accueil, Kpi, Ventes, Clients, Coupons, Fidelite],
-            RoleName::Admin => &[
+            Role::Cashier => &[Caisse, Ventes],
+            Role::Marketing => &[Accueil, Clients, Coupons, Fidelite, Kpi],
+            Role::Director => &[Accueil, Kpi, Ventes, Clients, Coupons, Fidelite],
+            Role::Admin => &[
                 Accueil, Caisse, Ventes, Clients, Coupons, Fidelite, Kpi, Admin,
             ],
         }
     }
 
     /// Whether `role` may open this area: what its menu shows, and everyone has a home page.
-    pub fn allowed(self, role: RoleName) -> bool {
+    pub fn allowed(self, role: Role) -> bool {
         self == Section::Accueil || Section::menu(role).contains(&self)
     }
 }

@@ -617,6 +617,8 @@ pub fn Checkout(
         let request = QuoteRequest {
             code: code.clone(),
             customer_id: customer_id.get_untracked(),
+            // The sale names no till either (the default one): same store, same day.
+            till_id: None,
             lines: line_requests(&basket),
         };
         spawn_local(async move {

@@ -9,9 +9,8 @@
 //! The identified customer's usable coupons are listed on their card: a click or Alt+1…9
 //! (the digit row or the keypad, whatever the keyboard layout) applies one to the sale.
 
-use crm_api_types::{
-    AvailableCoupon, CreateCustomerRequest, CustomerProfile, FieldError, LevelName,
-};
+use crm_api_types::{AvailableCoupon, CreateCustomerRequest, CustomerProfile, FieldError, Level};
+use crm_domain::coupon::DiscountKind;
 use crm_domain::money::group_thousands;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html;
@@ -337,7 +336,7 @@ fn profile_card(
         .into_any()
     };
     view! {
-        <article id="customer-profile" class="card profile" data-level=level_code(level)>
+        <article id="customer-profile" class="card profile" data-level=level.as_str()>
             <header class="profile-head">
                 <div class="profile-id">
                     <h2 id="customer-name" class="profile-name">
@@ -357,7 +356,7 @@ fn profile_card(
                 </div>
                 <span
                     id="customer-level"
-                    class=format!("badge level level-{}", level_code(level).to_lowercase())
+                    class=format!("badge level level-{}", level.as_str().to_lowercase())
                     title=i18n.tr("pos.level")
                 >
                     {i18n.tr(level_key(level))}
@@ -472,9 +471,9 @@ fn coupon_item(
         let code = code.clone();
         move || applied.with(|a| a.as_deref() == Some(code.as_str()))
     };
-    let value = match coupon.discount_kind.as_str() {
-        "PERCENT" => format!("−{}\u{a0}%", coupon.value),
-        _ => format!("−{}", money(coupon.value)),
+    let value = match coupon.discount_kind {
+        DiscountKind::Percent => format!("−{}\u{a0}%", coupon.value),
+        DiscountKind::Fixed => format!("−{}", money(coupon.value)),
     };
     let min_basket = coupon.min_basket;
     let key = (number <= 9).then(|| format!("Alt+{number}"));
@@ -736,22 +735,12 @@ pub(crate) fn full_name(first: Option<&str>, last: Option<&str>) -> String {
         .join(" ")
 }
 
-/// The API code of a level (`GOLD`), for classes and data attributes.
-pub(crate) fn level_code(level: LevelName) -> &'static str {
-    match level {
-        LevelName::Standard => "STANDARD",
-        LevelName::Silver => "SILVER",
-        LevelName::Gold => "GOLD",
-        LevelName::Vip => "VIP",
-    }
-}
-
 /// The string key of a level's name (`level.GOLD`).
-pub(crate) fn level_key(level: LevelName) -> &'static str {
+pub(crate) fn level_key(level: Level) -> &'static str {
     match level {
-        LevelName::Standard => "level.STANDARD",
-        LevelName::Silver => "level.SILVER",
-        LevelName::Gold => "level.GOLD",
-        LevelName::Vip => "level.VIP",
+        Level::Standard => "level.STANDARD",
+        Level::Silver => "level.SILVER",
+        Level::Gold => "level.GOLD",
+        Level::Vip => "level.VIP",
     }
 }

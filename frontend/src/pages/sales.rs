@@ -8,7 +8,7 @@
 
 use chrono::NaiveDate;
 use crm_api_types::{
-    DayRevenue, PaymentSplit, Receipt, RoleName, SaleListItem, SalesHistory, Seller, TopProduct,
+    DayRevenue, PaymentSplit, Receipt, Role, SaleListItem, SalesHistory, Seller, TopProduct,
 };
 use crm_domain::money::group_thousands;
 use leptos::ev::KeyboardEvent;
@@ -39,8 +39,7 @@ pub fn SalesPage() -> impl IntoView {
     // A manager's choice: `None` is the whole store.
     let cashier = RwSignal::new(None::<i64>);
     let sellers = RwSignal::new(Vec::<Seller>::new());
-    let manager =
-        Memo::new(move |_| matches!(auth.role(), Some(RoleName::Director | RoleName::Admin)));
+    let manager = Memo::new(move |_| matches!(auth.role(), Some(Role::Director | Role::Admin)));
     // The days of a custom period, once both are whole and in order.
     let custom = Memo::new(move |_| custom_range(&from.get(), &to.get()).ok());
 
@@ -170,7 +169,7 @@ pub fn SalesPage() -> impl IntoView {
     on_cleanup(move || escape.remove());
 
     let title = move || {
-        if auth.role() == Some(RoleName::Cashier) {
+        if auth.role() == Some(Role::Cashier) {
             i18n.t("sales.title.own")
         } else {
             i18n.t("sales.title.all")

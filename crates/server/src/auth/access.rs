@@ -26,7 +26,7 @@ const KEPT: usize = 4096;
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Account {
     active: bool,
-    role: Option<Role>,
+    role: Role,
     token_version: i32,
     must_change_password: bool,
 }
@@ -79,16 +79,19 @@ impl AccessGate {
             return Ok(Err(Revoked::Session));
         };
         let account = cached(&self.accounts, user_id, || async {
-            Ok(users::find(db, user_id).await?.map(|u| Account {
-                active: u.active,
-                role: u.role.parse().ok(),
-                token_version: u.token_version,
-                must_change_password: u.must_change_password,
-            }))
+            Ok(match users::find(db, user_id).await? {
+                Some(u) => Some(Account {
+                    active: u.active,
+                    role: users::role_of(&u)?,
+                    token_version: u.token_version,
+                    must_change_password: u.must_change_password,
+                }),
+                None => None,
+            })
         })
         .await?;
-        let Some(account) =
-            account.filter(|a| a.active && a.role == claims.role && a.token_version == claims.ver)
+        let Some(account) = account
+            .filter(|a| a.active && Some(a.role) == claims.role && a.token_version == claims.ver)
         else {
             return Ok(Err(Revoked::Session));
         };

@@ -13,10 +13,10 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
 use crm_api_types::{
-    ChangePasswordRequest, LoginRequest, LoginResponse, MeResponse, RefreshRequest, RoleName,
+    ChangePasswordRequest, LoginRequest, LoginResponse, MeResponse, RefreshRequest,
     ServiceTokenRequest, ServiceTokenResponse, UserInfo,
 };
-use crm_domain::{Role, Scope};
+use crm_domain::Scope;
 use crm_store::audit::{self, Actor};
 use crm_store::{service_accounts, sessions, users};
 use serde_json::json;
@@ -37,25 +37,15 @@ fn invalid_refresh() -> ApiError {
     )
 }
 
-/// The API name of a domain role.
-pub fn role_name(role: Role) -> RoleName {
-    match role {
-        Role::Cashier => RoleName::Cashier,
-        Role::Marketing => RoleName::Marketing,
-        Role::Director => RoleName::Director,
-        Role::Admin => RoleName::Admin,
-    }
-}
-
 /// What the API shows of a staff account.
-pub fn user_info(user: &users::User) -> UserInfo {
-    UserInfo {
+pub fn user_info(user: &users::User) -> Result<UserInfo, ApiError> {
+    Ok(UserInfo {
         id: user.id,
         username: user.username.clone(),
-        role: role_name(users::role_of(user)),
+        role: users::role_of(user)?,
         display_name: user.display_name.clone(),
         must_change_password: user.must_change_password,
-    }
+    })
 }
 
 /// 429 past the allowance (with `Retry-After`), 503 when every hashing slot stays busy.
@@ -142,7 +132,7 @@ async fn open_session(state: &AppState, user: &users::User) -> Result<LoginRespo
         Utc::now() + Duration::seconds(state.settings.refresh_token_ttl_secs),
     )
     .await?;
-    Ok(session_response(state, user, &session, refresh_token))
+    session_response(state, user, &session, refresh_token)
 }
 
 fn session_response(
@@ -150,19 +140,19 @@ fn session_response(
     user: &users::User,
     session: &str,
     refresh_token: String,
-) -> LoginResponse {
-    LoginResponse {
+) -> Result<LoginResponse, ApiError> {
+    Ok(LoginResponse {
         access_token: state.tokens.for_user(
             user.id,
-            users::role_of(user),
+            users::role_of(user)?,
             user.token_version,
             session,
         ),
         token_type: "Bearer".into(),
         expires_in: state.tokens.ttl_secs,
         refresh_token,
-        user: user_info(user),
-    }
+        user: user_info(user)?,
+    })
 }
 
 /// Staff login.
@@ -229,7 +219,7 @@ pub async fn refresh(
     match users::find(&state.db, user_id).await? {
         Some(user) if user.active => Ok(web::Json(session_response(
             &state, &user, &family_id, new_token,
-        ))),
+        )?)),
         _ => Err(invalid_refresh()),
     }
 }
@@ -381,7 +371,7 @@ pub async fn me(
                         "Compte inconnu ou désactivé.",
                     )
                 })?;
-            Some(user_info(&user))
+            Some(user_info(&user)?)
         }
         None => None,
     };

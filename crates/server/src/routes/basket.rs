@@ -8,12 +8,11 @@ use chrono::NaiveDate;
 use crm_api_types::SaleLineRequest;
 use crm_domain::coupon::{self, CouponRefusal, Redemption};
 use crm_domain::loyalty::LoyaltyPolicy;
-use crm_domain::sale::{Category, CouponDiscount, SaleError, SaleLine};
+use crm_domain::sale::{CouponDiscount, SaleError, SaleLine};
 use crm_domain::{Level, Money};
 use crm_store::coupons::{self as coupon_store, CouponRow, CouponToRedeem};
 use crm_store::products::Product;
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 /// Most units of one product on a line: a typo guard for the till.
 const MAX_QUANTITY: i64 = 10_000;
@@ -83,7 +82,7 @@ pub async fn price_lines(
             product_id: product.id,
             unit_price: Money::fcfa(product.price),
             vat_rate_bp: product.vat_rate_bp.max(0) as u32,
-            category: Category::from_str(&product.category).unwrap_or(Category::Alimentaire),
+            category: crm_store::products::category_of(&product)?,
             quantity: line.quantity as u32,
         });
         products.push(product);
@@ -103,7 +102,7 @@ pub async fn customer_standing(
         .await?
         .filter(|c| c.active && c.erased_at.is_none())
         .ok_or_else(|| unprocessable("customer.not_found", "Client inconnu."))?;
-    let level: Level = customer.level.parse().unwrap_or_default();
+    let level = crm_store::customers::level_of(&customer)?;
     Ok((
         Some((customer.id, level)),
         LoyaltyPolicy::default().discount_percent(level),
@@ -144,7 +143,7 @@ pub async fn check_coupon(
         });
     };
     let outcome = coupon::evaluate(
-        &coupon_store::rules(&row),
+        &coupon_store::rules(&row)?,
         usage,
         &Redemption {
             today,

@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use crm_api_types::{
     AvailableCoupon, BulkIssueRequest, Coupon, CouponPage, CouponRedemption, CouponStats,
     CreateCouponRequest, Job, QuoteRequest, QuoteResponse, RedemptionPage,
@@ -28,11 +28,10 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 use utoipa::IntoParams;
 
-/// Coupons' dates are days in the country's time zone (Côte d'Ivoire: UTC, no DST).
-pub fn today() -> NaiveDate {
-    Utc::now()
-        .with_timezone(&chrono_tz::Africa::Abidjan)
-        .date_naive()
+/// The back office's day: the business day of the default store (coupon statuses, lists,
+/// exports). The till's own day comes from its till ([`crate::calendar`]).
+pub async fn today(state: &AppState) -> Result<NaiveDate, ApiError> {
+    Ok(state.calendar.today(&state.db, None).await?.date())
 }
 
 impl From<CouponDefinitionError> for ApiError {
@@ -47,13 +46,13 @@ pub fn new_code(kind: CouponKind) -> String {
     rules::generate_code(kind, || rng.gen())
 }
 
-pub(crate) fn coupon_view(row: &CouponRow, today: NaiveDate) -> Coupon {
-    let r = store::rules(row);
-    Coupon {
+pub(crate) fn coupon_view(row: &CouponRow, today: NaiveDate) -> Result<Coupon, ApiError> {
+    let r = store::rules(row)?;
+    Ok(Coupon {
         id: row.id,
         code: row.code.clone(),
-        kind: row.kind.clone(),
-        discount_kind: row.discount_kind.clone(),
+        kind: r.kind,
+        discount_kind: r.discount_kind,
         value: row.value,
         description: row.description.clone(),
         valid_from: row.valid_from,
@@ -61,22 +60,15 @@ pub(crate) fn coupon_view(row: &CouponRow, today: NaiveDate) -> Coupon {
         global_cap: r.global_cap,
         per_customer_cap: r.per_customer_cap,
         min_basket: row.min_basket,
-        required_level: row.required_level.clone(),
+        required_level: r.required_level,
         customer_id: row.customer_id,
-        eligible_categories: r
-            .eligible_categories
-            .iter()
-            .map(|c| c.as_str().to_owned())
-            .collect(),
+        eligible_categories: r.eligible_categories.iter().copied().collect(),
         stacks_with_loyalty: row.stacks_with_loyalty,
-        status: r
-            .status_on(today, u32::try_from(row.uses_count).unwrap_or(0))
-            .as_str()
-            .to_owned(),
+        status: r.status_on(today, u32::try_from(row.uses_count).unwrap_or(0)),
         uses_count: u32::try_from(row.uses_count).unwrap_or(0),
         issue_job_id: row.issue_job_id,
         created_at: row.created_at,
-    }
+    })
 }
 
 /// The form the POS shows for a usable coupon.
@@ -84,7 +76,7 @@ pub fn available_view(row: &store::OfferedCoupon) -> AvailableCoupon {
     AvailableCoupon {
         code: row.code.clone(),
         description: row.description.clone(),
-        discount_kind: row.discount_kind.clone(),
+        discount_kind: row.discount_kind,
         value: row.value,
         min_basket: row.min_basket,
         valid_to: row.valid_to,
@@ -145,7 +137,7 @@ pub async fn quote(
         customer,
         &lines,
         loyalty_percent,
-        today(),
+        state.calendar.today(&state.db, body.till_id).await?.date(),
     )
     .await?;
     let discount = check.outcome.as_ref().ok();
@@ -215,11 +207,14 @@ pub async fn list(
     caller.require(Capability::CrmRead)?;
     let filter = filter(&query)?;
     let Paging { page, per_page } = Paging::new(query.page, query.per_page, paging::BACK_OFFICE);
-    let today = today();
+    let today = today(&state).await?;
     let (rows, total) = store::list(&state.db, &filter, today, page, per_page).await?;
     let stats = store::stats(&state.db, today).await?;
     Ok(web::Json(CouponPage {
-        items: rows.iter().map(|r| coupon_view(r, today)).collect(),
+        items: rows
+            .iter()
+            .map(|r| coupon_view(r, today))
+            .collect::<Result<_, _>>()?,
         total,
         page,
         per_page,
@@ -247,18 +242,27 @@ const EXPORT_HEADER: [&str; 11] = [
     "Client",
 ];
 
-/// A coded value of the export in the words of the screen (`SPECIAL` → `Personnel`).
-fn export_label(code: &str) -> &str {
-    match code {
-        "GENERIC" => "Générique",
-        "SPECIAL" => "Personnel",
-        "PERCENT" => "Pourcentage",
-        "FIXED" => "Montant fixe",
-        "ACTIVE" => "Actif",
-        "INACTIVE" => "Inactif",
-        "EXPIRED" => "Expiré",
-        "EXHAUSTED" => "Épuisé",
-        other => other,
+/// The French words of the CSV export (the codes stay in the API).
+fn kind_label(kind: CouponKind) -> &'static str {
+    match kind {
+        CouponKind::Generic => "Générique",
+        CouponKind::Special => "Personnel",
+    }
+}
+
+fn discount_kind_label(kind: DiscountKind) -> &'static str {
+    match kind {
+        DiscountKind::Percent => "Pourcentage",
+        DiscountKind::Fixed => "Montant fixe",
+    }
+}
+
+fn status_label(status: CouponStatus) -> &'static str {
+    match status {
+        CouponStatus::Active => "Actif",
+        CouponStatus::Inactive => "Inactif",
+        CouponStatus::Expired => "Expiré",
+        CouponStatus::Exhausted => "Épuisé",
     }
 }
 
@@ -270,8 +274,8 @@ fn export_record(
     row: &CouponRow,
     holder: Option<&crm_store::customers::Customer>,
     today: NaiveDate,
-) -> [String; 11] {
-    let view = coupon_view(row, today);
+) -> Result<[String; 11], ApiError> {
+    let view = coupon_view(row, today)?;
     let name = holder
         .map(|c| {
             [c.first_name.as_deref(), c.last_name.as_deref()]
@@ -281,21 +285,21 @@ fn export_record(
                 .join(" ")
         })
         .unwrap_or_default();
-    [
+    Ok([
         view.code,
-        export_label(&view.kind).to_owned(),
-        export_label(&view.discount_kind).to_owned(),
+        kind_label(view.kind).to_owned(),
+        discount_kind_label(view.discount_kind).to_owned(),
         view.value.to_string(),
         view.description,
         csv_export::day(view.valid_from),
         csv_export::day(view.valid_to),
-        export_label(&view.status).to_owned(),
+        status_label(view.status).to_owned(),
         view.uses_count.to_string(),
         holder
             .and_then(|c| c.customer_number.clone())
             .unwrap_or_default(),
         name,
-    ]
+    ])
 }
 
 /// Exports the coupons matching the filters as CSV for French Excel (e.g. `?job_id=` for
@@ -314,7 +318,7 @@ pub async fn export(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::CrmRead)?;
     let filter = filter(&query)?;
-    let today = today();
+    let today = today(&state).await?;
     let name = match query.job_id {
         Some(job) => format!("coupons-emission-{job}.csv"),
         None => format!("coupons-{today}.csv"),
@@ -333,7 +337,8 @@ pub async fn export(
             let next = (rows.len() as u64 == EXPORT_PAGE).then_some(last.id);
             let lines = rows
                 .iter()
-                .map(|(row, holder)| export_record(row, holder.as_ref(), today));
+                .map(|(row, holder)| export_record(row, holder.as_ref(), today))
+                .collect::<Result<Vec<_>, _>>()?;
             let bytes = csv_export::encode(lines).map_err(ApiError::internal)?;
             Ok::<_, ApiError>(Some((bytes, next)))
         }
@@ -411,7 +416,7 @@ pub async fn create(
     })?;
     // A new generic code is offered at the very next identify.
     state.generic_codes.forget();
-    Ok(HttpResponse::Created().json(coupon_view(&row, today())))
+    Ok(HttpResponse::Created().json(coupon_view(&row, today(&state).await?)?))
 }
 
 async fn load(state: &AppState, id: i64) -> Result<CouponRow, ApiError> {
@@ -431,7 +436,10 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> Result<web::Json<Coupon>, ApiError> {
     caller.require(Capability::CrmRead)?;
-    Ok(web::Json(coupon_view(&load(&state, *id).await?, today())))
+    Ok(web::Json(coupon_view(
+        &load(&state, *id).await?,
+        today(&state).await?,
+    )?))
 }
 
 /// Deactivates a coupon: it is refused from now on (uses made stay counted).
@@ -450,7 +458,7 @@ pub async fn deactivate(
         .ok_or_else(|| ApiError::not_found("coupon.not_found", "Coupon introuvable."))?;
     // A deactivated generic code is no longer offered at the next identify.
     state.generic_codes.forget();
-    Ok(web::Json(coupon_view(&row, today())))
+    Ok(web::Json(coupon_view(&row, today(&state).await?)?))
 }
 
 /// Paging of a coupon's uses.
@@ -533,7 +541,7 @@ pub async fn bulk_issue(
         status: CouponStatus::Active,
     };
     rules.validate()?;
-    let today = today();
+    let today = today(&state).await?;
     if rules.valid_to < today {
         return Err(CouponDefinitionError::DatesInvalid.into());
     }

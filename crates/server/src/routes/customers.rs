@@ -7,15 +7,15 @@ use crate::error::{field_error, ApiError};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use crm_api_types::{
     CreateCustomerRequest, Customer, CustomerExport, CustomerPage, CustomerProfile,
-    IdentifyRequest, LevelName, LoyaltySummary, UpdateCustomerRequest,
+    IdentifyRequest, LoyaltySummary, UpdateCustomerRequest,
 };
 use crm_domain::coupon::CouponUsage;
 use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::phone::{Phone, PhoneError};
-use crm_domain::{Capability, Level};
+use crm_domain::Capability;
 use crm_store::customers::{self as store, CustomerChanges, NewCustomer};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -34,15 +34,6 @@ fn parse_phone(state: &AppState, typed: &str) -> Result<Phone, ApiError> {
         };
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "phone.invalid", detail)
     })
-}
-
-fn level_name(level: Level) -> LevelName {
-    match level {
-        Level::Standard => LevelName::Standard,
-        Level::Silver => LevelName::Silver,
-        Level::Gold => LevelName::Gold,
-        Level::Vip => LevelName::Vip,
-    }
 }
 
 fn customer_not_found() -> ApiError {
@@ -76,7 +67,7 @@ fn customer_view(
         email: row.email.clone(),
         city: row.city.clone(),
         birth_date: row.birth_date,
-        level: level_name(row.level.parse().unwrap_or_default()),
+        level: store::level_of(row)?,
         points: row.points,
         lifetime_spend: row.lifetime_spend,
         purchases_count: row.purchases_count,
@@ -96,10 +87,10 @@ async fn profile(
     caller: &Caller,
     row: &store::Customer,
 ) -> Result<CustomerProfile, ApiError> {
-    let today = super::coupons::today();
+    let today = state.calendar.today(&state.db, None).await?.date();
     let coupons = crm_store::coupons::usable_by_customer(&state.db, row.id, today).await?;
     let uses = crm_store::coupons::coupon_uses(&state.db, row.id).await?;
-    let coupons = with_generic_codes(state, row, coupons, &uses).await?;
+    let coupons = with_generic_codes(state, row, coupons, &uses, today).await?;
     profile_with(state, caller, row, &coupons)
 }
 
@@ -111,29 +102,20 @@ async fn with_generic_codes(
     row: &store::Customer,
     mut coupons: Vec<crm_store::coupons::OfferedCoupon>,
     uses: &crm_store::coupons::CouponUses,
+    today: NaiveDate,
 ) -> Result<Vec<crm_store::coupons::OfferedCoupon>, ApiError> {
-    let today = super::coupons::today();
-    let level: Level = row.level.parse().unwrap_or_default();
+    let level = store::level_of(row)?;
     let loyalty_percent = LoyaltyPolicy::default().discount_percent(level);
-    let generic = state.generic_codes.in_force(&state.db, today).await?;
-    coupons.extend(
-        generic
-            .iter()
-            .filter(|coupon| {
-                let usage = CouponUsage {
-                    global: u32::try_from(coupon.uses_count).unwrap_or(0),
-                    by_customer: uses.of(coupon.id),
-                };
-                crm_domain::coupon::offerable(
-                    &crm_store::coupons::rules(coupon),
-                    usage,
-                    today,
-                    (row.id, level),
-                    loyalty_percent,
-                )
-            })
-            .map(crm_store::coupons::offer_of),
-    );
+    for coupon in state.generic_codes.in_force(&state.db, today).await?.iter() {
+        let usage = CouponUsage {
+            global: u32::try_from(coupon.uses_count).unwrap_or(0),
+            by_customer: uses.of(coupon.id),
+        };
+        let rules = crm_store::coupons::rules(coupon)?;
+        if crm_domain::coupon::offerable(&rules, usage, today, (row.id, level), loyalty_percent) {
+            coupons.push(crm_store::coupons::offer_of(coupon)?);
+        }
+    }
     Ok(coupons)
 }
 
@@ -145,7 +127,7 @@ fn profile_with(
     coupons: &[crm_store::coupons::OfferedCoupon],
 ) -> Result<CustomerProfile, ApiError> {
     let customer = customer_view(state, row, caller.can(Capability::FullPhone))?;
-    let level: Level = row.level.parse().unwrap_or_default();
+    let level = store::level_of(row)?;
     Ok(CustomerProfile {
         loyalty: LoyaltySummary {
             level: customer.level,
@@ -172,17 +154,14 @@ pub async fn identify(
 ) -> Result<web::Json<CustomerProfile>, ApiError> {
     caller.require(Capability::Pos)?;
     let phone = parse_phone(&state, &body.phone)?;
+    let today = state.calendar.today(&state.db, None).await?.date();
     let (row, coupons, uses) = state
         .till_lookup
-        .holder_by_phone_index(
-            &state.db,
-            &state.vault.index(&phone),
-            super::coupons::today(),
-        )
+        .holder_by_phone_index(&state.db, &state.vault.index(&phone), today)
         .await?
         .filter(|(c, _, _)| c.active)
         .ok_or_else(customer_not_found)?;
-    let coupons = with_generic_codes(&state, &row, coupons, &uses).await?;
+    let coupons = with_generic_codes(&state, &row, coupons, &uses, today).await?;
     Ok(web::Json(profile_with(&state, &caller, &row, &coupons)?))
 }
 
@@ -420,13 +399,14 @@ pub async fn export(
             serde_json::json!({"id": s.id, "ticket_number": s.ticket_number, "store_id": s.store_id, "status": s.status, "subtotal": s.subtotal, "loyalty_discount": s.loyalty_discount, "coupon_discount": s.coupon_discount, "total": s.total, "points_earned": s.points_earned, "at": s.created_at, "lines": lines})
         })
         .collect();
-    let today = super::coupons::today();
+    let today = super::coupons::today(&state).await?;
     let coupons_held = crm_store::coupons::held_by(&state.db, row.id)
         .await?
         .iter()
-        .map(|c| serde_json::to_value(super::coupons::coupon_view(c, today)))
-        .collect::<Result<_, _>>()
-        .map_err(ApiError::internal)?;
+        .map(|c| {
+            serde_json::to_value(super::coupons::coupon_view(c, today)?).map_err(ApiError::internal)
+        })
+        .collect::<Result<_, _>>()?;
     let coupons_used = crm_store::coupons::used_by_customer(&state.db, row.id)
         .await?
         .into_iter()

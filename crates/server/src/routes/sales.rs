@@ -30,10 +30,6 @@ impl From<SaleError> for ApiError {
     }
 }
 
-fn store_tz(name: &str) -> chrono_tz::Tz {
-    name.parse().unwrap_or(chrono_tz::Africa::Abidjan)
-}
-
 fn staff_only() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
@@ -296,9 +292,7 @@ async fn checkout(
     let (till, shop) = store::till_and_store(&state.db, body.till_id)
         .await?
         .ok_or_else(|| unprocessable("till.not_found", "Caisse inconnue ou fermée."))?;
-    let business_date = Utc::now()
-        .with_timezone(&store_tz(&shop.timezone))
-        .date_naive();
+    let business_date = crm_store::stores::business_date_of(&shop)?.date();
     let (lines, products) = basket::price_lines(state, &body.lines).await?;
     // The identified customer's level sets the loyalty discount.
     let (customer, loyalty_percent) = basket::customer_standing(state, body.customer_id).await?;
@@ -471,10 +465,8 @@ fn reason_of(reason: &str) -> Result<&str, ApiError> {
 }
 
 /// The store-local day it is now where the sale was made.
-fn business_day(detail: &store::SaleDetail) -> chrono::NaiveDate {
-    Utc::now()
-        .with_timezone(&store_tz(&detail.store.timezone))
-        .date_naive()
+fn business_day(detail: &store::SaleDetail) -> Result<chrono::NaiveDate, ApiError> {
+    Ok(crm_store::stores::business_date_of(&detail.store)?.date())
 }
 
 async fn reverse(
@@ -545,7 +537,7 @@ pub async fn refund(
     };
     let (detail, _) = load_receipt(&state, *id).await?;
     let undo = Undo::Refund {
-        business_date: business_day(&detail),
+        business_date: business_day(&detail)?,
         method,
     };
     reverse(&state, &caller, *id, undo, reason).await
@@ -579,7 +571,7 @@ pub async fn cancel(
             "Accès refusé : cette vente n'est pas la vôtre.",
         ));
     }
-    if detail.sale.business_date != business_day(&detail) {
+    if detail.sale.business_date != business_day(&detail)? {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "sale.cancel_too_late",
@@ -617,7 +609,7 @@ async fn history(
     let period = Period::parse(kind, query.from, query.to)
         .map_err(|e| unprocessable(e.code(), e.to_string()))?;
     let tz = match store::till_and_store(&state.db, None).await? {
-        Some((_, shop)) => store_tz(&shop.timezone),
+        Some((_, shop)) => crm_store::stores::time_zone_of(&shop)?,
         None => chrono_tz::Africa::Abidjan,
     };
     let range = period.range(Utc::now(), tz);

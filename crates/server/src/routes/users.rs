@@ -9,7 +9,7 @@ use crate::routes::auth::{hashing, user_info};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{patch, post, web};
-use crm_api_types::{PasswordResetResponse, RoleName, StaffAccount, UpdateUserRequest};
+use crm_api_types::{PasswordResetResponse, StaffAccount, UpdateUserRequest};
 use crm_domain::{Capability, Role};
 use crm_store::users;
 
@@ -17,20 +17,11 @@ fn user_not_found() -> ApiError {
     ApiError::not_found("user.not_found", "Utilisateur introuvable.")
 }
 
-fn domain_role(role: RoleName) -> Role {
-    match role {
-        RoleName::Cashier => Role::Cashier,
-        RoleName::Marketing => Role::Marketing,
-        RoleName::Director => Role::Director,
-        RoleName::Admin => Role::Admin,
-    }
-}
-
-fn staff_account(user: &users::User) -> StaffAccount {
-    StaffAccount {
-        user: user_info(user),
+fn staff_account(user: &users::User) -> Result<StaffAccount, ApiError> {
+    Ok(StaffAccount {
+        user: user_info(user)?,
         active: user.active,
-    }
+    })
 }
 
 /// Changes a staff account's role or stops it (or lets it sign in again). The account's
@@ -51,7 +42,6 @@ pub async fn update(
     caller.require(Capability::AdminWrite)?;
     let id = id.into_inner();
     let UpdateUserRequest { role, active } = body.into_inner();
-    let role = role.map(domain_role);
     if caller.0.uid == Some(id) && (active == Some(false) || role.is_some_and(|r| r != Role::Admin))
     {
         return Err(ApiError::new(
@@ -64,7 +54,7 @@ pub async fn update(
         .await?
         .ok_or_else(user_not_found)?;
     state.access.forget_account(id);
-    Ok(web::Json(staff_account(&user)))
+    Ok(web::Json(staff_account(&user)?))
 }
 
 /// Resets a staff account's password: a temporary password is returned once, the
@@ -103,7 +93,7 @@ pub async fn reset_password(
         .await?
         .ok_or_else(user_not_found)?;
     Ok(web::Json(PasswordResetResponse {
-        user: user_info(&user),
+        user: user_info(&user)?,
         temporary_password,
     }))
 }

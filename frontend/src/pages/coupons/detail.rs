@@ -74,13 +74,16 @@ pub(super) fn CouponDetail(
     let facts = move || {
         coupon.get().map(|c| {
             let lang = i18n.lang();
-            let kind = label(lang, "coupon.kind", &c.kind);
-            let status_class = format!("badge status coupon-status-{}", c.status.to_lowercase());
-            let status = label(lang, "coupon.status", &c.status);
+            let kind = label(lang, "coupon.kind", c.kind.as_str());
+            let status_class = format!(
+                "badge status coupon-status-{}",
+                c.status.as_str().to_lowercase()
+            );
+            let status = label(lang, "coupon.status", c.status.as_str());
             let discount = format!(
                 "{} · {}",
-                value_label(&c.discount_kind, c.value),
-                label(lang, "coupon.discount", &c.discount_kind)
+                value_label(c.discount_kind.as_str(), c.value),
+                label(lang, "coupon.discount", c.discount_kind.as_str())
             );
             let cap = c
                 .global_cap
@@ -88,15 +91,14 @@ pub(super) fn CouponDetail(
                 .unwrap_or_else(|| i18n.t("coupons.unlimited").to_string());
             let level = c
                 .required_level
-                .as_deref()
-                .map(|l| label(lang, "level", l))
+                .map(|l| label(lang, "level", l.as_str()))
                 .unwrap_or_else(|| "—".to_string());
             let categories = if c.eligible_categories.is_empty() {
                 i18n.t("coupons.all_categories").to_string()
             } else {
                 c.eligible_categories
                     .iter()
-                    .map(|cat| label(lang, "category", cat))
+                    .map(|cat| label(lang, "category", cat.as_str()))
                     .collect::<Vec<_>>()
                     .join(", ")
             };
@@ -124,7 +126,7 @@ pub(super) fn CouponDetail(
                     </div>
                 }
             });
-            let active = c.status == CouponStatus::Active.as_str();
+            let active = c.status == CouponStatus::Active;
             let coupon_id = c.id;
             let actions = (writer && active).then(|| {
                 view! {

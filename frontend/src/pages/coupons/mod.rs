@@ -19,7 +19,7 @@ mod picker;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use crm_api_types::{Coupon, CouponPage, Job, RoleName};
+use crm_api_types::{Coupon, CouponPage, Job};
 use crm_domain::coupon::{CouponKind, CouponStatus, DiscountKind};
 use crm_domain::money::group_thousands;
 use crm_domain::{Capability, Role};
@@ -52,14 +52,8 @@ enum Panel {
 }
 
 /// Whether `role` may create, deactivate and issue coupons (the rule is the domain's).
-fn can_write(role: Option<RoleName>) -> bool {
-    role.map(|r| match r {
-        RoleName::Cashier => Role::Cashier,
-        RoleName::Marketing => Role::Marketing,
-        RoleName::Director => Role::Director,
-        RoleName::Admin => Role::Admin,
-    })
-    .is_some_and(|r| r.grants(Capability::CrmWrite))
+fn can_write(role: Option<Role>) -> bool {
+    role.is_some_and(|r| r.grants(Capability::CrmWrite))
 }
 
 /// `31/12/2026`.
@@ -536,12 +530,12 @@ fn coupon_row(
     on_deactivate: Callback<i64>,
 ) -> impl IntoView {
     let id = c.id;
-    let kind = c.kind.clone();
-    let status = c.status.clone();
-    let status_class = format!("badge status coupon-status-{}", c.status.to_lowercase());
-    let kind_class = format!("badge kind kind-{}", c.kind.to_lowercase());
+    let kind = c.kind.as_str();
+    let status = c.status.as_str();
+    let status_class = format!("badge status coupon-status-{}", status.to_lowercase());
+    let kind_class = format!("badge kind kind-{}", kind.to_lowercase());
     let uses = uses_label(c.uses_count, c.global_cap);
-    let active = c.status == CouponStatus::Active.as_str();
+    let active = c.status == CouponStatus::Active;
     let action = (writer && active).then(|| {
         view! {
             <button
@@ -588,13 +582,13 @@ fn coupon_row(
                 <div class="muted cell-note">{c.description.clone()}</div>
             </td>
             <td>
-                <span class=kind_class>{move || label(i18n.lang(), "coupon.kind", &kind)}</span>
+                <span class=kind_class>{move || label(i18n.lang(), "coupon.kind", kind)}</span>
             </td>
-            <td class="amount">{value_label(&c.discount_kind, c.value)}</td>
+            <td class="amount">{value_label(c.discount_kind.as_str(), c.value)}</td>
             <td class="validity">{day(c.valid_from)} " → " {day(c.valid_to)}</td>
             <td class="amount">{uses}</td>
             <td>
-                <span class=status_class>{move || label(i18n.lang(), "coupon.status", &status)}</span>
+                <span class=status_class>{move || label(i18n.lang(), "coupon.status", status)}</span>
             </td>
             <td class="row-actions">{action}</td>
         </tr>

@@ -18,7 +18,7 @@ use crate::api;
 use crate::auth::use_auth;
 use crate::components::Msg;
 use crate::i18n::{use_i18n, I18n};
-use crate::pages::pos::{full_name, level_code, level_key};
+use crate::pages::pos::{full_name, level_key};
 
 /// The pause after the last keystroke before searching.
 const DEBOUNCE_MS: u64 = 250;
@@ -37,7 +37,7 @@ fn display_name(c: &Customer) -> String {
 
 /// The level as a small badge.
 fn level_badge(i18n: I18n, c: &Customer) -> impl IntoView {
-    let class = format!("badge level level-{}", level_code(c.level).to_lowercase());
+    let class = format!("badge level level-{}", c.level.as_str().to_lowercase());
     view! { <span class=class>{i18n.tr(level_key(c.level))}</span> }
 }
 
