@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod backup;
+pub mod checkout;
 pub mod config;
 pub mod csv_export;
 pub mod demo;
