@@ -433,22 +433,13 @@ pub fn price_sale(
     let total = subtotal - loyalty_discount - coupon_discount;
 
     // 3. VAT included, per rate.
-    let mut bases: BTreeMap<u32, i64> = BTreeMap::new();
-    for ((line, &t), &d) in lines.iter().zip(&line_totals).zip(&line_discounts) {
-        *bases.entry(line.vat_rate_bp).or_default() += (t - d).francs();
-    }
-    let vat = bases
-        .into_iter()
-        .map(|(rate_bp, base)| {
-            let vat = included_vat(Money::fcfa(base), rate_bp);
-            VatLine {
-                rate_bp,
-                base: Money::fcfa(base),
-                vat,
-                net: Money::fcfa(base) - vat,
-            }
-        })
-        .collect();
+    let vat = vat_by_rate(
+        lines
+            .iter()
+            .zip(&line_totals)
+            .zip(&line_discounts)
+            .map(|((line, &t), &d)| (line.vat_rate_bp, t - d)),
+    );
 
     Ok(SaleTotals {
         subtotal,
@@ -525,6 +516,30 @@ pub fn points_credited(total: Money, has_customer: bool) -> i64 {
     } else {
         0
     }
+}
+
+/// The VAT breakdown of a sale from its lines' (rate, amount after discounts TTC): one
+/// entry per rate, lowest rate first, the VAT of each rate computed once on its whole
+/// base (not line by line, which would round once per line). The checkout's totals and
+/// the printed receipt both come from here, so they can never disagree.
+pub fn vat_by_rate(lines: impl IntoIterator<Item = (u32, Money)>) -> Vec<VatLine> {
+    let mut bases: BTreeMap<u32, i64> = BTreeMap::new();
+    for (rate_bp, amount) in lines {
+        *bases.entry(rate_bp).or_default() += amount.francs();
+    }
+    bases
+        .into_iter()
+        .map(|(rate_bp, base)| {
+            let base = Money::fcfa(base);
+            let vat = included_vat(base, rate_bp);
+            VatLine {
+                rate_bp,
+                base,
+                vat,
+                net: base - vat,
+            }
+        })
+        .collect()
 }
 
 /// VAT included in a TTC amount at `rate_bp`: amount × rate / (10 000 + rate), rounded
@@ -667,6 +682,20 @@ mod tests {
         // 12 349 × 3 % = 370.47 → 370
         let t = price_sale(&[line(12_349, 1, 1_800)], Decimal::from(3), None).unwrap();
         assert_eq!(t.loyalty_discount, m(370));
+    }
+
+    #[test]
+    fn vat_is_computed_once_per_rate_lowest_rate_first() {
+        // Two lines of 100 at 18 %: 15.25 → 15 each, but once on 200: 30.51 → 31.
+        let vat = vat_by_rate([(1_800, m(100)), (500, m(21)), (1_800, m(100))]);
+        let rates: Vec<u32> = vat.iter().map(|v| v.rate_bp).collect();
+        assert_eq!(rates, [500, 1_800]);
+        assert_eq!((vat[0].base, vat[0].vat, vat[0].net), (m(21), m(1), m(20)));
+        assert_eq!(
+            (vat[1].base, vat[1].vat, vat[1].net),
+            (m(200), m(31), m(169))
+        );
+        assert!(vat_by_rate([]).is_empty());
     }
 
     #[test]

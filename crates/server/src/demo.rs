@@ -501,7 +501,7 @@ const SALES_PER_CASHIER_DAY: u64 = 400;
 /// customers' spend, visits and points matching their sales.
 pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> {
     use crm_domain::sale::{self, Payment, PaymentMethod, SaleLine};
-    use crm_store::sales::{NewLine, NewPayment, NewSale};
+    use crm_store::sales::{NewSale, SaleHeader};
     use rand::{Rng, SeedableRng};
 
     if count == 0 {
@@ -579,7 +579,7 @@ pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> 
                         })
                     })
                     .collect::<Result<Vec<_>, crm_store::StoreError>>()?;
-                let totals = sale::price_sale(&lines, loyalty, None)?;
+                let mut totals = sale::price_sale(&lines, loyalty, None)?;
                 let method = match rng.gen_range(0..100) {
                     0..=59 => PaymentMethod::Especes,
                     60..=74 => PaymentMethod::OrangeMoney,
@@ -600,65 +600,37 @@ pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> 
                     reference: None,
                 }];
                 let settled = sale::settle(totals.total, &payments)?;
-                let applied = sale::applied_amounts(&payments, settled.change);
+                (totals.paid, totals.change) = (settled.paid, settled.change);
                 let created_at = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
                     + chrono::Duration::seconds(i64::from(second));
+                // The status is drawn before the cashier: the seeded sequence, hence the
+                // demo data set, stays the same.
+                let status = if rng.gen_range(0..100) == 0 {
+                    crm_store::sales::REFUNDED
+                } else {
+                    crm_store::sales::COMPLETED
+                };
+                let header = SaleHeader {
+                    store_id: shop.id,
+                    store_code: shop.code.clone(),
+                    till_id: till.id,
+                    cashier_id: cashiers[rng.gen_range(0..cashiers.len())],
+                    customer_id: customer.map(|(id, _)| *id),
+                    business_date: *day,
+                };
                 batch.push(crm_store::demo::GeneratedSale {
                     id: next_id,
                     ticket_number: sale::ticket_number(&shop.code, *day, seq as u32 + 1),
-                    status: if rng.gen_range(0..100) == 0 {
-                        crm_store::sales::REFUNDED
-                    } else {
-                        crm_store::sales::COMPLETED
-                    },
+                    status,
                     created_at,
-                    sale: NewSale {
-                        store_id: shop.id,
-                        store_code: shop.code.clone(),
-                        till_id: till.id,
-                        cashier_id: cashiers[rng.gen_range(0..cashiers.len())],
-                        customer_id: customer.map(|(id, _)| *id),
-                        business_date: *day,
-                        loyalty_percent: loyalty.normalize().to_string(),
-                        subtotal: totals.subtotal.francs(),
-                        loyalty_discount: totals.loyalty_discount.francs(),
-                        coupon_discount: 0,
-                        total: totals.total.francs(),
-                        vat_total: totals.vat.iter().map(|v| v.vat.francs()).sum(),
-                        points_earned: crm_domain::sale::points_credited(
-                            totals.total,
-                            customer.is_some(),
-                        ),
-                        paid: settled.paid.francs(),
-                        change_given: settled.change.francs(),
-                        lines: lines
-                            .iter()
-                            .zip(&picked)
-                            .zip(&totals.line_discounts)
-                            .map(|((l, p), d)| NewLine {
-                                product_id: l.product_id,
-                                quantity: i64::from(l.quantity),
-                                unit_price: l.unit_price.francs(),
-                                line_total: l.unit_price.francs() * i64::from(l.quantity),
-                                discount: d.francs(),
-                                vat_rate_bp: l.vat_rate_bp as i32,
-                                unit_cost: p.cost,
-                            })
-                            .collect(),
-                        payments: payments
-                            .iter()
-                            .zip(applied)
-                            .map(|(p, kept)| NewPayment {
-                                method: p.method.as_str().to_owned(),
-                                amount: p.amount.francs(),
-                                applied_amount: kept.francs(),
-                                reference: None,
-                            })
-                            .collect(),
-                        idempotency_key: None,
-                        request_hash: None,
-                        coupon: None,
-                    },
+                    sale: NewSale::from_totals(
+                        header,
+                        loyalty,
+                        &lines,
+                        picked.iter().map(|p| p.cost),
+                        &payments,
+                        &totals,
+                    ),
                 });
                 next_id += 1;
                 if batch.len() == 10_000 {

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod auth;
 pub mod backup;
 pub mod calendar;
+pub mod checkout;
 pub mod config;
 pub mod csv_export;
 pub mod demo;

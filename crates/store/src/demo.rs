@@ -175,10 +175,10 @@ async fn copy_sales(db: &crate::DatabaseConnection, batch: &[GeneratedSale]) -> 
             sales,
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             g.id,
-            s.store_id,
-            s.till_id,
-            s.cashier_id,
-            null(s.customer_id),
+            s.header.store_id,
+            s.header.till_id,
+            s.header.cashier_id,
+            null(s.header.customer_id),
             g.ticket_number,
             g.status,
             s.subtotal,
@@ -190,7 +190,7 @@ async fn copy_sales(db: &crate::DatabaseConnection, batch: &[GeneratedSale]) -> 
             s.points_earned,
             s.paid,
             s.change_given,
-            s.business_date,
+            s.header.business_date,
             g.created_at.format("%Y-%m-%d %H:%M:%S%.6f+00"),
         );
         for l in &s.lines {
@@ -253,58 +253,24 @@ async fn insert_sales_rows(
     use sea_orm::{Set, TransactionTrait};
     let txn = db.begin().await?;
     for chunk in batch.chunks(500) {
-        sale::Entity::insert_many(chunk.iter().map(|g| {
-            let s = &g.sale;
-            sale::ActiveModel {
-                id: Set(g.id),
-                store_id: Set(s.store_id),
-                till_id: Set(s.till_id),
-                cashier_id: Set(s.cashier_id),
-                customer_id: Set(s.customer_id),
-                ticket_number: Set(g.ticket_number.clone()),
-                status: Set(g.status.to_owned()),
-                subtotal: Set(s.subtotal),
-                loyalty_percent: Set(s.loyalty_percent.clone()),
-                loyalty_discount: Set(s.loyalty_discount),
-                coupon_discount: Set(s.coupon_discount),
-                total: Set(s.total),
-                vat_total: Set(s.vat_total),
-                points_earned: Set(s.points_earned),
-                paid: Set(s.paid),
-                change_given: Set(s.change_given),
-                business_date: Set(s.business_date),
-                created_at: Set(g.created_at),
-                idempotency_key: Set(None),
-                request_hash: Set(None),
-            }
+        sale::Entity::insert_many(chunk.iter().map(|g| sale::ActiveModel {
+            id: Set(g.id),
+            ..g.sale.row(g.ticket_number.clone(), g.status, g.created_at)
         }))
         .exec_without_returning(&txn)
         .await?;
-        sale_line::Entity::insert_many(chunk.iter().flat_map(|g| {
-            g.sale.lines.iter().map(move |l| sale_line::ActiveModel {
-                sale_id: Set(g.id),
-                product_id: Set(l.product_id),
-                quantity: Set(l.quantity),
-                unit_price: Set(l.unit_price),
-                line_total: Set(l.line_total),
-                discount: Set(l.discount),
-                vat_rate_bp: Set(l.vat_rate_bp),
-                unit_cost: Set(l.unit_cost),
-                ..Default::default()
-            })
-        }))
+        sale_line::Entity::insert_many(
+            chunk
+                .iter()
+                .flat_map(|g| g.sale.lines.iter().map(move |l| l.row(g.id))),
+        )
         .exec_without_returning(&txn)
         .await?;
-        payment::Entity::insert_many(chunk.iter().flat_map(|g| {
-            g.sale.payments.iter().map(move |p| payment::ActiveModel {
-                sale_id: Set(g.id),
-                method: Set(p.method.clone()),
-                amount: Set(p.amount),
-                applied_amount: Set(p.applied_amount),
-                reference: Set(p.reference.clone()),
-                ..Default::default()
-            })
-        }))
+        payment::Entity::insert_many(
+            chunk
+                .iter()
+                .flat_map(|g| g.sale.payments.iter().map(move |p| p.row(g.id))),
+        )
         .exec_without_returning(&txn)
         .await?;
     }
@@ -382,16 +348,7 @@ pub async fn finish_sales_load(
 ) -> StoreResult<()> {
     use sea_orm::{Statement, Value};
     let backend = db.get_database_backend();
-    // One aggregate pass over the sales, joined back to the customers.
-    db.execute_unprepared(
-        "UPDATE customers SET lifetime_spend = agg.spend, purchases_count = agg.n, \
-           points = agg.pts, last_visit_at = agg.last \
-         FROM (SELECT customer_id, SUM(total) AS spend, COUNT(*) AS n, SUM(points_earned) AS pts, \
-                      MAX(created_at) AS last \
-               FROM sales WHERE status = 'COMPLETED' AND customer_id IS NOT NULL GROUP BY customer_id) AS agg \
-         WHERE customers.id = agg.customer_id",
-    )
-    .await?;
+    crate::sales::recompute_customer_totals(db, crate::sales::LoadedSales::Generated).await?;
     db.execute_unprepared(
         "INSERT INTO points_ledger (customer_id, sale_id, kind, points, note, created_at) \
          SELECT id, NULL, 'DEMO', points, 'données de démonstration', updated_at FROM customers WHERE points > 0",

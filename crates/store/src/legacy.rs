@@ -7,6 +7,7 @@ use crate::entities::{
     coupon, coupon_redemption, customer, payment, points_entry, product, sale, sale_line, user,
 };
 use crate::products::NewProduct;
+use crate::sales::{NewLine, NewPayment, NewSale};
 use crate::users::NewUser;
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -636,34 +637,15 @@ pub async fn insert_customers(
 pub struct LegacySale {
     /// `sale_id`.
     pub legacy_id: String,
-    /// Store (`LEGACY`).
-    pub store_id: i64,
-    /// Its till.
-    pub till_id: i64,
-    /// Cashier.
-    pub cashier_id: i64,
-    /// Customer, if identified.
-    pub customer_id: Option<i64>,
     /// Ticket number, kept.
     pub ticket_number: String,
     /// `COMPLETED`, `CANCELLED` or `REFUNDED`.
     pub status: &'static str,
-    /// Sous-total.
-    pub subtotal: i64,
-    /// Discount as a percentage of the subtotal (`"5"`).
-    pub loyalty_percent: String,
-    /// Remise.
-    pub loyalty_discount: i64,
-    /// Total TTC.
-    pub total: i64,
-    /// VAT included.
-    pub vat_total: i64,
-    /// Points earned.
-    pub points_earned: i64,
-    /// Store-local date.
-    pub business_date: NaiveDate,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// Its figures, in the store `LEGACY`: paid exactly, no coupon (coupon uses come from
+    /// their own file), no lines or payments here (`sale_lines.csv`, `payments.csv`).
+    pub sale: NewSale,
 }
 
 /// Inserts the sales (one multi-row insert) in one transaction; returns their ids in order.
@@ -675,25 +657,7 @@ pub async fn insert_sales(db: &DatabaseConnection, batch: &[LegacySale]) -> Stor
     let ids = reserve_ids(&txn, Entity::Sale, batch.len()).await?;
     sale::Entity::insert_many(batch.iter().zip(&ids).map(|(s, &id)| sale::ActiveModel {
         id: Set(id),
-        store_id: Set(s.store_id),
-        till_id: Set(s.till_id),
-        cashier_id: Set(s.cashier_id),
-        customer_id: Set(s.customer_id),
-        ticket_number: Set(s.ticket_number.clone()),
-        status: Set(s.status.to_owned()),
-        subtotal: Set(s.subtotal),
-        loyalty_percent: Set(s.loyalty_percent.clone()),
-        loyalty_discount: Set(s.loyalty_discount),
-        coupon_discount: Set(0),
-        total: Set(s.total),
-        vat_total: Set(s.vat_total),
-        points_earned: Set(s.points_earned),
-        paid: Set(s.total),
-        change_given: Set(0),
-        business_date: Set(s.business_date),
-        created_at: Set(s.created_at),
-        idempotency_key: Set(None),
-        request_hash: Set(None),
+        ..s.sale.row(s.ticket_number.clone(), s.status, s.created_at)
     }))
     .exec_without_returning(&txn)
     .await
@@ -714,20 +678,8 @@ pub struct LegacyLine {
     pub legacy_id: String,
     /// Sale.
     pub sale_id: i64,
-    /// Product.
-    pub product_id: i64,
-    /// Units.
-    pub quantity: i64,
-    /// Unit price TTC.
-    pub unit_price: i64,
-    /// Line total.
-    pub line_total: i64,
-    /// Share of the sale's discount.
-    pub discount: i64,
-    /// VAT, basis points.
-    pub vat_rate_bp: i32,
-    /// The product's cost.
-    pub unit_cost: i64,
+    /// The line, its discount share included.
+    pub line: NewLine,
 }
 
 /// Inserts the lines and gives the lines already there (`respread`: id → new discount
@@ -750,14 +702,7 @@ pub async fn insert_lines(
             .zip(&ids)
             .map(|(l, &id)| sale_line::ActiveModel {
                 id: Set(id),
-                sale_id: Set(l.sale_id),
-                product_id: Set(l.product_id),
-                quantity: Set(l.quantity),
-                unit_price: Set(l.unit_price),
-                line_total: Set(l.line_total),
-                discount: Set(l.discount),
-                vat_rate_bp: Set(l.vat_rate_bp),
-                unit_cost: Set(l.unit_cost),
+                ..l.line.row(l.sale_id)
             }),
     )
     .exec_without_returning(&txn)
@@ -786,12 +731,8 @@ pub struct LegacyPayment {
     pub legacy_id: String,
     /// Sale.
     pub sale_id: i64,
-    /// Method (`ESPECES`).
-    pub method: &'static str,
-    /// Amount.
-    pub amount: i64,
-    /// Reference (mobile money transaction…).
-    pub reference: Option<String>,
+    /// The payment; all of it kept (the old system recorded no change).
+    pub payment: NewPayment,
 }
 
 /// Inserts the payments in one transaction; returns their ids in order.
@@ -806,11 +747,7 @@ pub async fn insert_payments(
     let ids = reserve_ids(&txn, Entity::Payment, batch.len()).await?;
     payment::Entity::insert_many(batch.iter().zip(&ids).map(|(p, &id)| payment::ActiveModel {
         id: Set(id),
-        sale_id: Set(p.sale_id),
-        method: Set(p.method.to_owned()),
-        amount: Set(p.amount),
-        applied_amount: Set(p.amount),
-        reference: Set(p.reference.clone()),
+        ..p.payment.row(p.sale_id)
     }))
     .exec_without_returning(&txn)
     .await?;
@@ -825,19 +762,10 @@ pub async fn insert_payments(
 }
 
 /// Recomputes lifetime spend and purchase count of every imported customer from their
-/// completed sales (and fills a missing last visit). Running it again changes nothing.
+/// completed sales (and fills a missing last visit), then refreshes the planner's
+/// statistics. Running it again changes nothing.
 pub async fn refresh_imported_customers(db: &DatabaseConnection) -> StoreResult<()> {
-    db.execute_unprepared(
-        "UPDATE customers SET \
-           lifetime_spend = COALESCE((SELECT SUM(s.total) FROM sales s \
-             WHERE s.customer_id = customers.id AND s.status = 'COMPLETED'), 0), \
-           purchases_count = (SELECT COUNT(*) FROM sales s \
-             WHERE s.customer_id = customers.id AND s.status = 'COMPLETED'), \
-           last_visit_at = COALESCE(last_visit_at, (SELECT MAX(s.created_at) FROM sales s \
-             WHERE s.customer_id = customers.id AND s.status = 'COMPLETED')) \
-         WHERE id IN (SELECT new_id FROM legacy_ids WHERE entity = 'client')",
-    )
-    .await?;
+    crate::sales::recompute_customer_totals(db, crate::sales::LoadedSales::Imported).await?;
     if db.get_database_backend() == DbBackend::Postgres {
         db.execute_unprepared(
             "ANALYZE customers; ANALYZE products; ANALYZE sales; ANALYZE sale_lines; \

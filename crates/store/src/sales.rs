@@ -8,11 +8,15 @@ use crate::entities::{
 };
 use crate::{placeholders, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_domain::sale::{ticket_number, PaymentMethod};
+use crm_domain::sale::{
+    applied_amounts, points_credited, ticket_number, Payment as PaidWith, PaymentMethod,
+    SaleLine as BasketLine, SaleTotals,
+};
+use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait, Value,
+    NotSet, PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait, Value,
 };
 
 pub use payment::Model as Payment;
@@ -62,18 +66,8 @@ pub struct NewPayment {
 /// Everything a checkout writes; amounts come from `crm_domain::sale`.
 #[derive(Clone, Debug)]
 pub struct NewSale {
-    /// Store.
-    pub store_id: i64,
-    /// Its code, for the ticket number.
-    pub store_code: String,
-    /// Till.
-    pub till_id: i64,
-    /// Cashier.
-    pub cashier_id: i64,
-    /// Customer, if identified.
-    pub customer_id: Option<i64>,
-    /// Store-local date.
-    pub business_date: NaiveDate,
+    /// Who sells, where, when and to whom.
+    pub header: SaleHeader,
     /// Loyalty percent applied.
     pub loyalty_percent: String,
     /// Sous-total.
@@ -102,6 +96,145 @@ pub struct NewSale {
     pub request_hash: Option<String>,
     /// The coupon applied, checked again under its lock before anything is written.
     pub coupon: Option<crate::coupons::CouponToRedeem>,
+}
+
+/// Who sells, where, when and to whom: the head of a receipt.
+#[derive(Clone, Debug)]
+pub struct SaleHeader {
+    /// Store.
+    pub store_id: i64,
+    /// Its code, for the ticket number.
+    pub store_code: String,
+    /// Till.
+    pub till_id: i64,
+    /// Cashier.
+    pub cashier_id: i64,
+    /// Customer, if identified.
+    pub customer_id: Option<i64>,
+    /// Store-local date.
+    pub business_date: NaiveDate,
+}
+
+impl NewSale {
+    /// What to record for a basket priced and paid by `crm_domain::sale` at
+    /// `loyalty_percent`: `lines` and `unit_costs` in basket order, `totals` with its
+    /// payment figures (`paid`, `change`) filled in. The one place domain figures become
+    /// stored ones, so the checkout and the demo generator cannot drift apart. No key,
+    /// hash or coupon: the checkout adds its own.
+    pub fn from_totals(
+        header: SaleHeader,
+        loyalty_percent: Decimal,
+        lines: &[BasketLine],
+        unit_costs: impl IntoIterator<Item = i64>,
+        payments: &[PaidWith],
+        totals: &SaleTotals,
+    ) -> NewSale {
+        let applied = applied_amounts(payments, totals.change);
+        let has_customer = header.customer_id.is_some();
+        NewSale {
+            header,
+            loyalty_percent: loyalty_percent.normalize().to_string(),
+            subtotal: totals.subtotal.francs(),
+            loyalty_discount: totals.loyalty_discount.francs(),
+            coupon_discount: totals.coupon_discount.francs(),
+            total: totals.total.francs(),
+            vat_total: totals.vat.iter().map(|v| v.vat.francs()).sum(),
+            points_earned: points_credited(totals.total, has_customer),
+            paid: totals.paid.francs(),
+            change_given: totals.change.francs(),
+            lines: lines
+                .iter()
+                .zip(unit_costs)
+                .zip(&totals.line_discounts)
+                .map(|((l, unit_cost), discount)| NewLine {
+                    product_id: l.product_id,
+                    quantity: i64::from(l.quantity),
+                    unit_price: l.unit_price.francs(),
+                    line_total: l.unit_price.francs() * i64::from(l.quantity),
+                    discount: discount.francs(),
+                    vat_rate_bp: l.vat_rate_bp as i32,
+                    unit_cost,
+                })
+                .collect(),
+            payments: payments
+                .iter()
+                .zip(applied)
+                .map(|(p, kept)| NewPayment {
+                    method: p.method.as_str().to_owned(),
+                    amount: p.amount.francs(),
+                    applied_amount: kept.francs(),
+                    reference: p.reference.clone(),
+                })
+                .collect(),
+            idempotency_key: None,
+            request_hash: None,
+            coupon: None,
+        }
+    }
+
+    /// Its `sales` row (id left to the database or the caller). The checkout, the demo
+    /// generator and the legacy import all build sale rows here.
+    pub(crate) fn row(
+        &self,
+        ticket_number: String,
+        status: &str,
+        created_at: DateTime<Utc>,
+    ) -> sale::ActiveModel {
+        let header = &self.header;
+        sale::ActiveModel {
+            id: NotSet,
+            store_id: Set(header.store_id),
+            till_id: Set(header.till_id),
+            cashier_id: Set(header.cashier_id),
+            customer_id: Set(header.customer_id),
+            ticket_number: Set(ticket_number),
+            status: Set(status.to_owned()),
+            subtotal: Set(self.subtotal),
+            loyalty_percent: Set(self.loyalty_percent.clone()),
+            loyalty_discount: Set(self.loyalty_discount),
+            coupon_discount: Set(self.coupon_discount),
+            total: Set(self.total),
+            vat_total: Set(self.vat_total),
+            points_earned: Set(self.points_earned),
+            paid: Set(self.paid),
+            change_given: Set(self.change_given),
+            business_date: Set(header.business_date),
+            created_at: Set(created_at),
+            idempotency_key: Set(self.idempotency_key.clone()),
+            request_hash: Set(self.request_hash.clone()),
+        }
+    }
+}
+
+impl NewLine {
+    /// Its `sale_lines` row in sale `sale_id` (id left to the database or the caller).
+    pub(crate) fn row(&self, sale_id: i64) -> sale_line::ActiveModel {
+        sale_line::ActiveModel {
+            id: NotSet,
+            sale_id: Set(sale_id),
+            product_id: Set(self.product_id),
+            quantity: Set(self.quantity),
+            unit_price: Set(self.unit_price),
+            line_total: Set(self.line_total),
+            discount: Set(self.discount),
+            vat_rate_bp: Set(self.vat_rate_bp),
+            unit_cost: Set(self.unit_cost),
+        }
+    }
+}
+
+impl NewPayment {
+    /// Its `payments` row in sale `sale_id` (id left to the database or the caller).
+    pub(crate) fn row(&self, sale_id: i64) -> payment::ActiveModel {
+        payment::ActiveModel {
+            id: NotSet,
+            sale_id: Set(sale_id),
+            method: Set(self.method.clone()),
+            amount: Set(self.amount),
+            applied_amount: Set(self.applied_amount),
+            reference: Set(self.reference.clone()),
+        }
+    }
 }
 
 /// The sale `seller_id` recorded under `key`, if any: a retried checkout is answered
@@ -200,64 +333,32 @@ pub async fn service_seller(db: &DatabaseConnection, client_id: &str) -> StoreRe
 
 async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sale> {
     // The counter is the first write: on SQLite it takes the write lock before any read.
-    let seq = next_ticket_sequence(txn, new.store_id, new.business_date).await?;
+    let header = &new.header;
+    let seq = next_ticket_sequence(txn, header.store_id, header.business_date).await?;
     // Tills using one coupon queue here (row lock); the caps are counted after the wait.
     if let Some(redeem) = &new.coupon {
         crate::coupons::lock_and_check(txn, redeem).await?;
     }
     let now = Utc::now();
-    let created = sale::ActiveModel {
-        store_id: Set(new.store_id),
-        till_id: Set(new.till_id),
-        cashier_id: Set(new.cashier_id),
-        customer_id: Set(new.customer_id),
-        ticket_number: Set(ticket_number(&new.store_code, new.business_date, seq)),
-        status: Set(COMPLETED.to_owned()),
-        subtotal: Set(new.subtotal),
-        loyalty_percent: Set(new.loyalty_percent.clone()),
-        loyalty_discount: Set(new.loyalty_discount),
-        coupon_discount: Set(new.coupon_discount),
-        total: Set(new.total),
-        vat_total: Set(new.vat_total),
-        points_earned: Set(new.points_earned),
-        paid: Set(new.paid),
-        change_given: Set(new.change_given),
-        business_date: Set(new.business_date),
-        created_at: Set(now),
-        idempotency_key: Set(new.idempotency_key.clone()),
-        request_hash: Set(new.request_hash.clone()),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await
-    .map_err(|e| StoreError::from_write(e, "idempotency_key"))?;
-    sale_line::Entity::insert_many(new.lines.iter().map(|l| sale_line::ActiveModel {
-        sale_id: Set(created.id),
-        product_id: Set(l.product_id),
-        quantity: Set(l.quantity),
-        unit_price: Set(l.unit_price),
-        line_total: Set(l.line_total),
-        discount: Set(l.discount),
-        vat_rate_bp: Set(l.vat_rate_bp),
-        unit_cost: Set(l.unit_cost),
-        ..Default::default()
-    }))
-    .exec_without_returning(txn)
-    .await?;
-    payment::Entity::insert_many(new.payments.iter().map(|p| payment::ActiveModel {
-        sale_id: Set(created.id),
-        method: Set(p.method.clone()),
-        amount: Set(p.amount),
-        applied_amount: Set(p.applied_amount),
-        reference: Set(p.reference.clone()),
-        ..Default::default()
-    }))
-    .exec_without_returning(txn)
-    .await?;
+    let created = new
+        .row(
+            ticket_number(&header.store_code, header.business_date, seq),
+            COMPLETED,
+            now,
+        )
+        .insert(txn)
+        .await
+        .map_err(|e| StoreError::from_write(e, "idempotency_key"))?;
+    sale_line::Entity::insert_many(new.lines.iter().map(|l| l.row(created.id)))
+        .exec_without_returning(txn)
+        .await?;
+    payment::Entity::insert_many(new.payments.iter().map(|p| p.row(created.id)))
+        .exec_without_returning(txn)
+        .await?;
     if let Some(redeem) = &new.coupon {
         crate::coupons::record_use(txn, redeem, created.id, now).await?;
     }
-    if let Some(customer_id) = new.customer_id {
+    if let Some(customer_id) = header.customer_id {
         credit_customer(
             txn,
             customer_id,
@@ -380,6 +481,57 @@ pub async fn rebuild_rollups(db: &DatabaseConnection) -> StoreResult<()> {
         txn.execute_unprepared(sql).await?;
     }
     txn.commit().await?;
+    Ok(())
+}
+
+/// Whose totals [`recompute_customer_totals`] sets after a bulk load, and which of them
+/// the sales decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadedSales {
+    /// Generated demo sales: every customer with a completed sale gets spend, visits,
+    /// points and last visit from those sales; the others keep what they were given.
+    Generated,
+    /// An import of the old system: every imported customer gets spend and visits from
+    /// their completed sales (none: zero); the points stay the old system's balance and a
+    /// last visit it recorded stays.
+    Imported,
+}
+
+/// A customer's spend, visits (purchases), points and last visit, derived from their
+/// completed sales in one set-based statement (PostgreSQL and SQLite ≥ 3.33), after a
+/// load that wrote sales without going through checkout (which keeps them up to date
+/// sale by sale). Running it again changes nothing.
+pub async fn recompute_customer_totals(
+    db: &impl ConnectionTrait,
+    loaded: LoadedSales,
+) -> StoreResult<()> {
+    // One aggregate pass over the sales, joined back to the customers.
+    let (customer_id, buyers, points, last_visit) = match loaded {
+        LoadedSales::Generated => (
+            "s.customer_id",
+            "FROM sales s WHERE s.status = 'COMPLETED' AND s.customer_id IS NOT NULL \
+             GROUP BY s.customer_id",
+            ", points = agg.points",
+            "agg.last_visit",
+        ),
+        // From the customers' side: an imported customer without a completed sale gets 0.
+        LoadedSales::Imported => (
+            "c.id",
+            "FROM customers c LEFT JOIN sales s ON s.customer_id = c.id AND s.status = 'COMPLETED' \
+             WHERE c.id IN (SELECT new_id FROM legacy_ids WHERE entity = 'client') GROUP BY c.id",
+            "",
+            "COALESCE(customers.last_visit_at, agg.last_visit)",
+        ),
+    };
+    db.execute_unprepared(&format!(
+        "UPDATE customers SET lifetime_spend = agg.spend, purchases_count = agg.visits{points}, \
+           last_visit_at = {last_visit} \
+         FROM (SELECT {customer_id} AS customer_id, COALESCE(SUM(s.total), 0) AS spend, \
+                      COUNT(s.id) AS visits, COALESCE(SUM(s.points_earned), 0) AS points, \
+                      MAX(s.created_at) AS last_visit {buyers}) AS agg \
+         WHERE customers.id = agg.customer_id"
+    ))
+    .await?;
     Ok(())
 }
 

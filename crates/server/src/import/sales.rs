@@ -9,7 +9,7 @@ use crate::startup::AppState;
 use crm_domain::sale::{allocate_proportionally, included_vat, points_credited, PaymentMethod};
 use crm_domain::Money;
 use crm_store::legacy::{self as store, Entity, LegacyLine, LegacyPayment, LegacySale, StoredLine};
-use crm_store::sales::{CANCELLED, COMPLETED, REFUNDED};
+use crm_store::sales::{NewLine, NewPayment, NewSale, SaleHeader, CANCELLED, COMPLETED, REFUNDED};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 
@@ -132,26 +132,40 @@ pub(crate) async fn import_sales(
                 }
                 Ok::<_, String>(LegacySale {
                     legacy_id: legacy_id.clone(),
-                    store_id,
-                    till_id,
-                    cashier_id,
-                    customer_id,
                     ticket_number: ticket,
                     status,
-                    subtotal,
-                    loyalty_percent: percent(discount, subtotal),
-                    loyalty_discount: discount,
-                    total,
-                    vat_total: included_vat(Money::fcfa(total), VAT_RATE_BP).francs(),
-                    points_earned: if status == COMPLETED {
-                        points_credited(Money::fcfa(total), customer_id.is_some())
-                    } else {
-                        0
-                    },
-                    business_date: created_at
-                        .with_timezone(&chrono_tz::Africa::Abidjan)
-                        .date_naive(),
                     created_at,
+                    sale: NewSale {
+                        header: SaleHeader {
+                            store_id,
+                            store_code: LEGACY_STORE.to_owned(),
+                            till_id,
+                            cashier_id,
+                            customer_id,
+                            business_date: created_at
+                                .with_timezone(&chrono_tz::Africa::Abidjan)
+                                .date_naive(),
+                        },
+                        loyalty_percent: percent(discount, subtotal),
+                        subtotal,
+                        loyalty_discount: discount,
+                        coupon_discount: 0,
+                        total,
+                        vat_total: included_vat(Money::fcfa(total), VAT_RATE_BP).francs(),
+                        points_earned: if status == COMPLETED {
+                            points_credited(Money::fcfa(total), customer_id.is_some())
+                        } else {
+                            0
+                        },
+                        // The old system recorded no change: paid exactly.
+                        paid: total,
+                        change_given: 0,
+                        lines: Vec::new(),
+                        payments: Vec::new(),
+                        idempotency_key: None,
+                        request_hash: None,
+                        coupon: None,
+                    },
                 })
             })();
             let sale = match parsed {
@@ -315,13 +329,15 @@ pub(crate) async fn import_lines(
                 lines.push(LegacyLine {
                     legacy_id: l.legacy_id,
                     sale_id: l.sale_id,
-                    product_id: l.product_id,
-                    quantity: l.quantity,
-                    unit_price: l.unit_price,
-                    line_total: l.line_total,
-                    discount: share.francs(),
-                    vat_rate_bp: vat,
-                    unit_cost: cost,
+                    line: NewLine {
+                        product_id: l.product_id,
+                        quantity: l.quantity,
+                        unit_price: l.unit_price,
+                        line_total: l.line_total,
+                        discount: share.francs(),
+                        vat_rate_bp: vat,
+                        unit_cost: cost,
+                    },
                 });
             }
         }
@@ -361,12 +377,16 @@ pub(crate) async fn import_payments(
             let parsed = (|| {
                 let sale = row.get(c_sale);
                 let sale_id = *sales.get(sale).ok_or_else(|| sale_missing(sale))?;
+                let amount = source::amount(row.get(c_amount), "amount_fcfa")?;
                 Ok::<_, String>(LegacyPayment {
                     legacy_id,
                     sale_id,
-                    method: payment_method(row.get(c_method))?.as_str(),
-                    amount: source::amount(row.get(c_amount), "amount_fcfa")?,
-                    reference: source::text(row.opt(c_reference)),
+                    payment: NewPayment {
+                        method: payment_method(row.get(c_method))?.as_str().to_owned(),
+                        amount,
+                        applied_amount: amount,
+                        reference: source::text(row.opt(c_reference)),
+                    },
                 })
             })();
             match parsed {

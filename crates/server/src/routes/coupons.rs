@@ -2,9 +2,9 @@
 //! redemptions, CSV export) and the bulk issue of SPECIAL coupons as a background job;
 //! `/jobs/{id}` follows any job.
 
-use super::basket::{self, unprocessable};
 use super::paging::{self, Paging};
 use crate::auth::Caller;
+use crate::checkout::basket::{self, unprocessable};
 use crate::csv_export;
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -18,6 +18,7 @@ use crm_api_types::{
 use crm_domain::coupon::{
     self as rules, Coupon as Rules, CouponDefinitionError, CouponKind, CouponStatus, DiscountKind,
 };
+use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::sale::{self, Category};
 use crm_domain::{Capability, Level, Money};
 use crm_store::coupons::{self as store, BulkIssue, CouponFilter, CouponRow, NewCoupon};
@@ -129,10 +130,11 @@ pub async fn quote(
     body: web::Json<QuoteRequest>,
 ) -> Result<web::Json<QuoteResponse>, ApiError> {
     caller.require(Capability::Pos)?;
-    let (lines, _) = basket::price_lines(&state, &body.lines).await?;
-    let (customer, loyalty_percent) = basket::customer_standing(&state, body.customer_id).await?;
+    let (lines, _) = basket::price_lines(&state.db, &body.lines).await?;
+    let (customer, loyalty_percent) =
+        basket::customer_standing(&state.db, &LoyaltyPolicy::default(), body.customer_id).await?;
     let check = basket::check_coupon(
-        &state,
+        &state.db,
         &body.code,
         customer,
         &lines,

@@ -4,7 +4,6 @@
 //! [`Caller`]: crate::auth::Caller
 
 pub mod auth;
-mod basket;
 pub mod coupons;
 pub mod customers;
 pub mod health;

@@ -2,33 +2,26 @@
 //! cashier's history ("Mes ventes").
 
 use crate::auth::Caller;
+use crate::checkout::basket::unprocessable;
+use crate::checkout::{checkout, receipt, Checkout};
 use crate::error::ApiError;
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use crm_api_types::{
-    CreateSaleRequest, DayRevenue, PaymentSplit, Receipt, ReceiptCustomer, ReceiptLine,
-    ReceiptPayment, ReceiptRefund, RefundSaleRequest, RefundedPayment, ReverseSaleRequest,
-    SaleListItem, SalesHistory, SalesSummary, Seller, TopProduct, VatBreakdown,
+    CreateSaleRequest, DayRevenue, PaymentSplit, Receipt, RefundSaleRequest, ReverseSaleRequest,
+    SaleListItem, SalesHistory, SalesSummary, Seller, TopProduct,
 };
+use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::period::Period;
-use crm_domain::sale::{self, Payment, PaymentMethod, SaleError, SaleInput};
+use crm_domain::sale::PaymentMethod;
 use crm_domain::{Capability, Money};
 use crm_store::sales::{self as store, HistoryScope, Reversal, Undo};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::str::FromStr;
 use utoipa::IntoParams;
-
-use super::basket::{self, unprocessable};
-
-impl From<SaleError> for ApiError {
-    fn from(e: SaleError) -> ApiError {
-        unprocessable(e.code(), e.to_string())
-    }
-}
 
 fn staff_only() -> ApiError {
     ApiError::new(
@@ -90,135 +83,6 @@ fn invalid_key() -> ApiError {
     )
 }
 
-/// The answer to a checkout whose key was already used: its first receipt if the basket
-/// is the same, 409 if the key served another basket.
-async fn replay(
-    state: &AppState,
-    existing: &store::Sale,
-    request_hash: &str,
-) -> Result<HttpResponse, ApiError> {
-    if existing.request_hash.as_deref() != Some(request_hash) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "idempotency.conflict",
-            "Cette clé d'idempotence a déjà servi pour un autre panier.",
-        ));
-    }
-    let (_, receipt) = load_receipt(state, existing.id).await?;
-    Ok(HttpResponse::Ok().json(receipt))
-}
-
-/// Builds the printed receipt of a sale.
-pub fn receipt(detail: &store::SaleDetail) -> Receipt {
-    let s = &detail.sale;
-    let mut vat: Vec<VatBreakdown> = Vec::new();
-    for (line, _) in &detail.lines {
-        let rate = line.vat_rate_bp.max(0) as u32;
-        let base = line.line_total - line.discount;
-        match vat.iter_mut().find(|v| v.rate_bp == rate) {
-            Some(v) => v.base += base,
-            None => vat.push(VatBreakdown {
-                rate_bp: rate,
-                base,
-                vat: 0,
-                net: 0,
-            }),
-        }
-    }
-    vat.sort_by_key(|v| v.rate_bp);
-    for v in &mut vat {
-        v.vat = sale::included_vat(Money::fcfa(v.base), v.rate_bp).francs();
-        v.net = v.base - v.vat;
-    }
-    Receipt {
-        id: s.id,
-        ticket_number: s.ticket_number.clone(),
-        status: s.status.clone(),
-        store_code: detail.store.code.clone(),
-        store_name: detail.store.name.clone(),
-        till_code: detail.till.code.clone(),
-        cashier_id: detail.cashier.id,
-        cashier_name: detail.cashier.display_name.clone(),
-        customer: detail.customer.as_ref().map(|c| ReceiptCustomer {
-            id: c.id,
-            customer_number: c.customer_number.clone().unwrap_or_default(),
-            name: [c.first_name.as_deref(), c.last_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" "),
-            level: c.level.clone(),
-            points_balance: c.points,
-        }),
-        created_at: s.created_at,
-        lines: detail
-            .lines
-            .iter()
-            .map(|(l, p)| ReceiptLine {
-                product_id: p.id,
-                sku: p.sku.clone(),
-                name: p.name.clone(),
-                quantity: l.quantity,
-                unit_price: l.unit_price,
-                line_total: l.line_total,
-                discount: l.discount,
-                vat_rate_bp: l.vat_rate_bp.max(0) as u32,
-            })
-            .collect(),
-        subtotal: s.subtotal,
-        loyalty_percent: s.loyalty_percent.clone(),
-        loyalty_discount: s.loyalty_discount,
-        coupon_discount: s.coupon_discount,
-        coupon_code: detail.coupon_code.clone(),
-        total: s.total,
-        vat,
-        payments: detail
-            .payments
-            .iter()
-            .map(|p| ReceiptPayment {
-                method: p.method.clone(),
-                amount: p.amount,
-                reference: p.reference.clone(),
-            })
-            .collect(),
-        paid: s.paid,
-        change: s.change_given,
-        points_earned: s.points_earned,
-        refund: refund_of(detail),
-    }
-}
-
-/// The refund part of a receipt, once refunded.
-fn refund_of(detail: &store::SaleDetail) -> Option<ReceiptRefund> {
-    let first = detail.refund.first()?;
-    Some(ReceiptRefund {
-        business_date: first.business_date,
-        at: first.created_at,
-        reason: detail
-            .reversal
-            .as_ref()
-            .map(|e| e.reason.clone())
-            .unwrap_or_default(),
-        total: detail.refund.iter().map(|r| r.amount).sum(),
-        payments: detail
-            .refund
-            .iter()
-            .map(|r| RefundedPayment {
-                method: r.method.clone(),
-                amount: r.amount,
-            })
-            .collect(),
-    })
-}
-
-async fn load_receipt(state: &AppState, id: i64) -> Result<(store::SaleDetail, Receipt), ApiError> {
-    let detail = store::detail(&state.db, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("sale.not_found", "Vente introuvable."))?;
-    let receipt = receipt(&detail);
-    Ok((detail, receipt))
-}
-
 /// Cashiers reach their own sales only; managers and `sales:read` reach all.
 fn may_see(caller: &Caller, cashier_id: i64) -> Result<(), ApiError> {
     if caller.can(Capability::AllSales)
@@ -256,148 +120,16 @@ pub async fn create(
     req: HttpRequest,
     body: web::Json<CreateSaleRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // Parse and guard here; the checkout itself is `crate::checkout` (this doc comment is
+    // the operation's description in the OpenAPI document).
     caller.require(Capability::Pos)?;
     let key = idempotency_key(&req)?;
-    let cashier_id = seller_id(&state, &caller).await?;
-    let body = body.into_inner();
-    let request_hash = crate::pii::hex(&Sha256::digest(
-        serde_json::to_vec(&body).map_err(ApiError::internal)?,
-    ));
-    if let Some(existing) = store::by_idempotency_key(&state.db, cashier_id, &key).await? {
-        return replay(&state, &existing, &request_hash).await;
+    let seller = seller_id(&state, &caller).await?;
+    let policy = LoyaltyPolicy::default();
+    match checkout(&state.db, &policy, seller, body.into_inner(), &key).await? {
+        Checkout::Recorded(receipt) => Ok(HttpResponse::Created().json(receipt)),
+        Checkout::Replayed(receipt) => Ok(HttpResponse::Ok().json(receipt)),
     }
-    match checkout(&state, cashier_id, body, &key, &request_hash).await {
-        Ok(sale) => {
-            let (_, receipt) = load_receipt(&state, sale.id).await?;
-            Ok(HttpResponse::Created().json(receipt))
-        }
-        // A concurrent retry with this key may have won meanwhile (and then holds the
-        // coupon use this one was refused, or the key this one could not insert): the
-        // answer is its receipt.
-        Err(e) => match store::by_idempotency_key(&state.db, cashier_id, &key).await? {
-            Some(existing) => replay(&state, &existing, &request_hash).await,
-            None => Err(e),
-        },
-    }
-}
-
-/// Checks and records a new sale under `key`.
-async fn checkout(
-    state: &AppState,
-    cashier_id: i64,
-    body: CreateSaleRequest,
-    key: &str,
-    request_hash: &str,
-) -> Result<store::Sale, ApiError> {
-    let (till, shop) = store::till_and_store(&state.db, body.till_id)
-        .await?
-        .ok_or_else(|| unprocessable("till.not_found", "Caisse inconnue ou fermée."))?;
-    let business_date = crm_store::stores::business_date_of(&shop)?.date();
-    let (lines, products) = basket::price_lines(state, &body.lines).await?;
-    // The identified customer's level sets the loyalty discount.
-    let (customer, loyalty_percent) = basket::customer_standing(state, body.customer_id).await?;
-    let customer_id = customer.map(|(id, _)| id);
-
-    // A coupon is checked here for a clear early answer, then again under its lock in
-    // the sale's transaction, where its use is counted.
-    let mut coupon = None;
-    if let Some(typed) = body.coupon_code.as_deref() {
-        let check = basket::check_coupon(
-            state,
-            typed,
-            customer,
-            &lines,
-            loyalty_percent,
-            business_date,
-        )
-        .await?;
-        let discount = check.outcome.clone().map_err(ApiError::from)?;
-        coupon = Some((
-            discount.clone(),
-            basket::to_redeem(
-                &check,
-                &discount,
-                customer,
-                &lines,
-                loyalty_percent,
-                business_date,
-            ),
-        ));
-    }
-
-    let payments = body
-        .payments
-        .iter()
-        .map(|p| {
-            let method = PaymentMethod::from_str(&p.method).map_err(|_| {
-                unprocessable(
-                    "payment.method_invalid",
-                    format!("Moyen de paiement inconnu « {} ».", p.method),
-                )
-            })?;
-            Ok(Payment {
-                method,
-                amount: Money::fcfa(p.amount),
-                reference: p.reference.clone().filter(|r| !r.trim().is_empty()),
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    let totals = sale::compute_sale(&SaleInput {
-        lines: lines.clone(),
-        loyalty_percent,
-        coupon: coupon.as_ref().map(|(discount, _)| discount.clone()),
-        payments: payments.clone(),
-    })?;
-    let applied = sale::applied_amounts(&payments, totals.change);
-
-    Ok(store::record(
-        &state.db,
-        store::NewSale {
-            store_id: shop.id,
-            store_code: shop.code.clone(),
-            till_id: till.id,
-            cashier_id,
-            customer_id,
-            business_date,
-            loyalty_percent: loyalty_percent.normalize().to_string(),
-            subtotal: totals.subtotal.francs(),
-            loyalty_discount: totals.loyalty_discount.francs(),
-            coupon_discount: totals.coupon_discount.francs(),
-            total: totals.total.francs(),
-            vat_total: totals.vat.iter().map(|v| v.vat.francs()).sum(),
-            points_earned: crm_domain::sale::points_credited(totals.total, customer_id.is_some()),
-            paid: totals.paid.francs(),
-            change_given: totals.change.francs(),
-            lines: lines
-                .iter()
-                .zip(&products)
-                .zip(&totals.line_discounts)
-                .map(|((l, p), discount)| store::NewLine {
-                    product_id: l.product_id,
-                    quantity: i64::from(l.quantity),
-                    unit_price: l.unit_price.francs(),
-                    line_total: l.unit_price.francs() * i64::from(l.quantity),
-                    discount: discount.francs(),
-                    vat_rate_bp: l.vat_rate_bp as i32,
-                    unit_cost: p.cost,
-                })
-                .collect(),
-            payments: payments
-                .iter()
-                .zip(applied)
-                .map(|(p, kept)| store::NewPayment {
-                    method: p.method.as_str().to_owned(),
-                    amount: p.amount.francs(),
-                    applied_amount: kept.francs(),
-                    reference: p.reference.clone(),
-                })
-                .collect(),
-            idempotency_key: Some(key.to_owned()),
-            request_hash: Some(request_hash.to_owned()),
-            coupon: coupon.and_then(|(_, redeem)| redeem),
-        },
-    )
-    .await?)
 }
 
 /// A receipt (reprint).
@@ -411,7 +143,7 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> Result<web::Json<Receipt>, ApiError> {
     caller.require_any(&[Capability::OwnSales, Capability::AllSales])?;
-    let (detail, receipt) = load_receipt(&state, *id).await?;
+    let (detail, receipt) = receipt::load(&state.db, *id).await?;
     may_see(&caller, detail.sale.cashier_id)?;
     Ok(web::Json(receipt))
 }
@@ -450,7 +182,7 @@ pub async fn by_key(
     let sale = store::by_idempotency_key(&state.db, cashier_id, key.trim())
         .await?
         .ok_or_else(|| ApiError::not_found("sale.not_found", "Aucune vente sous cette clé."))?;
-    Ok(web::Json(load_receipt(&state, sale.id).await?.1))
+    Ok(web::Json(receipt::load(&state.db, sale.id).await?.1))
 }
 
 fn reason_of(reason: &str) -> Result<&str, ApiError> {
@@ -477,7 +209,7 @@ async fn reverse(
     reason: &str,
 ) -> Result<web::Json<Receipt>, ApiError> {
     match store::reverse(&state.db, id, &undo, &caller.actor(), reason).await? {
-        Reversal::Reversed(_) => Ok(web::Json(load_receipt(state, id).await?.1)),
+        Reversal::Reversed(_) => Ok(web::Json(receipt::load(&state.db, id).await?.1)),
         Reversal::AlreadyReversed(sale) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "sale.already_reversed",
@@ -535,7 +267,7 @@ pub async fn refund(
                 .to_owned(),
         ),
     };
-    let (detail, _) = load_receipt(&state, *id).await?;
+    let (detail, _) = receipt::load(&state.db, *id).await?;
     let undo = Undo::Refund {
         business_date: business_day(&detail)?,
         method,
@@ -562,7 +294,7 @@ pub async fn cancel(
     caller.require(Capability::Pos)?;
     let own = seller_id(&state, &caller).await?;
     let reason = reason_of(&body.reason)?;
-    let (detail, _) = load_receipt(&state, *id).await?;
+    let (detail, _) = receipt::load(&state.db, *id).await?;
     // A cashier cancels only their own sales; an admin any.
     if !(caller.can(Capability::AdminWrite) || own == detail.sale.cashier_id) {
         return Err(ApiError::new(

@@ -2,7 +2,6 @@
 //! identified customer's loyalty standing, and checking a coupon code against both.
 
 use crate::error::ApiError;
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use chrono::NaiveDate;
 use crm_api_types::SaleLineRequest;
@@ -12,6 +11,7 @@ use crm_domain::sale::{CouponDiscount, SaleError, SaleLine};
 use crm_domain::{Level, Money};
 use crm_store::coupons::{self as coupon_store, CouponRow, CouponToRedeem};
 use crm_store::products::Product;
+use crm_store::DatabaseConnection;
 use rust_decimal::Decimal;
 
 /// Most units of one product on a line: a typo guard for the till.
@@ -27,7 +27,7 @@ pub(crate) fn unprocessable(code: &'static str, detail: impl Into<String>) -> Ap
 /// Prices the requested lines from the catalogue (never from the client): the domain
 /// lines and their products, in request order.
 pub async fn price_lines(
-    state: &AppState,
+    db: &DatabaseConnection,
     requested: &[SaleLineRequest],
 ) -> Result<(Vec<SaleLine>, Vec<Product>), ApiError> {
     if requested.is_empty() {
@@ -45,7 +45,7 @@ pub async fn price_lines(
         .iter()
         .filter_map(|l| l.barcode.as_deref().map(|b| b.trim().to_owned()))
         .collect();
-    let catalogue = crm_store::products::find_many(&state.db, &ids, &barcodes).await?;
+    let catalogue = crm_store::products::find_many(db, &ids, &barcodes).await?;
     let mut lines = Vec::with_capacity(requested.len());
     let mut products = Vec::with_capacity(requested.len());
     for (i, line) in requested.iter().enumerate() {
@@ -90,23 +90,22 @@ pub async fn price_lines(
     Ok((lines, products))
 }
 
-/// The identified customer and their loyalty discount; anonymous = `(None, 0 %)`.
+/// The identified customer and their loyalty discount under `policy`; anonymous =
+/// `(None, 0 %)`.
 pub async fn customer_standing(
-    state: &AppState,
+    db: &DatabaseConnection,
+    policy: &LoyaltyPolicy,
     customer_id: Option<i64>,
 ) -> Result<(Option<(i64, Level)>, Decimal), ApiError> {
     let Some(id) = customer_id else {
         return Ok((None, Decimal::ZERO));
     };
-    let customer = crm_store::customers::find(&state.db, id)
+    let customer = crm_store::customers::find(db, id)
         .await?
         .filter(|c| c.active && c.erased_at.is_none())
         .ok_or_else(|| unprocessable("customer.not_found", "Client inconnu."))?;
     let level = crm_store::customers::level_of(&customer)?;
-    Ok((
-        Some((customer.id, level)),
-        LoyaltyPolicy::default().discount_percent(level),
-    ))
+    Ok((Some((customer.id, level)), policy.discount_percent(level)))
 }
 
 /// The outcome of checking a code: the coupon (when it exists) and the discount or the
@@ -122,7 +121,7 @@ pub struct CouponCheck {
 
 /// Runs the ten checks of SPEC §3 for `typed` on this basket, as of `today`.
 pub async fn check_coupon(
-    state: &AppState,
+    db: &DatabaseConnection,
     typed: &str,
     customer: Option<(i64, Level)>,
     lines: &[SaleLine],
@@ -133,7 +132,7 @@ pub async fn check_coupon(
     let found = if code.is_empty() || code.len() > 64 {
         None
     } else {
-        coupon_store::find_with_usage(&state.db, &code, customer.map(|(id, _)| id)).await?
+        coupon_store::find_with_usage(db, &code, customer.map(|(id, _)| id)).await?
     };
     let Some((row, usage)) = found else {
         return Ok(CouponCheck {
