@@ -169,7 +169,7 @@ fn session_response(
 ///
 /// A user whose `must_change_password` is true gets a session that can only change the
 /// password (`POST /auth/password`) and read `GET /me`.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse),
               (status = 401, description = "`auth.invalid_credentials`", body = crm_api_types::Problem),
               (status = 422, description = "`request.invalid_body`", body = crm_api_types::Problem),
@@ -201,7 +201,7 @@ pub async fn login(
 
 /// Exchanges a refresh token for a new access token and a new refresh token; the old
 /// one is spent. Presenting a spent token ends every session of that login.
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = LoginResponse),
               (status = 401, description = "`auth.invalid_refresh_token`", body = crm_api_types::Problem)))]
 #[post("/auth/refresh")]
@@ -235,7 +235,7 @@ pub async fn refresh(
 }
 
 /// Ends the session the refresh token belongs to; its access tokens stop working at once.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "Session ended")))]
 #[post("/auth/logout")]
 pub async fn logout(
@@ -253,7 +253,7 @@ pub async fn logout(
 /// The signed-in staff member changes their password. Every other session of the account
 /// ends; the answer is a fresh session. This is the only thing a session flagged
 /// `must_change_password` may do.
-#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(tag = "auth", security(("bearer" = [])),
     request_body = ChangePasswordRequest,
     responses((status = 200, description = "Password changed; a new session", body = LoginResponse),
               (status = 401, description = "`auth.invalid_credentials`: the current password is wrong", body = crm_api_types::Problem),
@@ -317,7 +317,7 @@ pub async fn change_password(
 }
 
 /// A service account exchanges its client id and secret for an access token.
-#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = ServiceTokenRequest,
+#[utoipa::path(tag = "auth", request_body = ServiceTokenRequest,
     responses((status = 200, body = ServiceTokenResponse),
               (status = 401, description = "`auth.invalid_credentials`", body = crm_api_types::Problem),
               (status = 429, description = "`auth.too_many_attempts` (see `Retry-After`)", body = crm_api_types::Problem),
@@ -360,7 +360,7 @@ pub async fn service_token(
 }
 
 /// Who the bearer token belongs to (also answers a session that must change its password).
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeResponse),
               (status = 401, description = "`auth.missing_token`, `auth.invalid_token`, `auth.token_expired`, `auth.session_revoked`", body = crm_api_types::Problem)))]
 #[get("/me")]

@@ -127,7 +127,7 @@ fn description(text: &str) -> Result<String, ApiError> {
 
 /// Checks a basket against a code without consuming anything: the same ten checks as
 /// checkout, in SPEC §3 order. A refusal is a 200 with `valid: false` and its reason.
-#[utoipa::path(post, path = "/api/v1/coupons/quote", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     request_body = QuoteRequest,
     responses((status = 200, body = QuoteResponse),
               (status = 422, description = "`sale.*`, `product.not_found`, `customer.not_found`", body = crm_api_types::Problem)))]
@@ -206,7 +206,7 @@ fn filter(query: &ListQuery) -> Result<CouponFilter, ApiError> {
 }
 
 /// Lists coupons with filters, and the figures over every coupon.
-#[utoipa::path(get, path = "/api/v1/coupons", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     params(ListQuery), responses((status = 200, body = CouponPage)))]
 #[get("/coupons")]
 pub async fn list(
@@ -306,7 +306,7 @@ fn export_record(
 /// (`Personnel`, `Pourcentage`, `Actif`), days as `24/11/2026`.
 /// Streamed a thousand coupons at a time; cells that a spreadsheet would take for a
 /// formula start with an apostrophe.
-#[utoipa::path(get, path = "/api/v1/coupons/export", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     params(ListQuery), responses((status = 200, content_type = "text/csv", body = String)))]
 #[get("/coupons/export")]
 pub async fn export(
@@ -345,7 +345,7 @@ pub async fn export(
 
 /// Creates a coupon. GENERIC coupons may take a chosen code (`NOEL2026`); otherwise, and
 /// always for SPECIAL ones, a code is generated (`GEN-…`, `SPE-…`).
-#[utoipa::path(post, path = "/api/v1/coupons", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     request_body = CreateCouponRequest,
     responses((status = 201, body = Coupon),
               (status = 409, description = "`coupon.code_taken`", body = crm_api_types::Problem),
@@ -423,7 +423,7 @@ async fn load(state: &AppState, id: i64) -> Result<CouponRow, ApiError> {
 }
 
 /// One coupon.
-#[utoipa::path(get, path = "/api/v1/coupons/{id}", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Coupon id")),
     responses((status = 200, body = Coupon), (status = 404, body = crm_api_types::Problem)))]
 #[get("/coupons/{id}")]
@@ -437,7 +437,7 @@ pub async fn get(
 }
 
 /// Deactivates a coupon: it is refused from now on (uses made stay counted).
-#[utoipa::path(post, path = "/api/v1/coupons/{id}/deactivate", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Coupon id")),
     responses((status = 200, body = Coupon), (status = 404, body = crm_api_types::Problem)))]
 #[post("/coupons/{id}/deactivate")]
@@ -465,7 +465,7 @@ pub struct PageQuery {
 }
 
 /// A coupon's uses, newest first (refunded ones show `released_at`).
-#[utoipa::path(get, path = "/api/v1/coupons/{id}/redemptions", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Coupon id"), PageQuery),
     responses((status = 200, body = RedemptionPage), (status = 404, body = crm_api_types::Problem)))]
 #[get("/coupons/{id}/redemptions")]
@@ -504,7 +504,7 @@ pub async fn redemptions(
 /// `GET /jobs/{id}` (its result: `{"issued": n, "skipped": m}`, `skipped` counting the
 /// customers of those levels who already held one); export the codes with
 /// `GET /coupons/export?job_id=`.
-#[utoipa::path(post, path = "/api/v1/coupons/bulk-issue", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     request_body = BulkIssueRequest,
     responses((status = 202, body = Job),
               (status = 409, description = "`job.already_running`", body = crm_api_types::Problem),
@@ -606,7 +606,7 @@ pub(crate) fn job_view(job: &jobs::Job) -> Job {
 }
 
 /// A background job's status and progress.
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Job id")),
     responses((status = 200, body = Job), (status = 404, body = crm_api_types::Problem)))]
 #[get("/jobs/{id}")]

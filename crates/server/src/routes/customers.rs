@@ -158,7 +158,7 @@ fn profile_with(
 }
 
 /// Finds the customer by phone, typed in any usual form.
-#[utoipa::path(post, path = "/api/v1/customers/identify", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     request_body = IdentifyRequest,
     responses((status = 200, body = CustomerProfile),
               (status = 404, description = "`customer.not_found`", body = crm_api_types::Problem),
@@ -213,7 +213,7 @@ fn check_email(errors: &mut Vec<crm_api_types::FieldError>, value: &Option<Strin
 
 /// Registers a customer at the till, or returns the one who already has this phone
 /// (201 when created, 200 when it existed).
-#[utoipa::path(post, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     request_body = CreateCustomerRequest,
     responses((status = 201, body = CustomerProfile), (status = 200, body = CustomerProfile),
               (status = 422, description = "`phone.invalid`, `validation.failed`", body = crm_api_types::Problem)))]
@@ -271,7 +271,7 @@ pub struct SearchQuery {
 }
 
 /// Searches customers (back office).
-#[utoipa::path(get, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     params(SearchQuery), responses((status = 200, body = CustomerPage)))]
 #[get("/customers")]
 pub async fn search(
@@ -303,7 +303,7 @@ pub async fn search(
 }
 
 /// One customer's profile (back office).
-#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Customer id")),
     responses((status = 200, body = CustomerProfile), (status = 404, body = crm_api_types::Problem)))]
 #[get("/customers/{id}")]
@@ -320,7 +320,7 @@ pub async fn get(
 }
 
 /// Changes a customer's details (audited).
-#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Customer id")), request_body = UpdateCustomerRequest,
     responses((status = 200, body = Customer), (status = 404, body = crm_api_types::Problem),
               (status = 422, body = crm_api_types::Problem)))]
@@ -386,7 +386,7 @@ pub async fn update(
 
 /// Everything held about one person, with the full phone (data-subject access; audited):
 /// identity, points, levels, purchases and coupons.
-#[utoipa::path(get, path = "/api/v1/customers/{id}/export", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Customer id")),
     responses((status = 200, body = CustomerExport), (status = 404, body = crm_api_types::Problem)))]
 #[get("/customers/{id}/export")]
@@ -454,7 +454,7 @@ pub async fn export(
 }
 
 /// Erases the person: identity and contact wiped, sales kept anonymous (audited).
-#[utoipa::path(post, path = "/api/v1/customers/{id}/erase", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Customer id")),
     responses((status = 200, body = Customer), (status = 404, body = crm_api_types::Problem)))]
 #[post("/customers/{id}/erase")]

@@ -1,5 +1,6 @@
-//! Every route, registered in one place. Each handler authorises with [`Caller`]
-//! before touching data (except login, refresh, health and docs).
+//! Every route, registered in one place ([`documented`]) for both the router and the
+//! OpenAPI document. Each handler authorises with [`Caller`] before touching data (except
+//! login, refresh, health and docs).
 //!
 //! [`Caller`]: crate::auth::Caller
 
@@ -18,7 +19,8 @@ use crate::startup::AppState;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::web;
-use utoipa::OpenApi;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig as DocumentedRoutes;
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Registers the API, the docs, health probes and the SPA.
@@ -31,74 +33,93 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
     )
     .app_data(web::PayloadConfig::default().limit(limit))
     .app_data(web::PathConfig::default().error_handler(|err, _req| path_error(err).into()))
-    .app_data(web::QueryConfig::default().error_handler(|err, _req| query_error(err).into()))
-    .service(health::healthz)
-    .service(health::readyz)
-    .service(health::metrics)
-    .service(
-        web::scope("/api/v1")
-            .service(auth::login)
-            .service(auth::refresh)
-            .service(auth::logout)
-            .service(auth::service_token)
-            .service(auth::change_password)
-            .service(auth::me)
-            .service(users::update)
-            .service(users::reset_password)
-            .service(customers::identify)
-            .service(customers::create)
-            .service(customers::search)
-            .service(customers::export)
-            .service(customers::erase)
-            .service(customers::get)
-            .service(customers::update)
-            .service(products::search)
-            .service(products::create)
-            .service(products::update)
-            .service(sales::mine)
-            .service(sales::sellers)
-            .service(sales::list)
-            .service(sales::create)
-            .service(sales::by_key)
-            .service(sales::get)
-            .service(sales::refund)
-            .service(sales::cancel)
-            .service(coupons::quote)
-            .service(coupons::export)
-            .service(coupons::bulk_issue)
-            .service(coupons::list)
-            .service(coupons::create)
-            .service(coupons::get)
-            .service(coupons::deactivate)
-            .service(coupons::redemptions)
-            .service(coupons::get_job)
-            .default_service(web::to(api_not_found)),
-    )
-    .service(web::resource("/api/openapi.json").route(web::get().to(openapi_json)))
-    .service(
-        SwaggerUi::new("/api/docs/{_:.*}")
-            .url("/api/docs/openapi.json", crate::openapi::ApiDoc::openapi()),
-    )
-    .service(web::resource("/api/docs").route(web::get().to(docs_redirect)))
-    .service(web::scope("/api").default_service(web::to(api_not_found)));
+    .app_data(web::QueryConfig::default().error_handler(|err, _req| query_error(err).into()));
+    // The paths collected here are dropped: `openapi::document` collects them again from
+    // the same function.
+    documented(&mut DocumentedRoutes::new(cfg));
+    cfg.service(web::resource("/api/openapi.json").route(web::get().to(openapi_json)))
+        .service(
+            SwaggerUi::new("/api/docs/{_:.*}")
+                .url("/api/docs/openapi.json", crate::openapi::document().clone()),
+        )
+        .service(web::resource("/api/docs").route(web::get().to(docs_redirect)))
+        .service(web::scope("/api").default_service(web::to(api_not_found)));
     spa::configure(cfg, &state.settings.spa_dir);
 }
 
+/// Every route the OpenAPI document describes, listed once: the router serves them
+/// ([`configure`]) and [`crate::openapi::document`] describes them, both by calling this
+/// function. utoipa-actix-web only takes handlers annotated with `#[utoipa::path]`, whose
+/// path and method come from their actix attribute (`#[get("/customers/{id}")]`) under the
+/// scope's prefix. Order matters where paths overlap: `/sales/mine` before `/sales/{id}`.
+pub fn documented(routes: &mut DocumentedRoutes) {
+    routes
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(
+            scope::scope("/api/v1")
+                .configure(api_v1)
+                .default_service(web::to(api_not_found)),
+        );
+}
+
+/// The versioned API, grouped by tag.
+fn api_v1(routes: &mut DocumentedRoutes) {
+    routes
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::service_token)
+        .service(auth::change_password)
+        .service(auth::me)
+        .service(users::update)
+        .service(users::reset_password)
+        .service(customers::identify)
+        .service(customers::create)
+        .service(customers::search)
+        .service(customers::export)
+        .service(customers::erase)
+        .service(customers::get)
+        .service(customers::update)
+        .service(products::search)
+        .service(products::create)
+        .service(products::update)
+        .service(sales::mine)
+        .service(sales::sellers)
+        .service(sales::list)
+        .service(sales::create)
+        .service(sales::by_key)
+        .service(sales::get)
+        .service(sales::refund)
+        .service(sales::cancel)
+        .service(coupons::quote)
+        .service(coupons::export)
+        .service(coupons::bulk_issue)
+        .service(coupons::list)
+        .service(coupons::create)
+        .service(coupons::get)
+        .service(coupons::deactivate)
+        .service(coupons::redemptions)
+        .service(coupons::get_job);
+}
+
 /// Routes served but not described in the OpenAPI document: the document and its viewer.
-const UNDOCUMENTED_ROUTES: [&str; 3] = ["/api/openapi.json", "/api/docs", "/api/docs/{_:.*}"];
+pub const UNDOCUMENTED_ROUTES: [&str; 3] = ["/api/openapi.json", "/api/docs", "/api/docs/{_:.*}"];
 
 /// Every route pattern of the API as actix reports it for a request
 /// (`/api/v1/customers/{id}`): the metrics label requests with these and nothing else.
 pub fn patterns() -> impl Iterator<Item = String> {
-    crate::openapi::ApiDoc::openapi()
+    crate::openapi::document()
         .paths
         .paths
-        .into_keys()
+        .keys()
+        .cloned()
         .chain(UNDOCUMENTED_ROUTES.map(str::to_owned))
 }
 
-async fn openapi_json() -> web::Json<utoipa::openapi::OpenApi> {
-    web::Json(crate::openapi::ApiDoc::openapi())
+async fn openapi_json() -> web::Json<&'static utoipa::openapi::OpenApi> {
+    web::Json(crate::openapi::document())
 }
 
 async fn docs_redirect() -> actix_web::HttpResponse {

@@ -113,7 +113,7 @@ pub struct ProductQuery {
 }
 
 /// Searches the catalogue, or looks a barcode up.
-#[utoipa::path(get, path = "/api/v1/products", tag = "products", security(("bearer" = [])),
+#[utoipa::path(tag = "products", security(("bearer" = [])),
     params(ProductQuery), responses((status = 200, body = ProductPage)))]
 #[get("/products")]
 pub async fn search(
@@ -148,7 +148,7 @@ pub async fn search(
 }
 
 /// Adds a product (admin).
-#[utoipa::path(post, path = "/api/v1/products", tag = "products", security(("bearer" = [])),
+#[utoipa::path(tag = "products", security(("bearer" = [])),
     request_body = CreateProductRequest,
     responses((status = 201, body = Product), (status = 409, body = crm_api_types::Problem),
               (status = 422, body = crm_api_types::Problem)))]
@@ -211,7 +211,7 @@ pub async fn create(
 }
 
 /// Changes a product (admin, audited).
-#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
+#[utoipa::path(tag = "products", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Product id")), request_body = UpdateProductRequest,
     responses((status = 200, body = Product), (status = 404, body = crm_api_types::Problem),
               (status = 409, description = "`product.duplicate`: another product has this barcode", body = crm_api_types::Problem)))]

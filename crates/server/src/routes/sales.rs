@@ -105,7 +105,7 @@ fn may_see(caller: &Caller, cashier_id: i64) -> Result<(), ApiError> {
 /// product withdrawn or repriced, customer erased, till closed); the same key with
 /// another basket is 409. Without a key the sale is refused (428): it could never be
 /// retried safely.
-#[utoipa::path(post, path = "/api/v1/sales", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     request_body = CreateSaleRequest,
     params(("Idempotency-Key" = String, Header, description = "Required. One key per basket, sent again unchanged when the till retries: the first receipt is returned")),
     responses((status = 201, body = Receipt), (status = 200, description = "Replay of an earlier request with this key", body = Receipt),
@@ -133,7 +133,7 @@ pub async fn create(
 }
 
 /// A receipt (reprint).
-#[utoipa::path(get, path = "/api/v1/sales/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Sale id")),
     responses((status = 200, body = Receipt), (status = 403, body = crm_api_types::Problem), (status = 404, body = crm_api_types::Problem)))]
 #[get("/sales/{id}")]
@@ -158,7 +158,7 @@ pub struct ByKeyQuery {
 /// "What became of my key?": the receipt of the sale recorded under an `Idempotency-Key`,
 /// for a till that lost the answer to its checkout. 404 means the server never recorded
 /// it: the till may send the basket again with the same key.
-#[utoipa::path(get, path = "/api/v1/sales/by-key/{key}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     params(("key" = String, Path, description = "The `Idempotency-Key` the checkout was sent with"), ByKeyQuery),
     responses((status = 200, body = Receipt),
               (status = 403, description = "`auth.forbidden`, `auth.staff_only`", body = crm_api_types::Problem),
@@ -231,7 +231,7 @@ async fn reverse(
 /// their own sale on its day instead). The money goes back the way it was paid unless
 /// the body names one method; it shows as money out in the totals of the refund's day.
 /// Points, spend and visits are taken back, the coupon use released; audited.
-#[utoipa::path(post, path = "/api/v1/sales/{id}/refund", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Sale id")), request_body = RefundSaleRequest,
     responses((status = 200, body = Receipt),
               (status = 403, description = "`auth.forbidden`; `sale.refund_needs_manager` for a cashier", body = crm_api_types::Problem),
@@ -279,7 +279,7 @@ pub async fn refund(
 
 /// Cancels a sale on its business day (store's time zone): a cashier their own, an admin
 /// any; afterwards it takes a refund.
-#[utoipa::path(post, path = "/api/v1/sales/{id}/cancel", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Sale id")), request_body = ReverseSaleRequest,
     responses((status = 200, body = Receipt),
               (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem),
@@ -447,7 +447,7 @@ async fn history(
 }
 
 /// "Mes ventes": the caller's sales for a period (managers may pass `cashier_id`).
-#[utoipa::path(get, path = "/api/v1/sales/mine", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     params(HistoryQuery),
     responses((status = 200, body = SalesHistory), (status = 422, description = "`period.invalid`", body = crm_api_types::Problem)))]
 #[get("/sales/mine")]
@@ -472,7 +472,7 @@ pub async fn mine(
 
 /// The store's sales for a period, every seller's (or one cashier's with `cashier_id`),
 /// for managers and integrators.
-#[utoipa::path(get, path = "/api/v1/sales", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     params(HistoryQuery),
     responses((status = 200, body = SalesHistory), (status = 422, description = "`period.invalid`", body = crm_api_types::Problem)))]
 #[get("/sales")]
@@ -491,7 +491,7 @@ pub async fn list(
 
 /// Who sells, by name: the cashier picker of a manager's sales history (cashiers,
 /// admins, and anyone with sales on record).
-#[utoipa::path(get, path = "/api/v1/sales/sellers", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     responses((status = 200, body = [Seller]), (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem)))]
 #[get("/sales/sellers")]
 pub async fn sellers(

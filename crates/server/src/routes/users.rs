@@ -35,7 +35,7 @@ fn staff_account(user: &users::User) -> StaffAccount {
 
 /// Changes a staff account's role or stops it (or lets it sign in again). The account's
 /// current access tokens stop working at once; a stopped account's sessions end.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
     request_body = UpdateUserRequest,
     responses((status = 200, body = StaffAccount),
@@ -69,7 +69,7 @@ pub async fn update(
 
 /// Resets a staff account's password: a temporary password is returned once, the
 /// account must change it at its next login, and its current sessions end.
-#[utoipa::path(post, path = "/api/v1/users/{id}/reset-password", tag = "users", security(("bearer" = [])),
+#[utoipa::path(tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
     responses((status = 200, body = PasswordResetResponse),
               (status = 404, description = "`user.not_found`", body = crm_api_types::Problem)))]
