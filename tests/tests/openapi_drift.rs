@@ -2,6 +2,7 @@
 //! serves exactly what the document describes. When the first tests fail, run
 //! `cargo xtask openapi` and commit the result.
 
+use crm_domain::codes;
 use crm_tests::{documented_operations, fill_path, spawn, Backend, Reply};
 use std::collections::BTreeSet;
 
@@ -62,7 +63,7 @@ fn matches(template: &str, url: &str) -> bool {
 /// Whether no route took the request: the API's fallback answers `route.not_found`, the
 /// SPA's (every other path) its HTML page, or 405 to a method other than GET.
 fn answered_by_a_fallback(reply: &Reply) -> bool {
-    reply.code() == "route.not_found"
+    reply.code() == codes::ROUTE_NOT_FOUND
         || reply.status == 405
         || reply.content_type.starts_with("text/html")
 }

@@ -7,7 +7,7 @@
 
 use crate::auth::throttle::Throttled;
 use crate::auth::{password, tokens, FlaggedCaller};
-use crate::error::ApiError;
+use crate::error::{unprocessable, ApiError};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -16,6 +16,7 @@ use crm_api_types::{
     ChangePasswordRequest, LoginRequest, LoginResponse, MeResponse, RefreshRequest, RoleName,
     ServiceTokenRequest, ServiceTokenResponse, UserInfo,
 };
+use crm_domain::codes;
 use crm_domain::{Role, Scope};
 use crm_store::audit::{self, Actor};
 use crm_store::{service_accounts, sessions, users};
@@ -24,7 +25,7 @@ use serde_json::json;
 fn invalid_credentials() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "auth.invalid_credentials",
+        codes::AUTH_INVALID_CREDENTIALS,
         "Identifiant ou mot de passe incorrect.",
     )
 }
@@ -32,7 +33,7 @@ fn invalid_credentials() -> ApiError {
 fn invalid_refresh() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "auth.invalid_refresh_token",
+        codes::AUTH_INVALID_REFRESH_TOKEN,
         "Session expirée ou révoquée : reconnectez-vous.",
     )
 }
@@ -63,13 +64,13 @@ fn throttled(refusal: Throttled) -> ApiError {
     match refusal {
         Throttled::TooManyAttempts(wait) => ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "auth.too_many_attempts",
+            codes::AUTH_TOO_MANY_ATTEMPTS,
             "Trop de tentatives de connexion : patientez avant de réessayer.",
         )
         .retry_after(wait.as_secs_f64().ceil() as u64),
         Throttled::Busy => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "auth.busy",
+            codes::AUTH_BUSY,
             "Serveur très sollicité : réessayez dans quelques secondes.",
         )
         .retry_after(2),
@@ -274,24 +275,17 @@ pub async fn change_password(
     let user_id = caller.caller.0.uid.ok_or_else(|| {
         ApiError::new(
             StatusCode::FORBIDDEN,
-            "auth.staff_only",
+            codes::AUTH_STAFF_ONLY,
             "Cette action est réservée au personnel connecté.",
         )
     })?;
     let user = users::find(&state.db, user_id)
         .await?
         .ok_or_else(invalid_credentials)?;
-    crm_domain::password::check(&new_password, &user.username).map_err(|refusal| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            refusal.code(),
-            refusal.to_string(),
-        )
-    })?;
+    crm_domain::password::check(&new_password, &user.username)?;
     if new_password == current_password {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "password.unchanged",
+        return Err(unprocessable(
+            codes::PASSWORD_UNCHANGED,
             "Le nouveau mot de passe doit être différent de l'actuel.",
         ));
     }
@@ -377,7 +371,7 @@ pub async fn me(
                 .ok_or_else(|| {
                     ApiError::new(
                         StatusCode::UNAUTHORIZED,
-                        "auth.invalid_token",
+                        codes::AUTH_INVALID_TOKEN,
                         "Compte inconnu ou désactivé.",
                     )
                 })?;

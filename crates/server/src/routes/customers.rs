@@ -3,7 +3,7 @@
 
 use super::paging::{self, Paging};
 use crate::auth::Caller;
-use crate::error::{field_error, ApiError};
+use crate::error::{field_error, unprocessable, ApiError};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
@@ -12,6 +12,7 @@ use crm_api_types::{
     CreateCustomerRequest, Customer, CustomerExport, CustomerPage, CustomerProfile,
     IdentifyRequest, LevelName, LoyaltySummary, UpdateCustomerRequest,
 };
+use crm_domain::codes;
 use crm_domain::coupon::CouponUsage;
 use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::phone::{Phone, PhoneError};
@@ -32,7 +33,7 @@ fn parse_phone(state: &AppState, typed: &str) -> Result<Phone, ApiError> {
                 return ApiError::internal(format!("bad default region {r}"))
             }
         };
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "phone.invalid", detail)
+        unprocessable(codes::PHONE_INVALID, detail)
     })
 }
 
@@ -46,7 +47,7 @@ fn level_name(level: Level) -> LevelName {
 }
 
 fn customer_not_found() -> ApiError {
-    ApiError::not_found("customer.not_found", "Client inconnu.")
+    ApiError::not_found(codes::CUSTOMER_NOT_FOUND, "Client inconnu.")
 }
 
 /// The API view of a row; the phone is masked unless the caller may see it whole.
@@ -192,7 +193,11 @@ fn clean(value: Option<String>) -> Option<String> {
 
 fn check_name(errors: &mut Vec<crm_api_types::FieldError>, field: &str, value: &Option<String>) {
     if value.as_ref().is_some_and(|v| v.chars().count() > 100) {
-        errors.push(field_error(field, "too_long", "100 caractères au plus."));
+        errors.push(field_error(
+            field,
+            codes::field::TOO_LONG,
+            "100 caractères au plus.",
+        ));
     }
 }
 
@@ -207,7 +212,11 @@ fn check_email(errors: &mut Vec<crm_api_types::FieldError>, value: &Option<Strin
         })
         && !email.contains(char::is_whitespace);
     if !valid {
-        errors.push(field_error("email", "invalid", "Adresse e-mail invalide."));
+        errors.push(field_error(
+            "email",
+            codes::field::INVALID,
+            "Adresse e-mail invalide.",
+        ));
     }
 }
 
@@ -354,7 +363,7 @@ pub async fn update(
     {
         errors.push(field_error(
             "birth_date",
-            "in_future",
+            codes::field::IN_FUTURE,
             "La date de naissance est dans le futur.",
         ));
     }
@@ -365,9 +374,8 @@ pub async fn update(
         .await?
         .is_some_and(|c| c.erased_at.is_some())
     {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "customer.erased",
+        return Err(ApiError::conflict(
+            codes::CUSTOMER_ERASED,
             "Ce client a été effacé.",
         ));
     }

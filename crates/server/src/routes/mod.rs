@@ -14,11 +14,12 @@ pub mod sales;
 mod spa;
 pub mod users;
 
-use crate::error::ApiError;
+use crate::error::{unprocessable, ApiError};
 use crate::startup::AppState;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::web;
+use crm_domain::codes;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig as DocumentedRoutes;
 use utoipa_swagger_ui::SwaggerUi;
@@ -130,7 +131,7 @@ async fn docs_redirect() -> actix_web::HttpResponse {
 
 async fn api_not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::not_found(
-        "route.not_found",
+        codes::ROUTE_NOT_FOUND,
         "Cette adresse de l'API n'existe pas.",
     ))
 }
@@ -141,33 +142,32 @@ fn json_error(err: JsonPayloadError) -> ApiError {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "request.too_large",
+                codes::REQUEST_TOO_LARGE,
                 "Requête trop volumineuse.",
             )
         }
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+            codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "Le corps doit être du JSON (Content-Type: application/json).",
         ),
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "request.invalid_body",
+        JsonPayloadError::Deserialize(e) if e.is_data() => unprocessable(
+            codes::REQUEST_INVALID_BODY,
             format!("Corps de requête invalide : {}", french_serde(&e)),
         ),
         JsonPayloadError::Deserialize(_) => ApiError::new(
             StatusCode::BAD_REQUEST,
-            "request.malformed_json",
+            codes::REQUEST_MALFORMED_JSON,
             "Corps de requête illisible : JSON mal formé.",
         ),
         JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "request.too_large",
+            codes::REQUEST_TOO_LARGE,
             "Requête trop volumineuse.",
         ),
         _ => ApiError::new(
             StatusCode::BAD_REQUEST,
-            "request.unreadable",
+            codes::REQUEST_UNREADABLE,
             "Corps de requête illisible.",
         ),
     }
@@ -190,13 +190,16 @@ fn french_serde(e: &serde_json::Error) -> String {
 }
 
 fn path_error(_err: PathError) -> ApiError {
-    ApiError::not_found("resource.not_found", "Identifiant invalide dans l'adresse.")
+    ApiError::not_found(
+        codes::RESOURCE_NOT_FOUND,
+        "Identifiant invalide dans l'adresse.",
+    )
 }
 
 fn query_error(err: QueryPayloadError) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
-        "request.invalid_query",
+        codes::REQUEST_INVALID_QUERY,
         format!("Paramètres d'adresse invalides : {err}"),
     )
 }

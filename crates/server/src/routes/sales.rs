@@ -2,9 +2,8 @@
 //! cashier's history ("Mes ventes").
 
 use crate::auth::Caller;
-use crate::checkout::basket::unprocessable;
 use crate::checkout::{checkout, receipt, store_tz, Checkout};
-use crate::error::ApiError;
+use crate::error::{unprocessable, ApiError};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -13,6 +12,7 @@ use crm_api_types::{
     CreateSaleRequest, DayRevenue, PaymentSplit, Receipt, RefundSaleRequest, ReverseSaleRequest,
     SaleListItem, SalesHistory, SalesSummary, Seller, TopProduct,
 };
+use crm_domain::codes;
 use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::period::Period;
 use crm_domain::sale::PaymentMethod;
@@ -26,7 +26,7 @@ use utoipa::IntoParams;
 fn staff_only() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
-        "auth.staff_only",
+        codes::AUTH_STAFF_ONLY,
         "Cette action est réservée au personnel connecté.",
     )
 }
@@ -70,7 +70,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<String, ApiError> {
 fn key_required() -> ApiError {
     ApiError::new(
         StatusCode::PRECONDITION_REQUIRED,
-        "idempotency.key_required",
+        codes::IDEMPOTENCY_KEY_REQUIRED,
         "En-tête Idempotency-Key obligatoire : la caisse donne une clé unique à chaque panier \
          et la renvoie telle quelle si elle réessaie.",
     )
@@ -78,7 +78,7 @@ fn key_required() -> ApiError {
 
 fn invalid_key() -> ApiError {
     unprocessable(
-        "idempotency.invalid_key",
+        codes::IDEMPOTENCY_INVALID_KEY,
         "En-tête Idempotency-Key invalide (1 à 100 caractères).",
     )
 }
@@ -92,7 +92,7 @@ fn may_see(caller: &Caller, cashier_id: i64) -> Result<(), ApiError> {
     }
     Err(ApiError::new(
         StatusCode::FORBIDDEN,
-        "auth.forbidden",
+        codes::AUTH_FORBIDDEN,
         "Accès refusé : cette vente n'est pas la vôtre.",
     ))
 }
@@ -181,7 +181,9 @@ pub async fn by_key(
     };
     let sale = store::by_idempotency_key(&state.db, cashier_id, key.trim())
         .await?
-        .ok_or_else(|| ApiError::not_found("sale.not_found", "Aucune vente sous cette clé."))?;
+        .ok_or_else(|| {
+            ApiError::not_found(codes::SALE_NOT_FOUND, "Aucune vente sous cette clé.")
+        })?;
     Ok(web::Json(receipt::load(&state.db, sale.id).await?.1))
 }
 
@@ -189,7 +191,7 @@ fn reason_of(reason: &str) -> Result<&str, ApiError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(unprocessable(
-            "validation.failed",
+            codes::VALIDATION_FAILED,
             "Indiquez le motif (500 caractères au plus).",
         ));
     }
@@ -212,9 +214,8 @@ async fn reverse(
 ) -> Result<web::Json<Receipt>, ApiError> {
     match store::reverse(&state.db, id, &undo, &caller.actor(), reason).await? {
         Reversal::Reversed(_) => Ok(web::Json(receipt::load(&state.db, id).await?.1)),
-        Reversal::AlreadyReversed(sale) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "sale.already_reversed",
+        Reversal::AlreadyReversed(sale) => Err(ApiError::conflict(
+            codes::SALE_ALREADY_REVERSED,
             format!(
                 "Cette vente est déjà {}.",
                 if sale.status == store::REFUNDED {
@@ -249,7 +250,7 @@ pub async fn refund(
     if !caller.can(Capability::Refund) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "sale.refund_needs_manager",
+            codes::SALE_REFUND_NEEDS_MANAGER,
             "Un remboursement est réservé au directeur ou à l'administrateur ; \
              le jour de la vente, le caissier l'annule.",
         ));
@@ -261,7 +262,7 @@ pub async fn refund(
             PaymentMethod::from_str(typed)
                 .map_err(|_| {
                     unprocessable(
-                        "payment.method_invalid",
+                        codes::PAYMENT_METHOD_INVALID,
                         format!("Moyen de paiement inconnu « {typed} »."),
                     )
                 })?
@@ -301,14 +302,13 @@ pub async fn cancel(
     if !(caller.can(Capability::AdminWrite) || own == detail.sale.cashier_id) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "auth.forbidden",
+            codes::AUTH_FORBIDDEN,
             "Accès refusé : cette vente n'est pas la vôtre.",
         ));
     }
     if detail.sale.business_date != business_day(&detail) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "sale.cancel_too_late",
+        return Err(ApiError::conflict(
+            codes::SALE_CANCEL_TOO_LATE,
             "Une vente ne s'annule que le jour même : demandez un remboursement à un responsable.",
         ));
     }
@@ -340,8 +340,7 @@ async fn history(
     cashier_id: Option<i64>,
 ) -> Result<SalesHistory, ApiError> {
     let kind = query.period.as_deref().unwrap_or("today");
-    let period = Period::parse(kind, query.from, query.to)
-        .map_err(|e| unprocessable(e.code(), e.to_string()))?;
+    let period = Period::parse(kind, query.from, query.to)?;
     let tz = match store::till_and_store(&state.db, None).await? {
         Some((_, shop)) => store_tz(&shop.timezone),
         None => chrono_tz::Africa::Abidjan,

@@ -7,14 +7,14 @@ use crate::auth::{password, Caller};
 use crate::error::ApiError;
 use crate::routes::auth::{hashing, user_info};
 use crate::startup::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{patch, post, web};
 use crm_api_types::{PasswordResetResponse, RoleName, StaffAccount, UpdateUserRequest};
+use crm_domain::codes;
 use crm_domain::{Capability, Role};
 use crm_store::users;
 
 fn user_not_found() -> ApiError {
-    ApiError::not_found("user.not_found", "Utilisateur introuvable.")
+    ApiError::not_found(codes::USER_NOT_FOUND, "Utilisateur introuvable.")
 }
 
 fn domain_role(role: RoleName) -> Role {
@@ -54,9 +54,8 @@ pub async fn update(
     let role = role.map(domain_role);
     if caller.0.uid == Some(id) && (active == Some(false) || role.is_some_and(|r| r != Role::Admin))
     {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "user.self_lockout",
+        return Err(ApiError::conflict(
+            codes::USER_SELF_LOCKOUT,
             "Vous ne pouvez pas désactiver votre propre compte ni retirer votre rôle d'administrateur.",
         ));
     }
