@@ -391,6 +391,63 @@ async fn read(res: reqwest::Response) -> Reply {
     }
 }
 
+/// One operation of the OpenAPI document the server serves.
+pub struct DocumentedOperation {
+    /// `GET`, `POST`…
+    pub method: &'static str,
+    /// The path as the document writes it (`/api/v1/coupons/{id}`).
+    pub path: String,
+    /// Whether it declares a security requirement (a bearer token).
+    pub secured: bool,
+}
+
+/// Every operation of `crm_server::openapi::document()`, in path order.
+pub fn documented_operations() -> Vec<DocumentedOperation> {
+    let doc = crm_server::openapi::document();
+    let mut operations = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let methods = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+            ("HEAD", &item.head),
+            ("OPTIONS", &item.options),
+            ("TRACE", &item.trace),
+        ];
+        for (method, operation) in methods {
+            if let Some(operation) = operation {
+                let secured = operation
+                    .security
+                    .as_ref()
+                    .or(doc.security.as_ref())
+                    .is_some_and(|requirements| !requirements.is_empty());
+                operations.push(DocumentedOperation {
+                    method,
+                    path: path.clone(),
+                    secured,
+                });
+            }
+        }
+    }
+    operations
+}
+
+/// A documented path with every parameter (`{id}`, `{key}`…) replaced by `value`.
+pub fn fill_path(path: &str, value: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') && segment.ends_with('}') {
+                value
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Runs the test body once on SQLite and once on PostgreSQL, as two tests.
 #[macro_export]
 macro_rules! on_both_databases {

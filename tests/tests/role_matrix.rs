@@ -1,6 +1,7 @@
 //! Every operation of the OpenAPI document × every caller: the four staff roles, a
 //! service account of each scope, and nobody. The list of operations comes from
-//! `ApiDoc::openapi()`, so a route added to the API without a row in [`table`] fails
+//! `openapi::document()`, itself collected from the routes the server registers
+//! (`routes::documented`), so a route added to the API without a row in [`table`] fails
 //! `every_documented_operation_has_a_row` — no route can be forgotten.
 //!
 //! Refused calls are detected before the route touches any data, so the ids below need
@@ -8,11 +9,9 @@
 //! 422 (never a 401/403), and nothing is written either way.
 
 use crm_domain::{Role, Scope};
-use crm_server::openapi::ApiDoc;
-use crm_tests::{on_both_databases, Reply};
+use crm_tests::{documented_operations, on_both_databases, Reply};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use utoipa::OpenApi;
 
 /// What the table expects of one documented operation.
 struct Row {
@@ -32,17 +31,7 @@ const MISSING_ID: &str = "999999";
 impl Row {
     /// The path with every parameter (`{id}`, `{key}`…) filled in with [`MISSING_ID`].
     fn url(&self) -> String {
-        self.path
-            .split('/')
-            .map(|segment| {
-                if segment.starts_with('{') && segment.ends_with('}') {
-                    MISSING_ID
-                } else {
-                    segment
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("/")
+        crm_tests::fill_path(self.path, MISSING_ID)
     }
 
     fn name(&self) -> String {
@@ -332,40 +321,11 @@ fn table() -> Vec<Row> {
     ]
 }
 
-/// Every (method, path) of the document, and whether it declares a security requirement.
-fn documented_operations() -> Vec<(String, String, bool)> {
-    let doc = ApiDoc::openapi();
-    let mut operations = Vec::new();
-    for (path, item) in &doc.paths.paths {
-        let methods = [
-            ("GET", &item.get),
-            ("POST", &item.post),
-            ("PUT", &item.put),
-            ("PATCH", &item.patch),
-            ("DELETE", &item.delete),
-            ("HEAD", &item.head),
-            ("OPTIONS", &item.options),
-            ("TRACE", &item.trace),
-        ];
-        for (method, operation) in methods {
-            if let Some(operation) = operation {
-                let secured = operation
-                    .security
-                    .as_ref()
-                    .or(doc.security.as_ref())
-                    .is_some_and(|requirements| !requirements.is_empty());
-                operations.push((method.to_owned(), path.clone(), secured));
-            }
-        }
-    }
-    operations
-}
-
 #[test]
 fn every_documented_operation_has_a_row() {
     let documented: BTreeSet<String> = documented_operations()
         .into_iter()
-        .map(|(method, path, _)| format!("{method} {path}"))
+        .map(|op| format!("{} {}", op.method, op.path))
         .collect();
     let tabled: BTreeSet<String> = table().iter().map(Row::name).collect();
     let forgotten: Vec<_> = documented.difference(&tabled).collect();
@@ -429,7 +389,7 @@ on_both_databases! {
     async fn each_caller_reaches_exactly_its_operations(app) {
         let secured: std::collections::HashMap<String, bool> = documented_operations()
             .into_iter()
-            .map(|(method, path, secured)| (format!("{method} {path}"), secured))
+            .map(|op| (format!("{} {}", op.method, op.path), op.secured))
             .collect();
         let mut staff = Vec::new();
         for role in Role::ALL {

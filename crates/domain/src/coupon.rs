@@ -4,6 +4,7 @@
 //! The same [`evaluate`] answers the POS quote and, under the coupon's row lock, the
 //! checkout: a quote and a sale can never disagree on the rules.
 
+use crate::codes;
 use crate::loyalty::Level;
 use crate::money::Money;
 use crate::sale::{allocate_proportionally, Category, CouponDiscount, SaleLine};
@@ -205,16 +206,16 @@ impl CouponRefusal {
     /// A stable machine-readable reason code, e.g. `coupon.global_cap_reached`.
     pub fn code(&self) -> &'static str {
         match self {
-            CouponRefusal::NotFound => "coupon.not_found",
-            CouponRefusal::NotActive => "coupon.inactive",
-            CouponRefusal::NotYetValid(_) | CouponRefusal::Expired(_) => "coupon.out_of_dates",
-            CouponRefusal::GlobalCapReached(_) => "coupon.global_cap_reached",
-            CouponRefusal::CustomerCapReached(_) => "coupon.customer_cap_reached",
-            CouponRefusal::BasketBelowMinimum(_) => "coupon.basket_below_minimum",
-            CouponRefusal::LevelTooLow(_) => "coupon.level_too_low",
-            CouponRefusal::WrongCustomer => "coupon.wrong_customer",
-            CouponRefusal::NoEligibleLine => "coupon.no_eligible_line",
-            CouponRefusal::NoStacking => "coupon.no_stacking",
+            CouponRefusal::NotFound => codes::COUPON_NOT_FOUND,
+            CouponRefusal::NotActive => codes::COUPON_INACTIVE,
+            CouponRefusal::NotYetValid(_) | CouponRefusal::Expired(_) => codes::COUPON_OUT_OF_DATES,
+            CouponRefusal::GlobalCapReached(_) => codes::COUPON_GLOBAL_CAP_REACHED,
+            CouponRefusal::CustomerCapReached(_) => codes::COUPON_CUSTOMER_CAP_REACHED,
+            CouponRefusal::BasketBelowMinimum(_) => codes::COUPON_BASKET_BELOW_MINIMUM,
+            CouponRefusal::LevelTooLow(_) => codes::COUPON_LEVEL_TOO_LOW,
+            CouponRefusal::WrongCustomer => codes::COUPON_WRONG_CUSTOMER,
+            CouponRefusal::NoEligibleLine => codes::COUPON_NO_ELIGIBLE_LINE,
+            CouponRefusal::NoStacking => codes::COUPON_NO_STACKING,
         }
     }
 
@@ -416,13 +417,13 @@ impl CouponDefinitionError {
     /// A stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            CouponDefinitionError::CodeInvalid => "coupon.code_invalid",
-            CouponDefinitionError::CodeNotAllowed => "coupon.code_not_allowed",
-            CouponDefinitionError::ValueInvalid => "coupon.value_invalid",
-            CouponDefinitionError::DatesInvalid => "coupon.dates_invalid",
-            CouponDefinitionError::CapInvalid => "coupon.cap_invalid",
-            CouponDefinitionError::MinBasketInvalid => "coupon.min_basket_invalid",
-            CouponDefinitionError::CustomerMismatch => "coupon.customer_mismatch",
+            CouponDefinitionError::CodeInvalid => codes::COUPON_CODE_INVALID,
+            CouponDefinitionError::CodeNotAllowed => codes::COUPON_CODE_NOT_ALLOWED,
+            CouponDefinitionError::ValueInvalid => codes::COUPON_VALUE_INVALID,
+            CouponDefinitionError::DatesInvalid => codes::COUPON_DATES_INVALID,
+            CouponDefinitionError::CapInvalid => codes::COUPON_CAP_INVALID,
+            CouponDefinitionError::MinBasketInvalid => codes::COUPON_MIN_BASKET_INVALID,
+            CouponDefinitionError::CustomerMismatch => codes::COUPON_CUSTOMER_MISMATCH,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! like the server does.
 
 pub mod barcode;
+pub mod codes;
 pub mod coupon;
 pub mod customer;
 pub mod loyalty;

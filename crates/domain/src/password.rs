@@ -1,6 +1,8 @@
 //! The password policy for staff accounts: one rule, checked by the server when a
 //! password is set and by the SPA while it is typed.
 
+use crate::codes;
+
 /// Shortest password accepted.
 pub const MIN_CHARS: usize = 10;
 
@@ -25,10 +27,10 @@ impl PasswordRefusal {
     /// Stable code for the API.
     pub fn code(self) -> &'static str {
         match self {
-            PasswordRefusal::TooShort => "password.too_short",
-            PasswordRefusal::TooLong => "password.too_long",
-            PasswordRefusal::NeedsLetterAndDigit => "password.needs_letter_and_digit",
-            PasswordRefusal::ContainsUsername => "password.contains_username",
+            PasswordRefusal::TooShort => codes::PASSWORD_TOO_SHORT,
+            PasswordRefusal::TooLong => codes::PASSWORD_TOO_LONG,
+            PasswordRefusal::NeedsLetterAndDigit => codes::PASSWORD_NEEDS_LETTER_AND_DIGIT,
+            PasswordRefusal::ContainsUsername => codes::PASSWORD_CONTAINS_USERNAME,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Reporting periods of the cashier's history ("Mes ventes", SPEC §2) and of the KPIs:
 //! whole days in the store's time zone, turned into a UTC range to query.
 
+use crate::codes;
 use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use std::fmt;
@@ -62,7 +63,7 @@ pub enum PeriodError {
 impl PeriodError {
     /// The stable code of every period error.
     pub fn code(&self) -> &'static str {
-        "period.invalid"
+        codes::PERIOD_INVALID
     }
 }
 

@@ -5,6 +5,7 @@
 //! rounded half up to the franc, and discounts are spread over the lines with the
 //! largest-remainder method so that the per-line parts always add up exactly.
 
+use crate::codes;
 use crate::money::Money;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -318,18 +319,18 @@ impl SaleError {
     /// A stable machine-readable code, e.g. `payment.insufficient`.
     pub fn code(&self) -> &'static str {
         match self {
-            SaleError::Empty => "sale.empty",
-            SaleError::QuantityInvalid { .. } => "sale.quantity_invalid",
-            SaleError::PriceInvalid { .. } => "sale.price_invalid",
-            SaleError::VatRateInvalid { .. } => "sale.vat_rate_invalid",
-            SaleError::LoyaltyPercentInvalid(_) => "sale.loyalty_percent_invalid",
-            SaleError::CouponAmountInvalid => "sale.coupon_amount_invalid",
-            SaleError::CouponLineInvalid { .. } => "sale.coupon_line_invalid",
-            SaleError::CouponNoEligibleLine => "sale.coupon_no_eligible_line",
-            SaleError::AmountTooLarge => "sale.amount_too_large",
-            SaleError::PaymentAmountInvalid { .. } => "payment.amount_invalid",
-            SaleError::PaymentInsufficient { .. } => "payment.insufficient",
-            SaleError::NonCashOverpayment { .. } => "payment.non_cash_overpayment",
+            SaleError::Empty => codes::SALE_EMPTY,
+            SaleError::QuantityInvalid { .. } => codes::SALE_QUANTITY_INVALID,
+            SaleError::PriceInvalid { .. } => codes::SALE_PRICE_INVALID,
+            SaleError::VatRateInvalid { .. } => codes::SALE_VAT_RATE_INVALID,
+            SaleError::LoyaltyPercentInvalid(_) => codes::SALE_LOYALTY_PERCENT_INVALID,
+            SaleError::CouponAmountInvalid => codes::SALE_COUPON_AMOUNT_INVALID,
+            SaleError::CouponLineInvalid { .. } => codes::SALE_COUPON_LINE_INVALID,
+            SaleError::CouponNoEligibleLine => codes::SALE_COUPON_NO_ELIGIBLE_LINE,
+            SaleError::AmountTooLarge => codes::SALE_AMOUNT_TOO_LARGE,
+            SaleError::PaymentAmountInvalid { .. } => codes::PAYMENT_AMOUNT_INVALID,
+            SaleError::PaymentInsufficient { .. } => codes::PAYMENT_INSUFFICIENT,
+            SaleError::NonCashOverpayment { .. } => codes::PAYMENT_NON_CASH_OVERPAYMENT,
         }
     }
 }

@@ -1,9 +1,19 @@
 //! One error type for every handler, rendered as RFC 9457 problem+json with a stable
-//! `code`. Internal causes are logged with the request, never sent to the client.
+//! `code` from [`crm_domain::codes`]. Internal causes are logged with the request, never
+//! sent to the client.
+//!
+//! Every conversion into [`ApiError`] lives here: the store's errors and the domain's
+//! refusals each map to one status, so two handlers never answer the same refusal
+//! differently.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use crm_api_types::{FieldError, Problem};
+use crm_domain::codes;
+use crm_domain::coupon::{CouponDefinitionError, CouponRefusal};
+use crm_domain::password::PasswordRefusal;
+use crm_domain::period::PeriodError;
+use crm_domain::sale::SaleError;
 use crm_store::StoreError;
 use std::fmt;
 
@@ -44,7 +54,7 @@ impl ApiError {
             .join(" ; ");
         ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "validation.failed",
+            code: codes::VALIDATION_FAILED,
             detail: format!("Données invalides — {detail}"),
             errors,
             retry_after_secs: None,
@@ -56,12 +66,17 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, code, detail)
     }
 
+    /// 409 with the given code: the request is sound but the state of the data refuses it.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, detail)
+    }
+
     /// 500, after logging the cause.
     pub fn internal(cause: impl fmt::Display) -> ApiError {
         tracing::error!(error = %cause, "internal error");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            codes::INTERNAL,
             "Erreur interne du serveur. Réessayez ; si le problème persiste, contactez le support.",
         )
     }
@@ -104,17 +119,33 @@ impl ResponseError for ApiError {
     }
 }
 
+/// 422 with the given code: the request is well-formed but a value in it is refused.
+pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+}
+
+/// For `map_err` on a store call whose unique constraint has a meaning of its own (a
+/// duplicate SKU, a coupon code taken, a job already running): that conflict answers 409
+/// with `code` and `detail`; any other store error converts as usual.
+pub fn on_conflict(
+    code: &'static str,
+    detail: impl Into<String>,
+) -> impl FnOnce(StoreError) -> ApiError {
+    move |err| match err {
+        StoreError::Conflict(_) => ApiError::conflict(code, detail),
+        other => other.into(),
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> ApiError {
         match err {
             StoreError::NotFound => {
-                ApiError::not_found("resource.not_found", "Ressource introuvable.")
+                ApiError::not_found(codes::RESOURCE_NOT_FOUND, "Ressource introuvable.")
             }
-            StoreError::Conflict(what) => ApiError::new(
-                StatusCode::CONFLICT,
-                "resource.conflict",
-                format!("Existe déjà : {what}."),
-            ),
+            StoreError::Conflict(what) => {
+                ApiError::conflict(codes::RESOURCE_CONFLICT, format!("Existe déjà : {what}."))
+            }
             StoreError::Coupon(refusal) => refusal.into(),
             corrupt @ StoreError::Corrupt { .. } => ApiError::internal(corrupt),
             StoreError::Db(db) => ApiError::internal(db),
@@ -125,14 +156,40 @@ impl From<StoreError> for ApiError {
 /// A coupon refused at checkout: an unknown code is bad input (422); the others are the
 /// state of the coupon or of the basket against it (409), e.g. a cap reached by another
 /// till.
-impl From<crm_domain::coupon::CouponRefusal> for ApiError {
-    fn from(refusal: crm_domain::coupon::CouponRefusal) -> ApiError {
-        use crm_domain::coupon::CouponRefusal;
-        let status = match refusal {
-            CouponRefusal::NotFound => StatusCode::UNPROCESSABLE_ENTITY,
-            _ => StatusCode::CONFLICT,
-        };
-        ApiError::new(status, refusal.code(), refusal.to_string())
+impl From<CouponRefusal> for ApiError {
+    fn from(refusal: CouponRefusal) -> ApiError {
+        match refusal {
+            CouponRefusal::NotFound => unprocessable(refusal.code(), refusal.to_string()),
+            _ => ApiError::conflict(refusal.code(), refusal.to_string()),
+        }
+    }
+}
+
+/// A basket or payments the sale rules refuse.
+impl From<SaleError> for ApiError {
+    fn from(e: SaleError) -> ApiError {
+        unprocessable(e.code(), e.to_string())
+    }
+}
+
+/// A coupon definition the back office may not save.
+impl From<CouponDefinitionError> for ApiError {
+    fn from(e: CouponDefinitionError) -> ApiError {
+        unprocessable(e.code(), e.to_string())
+    }
+}
+
+/// A new password the policy refuses.
+impl From<PasswordRefusal> for ApiError {
+    fn from(refusal: PasswordRefusal) -> ApiError {
+        unprocessable(refusal.code(), refusal.to_string())
+    }
+}
+
+/// A sales-history period that does not resolve.
+impl From<PeriodError> for ApiError {
+    fn from(e: PeriodError) -> ApiError {
+        unprocessable(e.code(), e.to_string())
     }
 }
 

@@ -1,14 +1,32 @@
-//! The OpenAPI document, assembled from the handlers' annotations. `crm openapi` prints
-//! it, the server serves it at `/api/openapi.json`, and `openapi/openapi.json` is a
-//! committed copy that a test keeps in step.
+//! The OpenAPI document, assembled from the handlers' annotations of the routes that
+//! [`crate::routes::documented`] registers. `crm openapi` prints it, the server serves it
+//! at `/api/openapi.json`, and `openapi/openapi.json` is a committed copy that a test keeps
+//! in step.
 
-use crate::routes::{auth, coupons, customers, health, products, sales, users};
+use std::sync::LazyLock;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
 
-/// The whole API.
+/// The whole API: [`ApiDoc`] with the paths of every documented route, each operation
+/// completed with the refusals any request can meet ([`CommonAnswers`]).
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
+        // The app is built only to collect the paths; it never serves.
+        let (_, mut document) = actix_web::App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .configure(crate::routes::documented)
+            .split_for_parts();
+        CommonAnswers.modify(&mut document);
+        document
+    });
+    &DOCUMENT
+}
+
+/// What the document says besides its paths; [`document`] adds the paths.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -16,19 +34,8 @@ use utoipa::{Modify, OpenApi};
         description = "Supermarket CRM: customer identification at the till, loyalty, coupons, sales history and KPIs. Errors are `application/problem+json` with a stable `code`.",
         version = "1.0.0"
     ),
-    paths(
-        health::healthz, health::readyz, health::metrics,
-        auth::login, auth::refresh, auth::logout, auth::service_token, auth::change_password, auth::me,
-        users::update, users::reset_password,
-        customers::identify, customers::create, customers::search, customers::get,
-        customers::update, customers::export, customers::erase,
-        products::search, products::create, products::update,
-        sales::create, sales::by_key, sales::get, sales::refund, sales::cancel, sales::mine, sales::list, sales::sellers,
-        coupons::quote, coupons::list, coupons::create, coupons::export, coupons::get,
-        coupons::deactivate, coupons::redemptions, coupons::bulk_issue, coupons::get_job,
-    ),
     components(schemas(crm_api_types::Problem, crm_api_types::FieldError)),
-    modifiers(&BearerAuth, &CommonAnswers),
+    modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Login, tokens, current user"),
         (name = "customers", description = "Identification at the till and customer records"),
@@ -39,7 +46,7 @@ use utoipa::{Modify, OpenApi};
         (name = "ops", description = "Health and metrics"),
     )
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
 struct BearerAuth;
 
@@ -161,7 +168,7 @@ fn problem(description: &str) -> Response {
 
 /// The spec as pretty JSON, exactly as committed in `openapi/openapi.json`.
 pub fn to_json() -> String {
-    let mut text = ApiDoc::openapi()
+    let mut text = document()
         .to_pretty_json()
         .expect("the OpenAPI document serialises");
     text.push('\n');

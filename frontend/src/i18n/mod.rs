@@ -128,3 +128,39 @@ fn set_document_lang(lang: Lang) {
         let _ = root.set_attribute("lang", lang.code());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::strings::STRINGS;
+    use std::collections::BTreeSet;
+
+    /// The server may answer any code of `crm_domain::codes`; the SPA must be able to say
+    /// each one in both languages (`ApiError::message` shows `error.<code>`).
+    #[test]
+    fn every_problem_code_has_a_french_and_an_english_text() {
+        let missing: Vec<_> = crm_domain::codes::ALL
+            .iter()
+            .filter(|code| {
+                let key = format!("error.{code}");
+                !STRINGS
+                    .iter()
+                    .any(|(k, fr, en)| *k == key && !fr.trim().is_empty() && !en.trim().is_empty())
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "problem codes without `error.<code>` texts in frontend/src/i18n/strings.rs: {missing:?}"
+        );
+    }
+
+    /// A second row for a key would never be shown: `text` takes the first.
+    #[test]
+    fn every_key_is_listed_once() {
+        let mut seen = BTreeSet::new();
+        let twice: Vec<_> = STRINGS
+            .iter()
+            .filter(|(key, _, _)| !seen.insert(*key))
+            .collect();
+        assert!(twice.is_empty(), "keys listed twice: {twice:?}");
+    }
+}

@@ -243,10 +243,232 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
         "Changez d’abord votre mot de passe.",
         "Change your password first.",
     ),
+    // The other problem codes of `crm_domain::codes` (the server’s French `detail` is
+    // shown in French when it has one).
     (
-        "error.auth.invalid_credentials",
-        "Identifiant ou mot de passe incorrect.",
-        "Wrong username or password.",
+        "error.route.not_found",
+        "Cette adresse de l’API n’existe pas.",
+        "This API address does not exist.",
+    ),
+    (
+        "error.resource.not_found",
+        "Ressource introuvable.",
+        "Not found.",
+    ),
+    (
+        "error.resource.conflict",
+        "Cet élément existe déjà.",
+        "This already exists.",
+    ),
+    (
+        "error.request.too_large",
+        "Requête trop volumineuse.",
+        "The request is too large.",
+    ),
+    (
+        "error.request.unsupported_media_type",
+        "Le corps de la requête doit être du JSON.",
+        "The request body must be JSON.",
+    ),
+    (
+        "error.request.invalid_body",
+        "Corps de requête invalide.",
+        "Invalid request body.",
+    ),
+    (
+        "error.request.malformed_json",
+        "Corps de requête illisible : JSON mal formé.",
+        "Unreadable request body: malformed JSON.",
+    ),
+    (
+        "error.request.unreadable",
+        "Corps de requête illisible.",
+        "Unreadable request body.",
+    ),
+    (
+        "error.request.invalid_query",
+        "Paramètres d’adresse invalides.",
+        "Invalid address parameters.",
+    ),
+    (
+        "error.internal",
+        "Erreur interne du serveur. Réessayez ; si le problème persiste, contactez le support.",
+        "Internal server error. Try again; if the problem persists, contact support.",
+    ),
+    (
+        "error.auth.missing_token",
+        "Authentification requise.",
+        "Sign-in required.",
+    ),
+    (
+        "error.auth.invalid_token",
+        "Session invalide : reconnectez-vous.",
+        "Invalid session: please sign in again.",
+    ),
+    (
+        "error.auth.token_expired",
+        "Session expirée : reconnectez-vous.",
+        "Session expired: please sign in again.",
+    ),
+    (
+        "error.auth.session_revoked",
+        "Session terminée (déconnexion, compte modifié ou désactivé) : reconnectez-vous.",
+        "Session ended (signed out, account changed or deactivated): please sign in again.",
+    ),
+    (
+        "error.auth.staff_only",
+        "Cette action est réservée au personnel connecté.",
+        "This action is for signed-in staff only.",
+    ),
+    (
+        "error.auth.invalid_refresh_token",
+        "Session expirée ou révoquée : reconnectez-vous.",
+        "Session expired or revoked: please sign in again.",
+    ),
+    (
+        "error.auth.busy",
+        "Serveur très sollicité : réessayez dans quelques secondes.",
+        "The server is busy: try again in a few seconds.",
+    ),
+    (
+        "error.password.too_long",
+        "Le mot de passe est trop long (128 octets au plus).",
+        "The password is too long (128 bytes at most).",
+    ),
+    (
+        "error.user.not_found",
+        "Utilisateur introuvable.",
+        "User not found.",
+    ),
+    (
+        "error.user.self_lockout",
+        "Vous ne pouvez pas désactiver votre propre compte ni retirer votre rôle d’administrateur.",
+        "You cannot deactivate your own account or remove your own administrator role.",
+    ),
+    (
+        "error.customer.erased",
+        "Ce client a été effacé.",
+        "This customer has been erased.",
+    ),
+    (
+        "error.product.duplicate",
+        "Un produit porte déjà ce SKU ou ce code-barres.",
+        "A product already has this SKU or barcode.",
+    ),
+    (
+        "error.sale.too_many_lines",
+        "Panier trop long : 500 lignes au plus.",
+        "Basket too long: 500 lines at most.",
+    ),
+    (
+        "error.sale.quantity_invalid",
+        "Quantité invalide (1 à 10 000).",
+        "Invalid quantity (1 to 10,000).",
+    ),
+    (
+        "error.sale.line_invalid",
+        "Chaque ligne indique son article par son identifiant ou son code-barres (un seul).",
+        "Each line names its product by id or by barcode (one of them).",
+    ),
+    (
+        "error.sale.price_invalid",
+        "Le prix unitaire ne peut pas être négatif.",
+        "The unit price cannot be negative.",
+    ),
+    (
+        "error.sale.vat_rate_invalid",
+        "Taux de TVA invalide.",
+        "Invalid VAT rate.",
+    ),
+    (
+        "error.sale.loyalty_percent_invalid",
+        "Remise fidélité invalide : elle doit être comprise entre 0 et 100 %.",
+        "Invalid loyalty discount: it must be between 0 and 100 %.",
+    ),
+    (
+        "error.sale.coupon_amount_invalid",
+        "Le montant de la remise du coupon ne peut pas être négatif.",
+        "The coupon discount cannot be negative.",
+    ),
+    (
+        "error.sale.coupon_line_invalid",
+        "Le coupon vise une ligne inexistante.",
+        "The coupon targets a line that does not exist.",
+    ),
+    (
+        "error.sale.coupon_no_eligible_line",
+        "Le coupon ne s’applique à aucun article du panier.",
+        "The coupon applies to no product in the basket.",
+    ),
+    (
+        "error.sale.amount_too_large",
+        "Montant trop élevé.",
+        "Amount too large.",
+    ),
+    (
+        "error.sale.already_reversed",
+        "Cette vente est déjà remboursée ou annulée.",
+        "This sale is already refunded or cancelled.",
+    ),
+    (
+        "error.sale.refund_needs_manager",
+        "Un remboursement est réservé au directeur ou à l’administrateur.",
+        "A refund is for the general manager or the administrator.",
+    ),
+    (
+        "error.sale.cancel_too_late",
+        "Une vente ne s’annule que le jour même : demandez un remboursement à un responsable.",
+        "A sale can only be cancelled on the same day: ask a manager for a refund.",
+    ),
+    (
+        "error.till.not_found",
+        "Caisse inconnue ou fermée.",
+        "Unknown or closed till.",
+    ),
+    (
+        "error.payment.amount_invalid",
+        "Le montant d’un paiement doit être supérieur à zéro.",
+        "A payment amount must be greater than zero.",
+    ),
+    (
+        "error.payment.non_cash_overpayment",
+        "Seules les espèces peuvent dépasser le total (rendu de monnaie).",
+        "Only cash may exceed the total (change given).",
+    ),
+    (
+        "error.payment.method_invalid",
+        "Moyen de paiement inconnu.",
+        "Unknown payment method.",
+    ),
+    (
+        "error.idempotency.key_required",
+        "En-tête Idempotency-Key obligatoire.",
+        "The Idempotency-Key header is required.",
+    ),
+    (
+        "error.idempotency.invalid_key",
+        "En-tête Idempotency-Key invalide (1 à 100 caractères).",
+        "Invalid Idempotency-Key header (1 to 100 characters).",
+    ),
+    (
+        "error.period.invalid",
+        "Période invalide.",
+        "Invalid period.",
+    ),
+    (
+        "error.coupon.kind_invalid",
+        "Type de coupon invalide.",
+        "Invalid coupon type.",
+    ),
+    (
+        "error.coupon.discount_kind_invalid",
+        "Type de remise invalide.",
+        "Invalid discount type.",
+    ),
+    (
+        "error.coupon.status_invalid",
+        "Statut de coupon invalide.",
+        "Invalid coupon status.",
     ),
     // Password change
     ("password.title", "Changer le mot de passe", "Change password"),

@@ -294,7 +294,7 @@ fn is_scanned_barcode(text: &str) -> bool {
 }
 
 fn is_not_found(error: &ApiError) -> bool {
-    error.code() == Some("customer.not_found") || error.status() == Some(404)
+    error.code() == Some(crm_domain::codes::CUSTOMER_NOT_FOUND) || error.status() == Some(404)
 }
 
 /// The identified customer's card.

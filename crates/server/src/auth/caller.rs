@@ -13,6 +13,7 @@ use crate::startup::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest};
+use crm_domain::codes;
 use crm_domain::{Capability, Role};
 use crm_store::audit::Actor;
 use futures::future::LocalBoxFuture;
@@ -39,7 +40,7 @@ impl Caller {
         } else {
             Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "auth.forbidden",
+                codes::AUTH_FORBIDDEN,
                 "Accès refusé : votre rôle ne permet pas cette action.",
             ))
         }
@@ -86,7 +87,7 @@ impl FromRequest for Caller {
             if flagged.must_change_password {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
-                    "auth.password_change_required",
+                    codes::AUTH_PASSWORD_CHANGE_REQUIRED,
                     "Vous devez changer votre mot de passe avant de continuer.",
                 ));
             }
@@ -120,7 +121,7 @@ async fn authenticate(req: &HttpRequest) -> Result<FlaggedCaller, ApiError> {
             must_change_password: admission == Admission::PasswordChangeOnly,
         }),
         Err(Revoked::Session) => Err(unauthorized(
-            "auth.session_revoked",
+            codes::AUTH_SESSION_REVOKED,
             "Session terminée (déconnexion, compte modifié ou désactivé) : reconnectez-vous.",
         )),
     }
@@ -131,20 +132,21 @@ fn verified_claims(state: &AppState, req: &HttpRequest) -> Result<Claims, ApiErr
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| unauthorized("auth.missing_token", "Authentification requise."))?;
+        .ok_or_else(|| unauthorized(codes::AUTH_MISSING_TOKEN, "Authentification requise."))?;
     let token = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
         .ok_or_else(|| {
             unauthorized(
-                "auth.invalid_token",
+                codes::AUTH_INVALID_TOKEN,
                 "En-tête Authorization invalide (attendu : Bearer <jeton>).",
             )
         })?;
     state.tokens.verify(token.trim()).map_err(|e| match e {
-        TokenError::Expired => {
-            unauthorized("auth.token_expired", "Session expirée : reconnectez-vous.")
-        }
-        TokenError::Invalid => unauthorized("auth.invalid_token", "Jeton d'accès invalide."),
+        TokenError::Expired => unauthorized(
+            codes::AUTH_TOKEN_EXPIRED,
+            "Session expirée : reconnectez-vous.",
+        ),
+        TokenError::Invalid => unauthorized(codes::AUTH_INVALID_TOKEN, "Jeton d'accès invalide."),
     })
 }

@@ -1,10 +1,10 @@
 //! What checkout and the coupon quote share: pricing the basket from the catalogue, the
 //! identified customer's loyalty standing, and checking a coupon code against both.
 
-use crate::error::ApiError;
-use actix_web::http::StatusCode;
+use crate::error::{unprocessable, ApiError};
 use chrono::NaiveDate;
 use crm_api_types::SaleLineRequest;
+use crm_domain::codes;
 use crm_domain::coupon::{self, CouponRefusal, Redemption};
 use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::sale::{CouponDiscount, SaleError, SaleLine};
@@ -20,10 +20,6 @@ const MAX_QUANTITY: i64 = 10_000;
 /// Most lines in one basket.
 const MAX_LINES: usize = 500;
 
-pub(crate) fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
-}
-
 /// Prices the requested lines from the catalogue (never from the client): the domain
 /// lines and their products, in request order.
 pub async fn price_lines(
@@ -35,7 +31,7 @@ pub async fn price_lines(
     }
     if requested.len() > MAX_LINES {
         return Err(unprocessable(
-            "sale.too_many_lines",
+            codes::SALE_TOO_MANY_LINES,
             format!("Panier trop long : {MAX_LINES} lignes au plus."),
         ));
     }
@@ -51,7 +47,7 @@ pub async fn price_lines(
     for (i, line) in requested.iter().enumerate() {
         if line.quantity < 1 || line.quantity > MAX_QUANTITY {
             return Err(unprocessable(
-                "sale.quantity_invalid",
+                codes::SALE_QUANTITY_INVALID,
                 format!("Ligne {} : quantité invalide (1 à {MAX_QUANTITY}).", i + 1),
             ));
         }
@@ -62,7 +58,7 @@ pub async fn price_lines(
                 .find(|p| p.barcode.as_deref() == Some(code.trim())),
             _ => {
                 return Err(unprocessable(
-                    "sale.line_invalid",
+                    codes::SALE_LINE_INVALID,
                     format!(
                         "Ligne {} : indiquez product_id ou barcode (un seul).",
                         i + 1
@@ -74,7 +70,7 @@ pub async fn price_lines(
         .cloned()
         .ok_or_else(|| {
             unprocessable(
-                "product.not_found",
+                codes::PRODUCT_NOT_FOUND,
                 format!("Ligne {} : produit inconnu ou retiré de la vente.", i + 1),
             )
         })?;
@@ -103,7 +99,7 @@ pub async fn customer_standing(
     let customer = crm_store::customers::find(db, id)
         .await?
         .filter(|c| c.active && c.erased_at.is_none())
-        .ok_or_else(|| unprocessable("customer.not_found", "Client inconnu."))?;
+        .ok_or_else(|| unprocessable(codes::CUSTOMER_NOT_FOUND, "Client inconnu."))?;
     let level = crm_store::customers::level_of(&customer)?;
     Ok((Some((customer.id, level)), policy.discount_percent(level)))
 }

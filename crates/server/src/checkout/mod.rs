@@ -15,24 +15,16 @@
 pub mod basket;
 pub mod receipt;
 
-use crate::error::ApiError;
-use actix_web::http::StatusCode;
+use crate::error::{unprocessable, ApiError};
 use crm_api_types::{CreateSaleRequest, PaymentRequest, Receipt};
+use crm_domain::codes;
 use crm_domain::loyalty::LoyaltyPolicy;
-use crm_domain::sale::{self, Payment, PaymentMethod, SaleError, SaleInput};
+use crm_domain::sale::{self, Payment, PaymentMethod, SaleInput};
 use crm_domain::Money;
 use crm_store::sales::{self as store, NewSale, SaleHeader};
 use crm_store::DatabaseConnection;
 use sha2::{Digest, Sha256};
 use std::str::FromStr;
-
-use basket::unprocessable;
-
-impl From<SaleError> for ApiError {
-    fn from(e: SaleError) -> ApiError {
-        unprocessable(e.code(), e.to_string())
-    }
-}
 
 /// How a checkout ended: a new sale (201), or the sale already recorded under its key
 /// (200). Either way the till gets a receipt.
@@ -81,9 +73,8 @@ async fn replay(
     request_hash: &str,
 ) -> Result<Checkout, ApiError> {
     if existing.request_hash.as_deref() != Some(request_hash) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "idempotency.conflict",
+        return Err(ApiError::conflict(
+            codes::IDEMPOTENCY_CONFLICT,
             "Cette clé d'idempotence a déjà servi pour un autre panier.",
         ));
     }
@@ -102,7 +93,7 @@ async fn record(
 ) -> Result<store::Sale, ApiError> {
     let (till, shop) = store::till_and_store(db, request.till_id)
         .await?
-        .ok_or_else(|| unprocessable("till.not_found", "Caisse inconnue ou fermée."))?;
+        .ok_or_else(|| unprocessable(codes::TILL_NOT_FOUND, "Caisse inconnue ou fermée."))?;
     let business_date = crm_store::stores::business_date_of(&shop)?.date();
     let (lines, products) = basket::price_lines(db, &request.lines).await?;
     // The identified customer's level sets the loyalty discount.
@@ -168,7 +159,7 @@ fn payments(requested: &[PaymentRequest]) -> Result<Vec<Payment>, ApiError> {
         .map(|p| {
             let method = PaymentMethod::from_str(&p.method).map_err(|_| {
                 unprocessable(
-                    "payment.method_invalid",
+                    codes::PAYMENT_METHOD_INVALID,
                     format!("Moyen de paiement inconnu « {} ».", p.method),
                 )
             })?;

@@ -6,6 +6,7 @@ use crm_api_types::{
     Receipt, ReceiptCustomer, ReceiptLine, ReceiptPayment, ReceiptRefund, RefundedPayment,
     VatBreakdown,
 };
+use crm_domain::codes;
 use crm_domain::sale;
 use crm_domain::Money;
 use crm_store::sales as store;
@@ -116,7 +117,7 @@ pub async fn load(
 ) -> Result<(store::SaleDetail, Receipt), ApiError> {
     let detail = store::detail(db, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("sale.not_found", "Vente introuvable."))?;
+        .ok_or_else(|| ApiError::not_found(codes::SALE_NOT_FOUND, "Vente introuvable."))?;
     let receipt = of(&detail);
     Ok((detail, receipt))
 }

@@ -7,7 +7,7 @@
 
 use crate::auth::throttle::Throttled;
 use crate::auth::{password, tokens, FlaggedCaller};
-use crate::error::ApiError;
+use crate::error::{unprocessable, ApiError};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -16,6 +16,7 @@ use crm_api_types::{
     ChangePasswordRequest, LoginRequest, LoginResponse, MeResponse, RefreshRequest,
     ServiceTokenRequest, ServiceTokenResponse, UserInfo,
 };
+use crm_domain::codes;
 use crm_domain::Scope;
 use crm_store::audit::{self, Actor};
 use crm_store::{service_accounts, sessions, users};
@@ -24,7 +25,7 @@ use serde_json::json;
 fn invalid_credentials() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "auth.invalid_credentials",
+        codes::AUTH_INVALID_CREDENTIALS,
         "Identifiant ou mot de passe incorrect.",
     )
 }
@@ -32,7 +33,7 @@ fn invalid_credentials() -> ApiError {
 fn invalid_refresh() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "auth.invalid_refresh_token",
+        codes::AUTH_INVALID_REFRESH_TOKEN,
         "Session expirée ou révoquée : reconnectez-vous.",
     )
 }
@@ -53,13 +54,13 @@ fn throttled(refusal: Throttled) -> ApiError {
     match refusal {
         Throttled::TooManyAttempts(wait) => ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "auth.too_many_attempts",
+            codes::AUTH_TOO_MANY_ATTEMPTS,
             "Trop de tentatives de connexion : patientez avant de réessayer.",
         )
         .retry_after(wait.as_secs_f64().ceil() as u64),
         Throttled::Busy => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "auth.busy",
+            codes::AUTH_BUSY,
             "Serveur très sollicité : réessayez dans quelques secondes.",
         )
         .retry_after(2),
@@ -159,7 +160,7 @@ fn session_response(
 ///
 /// A user whose `must_change_password` is true gets a session that can only change the
 /// password (`POST /auth/password`) and read `GET /me`.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse),
               (status = 401, description = "`auth.invalid_credentials`", body = crm_api_types::Problem),
               (status = 422, description = "`request.invalid_body`", body = crm_api_types::Problem),
@@ -191,7 +192,7 @@ pub async fn login(
 
 /// Exchanges a refresh token for a new access token and a new refresh token; the old
 /// one is spent. Presenting a spent token ends every session of that login.
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = LoginResponse),
               (status = 401, description = "`auth.invalid_refresh_token`", body = crm_api_types::Problem)))]
 #[post("/auth/refresh")]
@@ -225,7 +226,7 @@ pub async fn refresh(
 }
 
 /// Ends the session the refresh token belongs to; its access tokens stop working at once.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "Session ended")))]
 #[post("/auth/logout")]
 pub async fn logout(
@@ -243,7 +244,7 @@ pub async fn logout(
 /// The signed-in staff member changes their password. Every other session of the account
 /// ends; the answer is a fresh session. This is the only thing a session flagged
 /// `must_change_password` may do.
-#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(tag = "auth", security(("bearer" = [])),
     request_body = ChangePasswordRequest,
     responses((status = 200, description = "Password changed; a new session", body = LoginResponse),
               (status = 401, description = "`auth.invalid_credentials`: the current password is wrong", body = crm_api_types::Problem),
@@ -264,24 +265,17 @@ pub async fn change_password(
     let user_id = caller.caller.0.uid.ok_or_else(|| {
         ApiError::new(
             StatusCode::FORBIDDEN,
-            "auth.staff_only",
+            codes::AUTH_STAFF_ONLY,
             "Cette action est réservée au personnel connecté.",
         )
     })?;
     let user = users::find(&state.db, user_id)
         .await?
         .ok_or_else(invalid_credentials)?;
-    crm_domain::password::check(&new_password, &user.username).map_err(|refusal| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            refusal.code(),
-            refusal.to_string(),
-        )
-    })?;
+    crm_domain::password::check(&new_password, &user.username)?;
     if new_password == current_password {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "password.unchanged",
+        return Err(unprocessable(
+            codes::PASSWORD_UNCHANGED,
             "Le nouveau mot de passe doit être différent de l'actuel.",
         ));
     }
@@ -307,7 +301,7 @@ pub async fn change_password(
 }
 
 /// A service account exchanges its client id and secret for an access token.
-#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = ServiceTokenRequest,
+#[utoipa::path(tag = "auth", request_body = ServiceTokenRequest,
     responses((status = 200, body = ServiceTokenResponse),
               (status = 401, description = "`auth.invalid_credentials`", body = crm_api_types::Problem),
               (status = 429, description = "`auth.too_many_attempts` (see `Retry-After`)", body = crm_api_types::Problem),
@@ -350,7 +344,7 @@ pub async fn service_token(
 }
 
 /// Who the bearer token belongs to (also answers a session that must change its password).
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeResponse),
               (status = 401, description = "`auth.missing_token`, `auth.invalid_token`, `auth.token_expired`, `auth.session_revoked`", body = crm_api_types::Problem)))]
 #[get("/me")]
@@ -367,7 +361,7 @@ pub async fn me(
                 .ok_or_else(|| {
                     ApiError::new(
                         StatusCode::UNAUTHORIZED,
-                        "auth.invalid_token",
+                        codes::AUTH_INVALID_TOKEN,
                         "Compte inconnu ou désactivé.",
                     )
                 })?;

@@ -4,17 +4,17 @@
 
 use super::paging::{self, Paging};
 use crate::auth::Caller;
-use crate::checkout::basket::{self, unprocessable};
+use crate::checkout::basket;
 use crate::csv_export;
-use crate::error::ApiError;
+use crate::error::{on_conflict, unprocessable, ApiError};
 use crate::startup::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::NaiveDate;
 use crm_api_types::{
     AvailableCoupon, BulkIssueRequest, Coupon, CouponPage, CouponRedemption, CouponStats,
     CreateCouponRequest, Job, QuoteRequest, QuoteResponse, RedemptionPage,
 };
+use crm_domain::codes;
 use crm_domain::coupon::{
     self as rules, Coupon as Rules, CouponDefinitionError, CouponKind, CouponStatus, DiscountKind,
 };
@@ -33,12 +33,6 @@ use utoipa::IntoParams;
 /// exports). The till's own day comes from its till ([`crate::calendar`]).
 pub async fn today(state: &AppState) -> Result<NaiveDate, ApiError> {
     Ok(state.calendar.today(&state.db, None).await?.date())
-}
-
-impl From<CouponDefinitionError> for ApiError {
-    fn from(e: CouponDefinitionError) -> ApiError {
-        unprocessable(e.code(), e.to_string())
-    }
 }
 
 /// A new code of `kind`, from the operating system's randomness.
@@ -91,10 +85,10 @@ fn parse<T: FromStr<Err = String>>(field_code: &'static str, text: &str) -> Resu
 
 fn capitalised(code: &str) -> &'static str {
     match code {
-        "coupon.kind_invalid" => "Type de coupon invalide",
-        "coupon.discount_kind_invalid" => "Type de remise invalide",
-        "coupon.level_invalid" => "Niveau de fidélité invalide",
-        "coupon.category_invalid" => "Catégorie invalide",
+        codes::COUPON_KIND_INVALID => "Type de coupon invalide",
+        codes::COUPON_DISCOUNT_KIND_INVALID => "Type de remise invalide",
+        codes::COUPON_LEVEL_INVALID => "Niveau de fidélité invalide",
+        codes::COUPON_CATEGORY_INVALID => "Catégorie invalide",
         _ => "Valeur invalide",
     }
 }
@@ -102,7 +96,7 @@ fn capitalised(code: &str) -> &'static str {
 fn categories(names: &[String]) -> Result<BTreeSet<Category>, ApiError> {
     names
         .iter()
-        .map(|n| parse::<Category>("coupon.category_invalid", n))
+        .map(|n| parse::<Category>(codes::COUPON_CATEGORY_INVALID, n))
         .collect()
 }
 
@@ -110,7 +104,7 @@ fn description(text: &str) -> Result<String, ApiError> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 200 {
         return Err(unprocessable(
-            "coupon.description_invalid",
+            codes::COUPON_DESCRIPTION_INVALID,
             "Indiquez une description (200 caractères au plus).",
         ));
     }
@@ -119,7 +113,7 @@ fn description(text: &str) -> Result<String, ApiError> {
 
 /// Checks a basket against a code without consuming anything: the same ten checks as
 /// checkout, in SPEC §3 order. A refusal is a 200 with `valid: false` and its reason.
-#[utoipa::path(post, path = "/api/v1/coupons/quote", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     request_body = QuoteRequest,
     responses((status = 200, body = QuoteResponse),
               (status = 422, description = "`sale.*`, `product.not_found`, `customer.not_found`", body = crm_api_types::Problem)))]
@@ -187,10 +181,10 @@ fn filter(query: &ListQuery) -> Result<CouponFilter, ApiError> {
     };
     Ok(CouponFilter {
         kind: nonempty(&query.kind)
-            .map(|k| parse::<CouponKind>("coupon.kind_invalid", &k))
+            .map(|k| parse::<CouponKind>(codes::COUPON_KIND_INVALID, &k))
             .transpose()?,
         status: nonempty(&query.status)
-            .map(|s| parse::<CouponStatus>("coupon.status_invalid", &s))
+            .map(|s| parse::<CouponStatus>(codes::COUPON_STATUS_INVALID, &s))
             .transpose()?,
         text: nonempty(&query.q),
         issue_job_id: query.job_id,
@@ -198,7 +192,7 @@ fn filter(query: &ListQuery) -> Result<CouponFilter, ApiError> {
 }
 
 /// Lists coupons with filters, and the figures over every coupon.
-#[utoipa::path(get, path = "/api/v1/coupons", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     params(ListQuery), responses((status = 200, body = CouponPage)))]
 #[get("/coupons")]
 pub async fn list(
@@ -310,7 +304,7 @@ fn export_record(
 /// (`Personnel`, `Pourcentage`, `Actif`), days as `24/11/2026`.
 /// Streamed a thousand coupons at a time; cells that a spreadsheet would take for a
 /// formula start with an apostrophe.
-#[utoipa::path(get, path = "/api/v1/coupons/export", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     params(ListQuery), responses((status = 200, content_type = "text/csv", body = String)))]
 #[get("/coupons/export")]
 pub async fn export(
@@ -350,7 +344,7 @@ pub async fn export(
 
 /// Creates a coupon. GENERIC coupons may take a chosen code (`NOEL2026`); otherwise, and
 /// always for SPECIAL ones, a code is generated (`GEN-…`, `SPE-…`).
-#[utoipa::path(post, path = "/api/v1/coupons", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     request_body = CreateCouponRequest,
     responses((status = 201, body = Coupon),
               (status = 409, description = "`coupon.code_taken`", body = crm_api_types::Problem),
@@ -363,10 +357,13 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::CrmWrite)?;
     let body = body.into_inner();
-    let kind: CouponKind = parse("coupon.kind_invalid", &body.kind)?;
+    let kind: CouponKind = parse(codes::COUPON_KIND_INVALID, &body.kind)?;
     let rules = Rules {
         kind,
-        discount_kind: parse::<DiscountKind>("coupon.discount_kind_invalid", &body.discount_kind)?,
+        discount_kind: parse::<DiscountKind>(
+            codes::COUPON_DISCOUNT_KIND_INVALID,
+            &body.discount_kind,
+        )?,
         value: body.value,
         valid_from: body.valid_from,
         valid_to: body.valid_to,
@@ -377,7 +374,7 @@ pub async fn create(
             .required_level
             .as_deref()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| parse::<Level>("coupon.level_invalid", l))
+            .map(|l| parse::<Level>(codes::COUPON_LEVEL_INVALID, l))
             .transpose()?,
         customer_id: body.customer_id,
         eligible_categories: categories(&body.eligible_categories)?,
@@ -390,7 +387,7 @@ pub async fn create(
         crm_store::customers::find(&state.db, id)
             .await?
             .filter(|c| c.active && c.erased_at.is_none())
-            .ok_or_else(|| unprocessable("customer.not_found", "Client inconnu."))?;
+            .ok_or_else(|| unprocessable(codes::CUSTOMER_NOT_FOUND, "Client inconnu."))?;
     }
     let chosen = body.code.as_deref().filter(|c| !c.trim().is_empty());
     let code = match (kind, chosen) {
@@ -408,14 +405,10 @@ pub async fn create(
         &caller.actor(),
     )
     .await
-    .map_err(|e| match e {
-        crm_store::StoreError::Conflict(_) => ApiError::new(
-            StatusCode::CONFLICT,
-            "coupon.code_taken",
-            format!("Le code « {code} » existe déjà : choisissez-en un autre."),
-        ),
-        other => other.into(),
-    })?;
+    .map_err(on_conflict(
+        codes::COUPON_CODE_TAKEN,
+        format!("Le code « {code} » existe déjà : choisissez-en un autre."),
+    ))?;
     // A new generic code is offered at the very next identify.
     state.generic_codes.forget();
     Ok(HttpResponse::Created().json(coupon_view(&row, today(&state).await?)?))
@@ -424,11 +417,11 @@ pub async fn create(
 async fn load(state: &AppState, id: i64) -> Result<CouponRow, ApiError> {
     store::find(&state.db, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("coupon.not_found", "Coupon introuvable."))
+        .ok_or_else(|| ApiError::not_found(codes::COUPON_NOT_FOUND, "Coupon introuvable."))
 }
 
 /// One coupon.
-#[utoipa::path(get, path = "/api/v1/coupons/{id}", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Coupon id")),
     responses((status = 200, body = Coupon), (status = 404, body = crm_api_types::Problem)))]
 #[get("/coupons/{id}")]
@@ -445,7 +438,7 @@ pub async fn get(
 }
 
 /// Deactivates a coupon: it is refused from now on (uses made stay counted).
-#[utoipa::path(post, path = "/api/v1/coupons/{id}/deactivate", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Coupon id")),
     responses((status = 200, body = Coupon), (status = 404, body = crm_api_types::Problem)))]
 #[post("/coupons/{id}/deactivate")]
@@ -457,7 +450,7 @@ pub async fn deactivate(
     caller.require(Capability::CrmWrite)?;
     let row = store::deactivate(&state.db, *id, &caller.actor())
         .await?
-        .ok_or_else(|| ApiError::not_found("coupon.not_found", "Coupon introuvable."))?;
+        .ok_or_else(|| ApiError::not_found(codes::COUPON_NOT_FOUND, "Coupon introuvable."))?;
     // A deactivated generic code is no longer offered at the next identify.
     state.generic_codes.forget();
     Ok(web::Json(coupon_view(&row, today(&state).await?)?))
@@ -473,7 +466,7 @@ pub struct PageQuery {
 }
 
 /// A coupon's uses, newest first (refunded ones show `released_at`).
-#[utoipa::path(get, path = "/api/v1/coupons/{id}/redemptions", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Coupon id"), PageQuery),
     responses((status = 200, body = RedemptionPage), (status = 404, body = crm_api_types::Problem)))]
 #[get("/coupons/{id}/redemptions")]
@@ -512,7 +505,7 @@ pub async fn redemptions(
 /// `GET /jobs/{id}` (its result: `{"issued": n, "skipped": m}`, `skipped` counting the
 /// customers of those levels who already held one); export the codes with
 /// `GET /coupons/export?job_id=`.
-#[utoipa::path(post, path = "/api/v1/coupons/bulk-issue", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     request_body = BulkIssueRequest,
     responses((status = 202, body = Job),
               (status = 409, description = "`job.already_running`", body = crm_api_types::Problem),
@@ -525,10 +518,13 @@ pub async fn bulk_issue(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::CrmWrite)?;
     let body = body.into_inner();
-    let min_level: Level = parse("coupon.level_invalid", &body.min_level)?;
+    let min_level: Level = parse(codes::COUPON_LEVEL_INVALID, &body.min_level)?;
     let rules = Rules {
         kind: CouponKind::Special,
-        discount_kind: parse::<DiscountKind>("coupon.discount_kind_invalid", &body.discount_kind)?,
+        discount_kind: parse::<DiscountKind>(
+            codes::COUPON_DISCOUNT_KIND_INVALID,
+            &body.discount_kind,
+        )?,
         value: body.value,
         valid_from: body.valid_from,
         valid_to: body.valid_to,
@@ -557,14 +553,10 @@ pub async fn bulk_issue(
     let params = serde_json::to_value(&body).map_err(ApiError::internal)?;
     let job = store::start_bulk_issue(&state.db, &params, &caller.actor())
         .await
-        .map_err(|e| match e {
-            crm_store::StoreError::Conflict(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "job.already_running",
-                "Une émission de coupons est déjà en cours : attendez sa fin.",
-            ),
-            other => other.into(),
-        })?;
+        .map_err(on_conflict(
+            codes::JOB_ALREADY_RUNNING,
+            "Une émission de coupons est déjà en cours : attendez sa fin.",
+        ))?;
     let job_id = job.id;
     let db = state.db.clone();
     tokio::spawn(async move {
@@ -614,7 +606,7 @@ pub(crate) fn job_view(job: &jobs::Job) -> Job {
 }
 
 /// A background job's status and progress.
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "coupons", security(("bearer" = [])),
+#[utoipa::path(tag = "coupons", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Job id")),
     responses((status = 200, body = Job), (status = 404, body = crm_api_types::Problem)))]
 #[get("/jobs/{id}")]
@@ -626,7 +618,7 @@ pub async fn get_job(
     caller.require(Capability::CrmRead)?;
     let job = jobs::find(&state.db, *id)
         .await?
-        .ok_or_else(|| ApiError::not_found("job.not_found", "Tâche introuvable."))?;
+        .ok_or_else(|| ApiError::not_found(codes::JOB_NOT_FOUND, "Tâche introuvable."))?;
     Ok(web::Json(job_view(&job)))
 }
 

@@ -3,7 +3,7 @@
 
 use super::paging::{self, Paging};
 use crate::auth::Caller;
-use crate::error::{field_error, ApiError};
+use crate::error::{field_error, unprocessable, ApiError};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
@@ -12,6 +12,7 @@ use crm_api_types::{
     CreateCustomerRequest, Customer, CustomerExport, CustomerPage, CustomerProfile,
     IdentifyRequest, LoyaltySummary, UpdateCustomerRequest,
 };
+use crm_domain::codes;
 use crm_domain::coupon::CouponUsage;
 use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::phone::{Phone, PhoneError};
@@ -32,12 +33,12 @@ fn parse_phone(state: &AppState, typed: &str) -> Result<Phone, ApiError> {
                 return ApiError::internal(format!("bad default region {r}"))
             }
         };
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "phone.invalid", detail)
+        unprocessable(codes::PHONE_INVALID, detail)
     })
 }
 
 fn customer_not_found() -> ApiError {
-    ApiError::not_found("customer.not_found", "Client inconnu.")
+    ApiError::not_found(codes::CUSTOMER_NOT_FOUND, "Client inconnu.")
 }
 
 /// The API view of a row; the phone is masked unless the caller may see it whole.
@@ -140,7 +141,7 @@ fn profile_with(
 }
 
 /// Finds the customer by phone, typed in any usual form.
-#[utoipa::path(post, path = "/api/v1/customers/identify", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     request_body = IdentifyRequest,
     responses((status = 200, body = CustomerProfile),
               (status = 404, description = "`customer.not_found`", body = crm_api_types::Problem),
@@ -171,7 +172,11 @@ fn clean(value: Option<String>) -> Option<String> {
 
 fn check_name(errors: &mut Vec<crm_api_types::FieldError>, field: &str, value: &Option<String>) {
     if value.as_ref().is_some_and(|v| v.chars().count() > 100) {
-        errors.push(field_error(field, "too_long", "100 caractères au plus."));
+        errors.push(field_error(
+            field,
+            codes::field::TOO_LONG,
+            "100 caractères au plus.",
+        ));
     }
 }
 
@@ -186,13 +191,17 @@ fn check_email(errors: &mut Vec<crm_api_types::FieldError>, value: &Option<Strin
         })
         && !email.contains(char::is_whitespace);
     if !valid {
-        errors.push(field_error("email", "invalid", "Adresse e-mail invalide."));
+        errors.push(field_error(
+            "email",
+            codes::field::INVALID,
+            "Adresse e-mail invalide.",
+        ));
     }
 }
 
 /// Registers a customer at the till, or returns the one who already has this phone
 /// (201 when created, 200 when it existed).
-#[utoipa::path(post, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     request_body = CreateCustomerRequest,
     responses((status = 201, body = CustomerProfile), (status = 200, body = CustomerProfile),
               (status = 422, description = "`phone.invalid`, `validation.failed`", body = crm_api_types::Problem)))]
@@ -250,7 +259,7 @@ pub struct SearchQuery {
 }
 
 /// Searches customers (back office).
-#[utoipa::path(get, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     params(SearchQuery), responses((status = 200, body = CustomerPage)))]
 #[get("/customers")]
 pub async fn search(
@@ -282,7 +291,7 @@ pub async fn search(
 }
 
 /// One customer's profile (back office).
-#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Customer id")),
     responses((status = 200, body = CustomerProfile), (status = 404, body = crm_api_types::Problem)))]
 #[get("/customers/{id}")]
@@ -299,7 +308,7 @@ pub async fn get(
 }
 
 /// Changes a customer's details (audited).
-#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Customer id")), request_body = UpdateCustomerRequest,
     responses((status = 200, body = Customer), (status = 404, body = crm_api_types::Problem),
               (status = 422, body = crm_api_types::Problem)))]
@@ -333,7 +342,7 @@ pub async fn update(
     {
         errors.push(field_error(
             "birth_date",
-            "in_future",
+            codes::field::IN_FUTURE,
             "La date de naissance est dans le futur.",
         ));
     }
@@ -344,9 +353,8 @@ pub async fn update(
         .await?
         .is_some_and(|c| c.erased_at.is_some())
     {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "customer.erased",
+        return Err(ApiError::conflict(
+            codes::CUSTOMER_ERASED,
             "Ce client a été effacé.",
         ));
     }
@@ -365,7 +373,7 @@ pub async fn update(
 
 /// Everything held about one person, with the full phone (data-subject access; audited):
 /// identity, points, levels, purchases and coupons.
-#[utoipa::path(get, path = "/api/v1/customers/{id}/export", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Customer id")),
     responses((status = 200, body = CustomerExport), (status = 404, body = crm_api_types::Problem)))]
 #[get("/customers/{id}/export")]
@@ -434,7 +442,7 @@ pub async fn export(
 }
 
 /// Erases the person: identity and contact wiped, sales kept anonymous (audited).
-#[utoipa::path(post, path = "/api/v1/customers/{id}/erase", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(tag = "customers", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Customer id")),
     responses((status = 200, body = Customer), (status = 404, body = crm_api_types::Problem)))]
 #[post("/customers/{id}/erase")]

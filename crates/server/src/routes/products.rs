@@ -2,11 +2,11 @@
 
 use super::paging::{self, Paging};
 use crate::auth::Caller;
-use crate::error::{field_error, ApiError};
+use crate::error::{field_error, on_conflict, ApiError};
 use crate::startup::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use crm_api_types::{CreateProductRequest, Product, ProductPage, UpdateProductRequest};
+use crm_domain::codes;
 use crm_domain::sale::{Category, BASIS_POINTS};
 use crm_domain::Capability;
 use crm_store::products::{self as store, NewProduct, ProductChanges};
@@ -44,42 +44,42 @@ fn check_fields(
     if name.is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200) {
         errors.push(field_error(
             "name",
-            "invalid",
+            codes::field::INVALID,
             "Nom obligatoire, 200 caractères au plus.",
         ));
     }
     if category.is_some_and(|c| Category::from_str(c).is_err()) {
         errors.push(field_error(
             "category",
-            "invalid",
+            codes::field::INVALID,
             "Catégorie inconnue (ALIMENTAIRE, BOISSONS, HYGIENE, VETEMENTS, ELECTRONIQUE, MAISON).",
         ));
     }
     if price.is_some_and(|p| p <= 0 || p > 100_000_000) {
         errors.push(field_error(
             "price",
-            "invalid",
+            codes::field::INVALID,
             "Le prix doit être positif.",
         ));
     }
     if cost.is_some_and(|c| !(0..=100_000_000).contains(&c)) {
         errors.push(field_error(
             "cost",
-            "invalid",
+            codes::field::INVALID,
             "Le coût ne peut pas être négatif.",
         ));
     }
     if vat.is_some_and(|v| v > BASIS_POINTS) {
         errors.push(field_error(
             "vat_rate_bp",
-            "invalid",
+            codes::field::INVALID,
             "Taux de TVA invalide.",
         ));
     }
     if barcode.is_some_and(|b| !crm_domain::barcode::is_ean13(b)) {
         errors.push(field_error(
             "barcode",
-            "invalid",
+            codes::field::INVALID,
             "Code-barres EAN-13 invalide.",
         ));
     }
@@ -87,15 +87,13 @@ fn check_fields(
 
 fn conflict(e: crm_store::StoreError) -> ApiError {
     match e {
-        crm_store::StoreError::Conflict(_) => ApiError::new(
-            StatusCode::CONFLICT,
-            "product.duplicate",
-            "Un produit porte déjà ce SKU ou ce code-barres.",
-        ),
         crm_store::StoreError::NotFound => {
-            ApiError::not_found("product.not_found", "Produit inconnu.")
+            ApiError::not_found(codes::PRODUCT_NOT_FOUND, "Produit inconnu.")
         }
-        other => other.into(),
+        other => on_conflict(
+            codes::PRODUCT_DUPLICATE,
+            "Un produit porte déjà ce SKU ou ce code-barres.",
+        )(other),
     }
 }
 
@@ -113,7 +111,7 @@ pub struct ProductQuery {
 }
 
 /// Searches the catalogue, or looks a barcode up.
-#[utoipa::path(get, path = "/api/v1/products", tag = "products", security(("bearer" = [])),
+#[utoipa::path(tag = "products", security(("bearer" = [])),
     params(ProductQuery), responses((status = 200, body = ProductPage)))]
 #[get("/products")]
 pub async fn search(
@@ -148,7 +146,7 @@ pub async fn search(
 }
 
 /// Adds a product (admin).
-#[utoipa::path(post, path = "/api/v1/products", tag = "products", security(("bearer" = [])),
+#[utoipa::path(tag = "products", security(("bearer" = [])),
     request_body = CreateProductRequest,
     responses((status = 201, body = Product), (status = 409, body = crm_api_types::Problem),
               (status = 422, body = crm_api_types::Problem)))]
@@ -165,7 +163,7 @@ pub async fn create(
     if body.sku.trim().is_empty() || body.sku.len() > 64 {
         errors.push(field_error(
             "sku",
-            "invalid",
+            codes::field::INVALID,
             "SKU obligatoire, 64 caractères au plus.",
         ));
     }
@@ -211,7 +209,7 @@ pub async fn create(
 }
 
 /// Changes a product (admin, audited).
-#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
+#[utoipa::path(tag = "products", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Product id")), request_body = UpdateProductRequest,
     responses((status = 200, body = Product), (status = 404, body = crm_api_types::Problem),
               (status = 409, description = "`product.duplicate`: another product has this barcode", body = crm_api_types::Problem)))]

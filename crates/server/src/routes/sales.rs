@@ -2,9 +2,8 @@
 //! cashier's history ("Mes ventes").
 
 use crate::auth::Caller;
-use crate::checkout::basket::unprocessable;
 use crate::checkout::{checkout, receipt, Checkout};
-use crate::error::ApiError;
+use crate::error::{unprocessable, ApiError};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -13,6 +12,7 @@ use crm_api_types::{
     CreateSaleRequest, DayRevenue, PaymentSplit, Receipt, RefundSaleRequest, ReverseSaleRequest,
     SaleListItem, SalesHistory, SalesSummary, Seller, TopProduct,
 };
+use crm_domain::codes;
 use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::period::Period;
 use crm_domain::sale::PaymentMethod;
@@ -26,7 +26,7 @@ use utoipa::IntoParams;
 fn staff_only() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
-        "auth.staff_only",
+        codes::AUTH_STAFF_ONLY,
         "Cette action est réservée au personnel connecté.",
     )
 }
@@ -70,7 +70,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<String, ApiError> {
 fn key_required() -> ApiError {
     ApiError::new(
         StatusCode::PRECONDITION_REQUIRED,
-        "idempotency.key_required",
+        codes::IDEMPOTENCY_KEY_REQUIRED,
         "En-tête Idempotency-Key obligatoire : la caisse donne une clé unique à chaque panier \
          et la renvoie telle quelle si elle réessaie.",
     )
@@ -78,7 +78,7 @@ fn key_required() -> ApiError {
 
 fn invalid_key() -> ApiError {
     unprocessable(
-        "idempotency.invalid_key",
+        codes::IDEMPOTENCY_INVALID_KEY,
         "En-tête Idempotency-Key invalide (1 à 100 caractères).",
     )
 }
@@ -92,7 +92,7 @@ fn may_see(caller: &Caller, cashier_id: i64) -> Result<(), ApiError> {
     }
     Err(ApiError::new(
         StatusCode::FORBIDDEN,
-        "auth.forbidden",
+        codes::AUTH_FORBIDDEN,
         "Accès refusé : cette vente n'est pas la vôtre.",
     ))
 }
@@ -105,7 +105,7 @@ fn may_see(caller: &Caller, cashier_id: i64) -> Result<(), ApiError> {
 /// product withdrawn or repriced, customer erased, till closed); the same key with
 /// another basket is 409. Without a key the sale is refused (428): it could never be
 /// retried safely.
-#[utoipa::path(post, path = "/api/v1/sales", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     request_body = CreateSaleRequest,
     params(("Idempotency-Key" = String, Header, description = "Required. One key per basket, sent again unchanged when the till retries: the first receipt is returned")),
     responses((status = 201, body = Receipt), (status = 200, description = "Replay of an earlier request with this key", body = Receipt),
@@ -133,7 +133,7 @@ pub async fn create(
 }
 
 /// A receipt (reprint).
-#[utoipa::path(get, path = "/api/v1/sales/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Sale id")),
     responses((status = 200, body = Receipt), (status = 403, body = crm_api_types::Problem), (status = 404, body = crm_api_types::Problem)))]
 #[get("/sales/{id}")]
@@ -158,7 +158,7 @@ pub struct ByKeyQuery {
 /// "What became of my key?": the receipt of the sale recorded under an `Idempotency-Key`,
 /// for a till that lost the answer to its checkout. 404 means the server never recorded
 /// it: the till may send the basket again with the same key.
-#[utoipa::path(get, path = "/api/v1/sales/by-key/{key}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     params(("key" = String, Path, description = "The `Idempotency-Key` the checkout was sent with"), ByKeyQuery),
     responses((status = 200, body = Receipt),
               (status = 403, description = "`auth.forbidden`, `auth.staff_only`", body = crm_api_types::Problem),
@@ -181,7 +181,9 @@ pub async fn by_key(
     };
     let sale = store::by_idempotency_key(&state.db, cashier_id, key.trim())
         .await?
-        .ok_or_else(|| ApiError::not_found("sale.not_found", "Aucune vente sous cette clé."))?;
+        .ok_or_else(|| {
+            ApiError::not_found(codes::SALE_NOT_FOUND, "Aucune vente sous cette clé.")
+        })?;
     Ok(web::Json(receipt::load(&state.db, sale.id).await?.1))
 }
 
@@ -189,7 +191,7 @@ fn reason_of(reason: &str) -> Result<&str, ApiError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(unprocessable(
-            "validation.failed",
+            codes::VALIDATION_FAILED,
             "Indiquez le motif (500 caractères au plus).",
         ));
     }
@@ -210,9 +212,8 @@ async fn reverse(
 ) -> Result<web::Json<Receipt>, ApiError> {
     match store::reverse(&state.db, id, &undo, &caller.actor(), reason).await? {
         Reversal::Reversed(_) => Ok(web::Json(receipt::load(&state.db, id).await?.1)),
-        Reversal::AlreadyReversed(sale) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "sale.already_reversed",
+        Reversal::AlreadyReversed(sale) => Err(ApiError::conflict(
+            codes::SALE_ALREADY_REVERSED,
             format!(
                 "Cette vente est déjà {}.",
                 if sale.status == store::REFUNDED {
@@ -229,7 +230,7 @@ async fn reverse(
 /// their own sale on its day instead). The money goes back the way it was paid unless
 /// the body names one method; it shows as money out in the totals of the refund's day.
 /// Points, spend and visits are taken back, the coupon use released; audited.
-#[utoipa::path(post, path = "/api/v1/sales/{id}/refund", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Sale id")), request_body = RefundSaleRequest,
     responses((status = 200, body = Receipt),
               (status = 403, description = "`auth.forbidden`; `sale.refund_needs_manager` for a cashier", body = crm_api_types::Problem),
@@ -247,7 +248,7 @@ pub async fn refund(
     if !caller.can(Capability::Refund) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "sale.refund_needs_manager",
+            codes::SALE_REFUND_NEEDS_MANAGER,
             "Un remboursement est réservé au directeur ou à l'administrateur ; \
              le jour de la vente, le caissier l'annule.",
         ));
@@ -259,7 +260,7 @@ pub async fn refund(
             PaymentMethod::from_str(typed)
                 .map_err(|_| {
                     unprocessable(
-                        "payment.method_invalid",
+                        codes::PAYMENT_METHOD_INVALID,
                         format!("Moyen de paiement inconnu « {typed} »."),
                     )
                 })?
@@ -277,7 +278,7 @@ pub async fn refund(
 
 /// Cancels a sale on its business day (store's time zone): a cashier their own, an admin
 /// any; afterwards it takes a refund.
-#[utoipa::path(post, path = "/api/v1/sales/{id}/cancel", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Sale id")), request_body = ReverseSaleRequest,
     responses((status = 200, body = Receipt),
               (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem),
@@ -299,14 +300,13 @@ pub async fn cancel(
     if !(caller.can(Capability::AdminWrite) || own == detail.sale.cashier_id) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "auth.forbidden",
+            codes::AUTH_FORBIDDEN,
             "Accès refusé : cette vente n'est pas la vôtre.",
         ));
     }
     if detail.sale.business_date != business_day(&detail)? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "sale.cancel_too_late",
+        return Err(ApiError::conflict(
+            codes::SALE_CANCEL_TOO_LATE,
             "Une vente ne s'annule que le jour même : demandez un remboursement à un responsable.",
         ));
     }
@@ -338,8 +338,7 @@ async fn history(
     cashier_id: Option<i64>,
 ) -> Result<SalesHistory, ApiError> {
     let kind = query.period.as_deref().unwrap_or("today");
-    let period = Period::parse(kind, query.from, query.to)
-        .map_err(|e| unprocessable(e.code(), e.to_string()))?;
+    let period = Period::parse(kind, query.from, query.to)?;
     let tz = match store::till_and_store(&state.db, None).await? {
         Some((_, shop)) => crm_store::stores::time_zone_of(&shop)?,
         None => chrono_tz::Africa::Abidjan,
@@ -445,7 +444,7 @@ async fn history(
 }
 
 /// "Mes ventes": the caller's sales for a period (managers may pass `cashier_id`).
-#[utoipa::path(get, path = "/api/v1/sales/mine", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     params(HistoryQuery),
     responses((status = 200, body = SalesHistory), (status = 422, description = "`period.invalid`", body = crm_api_types::Problem)))]
 #[get("/sales/mine")]
@@ -470,7 +469,7 @@ pub async fn mine(
 
 /// The store's sales for a period, every seller's (or one cashier's with `cashier_id`),
 /// for managers and integrators.
-#[utoipa::path(get, path = "/api/v1/sales", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     params(HistoryQuery),
     responses((status = 200, body = SalesHistory), (status = 422, description = "`period.invalid`", body = crm_api_types::Problem)))]
 #[get("/sales")]
@@ -489,7 +488,7 @@ pub async fn list(
 
 /// Who sells, by name: the cashier picker of a manager's sales history (cashiers,
 /// admins, and anyone with sales on record).
-#[utoipa::path(get, path = "/api/v1/sales/sellers", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(tag = "sales", security(("bearer" = [])),
     responses((status = 200, body = [Seller]), (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem)))]
 #[get("/sales/sellers")]
 pub async fn sellers(

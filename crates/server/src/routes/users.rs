@@ -7,14 +7,14 @@ use crate::auth::{password, Caller};
 use crate::error::ApiError;
 use crate::routes::auth::{hashing, user_info};
 use crate::startup::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{patch, post, web};
 use crm_api_types::{PasswordResetResponse, StaffAccount, UpdateUserRequest};
+use crm_domain::codes;
 use crm_domain::{Capability, Role};
 use crm_store::users;
 
 fn user_not_found() -> ApiError {
-    ApiError::not_found("user.not_found", "Utilisateur introuvable.")
+    ApiError::not_found(codes::USER_NOT_FOUND, "Utilisateur introuvable.")
 }
 
 fn staff_account(user: &users::User) -> Result<StaffAccount, ApiError> {
@@ -26,7 +26,7 @@ fn staff_account(user: &users::User) -> Result<StaffAccount, ApiError> {
 
 /// Changes a staff account's role or stops it (or lets it sign in again). The account's
 /// current access tokens stop working at once; a stopped account's sessions end.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
     request_body = UpdateUserRequest,
     responses((status = 200, body = StaffAccount),
@@ -44,9 +44,8 @@ pub async fn update(
     let UpdateUserRequest { role, active } = body.into_inner();
     if caller.0.uid == Some(id) && (active == Some(false) || role.is_some_and(|r| r != Role::Admin))
     {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "user.self_lockout",
+        return Err(ApiError::conflict(
+            codes::USER_SELF_LOCKOUT,
             "Vous ne pouvez pas désactiver votre propre compte ni retirer votre rôle d'administrateur.",
         ));
     }
@@ -59,7 +58,7 @@ pub async fn update(
 
 /// Resets a staff account's password: a temporary password is returned once, the
 /// account must change it at its next login, and its current sessions end.
-#[utoipa::path(post, path = "/api/v1/users/{id}/reset-password", tag = "users", security(("bearer" = [])),
+#[utoipa::path(tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
     responses((status = 200, body = PasswordResetResponse),
               (status = 404, description = "`user.not_found`", body = crm_api_types::Problem)))]
