@@ -13,7 +13,7 @@
 //! basket and the customer, and again whenever either changes: the chip shows its
 //! discount, or the French reason it is refused (a refused coupon is not sent).
 //!
-//! Validation follows [`super::till_state`]: a sale whose answer is lost stays locked
+//! Validation follows [`submission`]: a sale whose answer is lost stays locked
 //! under its key (kept in `localStorage` across a reload) until `GET /sales/by-key`
 //! says whether it was recorded.
 
@@ -40,7 +40,9 @@ use crate::auth::{use_auth, Auth};
 use crate::components::{print, Msg, ReceiptView};
 use crate::format::{method_label, money, parse_amount, trim_decimal};
 use crate::i18n::use_i18n;
-use crate::pages::till_state::{Attempt, KeyAnswer, SaleAnswer, Submission};
+mod submission;
+
+use submission::{Attempt, KeyAnswer, SaleAnswer, Submission};
 
 /// One basket line.
 #[derive(Clone, Debug, PartialEq)]
