@@ -18,7 +18,7 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::auth::use_auth;
-use crate::components::chart::{doughnut, Bar, BarChart, Doughnut, Slice};
+use crate::components::chart::{doughnut, Bar, BarChart, Doughnut, Slice, Titles};
 use crate::components::{print, Msg, Pager, ReceiptView};
 use crate::format::{date_time, method_label, money, status_label, time};
 use crate::i18n::{use_i18n, I18n, Lang};
@@ -513,7 +513,7 @@ fn revenue_chart(lang: Lang, days: &[DayRevenue]) -> impl IntoView {
         })
         .collect::<Vec<_>>();
     view! {
-        <BarChart id="revenue-chart" label="CA / jour (FCFA)" unit="FCFA" bars=bars floor=1000 />
+        <BarChart titles=Titles { id: "revenue-chart", label: "CA / jour (FCFA)".into(), unit: "FCFA" } bars=bars floor=1000 />
     }
 }
 

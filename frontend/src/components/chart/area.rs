@@ -7,18 +7,8 @@
 
 use leptos::prelude::*;
 
-use super::{baseline, grid, path_through, view_box, x_label, Axis, Slots};
-
-/// One band of the pile, drawn in the order given (the first at the bottom).
-#[derive(Clone, Debug, PartialEq)]
-pub struct AreaSeries {
-    /// Its name (`data-series`, and its tooltip).
-    pub name: String,
-    /// Its fill colour (CSS).
-    pub color: &'static str,
-    /// One value per slot, whole units (a negative value counts as 0).
-    pub values: Vec<i64>,
-}
+use super::line::{x_labels, Series};
+use super::{baseline, grid, path_through, view_box, Axis, Slots, Titles};
 
 /// The geometry of a stacked area chart.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,17 +66,12 @@ pub fn layout(series: &[Vec<i64>], floor: i64) -> AreaLayout {
 /// `path.chart-area[data-series]`.
 #[component]
 pub fn StackedAreaChart(
-    /// Element id of the `<svg>`.
-    id: &'static str,
-    /// What the chart shows, for screen readers (it follows the language).
-    #[prop(into)]
-    label: Signal<String>,
-    /// The unit written above the value axis.
-    unit: &'static str,
+    /// Its id, name and unit.
+    titles: Titles,
     /// The label of each slot (`24/11`).
     labels: Vec<String>,
-    /// The bands, bottom first.
-    series: Vec<AreaSeries>,
+    /// The bands, bottom first (a negative value counts as 0).
+    series: Vec<Series>,
     /// The least top of the value axis.
     floor: i64,
 ) -> impl IntoView {
@@ -104,17 +89,12 @@ pub fn StackedAreaChart(
             }
         })
         .collect_view();
-    let x_labels = labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| x_label(slots, i, l))
-        .collect_view();
     view! {
-        <svg id=id class="chart chart-areas" viewBox=view_box() role="img" aria-label=move || label.get()>
-            {grid(&axis, unit)}
+        <svg id=titles.id class="chart chart-areas" viewBox=view_box() role="img" aria-label=move || titles.label.get()>
+            {grid(&axis, titles.unit)}
             {drawn}
             {baseline()}
-            {x_labels}
+            {x_labels(slots, &labels)}
         </svg>
     }
 }

@@ -3,7 +3,7 @@
 use crm_domain::money::group_thousands;
 use leptos::prelude::*;
 
-use super::{baseline, grid, view_box, x_label, Axis, Slots, BASELINE};
+use super::{baseline, grid, view_box, x_label, Axis, Slots, Titles, BASELINE};
 
 /// Up to this many bars, each shows its value above it.
 const MAX_VALUES_SHOWN: usize = 10;
@@ -77,13 +77,8 @@ pub fn layout(values: &[i64], floor: i64) -> BarLayout {
 /// A bar chart: `<svg id=… class="chart">`, each bar a `g.chart-bar[data-key][data-value]`.
 #[component]
 pub fn BarChart(
-    /// Element id of the `<svg>`.
-    id: &'static str,
-    /// What the chart shows, for screen readers (it follows the language).
-    #[prop(into)]
-    label: Signal<String>,
-    /// The unit written above the value axis (`FCFA`).
-    unit: &'static str,
+    /// Its id, name and unit.
+    titles: Titles,
     /// The bars, left to right.
     bars: Vec<Bar>,
     /// The least top of the value axis.
@@ -121,8 +116,8 @@ pub fn BarChart(
         })
         .collect_view();
     view! {
-        <svg id=id class="chart" viewBox=view_box() role="img" aria-label=move || label.get()>
-            {grid(&axis, unit)}
+        <svg id=titles.id class="chart" viewBox=view_box() role="img" aria-label=move || titles.label.get()>
+            {grid(&axis, titles.unit)}
             {drawn}
             {baseline()}
         </svg>

@@ -7,17 +7,26 @@
 
 use leptos::prelude::*;
 
-use super::{baseline, grid, path_through, view_box, x_label, Axis, Slots};
+use super::{baseline, grid, path_through, view_box, x_label, Axis, Slots, Titles};
 
-/// One line.
+/// One series over the slots: a line here, a band in a stacked area ([`super::area`]).
 #[derive(Clone, Debug, PartialEq)]
-pub struct LineSeries {
-    /// Its name (`data-series`, and the tooltip of its points).
+pub struct Series {
+    /// Its name (`data-series`, and its tooltip).
     pub name: String,
-    /// Its stroke colour (CSS).
+    /// Its colour (CSS).
     pub color: &'static str,
     /// One value per slot, whole units.
     pub values: Vec<i64>,
+}
+
+/// The labels under the slots of a line or area chart.
+pub(super) fn x_labels(slots: Slots, labels: &[String]) -> impl IntoView {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| x_label(slots, i, l))
+        .collect_view()
 }
 
 /// The geometry of a line chart.
@@ -67,17 +76,12 @@ pub fn layout(series: &[Vec<i64>], floor: i64) -> LineLayout {
 /// `g.chart-line[data-series]` with its path and a dot per value.
 #[component]
 pub fn LineChart(
-    /// Element id of the `<svg>`.
-    id: &'static str,
-    /// What the chart shows, for screen readers (it follows the language).
-    #[prop(into)]
-    label: Signal<String>,
-    /// The unit written above the value axis.
-    unit: &'static str,
+    /// Its id, name and unit.
+    titles: Titles,
     /// The label of each slot (`24/11`).
     labels: Vec<String>,
     /// The lines.
-    series: Vec<LineSeries>,
+    series: Vec<Series>,
     /// The least top of the value axis.
     floor: i64,
 ) -> impl IntoView {
@@ -111,17 +115,12 @@ pub fn LineChart(
             }
         })
         .collect_view();
-    let x_labels = labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| x_label(slots, i, l))
-        .collect_view();
     view! {
-        <svg id=id class="chart chart-lines" viewBox=view_box() role="img" aria-label=move || label.get()>
-            {grid(&shape.axis, unit)}
+        <svg id=titles.id class="chart chart-lines" viewBox=view_box() role="img" aria-label=move || titles.label.get()>
+            {grid(&shape.axis, titles.unit)}
             {baseline()}
             {lines}
-            {x_labels}
+            {x_labels(slots, &labels)}
         </svg>
     }
 }

@@ -1,6 +1,7 @@
-//! Charts as inline SVG, one module per kind: [`bar`], [`line`], [`area`] (stacked) and
-//! [`doughnut`]. No chart library: each kind is a small pure function that computes the
-//! geometry (host-tested) and a thin component that draws it.
+//! Charts as inline SVG, one module per kind: [`bar`], [`line`], [`area`] (stacked, of
+//! the same [`line::Series`]) and [`doughnut`]. No chart library: each kind is a small
+//! pure function that computes the geometry (host-tested) and a thin component that
+//! draws it.
 //!
 //! The three axis charts share one frame — a 640 × 260 `viewBox` with the value axis on
 //! the left and the labels of the x slots below — so charts side by side on a dashboard
@@ -16,6 +17,17 @@ use leptos::prelude::*;
 
 pub use bar::{Bar, BarChart};
 pub use doughnut::{Doughnut, Slice};
+
+/// What an axis chart is called.
+#[derive(Clone, Copy)]
+pub struct Titles {
+    /// Element id of the `<svg>`.
+    pub id: &'static str,
+    /// What the chart shows, for screen readers (it follows the language).
+    pub label: Signal<String>,
+    /// The unit written above the value axis (`FCFA`).
+    pub unit: &'static str,
+}
 
 /// Width of the axis charts' `viewBox`.
 pub const WIDTH: f64 = 640.0;
