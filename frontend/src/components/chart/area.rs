@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 
-use super::line::{x_labels, Series};
+use super::line::{x_labels, SeriesData};
 use super::{baseline, grid, path_through, view_box, Axis, Slots, Titles};
 
 /// The geometry of a stacked area chart.
@@ -68,15 +68,11 @@ pub fn layout(series: &[Vec<i64>], floor: i64) -> AreaLayout {
 pub fn StackedAreaChart(
     /// Its id, name and unit.
     titles: Titles,
-    /// The label of each slot (`24/11`).
-    labels: Vec<String>,
     /// The bands, bottom first (a negative value counts as 0).
-    series: Vec<Series>,
-    /// The least top of the value axis.
-    floor: i64,
+    data: SeriesData,
 ) -> impl IntoView {
-    let values: Vec<Vec<i64>> = series.iter().map(|s| s.values.clone()).collect();
-    let AreaLayout { axis, slots, bands } = layout(&values, floor);
+    let AreaLayout { axis, slots, bands } = layout(&data.values(), data.floor);
+    let SeriesData { labels, series, .. } = data;
     let drawn = series
         .into_iter()
         .zip(bands)

@@ -20,6 +20,24 @@ pub struct Series {
     pub values: Vec<i64>,
 }
 
+/// What a line or stacked area chart draws: series over labelled slots.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesData {
+    /// The label of each slot (`24/11`).
+    pub labels: Vec<String>,
+    /// The series (for stacked areas, the bottom band first).
+    pub series: Vec<Series>,
+    /// The least top of the value axis.
+    pub floor: i64,
+}
+
+impl SeriesData {
+    /// The values of each series, for the layouts.
+    pub fn values(&self) -> Vec<Vec<i64>> {
+        self.series.iter().map(|s| s.values.clone()).collect()
+    }
+}
+
 /// The labels under the slots of a line or area chart.
 pub(super) fn x_labels(slots: Slots, labels: &[String]) -> impl IntoView {
     labels
@@ -78,15 +96,11 @@ pub fn layout(series: &[Vec<i64>], floor: i64) -> LineLayout {
 pub fn LineChart(
     /// Its id, name and unit.
     titles: Titles,
-    /// The label of each slot (`24/11`).
-    labels: Vec<String>,
-    /// The lines.
-    series: Vec<Series>,
-    /// The least top of the value axis.
-    floor: i64,
+    /// The lines over their slots.
+    data: SeriesData,
 ) -> impl IntoView {
-    let values: Vec<Vec<i64>> = series.iter().map(|s| s.values.clone()).collect();
-    let shape = layout(&values, floor);
+    let shape = layout(&data.values(), data.floor);
+    let SeriesData { labels, series, .. } = data;
     let slots = shape.slots;
     let lines = series
         .into_iter()
