@@ -256,6 +256,24 @@ async fn cashier_sells_with_the_keyboard_and_finds_the_sale_in_mes_ventes() {
         .wait_for_text("#sales-list", ticket.trim())
         .await
         .unwrap();
+    // The charts draw the same figures: the day's bar, and the whole ring paid in cash.
+    browser
+        .wait_for("#revenue-chart .chart-bar[data-value=\"4655\"] rect")
+        .await
+        .expect("the day's revenue is a bar");
+    let cash = browser
+        .execute(
+            "return document.querySelector('#payment-split .donut-segment[data-key=\"ESPECES\"]')\
+             ?.getAttribute('stroke-dasharray');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        cash.as_str(),
+        Some("100.000 0.000"),
+        "the cash slice is the whole ring"
+    );
     if let Some(dir) = std::env::var_os("CRM_SCREENSHOT_DIR") {
         browser
             .screenshot(&std::path::Path::new(&dir).join("mes-ventes.png"))

@@ -364,7 +364,45 @@ async fn search_results_belong_to_the_text_searched() {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let basket = browser.find("#basket").await.unwrap();
     assert!(!browser.text(&basket).await.unwrap().contains("Savon"));
+    // A barcode no product has, and a misread one (wrong check digit): both refused, the
+    // field cleared for the next scan, the basket unchanged.
+    for code in [
+        "4006381333931".to_owned(),
+        misread(&TestApp::demo_barcode(0)),
+    ] {
+        browser
+            .send_keys(&field, &format!("{code}{ENTER}"))
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("#basket-error", &format!("Code-barres inconnu : {code}"))
+            .await
+            .unwrap();
+        assert_eq!(
+            browser
+                .execute("return document.getElementById('barcode').value;", vec![])
+                .await
+                .unwrap()
+                .as_str(),
+            Some("")
+        );
+    }
+    let lines = browser
+        .execute(
+            "return document.querySelectorAll('.basket-line').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(lines.as_u64(), Some(1), "only the Café");
     browser.quit().await;
+}
+
+/// `code` with its check digit changed: what a scanner reads off a smudged label.
+fn misread(code: &str) -> String {
+    let (body, check) = code.split_at(12);
+    let wrong = (check.parse::<u8>().unwrap() + 1) % 10;
+    format!("{body}{wrong}")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

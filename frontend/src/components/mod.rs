@@ -1,5 +1,6 @@
 //! Pieces shared by several screens.
 
+pub mod chart;
 pub mod guard;
 pub mod message;
 pub mod pager;

@@ -8,4 +8,3 @@ pub mod password;
 pub mod placeholder;
 pub mod pos;
 pub mod sales;
-pub mod till_state;

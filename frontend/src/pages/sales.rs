@@ -18,6 +18,7 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::auth::use_auth;
+use crate::components::chart::{doughnut, Bar, BarChart, Doughnut, Slice, Titles};
 use crate::components::{print, Msg, Pager, ReceiptView};
 use crate::format::{date_time, method_label, money, status_label, time};
 use crate::i18n::{use_i18n, I18n, Lang};
@@ -493,127 +494,25 @@ fn period_key(p: &str) -> &'static str {
     }
 }
 
-/// The smallest "round" number (1, 2, 2.5, 5 × 10ⁿ) at least `value`.
-fn nice_ceiling(value: i64) -> i64 {
-    let value = value.max(1);
-    let mut magnitude = 1i64;
-    while magnitude.saturating_mul(10) <= value {
-        magnitude *= 10;
-    }
-    for step in [10, 20, 25, 50, 100] {
-        let candidate = magnitude.saturating_mul(step) / 10;
-        if candidate >= value {
-            return candidate;
-        }
-    }
-    magnitude.saturating_mul(10)
-}
-
-/// `125000` → `125 k`, `1500000` → `1,5 M` (axis labels).
-fn compact(value: i64) -> String {
-    if value >= 1_000_000 {
-        let tenths = value / 100_000;
-        if tenths % 10 == 0 {
-            format!("{}\u{a0}M", tenths / 10)
-        } else {
-            format!("{},{}\u{a0}M", tenths / 10, tenths % 10)
-        }
-    } else if value >= 1_000 {
-        let tenths = value / 100;
-        if tenths % 10 == 0 {
-            format!("{}\u{a0}k", tenths / 10)
-        } else {
-            format!("{},{}\u{a0}k", tenths / 10, tenths % 10)
-        }
-    } else {
-        value.to_string()
-    }
-}
-
-/// Revenue per day as inline SVG bars.
+/// Revenue per day as bars.
 fn revenue_chart(lang: Lang, days: &[DayRevenue]) -> impl IntoView {
-    const W: f64 = 640.0;
-    const H: f64 = 260.0;
-    const LEFT: f64 = 56.0;
-    const RIGHT: f64 = 8.0;
-    const TOP: f64 = 22.0;
-    const BOTTOM: f64 = 28.0;
-    let plot_w = W - LEFT - RIGHT;
-    let plot_h = H - TOP - BOTTOM;
-    let max = nice_ceiling(days.iter().map(|d| d.revenue).max().unwrap_or(0).max(1000));
-    let n = days.len().max(1);
-    let slot = plot_w / n as f64;
-    let bar_w = (slot * 0.7).clamp(1.0, 48.0);
-    let label_every = n.div_ceil(12);
-    let show_values = n <= 10;
-    let y = move |v: i64| TOP + plot_h - (v as f64 / max as f64) * plot_h;
-
-    let grid = (0..=4)
-        .map(|k| {
-            let v = max * k / 4;
-            let gy = y(v);
-            view! {
-                <g class="chart-grid">
-                    <line x1=LEFT x2=W - RIGHT y1=gy y2=gy />
-                    <text x=LEFT - 6.0 y=gy + 4.0 text-anchor="end" class="chart-axis">
-                        {compact(v)}
-                    </text>
-                </g>
-            }
-        })
-        .collect_view();
     let sales_word = if lang == Lang::Fr { "ventes" } else { "sales" };
     let bars = days
         .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let x = LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
-            let top = y(d.revenue);
-            let height = (TOP + plot_h - top).max(0.0);
-            let tip = format!(
+        .map(|d| Bar {
+            key: d.date.to_string(),
+            label: d.date.format("%d/%m").to_string(),
+            value: d.revenue,
+            tip: format!(
                 "{} : {} · {} {sales_word}",
                 d.date.format("%d/%m/%Y"),
                 money(d.revenue),
                 d.sales_count
-            );
-            let label = (i % label_every == 0).then(|| {
-                view! {
-                    <text x=x + bar_w / 2.0 y=H - 10.0 text-anchor="middle" class="chart-axis">
-                        {d.date.format("%d/%m").to_string()}
-                    </text>
-                }
-            });
-            let value = (show_values && d.revenue > 0).then(|| {
-                view! {
-                    <text x=x + bar_w / 2.0 y=top - 5.0 text-anchor="middle" class="chart-value">
-                        {group_thousands(d.revenue)}
-                    </text>
-                }
-            });
-            view! {
-                <g class="chart-bar" data-date=d.date.to_string() data-revenue=d.revenue>
-                    <rect x=x y=top width=bar_w height=height rx="2">
-                        <title>{tip}</title>
-                    </rect>
-                    {value}
-                    {label}
-                </g>
-            }
+            ),
         })
-        .collect_view();
+        .collect::<Vec<_>>();
     view! {
-        <svg
-            id="revenue-chart"
-            class="chart"
-            viewBox=format!("0 0 {W} {H}")
-            role="img"
-            aria-label="CA / jour (FCFA)"
-        >
-            <text x="4" y="12" class="chart-axis chart-unit">"FCFA"</text>
-            {grid}
-            {bars}
-            <line class="chart-baseline" x1=LEFT x2=W - RIGHT y1=TOP + plot_h y2=TOP + plot_h />
-        </svg>
+        <BarChart titles=Titles { id: "revenue-chart", label: "CA / jour (FCFA)".into(), unit: "FCFA" } bars=bars floor=1000 />
     }
 }
 
@@ -632,38 +531,23 @@ fn method_color(method: &str) -> &'static str {
 
 /// Doughnut and table of the takings per payment method.
 fn payment_split(i18n: I18n, split: &[PaymentSplit]) -> impl IntoView {
-    let total: i64 = split.iter().map(|s| s.amount.max(0)).sum();
+    let amounts: Vec<i64> = split.iter().map(|s| s.amount).collect();
+    let total = doughnut::total(&amounts);
     if split.is_empty() || total == 0 {
         return view! { <p class="empty">{i18n.tr("sales.empty")}</p> }.into_any();
     }
-    let mut offset = 0.0;
-    let segments = split
+    let slices = split
         .iter()
-        .map(|s| {
-            let share = s.amount.max(0) as f64 * 100.0 / total as f64;
-            let dash = format!("{share:.3} {:.3}", 100.0 - share);
-            let start = 25.0 - offset;
-            offset += share;
-            view! {
-                <circle
-                    class="donut-segment"
-                    cx="21"
-                    cy="21"
-                    r="15.915"
-                    fill="none"
-                    stroke=method_color(&s.method)
-                    stroke-width="6"
-                    stroke-dasharray=dash
-                    stroke-dashoffset=format!("{start:.3}")
-                    data-method=s.method.clone()
-                />
-            }
+        .map(|s| Slice {
+            key: s.method.clone(),
+            color: method_color(&s.method),
+            value: s.amount,
         })
-        .collect_view();
+        .collect::<Vec<_>>();
     let rows = split
         .iter()
         .map(|s| {
-            let share = s.amount.max(0) as f64 * 100.0 / total as f64;
+            let share = doughnut::share(s.amount, total);
             let code = s.method.clone();
             view! {
                 <tr data-method=s.method.clone()>
@@ -680,12 +564,7 @@ fn payment_split(i18n: I18n, split: &[PaymentSplit]) -> impl IntoView {
         .collect_view();
     view! {
         <div class="split">
-            <svg class="donut" viewBox="0 0 42 42" role="img" aria-label=i18n.tr("sales.split")>
-                <circle cx="21" cy="21" r="15.915" fill="none" stroke="#eef0f3" stroke-width="6" />
-                {segments}
-                <text x="21" y="20" text-anchor="middle" class="donut-total">{compact(total)}</text>
-                <text x="21" y="25" text-anchor="middle" class="donut-unit">"FCFA"</text>
-            </svg>
+            <Doughnut label=Signal::derive(move || i18n.t("sales.split").to_string()) unit="FCFA" slices=slices />
             <table class="table split-table">
                 <thead>
                     <tr>
@@ -857,15 +736,5 @@ mod tests {
             custom_range("30/02/2026", "01/11/2026"),
             Err(RangeProblem::Invalid)
         );
-    }
-
-    #[test]
-    fn round_axis_maxima() {
-        assert_eq!(nice_ceiling(1000), 1000);
-        assert_eq!(nice_ceiling(1001), 2000);
-        assert_eq!(nice_ceiling(212_500), 250_000);
-        assert_eq!(nice_ceiling(510_000), 1_000_000);
-        assert_eq!(compact(125_000), "125\u{a0}k");
-        assert_eq!(compact(1_500_000), "1,5\u{a0}M");
     }
 }

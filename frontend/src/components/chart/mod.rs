@@ -1,0 +1,260 @@
+//! Charts as inline SVG, one module per kind: [`bar`], [`line`], [`area`] (stacked, of
+//! the same [`line::Series`]) and [`doughnut`]. No chart library: each kind is a small
+//! pure function that computes the geometry (host-tested) and a thin component that
+//! draws it.
+//!
+//! The three axis charts share one frame — a 640 × 260 `viewBox` with the value axis on
+//! the left and the labels of the x slots below — so charts side by side on a dashboard
+//! line up. Values are whole units (FCFA, counts): money never becomes a float, only its
+//! position on screen does.
+
+pub mod area;
+pub mod bar;
+pub mod doughnut;
+pub mod line;
+
+use leptos::prelude::*;
+
+pub use bar::{Bar, BarChart};
+pub use doughnut::{Doughnut, Slice};
+
+/// What an axis chart is called.
+#[derive(Clone, Copy)]
+pub struct Titles {
+    /// Element id of the `<svg>`.
+    pub id: &'static str,
+    /// What the chart shows, for screen readers (it follows the language).
+    pub label: Signal<String>,
+    /// The unit written above the value axis (`FCFA`).
+    pub unit: &'static str,
+}
+
+/// Width of the axis charts' `viewBox`.
+pub const WIDTH: f64 = 640.0;
+/// Height of the axis charts' `viewBox`.
+pub const HEIGHT: f64 = 260.0;
+const LEFT: f64 = 56.0;
+const RIGHT: f64 = 8.0;
+const TOP: f64 = 22.0;
+const BOTTOM: f64 = 28.0;
+/// At most this many x labels: beyond, every second (third…) slot is labelled.
+const MAX_X_LABELS: usize = 12;
+
+/// Width of the plot area.
+const PLOT_W: f64 = WIDTH - LEFT - RIGHT;
+/// Height of the plot area.
+const PLOT_H: f64 = HEIGHT - TOP - BOTTOM;
+/// Where the value 0 sits.
+pub const BASELINE: f64 = TOP + PLOT_H;
+
+/// The value axis: a round maximum and a grid line at each quarter of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    /// The value at the top of the plot.
+    pub max: i64,
+}
+
+impl Axis {
+    /// The axis for values up to `highest`, never below `floor` (an empty chart still has
+    /// a scale: 1 000 FCFA, 10 sales…).
+    pub fn new(highest: i64, floor: i64) -> Axis {
+        Axis {
+            max: nice_ceiling(highest.max(floor)),
+        }
+    }
+
+    /// The height of `value` in the `viewBox` (the top of a bar, a point of a line).
+    pub fn y(&self, value: i64) -> f64 {
+        BASELINE - (value as f64 / self.max.max(1) as f64) * PLOT_H
+    }
+
+    /// The grid lines, bottom to top: (value, height).
+    pub fn ticks(&self) -> Vec<(i64, f64)> {
+        (0..=4)
+            .map(|k| {
+                let v = self.max * k / 4;
+                (v, self.y(v))
+            })
+            .collect()
+    }
+}
+
+/// The x axis: `n` equal slots across the plot, one per day (bar, point).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Slots {
+    n: usize,
+    /// The width of one slot.
+    pub width: f64,
+}
+
+impl Slots {
+    /// `n` slots (at least one, so that an empty chart still draws its frame).
+    pub fn new(n: usize) -> Slots {
+        let n = n.max(1);
+        Slots {
+            n,
+            width: PLOT_W / n as f64,
+        }
+    }
+
+    /// The left edge of slot `i`.
+    pub fn start(self, i: usize) -> f64 {
+        LEFT + self.width * i as f64
+    }
+
+    /// The middle of slot `i` (where its label and its point go).
+    pub fn center(self, i: usize) -> f64 {
+        self.start(i) + self.width / 2.0
+    }
+
+    /// Whether slot `i` gets its label: all of them up to twelve, then one in two, three…
+    pub fn labelled(self, i: usize) -> bool {
+        i.is_multiple_of(self.n.div_ceil(MAX_X_LABELS))
+    }
+}
+
+/// The smallest "round" number (1, 2, 2.5, 5 × 10ⁿ) at least `value`.
+pub fn nice_ceiling(value: i64) -> i64 {
+    let value = value.max(1);
+    let mut magnitude = 1i64;
+    while magnitude.saturating_mul(10) <= value {
+        magnitude *= 10;
+    }
+    for step in [10, 20, 25, 50, 100] {
+        let candidate = magnitude.saturating_mul(step) / 10;
+        if candidate >= value {
+            return candidate;
+        }
+    }
+    magnitude.saturating_mul(10)
+}
+
+/// `125000` → `125 k`, `1500000` → `1,5 M` (axis labels).
+pub fn compact(value: i64) -> String {
+    let (unit, scale) = if value >= 1_000_000 {
+        ("M", 100_000)
+    } else if value >= 1_000 {
+        ("k", 100)
+    } else {
+        return value.to_string();
+    };
+    let tenths = value / scale;
+    if tenths % 10 == 0 {
+        format!("{}\u{a0}{unit}", tenths / 10)
+    } else {
+        format!("{},{}\u{a0}{unit}", tenths / 10, tenths % 10)
+    }
+}
+
+/// An SVG path through `points`: `M x y L x y …` (one decimal: enough on a 640-wide box).
+#[allow(
+    dead_code,
+    reason = "only the line and area charts draw paths (see line.rs)"
+)]
+fn path_through(points: impl IntoIterator<Item = (f64, f64)>) -> String {
+    points
+        .into_iter()
+        .enumerate()
+        .map(|(i, (x, y))| format!("{}{x:.1} {y:.1}", if i == 0 { "M" } else { " L" }))
+        .collect()
+}
+
+/// The frame every axis chart draws first: its unit, the grid with the value labels.
+fn grid(axis: &Axis, unit: &'static str) -> impl IntoView {
+    let lines = axis
+        .ticks()
+        .into_iter()
+        .map(|(v, gy)| {
+            view! {
+                <g class="chart-grid">
+                    <line x1=LEFT x2=WIDTH - RIGHT y1=gy y2=gy />
+                    <text x=LEFT - 6.0 y=gy + 4.0 text-anchor="end" class="chart-axis">
+                        {compact(v)}
+                    </text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <text x="4" y="12" class="chart-axis chart-unit">{unit}</text>
+        {lines}
+    }
+}
+
+/// The label of slot `i` under the plot, if it gets one.
+fn x_label(slots: Slots, i: usize, label: &str) -> Option<impl IntoView> {
+    let label = label.to_string();
+    slots.labelled(i).then(|| {
+        view! {
+            <text x=slots.center(i) y=HEIGHT - 10.0 text-anchor="middle" class="chart-axis">
+                {label}
+            </text>
+        }
+    })
+}
+
+/// The line the values stand on, drawn last (over the bars' feet).
+fn baseline() -> impl IntoView {
+    view! { <line class="chart-baseline" x1=LEFT x2=WIDTH - RIGHT y1=BASELINE y2=BASELINE /> }
+}
+
+/// The `viewBox` of the axis charts.
+fn view_box() -> String {
+    format!("0 0 {WIDTH} {HEIGHT}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_axis_maxima() {
+        assert_eq!(nice_ceiling(1000), 1000);
+        assert_eq!(nice_ceiling(1001), 2000);
+        assert_eq!(nice_ceiling(212_500), 250_000);
+        assert_eq!(nice_ceiling(510_000), 1_000_000);
+        assert_eq!(nice_ceiling(0), 1);
+        assert_eq!(compact(125_000), "125\u{a0}k");
+        assert_eq!(compact(1_500_000), "1,5\u{a0}M");
+        assert_eq!(compact(2_000_000), "2\u{a0}M");
+        assert_eq!(compact(950), "950");
+    }
+
+    #[test]
+    fn the_axis_puts_zero_on_the_baseline_and_the_maximum_on_top() {
+        let axis = Axis::new(212_500, 1000);
+        assert_eq!(axis.max, 250_000);
+        assert_eq!(axis.y(0), BASELINE);
+        assert_eq!(axis.y(250_000), TOP);
+        let ticks = axis.ticks();
+        assert_eq!(ticks.len(), 5);
+        assert_eq!(ticks.first(), Some(&(0, BASELINE)));
+        assert_eq!(ticks.last(), Some(&(250_000, TOP)));
+        assert_eq!(
+            Axis::new(0, 1000).max,
+            1000,
+            "an empty chart keeps its floor"
+        );
+    }
+
+    #[test]
+    fn slots_share_the_plot_and_label_at_most_twelve() {
+        let week = Slots::new(7);
+        assert_eq!(week.start(0), LEFT);
+        assert!((week.start(7) - (WIDTH - RIGHT)).abs() < 1e-9);
+        assert!((0..7).all(|i| week.labelled(i)));
+        let month = Slots::new(30);
+        assert_eq!(
+            (0..30).filter(|&i| month.labelled(i)).count(),
+            10,
+            "one in three"
+        );
+        assert_eq!(Slots::new(0), Slots::new(1), "an empty chart has one slot");
+    }
+
+    #[test]
+    fn paths_go_through_the_points() {
+        assert_eq!(path_through([(1.0, 2.0), (3.26, 4.0)]), "M1.0 2.0 L3.3 4.0");
+        assert_eq!(path_through([]), "");
+    }
+}
