@@ -8,6 +8,7 @@ mod files;
 mod format;
 mod i18n;
 mod pages;
+mod timer;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -258,7 +258,7 @@ fn table() -> Vec<Row> {
             &[Admin],
             &[],
         ),
-        // Coupons and their jobs.
+        // Coupons.
         row(
             "GET",
             "/api/v1/coupons",
@@ -311,6 +311,7 @@ fn table() -> Vec<Row> {
             CRM_WRITERS,
             &[CrmWrite],
         ),
+        // Jobs.
         row(
             "GET",
             "/api/v1/jobs/{id}",

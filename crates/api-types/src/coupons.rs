@@ -1,4 +1,4 @@
-//! Coupons (SPEC §3): the marketing back office, the POS quote, and background jobs.
+//! Coupons (SPEC §3): the marketing back office, the POS quote and the bulk issue.
 //! Amounts are whole FCFA; a PERCENT coupon's `value` is a whole percent (1–100).
 
 use crate::sales::SaleLineRequest;
@@ -246,32 +246,4 @@ pub struct BulkIssueRequest {
     /// Adds to the loyalty discount (default true).
     #[serde(default = "yes")]
     pub stacks_with_loyalty: bool,
-}
-
-/// A background job and its progress (`GET /jobs/{id}`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct Job {
-    /// Id.
-    pub id: i64,
-    /// `BULK_COUPONS`…
-    pub kind: String,
-    /// `QUEUED`, `RUNNING`, `SUCCEEDED` or `FAILED`.
-    pub status: String,
-    /// Steps to do (customers to serve…), once known.
-    pub total: i64,
-    /// Steps done.
-    pub done: i64,
-    /// 0–100.
-    pub progress: u8,
-    /// Outcome, when succeeded (e.g. a bulk issue's `{"issued": 9876, "skipped": 37}`: coupons
-    /// issued, customers skipped because they already held an unused one).
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub result: Option<serde_json::Value>,
-    /// Why it failed, in French.
-    pub error: Option<String>,
-    /// When it was asked for.
-    pub created_at: DateTime<Utc>,
-    /// When it ended.
-    pub finished_at: Option<DateTime<Utc>>,
 }

@@ -6,11 +6,13 @@
 pub mod auth;
 pub mod coupons;
 pub mod customers;
+pub mod jobs;
 pub mod problem;
 pub mod sales;
 
 pub use auth::*;
 pub use coupons::*;
 pub use customers::*;
+pub use jobs::*;
 pub use problem::*;
 pub use sales::*;

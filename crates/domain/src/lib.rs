@@ -7,6 +7,7 @@ pub mod barcode;
 pub mod codes;
 pub mod coupon;
 pub mod customer;
+pub mod job;
 pub mod loyalty;
 pub mod money;
 pub mod password;

@@ -309,7 +309,7 @@ pub async fn generate_customers(state: &AppState, count: u64) -> anyhow::Result<
 }
 
 /// One redrawn line: `Clients  [#####-----]  52 % 52000/100000  8.1 s`.
-fn progress(what: &str, done: u64, total: u64, started: std::time::Instant) {
+pub(crate) fn progress(what: &str, done: u64, total: u64, started: std::time::Instant) {
     let width = 30;
     let filled = (done * width / total.max(1)) as usize;
     eprint!(

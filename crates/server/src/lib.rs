@@ -14,6 +14,7 @@ pub mod csv_export;
 pub mod demo;
 pub mod error;
 pub mod import;
+pub mod jobs;
 pub mod openapi;
 pub mod pii;
 pub mod routes;

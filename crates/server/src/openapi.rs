@@ -41,7 +41,8 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
         (name = "customers", description = "Identification at the till and customer records"),
         (name = "products", description = "The catalogue"),
         (name = "sales", description = "Checkout, receipts, refunds and the sales history"),
-        (name = "coupons", description = "Coupons: quote at the till, back office, bulk issue and jobs"),
+        (name = "coupons", description = "Coupons: quote at the till, back office, bulk issue"),
+        (name = "jobs", description = "Background jobs: status and progress"),
         (name = "users", description = "Staff accounts: role, deactivation, password reset (administrators)"),
         (name = "ops", description = "Health and metrics"),
     )

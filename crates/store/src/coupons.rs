@@ -23,9 +23,6 @@ use std::collections::BTreeSet;
 pub use coupon::Model as CouponRow;
 pub use coupon_redemption::Model as RedemptionRow;
 
-/// Kind of the jobs that issue coupons in bulk.
-pub const BULK_JOB: &str = "BULK_COUPONS";
-
 /// Customers handled per bulk-issue step (one insert, one progress update).
 const BULK_BATCH: u64 = 1_000;
 
@@ -1299,54 +1296,22 @@ async fn count_customers(
     Ok(row.try_get("", "n")?)
 }
 
-/// Records a bulk-issue job and its audit entry, refusing (`Conflict("job")`) while
-/// another bulk issue runs.
-pub async fn start_bulk_issue(
-    db: &DatabaseConnection,
-    params: &serde_json::Value,
-    actor: &Actor,
-) -> StoreResult<jobs::Job> {
-    let txn = db.begin().await?;
-    // Two "start" clicks at the same instant must not both pass the check below: take
-    // the write lock first (an advisory lock on PostgreSQL; on SQLite any write
-    // statement takes the database's single write lock, even one that changes nothing).
-    let lock = match db.get_database_backend() {
-        DbBackend::Postgres => "SELECT pg_advisory_xact_lock(hashtext('crm.bulk_issue'))",
-        _ => "UPDATE jobs SET status = status WHERE id = -1",
-    };
-    txn.execute_unprepared(lock).await?;
-    if jobs::any_running(&txn, BULK_JOB).await? {
-        txn.rollback().await?;
-        return Err(StoreError::Conflict("job".to_owned()));
-    }
-    let job = jobs::create(&txn, BULK_JOB, params, actor.user_id).await?;
-    audit::record(
-        &txn,
-        actor,
-        "coupon.bulk_issue",
-        "job",
-        Some(job.id.to_string()),
-        None,
-        Some(params.clone()),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(job)
-}
-
-/// Runs a bulk issue to the end, batch by batch, writing progress on the job after each
-/// batch: a generated SPECIAL coupon for every candidate. Safe to run again: those who
-/// already hold one are skipped. `code` makes a new code.
+/// The body of a bulk-issue job (`JobKind::BulkIssue`, started with
+/// [`jobs::start_exclusive`]): runs it to the end, batch by batch, reporting `progress`
+/// after each batch: a generated SPECIAL coupon for every candidate, marked as issued by
+/// job `job_id`. Safe to run again: those who already hold one are skipped. `code` makes
+/// a new code.
 pub async fn run_bulk_issue(
     db: &DatabaseConnection,
     job_id: i64,
     issue: &BulkIssue,
     mut code: impl FnMut() -> String,
+    progress: &impl jobs::Progress,
 ) -> StoreResult<BulkOutcome> {
     let backend = db.get_database_backend();
     let skipped = bulk_already_served(db, issue).await?;
     let total = bulk_candidates(db, issue).await?;
-    jobs::progress(db, job_id, 0, total).await?;
+    progress.report(0, total).await?;
     let mut issued: i64 = 0;
     let mut after_id: i64 = 0;
     let mut fruitless = 0;
@@ -1399,14 +1364,15 @@ pub async fn run_bulk_issue(
                 return Err(StoreError::Conflict("code".to_owned()));
             }
         }
-        jobs::progress(db, job_id, issued, Ord::max(total, issued)).await?;
+        progress.report(issued, Ord::max(total, issued)).await?;
     }
     Ok(BulkOutcome { issued, skipped })
 }
 
 /// What a bulk issue did: coupons issued, and customers of its levels skipped because
-/// they already held an active, unused SPECIAL coupon when it started.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// they already held an active, unused SPECIAL coupon when it started. Serialised, the
+/// job's result: `{"issued": n, "skipped": m}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct BulkOutcome {
     /// Coupons issued.
     pub issued: i64,

@@ -2,12 +2,14 @@
 
 pub mod chart;
 pub mod guard;
+pub mod job_progress;
 pub mod message;
 pub mod pager;
 pub mod receipt;
 pub mod section;
 
 pub use guard::Guarded;
+pub use job_progress::{follow_job, is_finished, JobProgress, ProgressBar};
 pub use message::{FormError, Msg};
 pub use pager::Pager;
 pub use receipt::{print, ReceiptView};

@@ -1045,7 +1045,6 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
         "client déjà servi (il a un coupon personnel actif non utilisé)",
         "customer already served (they hold an active, unused personal coupon)",
     ),
-    ("coupons.job_preparing", "préparation…", "preparing…"),
     (
         "coupons.job_hint",
         "Vous pouvez fermer ce panneau : l’émission continue et reste suivie sur la page.",
@@ -1068,6 +1067,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("coupon.status.EXHAUSTED", "Épuisé", "Used up"),
     ("coupon.discount.PERCENT", "Pourcentage", "Percentage"),
     ("coupon.discount.FIXED", "Montant fixe", "Fixed amount"),
+    ("job.preparing", "préparation…", "preparing…"),
     ("job.status.QUEUED", "En attente", "Queued"),
     ("job.status.RUNNING", "En cours", "Running"),
     ("job.status.SUCCEEDED", "Terminée", "Done"),

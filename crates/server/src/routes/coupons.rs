@@ -1,12 +1,14 @@
 //! `/coupons`: the POS quote, the marketing back office (list, create, deactivate,
-//! redemptions, CSV export) and the bulk issue of SPECIAL coupons as a background job;
-//! `/jobs/{id}` follows any job.
+//! redemptions, CSV export) and the bulk issue of SPECIAL coupons as a background job
+//! (run by [`crate::jobs`], followed on `/jobs/{id}`).
 
+use super::jobs::job_view;
 use super::paging::{self, Paging};
 use crate::auth::Caller;
 use crate::checkout::basket;
 use crate::csv_export;
 use crate::error::{on_conflict, unprocessable, ApiError};
+use crate::jobs;
 use crate::startup::AppState;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::NaiveDate;
@@ -18,11 +20,11 @@ use crm_domain::codes;
 use crm_domain::coupon::{
     self as rules, Coupon as Rules, CouponDefinitionError, CouponKind, CouponStatus, DiscountKind,
 };
+use crm_domain::job::JobKind;
 use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::sale::{self, Category};
 use crm_domain::{Capability, Level, Money};
 use crm_store::coupons::{self as store, BulkIssue, CouponFilter, CouponRow, NewCoupon};
-use crm_store::jobs;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -551,75 +553,19 @@ pub async fn bulk_issue(
         created_by: caller.0.uid,
     };
     let params = serde_json::to_value(&body).map_err(ApiError::internal)?;
-    let job = store::start_bulk_issue(&state.db, &params, &caller.actor())
+    let job = jobs::start(&state.db, JobKind::BulkIssue, &caller.actor(), &params).await?;
+    let job_id = job.id();
+    jobs::spawn(state.db.clone(), &job, move |db, progress| async move {
+        store::run_bulk_issue(
+            &db,
+            job_id,
+            &issue,
+            || new_code(CouponKind::Special),
+            &progress,
+        )
         .await
-        .map_err(on_conflict(
-            codes::JOB_ALREADY_RUNNING,
-            "Une émission de coupons est déjà en cours : attendez sa fin.",
-        ))?;
-    let job_id = job.id;
-    let db = state.db.clone();
-    tokio::spawn(async move {
-        let outcome =
-            store::run_bulk_issue(&db, job_id, &issue, || new_code(CouponKind::Special)).await;
-        let finished = match outcome {
-            Ok(store::BulkOutcome { issued, skipped }) => {
-                tracing::info!(job_id, issued, skipped, "bulk coupon issue finished");
-                let result = serde_json::json!({ "issued": issued, "skipped": skipped });
-                jobs::succeed(&db, job_id, &result).await
-            }
-            Err(e) => {
-                tracing::error!(job_id, error = %e, "bulk coupon issue failed");
-                jobs::fail(&db, job_id, "L'émission a échoué ; les coupons déjà émis sont conservés, relancez-la pour compléter.").await
-            }
-        };
-        if let Err(e) = finished {
-            tracing::error!(job_id, error = %e, "could not record the end of a job");
-        }
     });
     Ok(HttpResponse::Accepted().json(job_view(&job)))
-}
-
-pub(crate) fn job_view(job: &jobs::Job) -> Job {
-    let progress = if job.status == jobs::SUCCEEDED {
-        100
-    } else if job.total > 0 {
-        u8::try_from((job.done.clamp(0, job.total) * 100) / job.total).unwrap_or(100)
-    } else {
-        0
-    };
-    Job {
-        id: job.id,
-        kind: job.kind.clone(),
-        status: job.status.clone(),
-        total: job.total,
-        done: job.done,
-        progress,
-        result: job
-            .result
-            .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok()),
-        error: job.error.clone(),
-        created_at: job.created_at,
-        finished_at: job.finished_at,
-    }
-}
-
-/// A background job's status and progress.
-#[utoipa::path(tag = "coupons", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Job id")),
-    responses((status = 200, body = Job), (status = 404, body = crm_api_types::Problem)))]
-#[get("/jobs/{id}")]
-pub async fn get_job(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<i64>,
-) -> Result<web::Json<Job>, ApiError> {
-    caller.require(Capability::CrmRead)?;
-    let job = jobs::find(&state.db, *id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(codes::JOB_NOT_FOUND, "Tâche introuvable."))?;
-    Ok(web::Json(job_view(&job)))
 }
 
 #[cfg(test)]

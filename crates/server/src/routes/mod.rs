@@ -8,6 +8,7 @@ pub mod auth;
 pub mod coupons;
 pub mod customers;
 pub mod health;
+pub mod jobs;
 pub mod paging;
 pub mod products;
 pub mod sales;
@@ -102,7 +103,7 @@ fn api_v1(routes: &mut DocumentedRoutes) {
         .service(coupons::get)
         .service(coupons::deactivate)
         .service(coupons::redemptions)
-        .service(coupons::get_job);
+        .service(jobs::get);
 }
 
 /// Routes served but not described in the OpenAPI document: the document and its viewer.

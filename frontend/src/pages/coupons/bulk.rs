@@ -1,7 +1,7 @@
 //! "Émission groupée": a SPECIAL coupon for every customer of a level and above, issued
-//! by a background job (`POST /coupons/bulk-issue`, 202) that the page follows with
-//! `GET /jobs/{id}` every half second — its progress bar, its outcome, the CSV of its
-//! codes and the filter of the list on them.
+//! by a background job (`POST /coupons/bulk-issue`, 202) that the page follows
+//! (`components::follow_job`) and shows with `components::JobProgress` — its progress
+//! bar, its outcome, the CSV of its codes and the filter of the list on them.
 
 use crm_api_types::{BulkIssueRequest, Job};
 use crm_domain::money::group_thousands;
@@ -10,75 +10,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::form::{discount_fields, DiscountFields};
-use super::{download_csv, label, sleep, LEVELS};
+use super::{download_csv, label, LEVELS};
 use crate::api::{self, ApiError};
-use crate::auth::{use_auth, Auth};
-use crate::components::{FormError, Msg};
+use crate::auth::use_auth;
+use crate::components::{FormError, JobProgress, Msg};
 use crate::i18n::{use_i18n, Lang};
-
-/// Whether the job is over (succeeded or failed).
-pub(super) fn is_finished(job: &Job) -> bool {
-    matches!(job.status.as_str(), "SUCCEEDED" | "FAILED")
-}
-
-/// Follows the bulk issue `id` held in `job` until it ends, then bumps `reload` (the list
-/// and the figures). Stops when another job takes its place or the page is gone.
-pub(super) fn follow_job(
-    auth: Auth,
-    id: i64,
-    job: RwSignal<Option<Job>>,
-    job_error: RwSignal<Option<Msg>>,
-    reload: RwSignal<u32>,
-) {
-    spawn_local(async move {
-        loop {
-            sleep(500).await;
-            let Some(current) = job.try_get_untracked() else {
-                return; // the page is gone
-            };
-            if current.as_ref().map(|j| j.id) != Some(id) {
-                return;
-            }
-            match api::job(auth, id).await {
-                Ok(j) => {
-                    let finished = is_finished(&j);
-                    job_error.try_set(None);
-                    if job.try_set(Some(j)).is_some() {
-                        return;
-                    }
-                    if finished {
-                        reload.try_update(|n| *n = n.wrapping_add(1));
-                        return;
-                    }
-                }
-                Err(e) => {
-                    let stop = matches!(e, ApiError::SessionExpired) || e.status() == Some(404);
-                    if job_error.try_set(Some(Msg::Api(e))).is_some() || stop {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-}
-
-/// A horizontal bar filled to `percent`.
-#[component]
-pub(super) fn ProgressBar(id: &'static str, percent: u8) -> impl IntoView {
-    let percent = percent.min(100);
-    view! {
-        <div
-            id=id
-            class="progress"
-            role="progressbar"
-            aria-valuemin="0"
-            aria-valuemax="100"
-            aria-valuenow=percent
-        >
-            <div class="progress-bar" style=format!("width: {percent}%")></div>
-        </div>
-    }
-}
 
 /// "Émission groupée": the form, then the job's progress, result and CSV.
 #[component]
@@ -176,10 +112,6 @@ pub(super) fn BulkIssue(
     let progress_view = move || {
         job.get().map(|j| {
             let id = j.id;
-            let status = j.status.clone();
-            let status_code = j.status.clone();
-            let status_class = format!("badge job-status job-{}", j.status.to_lowercase());
-            let finished = is_finished(&j);
             let outcome_count = |key: &str| {
                 j.result
                     .as_ref()
@@ -189,26 +121,12 @@ pub(super) fn BulkIssue(
             };
             let (issued, skipped) = (outcome_count("issued"), outcome_count("skipped"));
             // French counts 0 and 1 in the singular.
-            let one = |n: i64| n == 1 || (n == 0 && i18n.lang() == Lang::Fr);
-            let counts = if j.total == 0 && finished {
-                format!(
-                    "{}\u{a0}% · 0 {}",
-                    j.progress,
-                    i18n.t(if one(0) { "coupons.customer_word" } else { "coupons.customers_word" })
-                )
-            } else if j.total > 0 || finished {
-                format!(
-                    "{}\u{a0}% · {} / {} {}",
-                    j.progress,
-                    group_thousands(j.done),
-                    group_thousands(j.total),
-                    i18n.t("coupons.customers_word")
-                )
-            } else {
-                format!("{}\u{a0}% · {}", j.progress, i18n.t("coupons.job_preparing"))
+            let one = move |n: i64| n == 1 || (n == 0 && i18n.lang() == Lang::Fr);
+            let title = move || {
+                format!("{} {} {id}", i18n.t("coupons.issue"), i18n.t("coupons.no_sign"))
             };
-            let outcome = match j.status.as_str() {
-                "SUCCEEDED" => view! {
+            let succeeded = move || {
+                view! {
                     <p id="bulk-result" class="flash job-result" role="status">
                         <strong>{group_thousands(issued)}</strong>
                         " "
@@ -241,32 +159,26 @@ pub(super) fn BulkIssue(
                         </button>
                     </div>
                 }
-                .into_any(),
-                "FAILED" => view! {
-                    <p id="bulk-error" class="form-error" role="alert">
-                        {j.error.clone().unwrap_or_else(|| i18n.t("error.unexpected").to_string())}
-                    </p>
+            };
+            let failed = move || {
+                view! {
                     <div class="actions">
                         <button id="bulk-again" class="button" type="button" on:click=move |_| show_form.set(true)>
                             {i18n.tr("coupons.bulk_again")}
                         </button>
                     </div>
                 }
-                .into_any(),
-                _ => view! { <p class="hint">{i18n.tr("coupons.job_hint")}</p> }.into_any(),
             };
             view! {
-                <section id="bulk-job" class="job-card" data-status=status>
-                    <div class="job-head">
-                        <span class="job-title">{i18n.tr("coupons.issue")} " " {i18n.tr("coupons.no_sign")} " " {id}</span>
-                        <span id="bulk-status" class=status_class>
-                            {move || label(i18n.lang(), "job.status", &status_code)}
-                        </span>
-                    </div>
-                    <ProgressBar id="bulk-progress" percent=j.progress />
-                    <p id="bulk-progress-text" class="job-counts">{counts}</p>
-                    {outcome}
-                </section>
+                <JobProgress
+                    id="bulk"
+                    job=j
+                    title=Signal::derive(title)
+                    unit=("coupons.customer_word", "coupons.customers_word")
+                    hint="coupons.job_hint"
+                    succeeded=succeeded
+                    failed=failed
+                />
             }
         })
     };

@@ -16,8 +16,6 @@ mod detail;
 mod form;
 mod picker;
 
-use std::time::Duration;
-
 use chrono::NaiveDate;
 use crm_api_types::{Coupon, CouponPage, Job};
 use crm_domain::coupon::{CouponKind, CouponStatus, DiscountKind};
@@ -29,12 +27,12 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, encode};
 use crate::auth::{use_auth, Auth};
-use crate::components::{Msg, Pager};
+use crate::components::{follow_job, is_finished, Msg, Pager, ProgressBar};
 use crate::files;
 use crate::format::money;
 use crate::i18n::{lookup, use_i18n, I18n, Lang};
 
-use bulk::{follow_job, is_finished, BulkIssue, ProgressBar};
+use bulk::BulkIssue;
 use detail::CouponDetail;
 use form::CouponForm;
 
@@ -84,18 +82,6 @@ fn uses_label(uses: u32, cap: Option<u32>) -> String {
         Some(cap) => format!("{uses} / {}", group_thousands(i64::from(cap))),
         None => uses,
     }
-}
-
-/// Waits `ms` milliseconds (a timer, then a wake-up).
-async fn sleep(ms: u64) {
-    let (tx, rx) = futures::channel::oneshot::channel::<()>();
-    set_timeout(
-        move || {
-            let _ = tx.send(());
-        },
-        Duration::from_millis(ms),
-    );
-    let _ = rx.await;
 }
 
 /// Fetches a CSV export with the bearer token and hands it to the browser.
@@ -236,7 +222,9 @@ pub fn CouponsPage() -> impl IntoView {
         if finished {
             refresh();
         } else {
-            follow_job(auth, id, job, job_error, reload);
+            follow_job(auth, id, job, job_error, move || {
+                reload.try_update(|n| *n = n.wrapping_add(1));
+            });
         }
     });
     let on_show_codes = Callback::new(move |id: i64| {

@@ -13,12 +13,12 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::sleep;
 use crate::api;
 use crate::auth::use_auth;
 use crate::components::Msg;
 use crate::i18n::{use_i18n, I18n};
 use crate::pages::pos::{full_name, level_key};
+use crate::timer::sleep;
 
 /// The pause after the last keystroke before searching.
 const DEBOUNCE_MS: u64 = 250;

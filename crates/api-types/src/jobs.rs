@@ -1,0 +1,36 @@
+//! Background jobs (a bulk issue, later the loyalty analysis): what `GET /jobs/{id}`
+//! answers, and the 202 of the route that starts one.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// A background job and its progress (`GET /jobs/{id}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+// `kind` and `status` hold the names of `crm_domain::job::{JobKind, JobStatus}`.
+pub struct Job {
+    /// Id.
+    pub id: i64,
+    /// `BULK_COUPONS`…
+    pub kind: String,
+    /// `QUEUED`, `RUNNING`, `SUCCEEDED` or `FAILED`.
+    pub status: String,
+    /// Steps to do (customers to serve…), once known.
+    pub total: i64,
+    /// Steps done.
+    pub done: i64,
+    /// 0–100.
+    pub progress: u8,
+    /// Outcome, when succeeded (e.g. a bulk issue's `{"issued": 9876, "skipped": 37}`: coupons
+    /// issued, customers skipped because they already held an unused one).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub result: Option<serde_json::Value>,
+    /// Why it failed, in French.
+    pub error: Option<String>,
+    /// When it was asked for.
+    pub created_at: DateTime<Utc>,
+    /// When it ended.
+    pub finished_at: Option<DateTime<Utc>>,
+}
