@@ -9,14 +9,13 @@ use utoipa::ToSchema;
 /// A background job and its progress (`GET /jobs/{id}`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-// `kind` and `status` hold the names of `crm_domain::job::{JobKind, JobStatus}`.
 pub struct Job {
     /// Id.
     pub id: i64,
-    /// `BULK_COUPONS`…
-    pub kind: String,
-    /// `QUEUED`, `RUNNING`, `SUCCEEDED` or `FAILED`.
-    pub status: String,
+    /// What it does.
+    pub kind: crm_domain::job::JobKind,
+    /// Where it is.
+    pub status: crm_domain::job::JobStatus,
     /// Steps to do (customers to serve…), once known.
     pub total: i64,
     /// Steps done.

@@ -18,8 +18,8 @@ pub struct Product {
     pub barcode: Option<String>,
     /// Name shown at the till and on receipts.
     pub name: String,
-    /// ALIMENTAIRE, BOISSONS, HYGIENE, VETEMENTS, ELECTRONIQUE or MAISON.
-    pub category: String,
+    /// Catalogue category.
+    pub category: crm_domain::sale::Category,
     /// Sale price including VAT, FCFA.
     pub price: i64,
     /// Purchase cost, FCFA (shown to back-office roles only; 0 for the till).

@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 /// What a job does. At most one job of a kind runs at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum JobKind {
     /// A SPECIAL coupon for every customer of a level and above (`BULK_COUPONS`).
     #[serde(rename = "BULK_COUPONS")]
@@ -32,6 +33,7 @@ impl JobKind {
 
 /// Where a job is: queued, then running, then succeeded or failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum JobStatus {
     /// Waiting to start.

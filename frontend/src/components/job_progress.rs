@@ -16,15 +16,9 @@ use crate::components::Msg;
 use crate::i18n::{lookup, use_i18n, Lang};
 use crate::timer::sleep;
 
-/// The job's status. A name this SPA does not know (a newer server) reads as `None`:
-/// neither finished nor failed, so the page keeps following it.
-fn status(job: &Job) -> Option<JobStatus> {
-    job.status.parse().ok()
-}
-
 /// Whether the job is over (succeeded or failed).
 pub fn is_finished(job: &Job) -> bool {
-    status(job).is_some_and(JobStatus::is_finished)
+    job.status.is_finished()
 }
 
 /// Follows job `id`, held in `job`, until it ends, then calls `on_finish` (to reload what
@@ -135,23 +129,20 @@ pub fn JobProgress(
     failed: ViewFnOnce,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let code = job.status.clone();
+    let code = job.status.as_str();
     let status_class = format!("badge job-status job-{}", code.to_lowercase());
-    let status_label = {
-        let code = code.clone();
-        move || {
-            lookup(i18n.lang(), &format!("job.status.{code}"))
-                .map(str::to_string)
-                .unwrap_or_else(|| code.clone())
-        }
+    let status_label = move || {
+        lookup(i18n.lang(), &format!("job.status.{code}"))
+            .map(str::to_string)
+            .unwrap_or_else(|| code.to_owned())
     };
     let counts = {
         let job = job.clone();
         move || counts_line(i18n.lang(), &job, unit)
     };
-    let outcome = match status(&job) {
-        Some(JobStatus::Succeeded) => succeeded.run(),
-        Some(JobStatus::Failed) => {
+    let outcome = match job.status {
+        JobStatus::Succeeded => succeeded.run(),
+        JobStatus::Failed => {
             let error = job.error.clone();
             view! {
                 <p id=format!("{id}-error") class="form-error" role="alert">

@@ -24,8 +24,8 @@ pub(crate) fn job_view(job: &jobs::Job) -> Job {
     };
     Job {
         id: row.id,
-        kind: job.kind.as_str().to_owned(),
-        status: job.status.as_str().to_owned(),
+        kind: job.kind,
+        status: job.status,
         total: row.total,
         done: row.done,
         progress,

@@ -18,18 +18,18 @@ use utoipa::IntoParams;
 const DEFAULT_VAT_BP: u32 = 1_800;
 
 /// The API view; the cost only for roles that read the back office.
-pub fn product_view(row: &store::Product, show_cost: bool) -> Product {
-    Product {
+pub fn product_view(row: &store::Product, show_cost: bool) -> Result<Product, ApiError> {
+    Ok(Product {
         id: row.id,
         sku: row.sku.clone(),
         barcode: row.barcode.clone(),
         name: row.name.clone(),
-        category: row.category.clone(),
+        category: store::category_of(row)?,
         price: row.price,
         cost: if show_cost { row.cost } else { 0 },
         vat_rate_bp: row.vat_rate_bp.max(0) as u32,
         active: row.active,
-    }
+    })
 }
 
 fn check_fields(
@@ -127,7 +127,10 @@ pub async fn search(
         let found = store::find_by_barcode(&state.db, barcode)
             .await?
             .filter(|p| p.active || back_office);
-        let items: Vec<Product> = found.iter().map(|p| product_view(p, show_cost)).collect();
+        let items: Vec<Product> = found
+            .iter()
+            .map(|p| product_view(p, show_cost))
+            .collect::<Result<_, _>>()?;
         return Ok(web::Json(ProductPage {
             total: items.len() as u64,
             items,
@@ -138,7 +141,10 @@ pub async fn search(
     let (rows, total) =
         store::search(&state.db, query.q.as_deref(), !back_office, page, per_page).await?;
     Ok(web::Json(ProductPage {
-        items: rows.iter().map(|p| product_view(p, show_cost)).collect(),
+        items: rows
+            .iter()
+            .map(|p| product_view(p, show_cost))
+            .collect::<Result<_, _>>()?,
         total,
         page,
         per_page,
@@ -205,7 +211,7 @@ pub async fn create(
         Some(serde_json::json!({"sku": row.sku, "price": row.price})),
     )
     .await?;
-    Ok(HttpResponse::Created().json(product_view(&row, true)))
+    Ok(HttpResponse::Created().json(product_view(&row, true)?))
 }
 
 /// Changes a product (admin, audited).
@@ -260,5 +266,5 @@ pub async fn update(
         Some(serde_json::json!({"name": after.name, "price": after.price, "active": after.active})),
     )
     .await?;
-    Ok(web::Json(product_view(&after, true)))
+    Ok(web::Json(product_view(&after, true)?))
 }

@@ -10,10 +10,11 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use crm_api_types::{PaymentRequest, Problem, Product, QuoteResponse, SaleLineRequest};
+use crm_domain::codes;
 use crm_domain::coupon::normalize_code;
 use crm_domain::money::Money;
 use crm_domain::sale::{
-    price_sale, settle, Category, CouponDiscount, Payment, PaymentMethod, SaleLine, SaleTotals,
+    price_sale, settle, CouponDiscount, Payment, PaymentMethod, SaleLine, SaleTotals,
 };
 use rust_decimal::Decimal;
 
@@ -310,7 +311,7 @@ fn basket_may_fix(msg: &Msg) -> bool {
     match msg {
         Msg::Api(e) => matches!(
             e.code(),
-            Some("coupon.basket_below_minimum" | "coupon.no_eligible_line")
+            Some(codes::COUPON_BASKET_BELOW_MINIMUM | codes::COUPON_NO_ELIGIBLE_LINE)
         ),
         _ => false,
     }
@@ -330,7 +331,7 @@ pub fn price(
             product_id: l.product.id,
             unit_price: Money::fcfa(l.product.price),
             vat_rate_bp: l.product.vat_rate_bp,
-            category: Category::from_str(&l.product.category).unwrap_or(Category::Alimentaire),
+            category: l.product.category,
             quantity: l.quantity,
         })
         .collect();
@@ -427,6 +428,7 @@ pub fn typed_payment(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crm_domain::sale::Category;
 
     fn product(id: i64, price: i64) -> Product {
         Product {
@@ -434,7 +436,7 @@ mod tests {
             sku: format!("SKU-{id}"),
             barcode: crm_domain::barcode::ean13(&format!("{:012}", 200_000_000_000 + id)),
             name: format!("Produit {id}"),
-            category: "ALIMENTAIRE".into(),
+            category: Category::Alimentaire,
             price,
             cost: 0,
             vat_rate_bp: 1800,

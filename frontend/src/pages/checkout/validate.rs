@@ -5,6 +5,7 @@
 //! happened.
 
 use crm_api_types::{CreateSaleRequest, Receipt};
+use crm_domain::codes;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -74,7 +75,7 @@ pub(super) fn check_pending(till: Till) {
                 state.submission.update(|s| s.checked(KeyAnswer::Found));
                 recorded(state, r);
             }
-            Err(e) if e.code() == Some("sale.not_found") => {
+            Err(e) if e.code() == Some(codes::SALE_NOT_FOUND) => {
                 state.submission.update(|s| s.checked(KeyAnswer::NotFound));
                 pending::forget();
                 state.basket_error.set(None);
