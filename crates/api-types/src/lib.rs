@@ -7,6 +7,7 @@ pub mod auth;
 pub mod coupons;
 pub mod customers;
 pub mod jobs;
+pub mod loyalty;
 pub mod problem;
 pub mod sales;
 
@@ -14,5 +15,6 @@ pub use auth::*;
 pub use coupons::*;
 pub use customers::*;
 pub use jobs::*;
+pub use loyalty::*;
 pub use problem::*;
 pub use sales::*;

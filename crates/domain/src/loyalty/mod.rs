@@ -1,6 +1,19 @@
-//! Loyalty levels and the discount each one earns (SPEC §4).
+//! Loyalty (SPEC §4): the levels, the policy an admin edits (points per criterion,
+//! thresholds, discounts, congratulation coupons, soft landing), the score of a
+//! customer's activity and the move an analysis makes from it.
+//!
+//! The analysis itself runs in the store (one set-based query per batch of customers
+//! gathers each one's [`Activity`]); every rule it applies is here, so the SQL never
+//! decides a level and a test can hold the two side by side.
 
-use rust_decimal::Decimal;
+mod moves;
+mod policy;
+mod score;
+
+pub use moves::{decide, AnalysisSummary, LevelCounts, Move, MoveKind};
+pub use policy::{CriterionPoints, LevelPercents, LevelThresholds, LoyaltyPolicy, PolicyError};
+pub use score::{Activity, Criteria, Windows};
+
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -22,40 +35,18 @@ pub enum Level {
     Vip,
 }
 
-/// The admin-editable figures of the loyalty programme; `Default` is SPEC §4.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LoyaltyPolicy {
-    /// Loyalty discount in percent, per level.
-    pub discount_percent: [(Level, Decimal); 4],
-}
-
-impl Default for LoyaltyPolicy {
-    fn default() -> Self {
-        LoyaltyPolicy {
-            discount_percent: [
-                (Level::Standard, Decimal::ZERO),
-                (Level::Silver, Decimal::from(3)),
-                (Level::Gold, Decimal::from(5)),
-                (Level::Vip, Decimal::from(10)),
-            ],
-        }
-    }
-}
-
-impl LoyaltyPolicy {
-    /// The loyalty discount a customer of `level` gets on the subtotal, in percent.
-    pub fn discount_percent(&self, level: Level) -> Decimal {
-        self.discount_percent
-            .iter()
-            .find(|(l, _)| *l == level)
-            .map(|(_, pct)| *pct)
-            .unwrap_or(Decimal::ZERO)
-    }
-}
-
 impl Level {
     /// Every level, lowest first.
     pub const ALL: [Level; 4] = [Level::Standard, Level::Silver, Level::Gold, Level::Vip];
+
+    /// The level just below (STANDARD stays STANDARD): where a demotion lands.
+    pub fn below(self) -> Level {
+        match self {
+            Level::Standard | Level::Silver => Level::Standard,
+            Level::Gold => Level::Silver,
+            Level::Vip => Level::Gold,
+        }
+    }
 
     /// The stored and serialised name (`GOLD`).
     pub fn as_str(self) -> &'static str {
@@ -85,15 +76,6 @@ impl FromStr for Level {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn default_discounts_follow_the_spec() {
-        let policy = LoyaltyPolicy::default();
-        assert_eq!(policy.discount_percent(Level::Standard), Decimal::ZERO);
-        assert_eq!(policy.discount_percent(Level::Silver), Decimal::from(3));
-        assert_eq!(policy.discount_percent(Level::Gold), Decimal::from(5));
-        assert_eq!(policy.discount_percent(Level::Vip), Decimal::from(10));
-    }
 
     #[test]
     fn levels_are_ordered_and_read_legacy_names() {
