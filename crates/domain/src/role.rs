@@ -36,6 +36,10 @@ pub enum Scope {
     /// Read KPIs and exports.
     #[serde(rename = "kpi:read")]
     KpiRead,
+    /// Start and read loyalty analyses, and nothing else: what a scheduler (cron, a
+    /// systemd timer, a Kubernetes CronJob) holds.
+    #[serde(rename = "loyalty:run")]
+    LoyaltyRun,
 }
 
 /// Something a route needs; roles and scopes grant capabilities.
@@ -51,8 +55,12 @@ pub enum Capability {
     Refund,
     /// Read customer details, coupons and loyalty results.
     CrmRead,
-    /// Change customers and coupons, run the loyalty analysis.
+    /// Change customers and coupons.
     CrmWrite,
+    /// Read loyalty analyses (progress, result, moves) and the loyalty policy.
+    LoyaltyRead,
+    /// Start a loyalty analysis (dry run or apply).
+    LoyaltyRun,
     /// Export or erase a customer's personal data.
     PersonalData,
     /// See customers' full phone numbers rather than the masked form.
@@ -76,11 +84,23 @@ impl Role {
             Role::Cashier => matches!(capability, C::Pos | C::OwnSales),
             Role::Marketing => matches!(
                 capability,
-                C::CrmRead | C::CrmWrite | C::PersonalData | C::FullPhone | C::Kpi
+                C::CrmRead
+                    | C::CrmWrite
+                    | C::LoyaltyRead
+                    | C::LoyaltyRun
+                    | C::PersonalData
+                    | C::FullPhone
+                    | C::Kpi
             ),
             Role::Director => matches!(
                 capability,
-                C::OwnSales | C::AllSales | C::Refund | C::CrmRead | C::Kpi | C::AdminRead
+                C::OwnSales
+                    | C::AllSales
+                    | C::Refund
+                    | C::CrmRead
+                    | C::LoyaltyRead
+                    | C::Kpi
+                    | C::AdminRead
             ),
             Role::Admin => true,
         }
@@ -115,12 +135,13 @@ impl FromStr for Role {
 
 impl Scope {
     /// Every scope a service account can hold.
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::Pos,
         Scope::SalesRead,
         Scope::CrmRead,
         Scope::CrmWrite,
         Scope::KpiRead,
+        Scope::LoyaltyRun,
     ];
 
     /// Whether this scope grants `capability`.
@@ -129,9 +150,13 @@ impl Scope {
         match self {
             Scope::Pos => capability == C::Pos,
             Scope::SalesRead => matches!(capability, C::OwnSales | C::AllSales),
-            Scope::CrmRead => capability == C::CrmRead,
-            Scope::CrmWrite => matches!(capability, C::CrmRead | C::CrmWrite),
+            Scope::CrmRead => matches!(capability, C::CrmRead | C::LoyaltyRead),
+            Scope::CrmWrite => matches!(
+                capability,
+                C::CrmRead | C::CrmWrite | C::LoyaltyRead | C::LoyaltyRun
+            ),
             Scope::KpiRead => capability == C::Kpi,
+            Scope::LoyaltyRun => matches!(capability, C::LoyaltyRead | C::LoyaltyRun),
         }
     }
 
@@ -143,6 +168,7 @@ impl Scope {
             Scope::CrmRead => "crm:read",
             Scope::CrmWrite => "crm:write",
             Scope::KpiRead => "kpi:read",
+            Scope::LoyaltyRun => "loyalty:run",
         }
     }
 }
@@ -154,7 +180,7 @@ impl FromStr for Scope {
             .into_iter()
             .find(|scope| scope.as_str() == s.trim())
             .ok_or_else(|| {
-                format!("portée inconnue « {s} » (attendu : pos, sales:read, crm:read, crm:write, kpi:read)")
+                format!("portée inconnue « {s} » (attendu : pos, sales:read, crm:read, crm:write, kpi:read, loyalty:run)")
             })
     }
 }
@@ -192,6 +218,26 @@ mod tests {
     fn marketing_has_no_till_and_no_admin() {
         assert!(!Role::Marketing.grants(Capability::Pos));
         assert!(!Role::Marketing.grants(Capability::AdminRead));
+    }
+
+    #[test]
+    fn the_scheduler_scope_runs_analyses_and_nothing_else() {
+        let run = Scope::LoyaltyRun;
+        assert!(run.grants(Capability::LoyaltyRun) && run.grants(Capability::LoyaltyRead));
+        for c in [
+            Capability::CrmRead,
+            Capability::CrmWrite,
+            Capability::Pos,
+            Capability::Kpi,
+            Capability::AllSales,
+            Capability::AdminRead,
+        ] {
+            assert!(!run.grants(c), "{c:?}");
+        }
+        assert!(Role::Marketing.grants(Capability::LoyaltyRun));
+        assert!(Role::Director.grants(Capability::LoyaltyRead));
+        assert!(!Role::Director.grants(Capability::LoyaltyRun));
+        assert!(!Role::Cashier.grants(Capability::LoyaltyRead));
     }
 
     #[test]

@@ -122,7 +122,8 @@ enum ServiceAccountCommand {
         /// What the account is for.
         #[arg(long, default_value = "intégration")]
         name: String,
-        /// Comma- or space-separated scopes: pos, sales:read, crm:read, crm:write, kpi:read.
+        /// Comma- or space-separated scopes: pos, sales:read, crm:read, crm:write, kpi:read,
+        /// loyalty:run.
         #[arg(long)]
         scopes: String,
     },
