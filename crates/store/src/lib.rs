@@ -14,6 +14,7 @@ pub mod products;
 pub mod sales;
 pub mod service_accounts;
 pub mod sessions;
+pub mod settings;
 pub mod stores;
 pub mod users;
 
