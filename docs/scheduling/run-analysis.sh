@@ -161,16 +161,16 @@ epoch() {
 check() {
     hours=${1:-36}
     authenticate
-    # The latest analyses, newest first: dry runs started from the screen may come
-    # after the night's applied run, so look at a few of them.
-    call_authenticated GET "/loyalty/analyses?per_page=20"
+    # The latest applied analyses, newest first (dry runs started from the screen are
+    # left out); a few, since the newest may be tonight's, still running or failed.
+    call_authenticated GET "/loyalty/analyses?dry_run=false&per_page=5"
     [ "$status" = 200 ] || fail "liste des analyses illisible ($(problem))"
     # One analysis per line: each object of `items` starts with its id.
     latest=$(printf '%s' "$body" | sed 's/{"id":/\n{"id":/g' |
         grep '"dry_run":false' | grep '"status":"SUCCEEDED"' | head -n 1 |
         grep -o '"finished_at":"[^"]*"' | sed 's/.*:"\(.*\)"/\1/') || true
     if [ -z "$latest" ]; then
-        echo "ALERTE : aucune analyse appliquée réussie parmi les 20 dernières" >&2
+        echo "ALERTE : aucune analyse appliquée réussie parmi les 5 dernières" >&2
         exit 1
     fi
     age=$(($(date -u +%s) - $(epoch "$latest")))
