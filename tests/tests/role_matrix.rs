@@ -64,6 +64,12 @@ fn table() -> Vec<Row> {
         json!({"kind": "GENERIC", "discount_kind": "PERCENT", "value": 0, "description": "x",
                "valid_from": "2026-01-01", "valid_to": "2026-12-31"})
     };
+    let invalid_policy = || {
+        let mut policy = serde_json::to_value(crm_domain::loyalty::LoyaltyPolicy::default())
+            .expect("policy as JSON");
+        policy["points"]["amount"] = json!(11);
+        policy
+    };
     vec![
         // Operations and login: no token needed (SPEC: all but login, health and docs).
         row("GET", "/healthz", None, EVERY_ROLE, EVERY_SCOPE),
@@ -315,6 +321,30 @@ fn table() -> Vec<Row> {
         row(
             "GET",
             "/api/v1/jobs/{id}",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite],
+        ),
+        // Loyalty: the policy is read with the analyses (the scheduler's scope too) and
+        // changed by administrators; the stats name customers, so they need CRM reading.
+        row(
+            "GET",
+            "/api/v1/loyalty/policy",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite, LoyaltyRun],
+        ),
+        // Points summing to 101: refused with 422 once let in.
+        row(
+            "PUT",
+            "/api/v1/loyalty/policy",
+            Some(invalid_policy()),
+            &[Admin],
+            &[],
+        ),
+        row(
+            "GET",
+            "/api/v1/loyalty/stats",
             None,
             CRM_READERS,
             &[CrmRead, CrmWrite],

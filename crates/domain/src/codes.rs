@@ -199,6 +199,11 @@ codes! {
     /// A missing or too long description.
     COUPON_DESCRIPTION_INVALID = "coupon.description_invalid";
 
+    // Loyalty.
+    /// A loyalty policy that breaks a rule (`LoyaltyPolicy::validate`); the problem
+    /// names the field.
+    LOYALTY_POLICY_INVALID = "loyalty.policy_invalid";
+
     // Background jobs.
     /// An unknown job.
     JOB_NOT_FOUND = "job.not_found";

@@ -11,6 +11,7 @@ use actix_web::{HttpResponse, ResponseError};
 use crm_api_types::{FieldError, Problem};
 use crm_domain::codes;
 use crm_domain::coupon::{CouponDefinitionError, CouponRefusal};
+use crm_domain::loyalty::PolicyError;
 use crm_domain::password::PasswordRefusal;
 use crm_domain::period::PeriodError;
 use crm_domain::sale::SaleError;
@@ -176,6 +177,23 @@ impl From<SaleError> for ApiError {
 impl From<CouponDefinitionError> for ApiError {
     fn from(e: CouponDefinitionError) -> ApiError {
         unprocessable(e.code(), e.to_string())
+    }
+}
+
+/// A loyalty policy an admin may not save: 422 naming the field, in `errors` too so a
+/// form can point at it.
+impl From<PolicyError> for ApiError {
+    fn from(e: PolicyError) -> ApiError {
+        ApiError {
+            errors: vec![field_error(e.field, codes::field::INVALID, &e.message)],
+            ..unprocessable(
+                codes::LOYALTY_POLICY_INVALID,
+                format!(
+                    "Politique de fidélité invalide : {} (champ {}).",
+                    e.message, e.field
+                ),
+            )
+        }
     }
 }
 

@@ -38,6 +38,8 @@ pub struct AppState {
     pub generic_codes: crm_store::coupons::GenericCodes,
     /// The business day at each till.
     pub calendar: crate::calendar::StoreCalendar,
+    /// The loyalty policy in force (discounts per level), kept in memory.
+    pub loyalty_policy: crate::loyalty_policy::PolicyCache,
 }
 
 /// How handlers and tests hold the shared state.
@@ -194,6 +196,7 @@ pub async fn app_state_for(mut settings: Settings, workload: Workload) -> anyhow
         till_lookup: crm_store::coupons::TillLookup::new(&settings.database_url, TILL_LANES),
         generic_codes: crm_store::coupons::GenericCodes::default(),
         calendar: crate::calendar::StoreCalendar::default(),
+        loyalty_policy: crate::loyalty_policy::PolicyCache::default(),
         settings,
         metrics: Arc::new(Metrics::new(routes::patterns())),
     })

@@ -10,10 +10,12 @@ pub mod entities;
 pub mod jobs;
 pub mod legacy;
 pub mod login_attempts;
+pub mod loyalty_stats;
 pub mod products;
 pub mod sales;
 pub mod service_accounts;
 pub mod sessions;
+pub mod settings;
 pub mod stores;
 pub mod users;
 

@@ -218,6 +218,11 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
         "Invalid category.",
     ),
     (
+        "error.loyalty.policy_invalid",
+        "Politique de fidélité refusée : corrigez le champ signalé.",
+        "Loyalty policy refused: correct the field shown.",
+    ),
+    (
         "error.job.already_running",
         "Une émission de coupons est déjà en cours : attendez sa fin.",
         "A coupon issue is already running: wait for it to end.",

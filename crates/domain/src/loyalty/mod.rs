@@ -9,6 +9,7 @@
 mod moves;
 mod policy;
 mod score;
+pub mod stats;
 
 pub use moves::{decide, AnalysisSummary, LevelCounts, Move, MoveKind};
 pub use policy::{CriterionPoints, LevelPercents, LevelThresholds, LoyaltyPolicy, PolicyError};

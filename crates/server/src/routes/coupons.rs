@@ -21,7 +21,6 @@ use crm_domain::coupon::{
     self as rules, Coupon as Rules, CouponDefinitionError, CouponKind, CouponStatus, DiscountKind,
 };
 use crm_domain::job::JobKind;
-use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::sale::{self, Category};
 use crm_domain::{Capability, Level, Money};
 use crm_store::coupons::{self as store, BulkIssue, CouponFilter, CouponRow, NewCoupon};
@@ -127,8 +126,9 @@ pub async fn quote(
 ) -> Result<web::Json<QuoteResponse>, ApiError> {
     caller.require(Capability::Pos)?;
     let (lines, _) = basket::price_lines(&state.db, &body.lines).await?;
+    let policy = state.loyalty_policy.current(&state.db).await?;
     let (customer, loyalty_percent) =
-        basket::customer_standing(&state.db, &LoyaltyPolicy::default(), body.customer_id).await?;
+        basket::customer_standing(&state.db, &policy, body.customer_id).await?;
     let check = basket::check_coupon(
         &state.db,
         &body.code,

@@ -91,8 +91,9 @@ async fn profile(
     let today = state.calendar.today(&state.db, None).await?.date();
     let coupons = crm_store::coupons::usable_by_customer(&state.db, row.id, today).await?;
     let uses = crm_store::coupons::coupon_uses(&state.db, row.id).await?;
-    let coupons = with_generic_codes(state, row, coupons, &uses, today).await?;
-    profile_with(state, caller, row, &coupons)
+    let policy = state.loyalty_policy.current(&state.db).await?;
+    let coupons = with_generic_codes(state, &policy, row, coupons, &uses, today).await?;
+    profile_with(state, &policy, caller, row, &coupons)
 }
 
 /// The customer's own coupons, then the generic codes they can use (SPEC §1: "the
@@ -100,13 +101,14 @@ async fn profile(
 /// codes in force come from memory, the customer's uses of them from the caller's query.
 async fn with_generic_codes(
     state: &AppState,
+    policy: &LoyaltyPolicy,
     row: &store::Customer,
     mut coupons: Vec<crm_store::coupons::OfferedCoupon>,
     uses: &crm_store::coupons::CouponUses,
     today: NaiveDate,
 ) -> Result<Vec<crm_store::coupons::OfferedCoupon>, ApiError> {
     let level = store::level_of(row)?;
-    let loyalty_percent = LoyaltyPolicy::default().discount_percent(level);
+    let loyalty_percent = policy.discount_percent(level);
     for coupon in state.generic_codes.in_force(&state.db, today).await?.iter() {
         let usage = CouponUsage {
             global: u32::try_from(coupon.uses_count).unwrap_or(0),
@@ -123,6 +125,7 @@ async fn with_generic_codes(
 /// The profile when the usable coupons are already known.
 fn profile_with(
     state: &AppState,
+    policy: &LoyaltyPolicy,
     caller: &Caller,
     row: &store::Customer,
     coupons: &[crm_store::coupons::OfferedCoupon],
@@ -133,7 +136,7 @@ fn profile_with(
         loyalty: LoyaltySummary {
             level: customer.level,
             points: row.points,
-            discount_percent: LoyaltyPolicy::default().discount_percent(level).to_string(),
+            discount_percent: policy.discount_percent(level).to_string(),
         },
         customer,
         available_coupons: coupons.iter().map(super::coupons::available_view).collect(),
@@ -162,8 +165,12 @@ pub async fn identify(
         .await?
         .filter(|(c, _, _)| c.active)
         .ok_or_else(customer_not_found)?;
-    let coupons = with_generic_codes(&state, &row, coupons, &uses, today).await?;
-    Ok(web::Json(profile_with(&state, &caller, &row, &coupons)?))
+    // From memory, like the generic codes: identify stays one query.
+    let policy = state.loyalty_policy.current(&state.db).await?;
+    let coupons = with_generic_codes(&state, &policy, &row, coupons, &uses, today).await?;
+    Ok(web::Json(profile_with(
+        &state, &policy, &caller, &row, &coupons,
+    )?))
 }
 
 fn clean(value: Option<String>) -> Option<String> {

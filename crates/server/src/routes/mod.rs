@@ -9,6 +9,7 @@ pub mod coupons;
 pub mod customers;
 pub mod health;
 pub mod jobs;
+pub mod loyalty;
 pub mod paging;
 pub mod products;
 pub mod sales;
@@ -103,7 +104,10 @@ fn api_v1(routes: &mut DocumentedRoutes) {
         .service(coupons::get)
         .service(coupons::deactivate)
         .service(coupons::redemptions)
-        .service(jobs::get);
+        .service(jobs::get)
+        .service(loyalty::policy::get)
+        .service(loyalty::policy::put)
+        .service(loyalty::stats::get);
 }
 
 /// Routes served but not described in the OpenAPI document: the document and its viewer.

@@ -13,7 +13,6 @@ use crm_api_types::{
     SaleListItem, SalesHistory, SalesSummary, Seller, TopProduct,
 };
 use crm_domain::codes;
-use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::period::Period;
 use crm_domain::sale::PaymentMethod;
 use crm_domain::{Capability, Money};
@@ -125,7 +124,7 @@ pub async fn create(
     caller.require(Capability::Pos)?;
     let key = idempotency_key(&req)?;
     let seller = seller_id(&state, &caller).await?;
-    let policy = LoyaltyPolicy::default();
+    let policy = state.loyalty_policy.current(&state.db).await?;
     match checkout(&state.db, &policy, seller, body.into_inner(), &key).await? {
         Checkout::Recorded(receipt) => Ok(HttpResponse::Created().json(receipt)),
         Checkout::Replayed(receipt) => Ok(HttpResponse::Ok().json(receipt)),

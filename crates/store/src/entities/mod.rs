@@ -15,6 +15,7 @@ pub mod sale;
 pub mod sale_event;
 pub mod sale_line;
 pub mod service_account;
+pub mod setting;
 pub mod store;
 pub mod till;
 pub mod user;
