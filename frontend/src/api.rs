@@ -441,7 +441,8 @@ pub async fn download(auth: Auth, path: &str) -> Result<Download, ApiError> {
 /// `attachment; filename="coupons.csv"` → `coupons.csv`.
 fn file_name_of(disposition: &str) -> Option<String> {
     let start = disposition.find("filename=")? + "filename=".len();
-    let name = disposition[start..]
+    let name = disposition
+        .get(start..)?
         .split(';')
         .next()?
         .trim()
@@ -455,17 +456,22 @@ pub fn new_uuid() -> String {
     let mut bytes = [0u8; 16];
     for b in &mut bytes {
         // Math.random is enough here: the key only has to be unique per basket.
-        *b = (js_sys::Math::random() * 256.0) as u8;
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "Math.random() < 1, so the product is below 256 and `as` floors it to a byte"
+        )]
+        let byte = (js_sys::Math::random() * 256.0) as u8;
+        *b = byte;
     }
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    // 8-4-4-4-12 hex digits: a dash before bytes 4, 6, 8 and 10.
+    let mut text = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            text.push('-');
+        }
+        text.push_str(&format!("{b:02x}"));
+    }
+    text
 }

@@ -2,6 +2,13 @@
 //! database per test — a temporary SQLite file, or a database created on the local
 //! PostgreSQL (`CRM_TEST_PG`, default `postgres://postgres@127.0.0.1:5432/postgres`) and
 //! dropped afterwards. Migrations run exactly as in production.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test support: a setup step or an expected JSON field that is missing must fail \
+              the test loudly, at the line that says what was expected"
+)]
 
 pub mod webdriver;
 
@@ -452,8 +459,11 @@ pub fn fill_path(path: &str, value: &str) -> String {
 #[macro_export]
 macro_rules! on_both_databases {
     ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        // Always compiled in a test binary; `cfg(test)` marks the scenario, which is not a
+        // `#[test]` function itself, as test code for clippy (clippy.toml).
+        #[cfg(test)]
         mod $name {
-            #[allow(unused_imports)]
+            #[allow(unused_imports, reason = "a scenario may use nothing of its test file")]
             use super::*;
             async fn scenario($app: $crate::TestApp) $body
 

@@ -2,6 +2,12 @@
 //! PostgreSQL: logout, deactivation, role changes and password resets end bearer tokens
 //! on the next request; flagged accounts can only change their password; login and
 //! service-token attempts are throttled and audited; signing secrets are checked at start.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use crm_domain::Role;
 use crm_tests::{on_both_databases, spawn_with, test_settings, Backend, Reply, TestApp};

@@ -5,6 +5,12 @@
 //!
 //! SQLite uses `crm backup` (the same `crm_server::backup::to_file`); PostgreSQL uses the
 //! `pg_dump` / `pg_restore` commands that docs/operations.md gives.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use crm_domain::Role;
 use crm_tests::{pg_admin_url, spawn, spawn_with, Backend, TestApp};

@@ -11,6 +11,12 @@
 //!   seller by name), rows `.sale-row`;
 //! - bulk issue: `#bulk-issue-open`, `#bulk-value`, `#bulk-description`, `#bulk-submit`,
 //!   `#bulk-progress-text`, `#bulk-result` with `#bulk-skipped`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use chrono::{Days, Utc};
 use crm_domain::Role;

@@ -16,6 +16,12 @@
 //! A lost answer is made by the browser itself: a wrapper around `window.fetch` lets each
 //! `/api/v1/sales…` request reach the server, waits for its answer, then throws it away as a
 //! cut connection would. The server and its database are the real ones.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use crm_tests::webdriver::{Browser, ENTER, ESCAPE};
 use crm_tests::{demo_store_in_browser, TestApp};

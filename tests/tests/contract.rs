@@ -7,6 +7,12 @@
 //!
 //! The budget is bounded (a fixed number of examples per operation and a fixed seed), so
 //! that a run is repeatable and fits in CI; `CRM_SCHEMATHESIS_EXAMPLES` raises it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use crm_domain::{Role, Scope};
 use crm_tests::{on_both_databases, spawn, Backend, TestApp};

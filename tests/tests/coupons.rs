@@ -1,6 +1,12 @@
 //! Coupons (SPEC §3) through the real API, on SQLite and PostgreSQL: the ten checks and
 //! their boundaries, redemption in checkout, caps under 50 concurrent tills, refunds
 //! giving the use back, the back office, and the bulk issue.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use chrono::{Days, NaiveDate, Utc};
 use crm_domain::{Level, Role};

@@ -1,6 +1,12 @@
 //! The smaller hardening items of issue 9: bounded paging, bounded metrics labels, private
 //! development keys, security headers, the SPA served precompressed with the right cache
 //! policy, and database connections that died under the pool.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use crm_domain::Role;
 use crm_tests::{on_both_databases, spawn, spawn_with, Backend, TestApp};

@@ -4,6 +4,12 @@
 //! ones (tests/fixtures/legacy-dirty: in-store barcodes, a basket paid by a coupon, a sale
 //! whose payments fall short, a customer number beyond the id range) drops nothing the
 //! old system held, and says what it loaded with a warning and which sales do not agree.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use crm_domain::Role;
 use crm_server::import::{self, FileState, ImportError, Report};

@@ -3,6 +3,12 @@
 //! rule, applied at once by identify, the quote and the sale of the instance that saved
 //! it — and by any instance that reads it afresh — and never read as the default when
 //! the stored row is damaged.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::{Level, Money, Role};

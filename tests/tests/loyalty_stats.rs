@@ -2,6 +2,12 @@
 //! level, sales sold through the API then dated back into and out of the 30- and 90-day
 //! windows, refunded and cancelled sales, an anonymous sale and an erased customer. The
 //! expected figures are computed here from what was inserted.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use chrono::{DateTime, Duration, Utc};
 use crm_domain::loyalty::stats::percent_of;

@@ -1,4 +1,10 @@
 //! Phone numbers are personal data: never in clear in the database, never in the logs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use crm_domain::Role;
 use crm_tests::{on_both_databases, Backend, TestApp};

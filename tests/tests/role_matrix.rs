@@ -7,6 +7,12 @@
 //! Refused calls are detected before the route touches any data, so the ids below need
 //! not exist and the bodies are well-formed but invalid: a caller let in gets a 404 or a
 //! 422 (never a 401/403), and nothing is written either way.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use crm_domain::{Role, Scope};
 use crm_tests::{documented_operations, on_both_databases, Reply};

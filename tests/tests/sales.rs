@@ -1,4 +1,10 @@
 //! Checkout, receipts, refunds and "Mes ventes", on SQLite and PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use crm_domain::{Level, Role, Scope};
 use crm_tests::{on_both_databases, TestApp};

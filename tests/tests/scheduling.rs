@@ -2,6 +2,12 @@
 //! Kubernetes CronJob call (`docs/scheduling/run-analysis.sh`), against a real server with
 //! a real `loyalty:run` service account — run by bash as the test harness would, and by
 //! `sh` through the crontab line of the document as cron would.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use crm_domain::Scope;
 use crm_tests::{Backend, TestApp};

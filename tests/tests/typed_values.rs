@@ -1,6 +1,12 @@
 //! Values stored as text come back as their domain types or not at all: an unknown level is
 //! an error, never STANDARD. And "today" at the till is the day of the till's store, for
 //! identify, the quote and the sale alike.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use chrono::{Duration, Timelike, Utc};
 use crm_domain::Role;

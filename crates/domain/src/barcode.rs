@@ -13,7 +13,9 @@ fn check_digit(first12: &[u32]) -> u32 {
 /// Whether `code` is exactly 13 digits with the right check digit.
 pub fn is_ean13(code: &str) -> bool {
     let digits: Vec<u32> = code.chars().filter_map(|c| c.to_digit(10)).collect();
-    code.len() == 13 && digits.len() == 13 && check_digit(&digits[..12]) == digits[12]
+    code.len() == 13
+        && matches!(digits.as_slice(), [first12 @ .., last]
+            if first12.len() == 12 && check_digit(first12) == *last)
 }
 
 /// Completes twelve digits with their check digit (`None` if not twelve digits).

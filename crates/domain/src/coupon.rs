@@ -308,9 +308,12 @@ pub fn evaluate(
         .min(subtotal);
     let loyalty_parts = allocate_proportionally(loyalty, &line_totals);
     let eligible_amount = Money::fcfa(
-        eligible_lines
+        line_totals
             .iter()
-            .map(|&i| (line_totals[i] - loyalty_parts[i]).francs())
+            .zip(&loyalty_parts)
+            .enumerate()
+            .filter(|(i, _)| eligible_lines.contains(i))
+            .map(|(_, (&total, &loyalty))| (total - loyalty).francs())
             .sum(),
     );
     let amount = match coupon.discount_kind {
@@ -374,6 +377,10 @@ pub fn normalize_code(typed: &str) -> String {
 
 /// A new code of `kind`: its prefix, then ten characters of [`CODE_ALPHABET`] in two
 /// groups (`SPE-7KX3M-9QH4T`). `random` yields uniformly distributed numbers.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "the index is taken modulo the alphabet's length"
+)]
 pub fn generate_code(kind: CouponKind, mut random: impl FnMut() -> u32) -> String {
     let mut code = String::with_capacity(4 + GENERATED_CHARS + 1);
     code.push_str(kind.code_prefix());

@@ -196,13 +196,21 @@ impl PeriodRange {
     }
 
     /// First local day.
+    #[expect(
+        clippy::expect_used,
+        reason = "a range holds at least one day: every constructor passes first ≤ last"
+    )]
     pub fn first_day(&self) -> NaiveDate {
-        self.days[0]
+        *self.days.first().expect("a period has at least one day")
     }
 
     /// Last local day.
+    #[expect(
+        clippy::expect_used,
+        reason = "a range holds at least one day: every constructor passes first ≤ last"
+    )]
     pub fn last_day(&self) -> NaiveDate {
-        self.days[self.days.len() - 1]
+        *self.days.last().expect("a period has at least one day")
     }
 
     /// The same number of days just before this range, in `tz`.

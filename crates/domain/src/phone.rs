@@ -62,16 +62,16 @@ impl Phone {
     /// keep the country code and last four digits.
     pub fn masked(&self) -> String {
         let national = self.0.strip_prefix("+225").filter(|n| n.len() == 10);
-        match national {
-            Some(n) => format!("{} •• •• {} {}", &n[0..2], &n[6..8], &n[8..10]),
+        // E.164 is ASCII, so these byte ranges always fall on characters.
+        match national.and_then(|n| Some((n.get(0..2)?, n.get(6..8)?, n.get(8..10)?))) {
+            Some((operator, pair, last)) => format!("{operator} •• •• {pair} {last}"),
             None => {
                 let digits = &self.0;
-                let tail = &digits[digits.len().saturating_sub(4)..];
-                format!(
-                    "+•• •• •• {} {}",
-                    &tail[..2.min(tail.len())],
-                    &tail[2.min(tail.len())..]
-                )
+                let tail = digits
+                    .get(digits.len().saturating_sub(4)..)
+                    .unwrap_or_default();
+                let (pair, last) = tail.split_at_checked(2).unwrap_or((tail, ""));
+                format!("+•• •• •• {pair} {last}")
             }
         }
     }

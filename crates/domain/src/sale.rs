@@ -414,15 +414,24 @@ pub fn price_sale(
     let mut coupon_parts = vec![Money::ZERO; lines.len()];
     let mut coupon_discount = Money::ZERO;
     if let Some(coupon) = coupon {
-        let eligible: Vec<usize> = coupon.eligible_lines.iter().copied().collect();
-        let weights: Vec<Money> = eligible.iter().map(|&i| after_loyalty[i]).collect();
+        // The eligible lines, in line order.
+        let weights: Vec<Money> = after_loyalty
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(i, _)| coupon.eligible_lines.contains(i))
+            .map(|(_, amount)| amount)
+            .collect();
         let room = Money::fcfa(weights.iter().map(|m| m.francs()).sum());
         coupon_discount = coupon.amount.min(room);
-        for (&i, part) in eligible
-            .iter()
-            .zip(allocate_proportionally(coupon_discount, &weights))
+        let eligible_parts = coupon_parts
+            .iter_mut()
+            .enumerate()
+            .filter(|(i, _)| coupon.eligible_lines.contains(i))
+            .map(|(_, part)| part);
+        for (part, share) in eligible_parts.zip(allocate_proportionally(coupon_discount, &weights))
         {
-            coupon_parts[i] = part;
+            *part = share;
         }
     }
 
@@ -577,6 +586,10 @@ pub fn allocate_proportionally(amount: Money, weights: &[Money]) -> Vec<Money> {
     // Largest remainder first, then earliest line.
     remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let left = usize::try_from(amount - allocated).unwrap_or(0);
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "each remainder carries the index of the part pushed with it"
+    )]
     for &(_, i) in remainders.iter().take(left) {
         parts[i] += 1;
     }

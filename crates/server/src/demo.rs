@@ -3,6 +3,7 @@
 
 use crate::accounts;
 use crate::startup::AppState;
+use anyhow::Context;
 use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::phone::Phone;
 use crm_domain::Money;
@@ -252,8 +253,18 @@ const CITIES: [&str; 6] = [
 /// The phone of the `i`-th generated demo customer: unique, valid, deterministic (load
 /// generators pick customers by index).
 pub fn demo_phone(i: u64) -> String {
-    let prefix = ["07", "05", "01"][(i % 3) as usize];
+    let prefix = round(&["07", "05", "01"], i);
     format!("{prefix}{:08}", 20_000_000 + i / 3)
+}
+
+/// The `i`-th of `names`, going round them: the generator's deterministic spread.
+#[expect(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    reason = "`i % len` is below `len`, itself a usize; every list passed is a non-empty constant"
+)]
+fn round<'a>(names: &[&'a str], i: u64) -> &'a str {
+    names[(i % names.len() as u64) as usize]
 }
 
 /// Adds `count` generated customers (numbers [`demo_phone`]`(0..count)`), in batches,
@@ -288,9 +299,9 @@ pub async fn generate_customers(state: &AppState, count: u64) -> anyhow::Result<
                 Ok(BulkCustomer {
                     phone_index: state.vault.index(&phone),
                     phone_cipher: state.vault.seal(&phone),
-                    first_name: FIRST_NAMES[(i % 24) as usize].to_owned(),
-                    last_name: LAST_NAMES[((i / 24) % 24) as usize].to_owned(),
-                    city: CITIES[(i % 6) as usize].to_owned(),
+                    first_name: round(&FIRST_NAMES, i).to_owned(),
+                    last_name: round(&LAST_NAMES, i / 24).to_owned(),
+                    city: round(&CITIES, i).to_owned(),
                     level,
                     points: spend / 1_000,
                     lifetime_spend: spend,
@@ -310,12 +321,13 @@ pub async fn generate_customers(state: &AppState, count: u64) -> anyhow::Result<
 
 /// One redrawn line: `Clients  [#####-----]  52 % 52000/100000  8.1 s`.
 pub(crate) fn progress(what: &str, done: u64, total: u64, started: std::time::Instant) {
-    let width = 30;
-    let filled = (done * width / total.max(1)) as usize;
+    const WIDTH: usize = 30;
+    // At most WIDTH once `done` is capped at `total`, so the conversion cannot fail.
+    let filled = usize::try_from(done.min(total) * WIDTH as u64 / total.max(1)).unwrap_or(WIDTH);
     eprint!(
         "\r{what:<8} [{}{}] {:>3} % {done}/{total}  {:.1} s",
         "#".repeat(filled),
-        "-".repeat(width as usize - filled),
+        "-".repeat(WIDTH - filled),
         done * 100 / total.max(1),
         started.elapsed().as_secs_f64()
     );
@@ -553,19 +565,23 @@ pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> 
             let share = count * (weight_so_far + weight(day)) / total_weight
                 - count * weight_so_far / total_weight;
             weight_so_far += weight(day);
-            counters.push((*day, share as u32));
+            counters.push((
+                *day,
+                u32::try_from(share).context("trop de ventes pour un jour")?,
+            ));
             let mut seconds: Vec<u32> = (0..share)
                 .map(|_| rng.gen_range(8 * 3600..21 * 3600))
                 .collect();
             seconds.sort_unstable();
             for (seq, second) in seconds.into_iter().enumerate() {
                 let customer = (rng.gen_range(0..10) < 7 && !customers.is_empty())
-                    .then(|| &customers[rng.gen_range(0..customers.len())]);
+                    .then(|| customers.get(rng.gen_range(0..customers.len())))
+                    .flatten();
                 let loyalty = customer
                     .map(|(_, level)| policy.discount_percent(*level))
                     .unwrap_or_default();
                 let picked: Vec<&crm_store::products::Product> = (0..rng.gen_range(1..=5))
-                    .map(|_| &products[rng.gen_range(0..products.len())])
+                    .filter_map(|_| products.get(rng.gen_range(0..products.len())))
                     .collect();
                 let lines = picked
                     .iter()
@@ -614,13 +630,15 @@ pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> 
                     store_id: shop.id,
                     store_code: shop.code.clone(),
                     till_id: till.id,
-                    cashier_id: cashiers[rng.gen_range(0..cashiers.len())],
+                    cashier_id: *cashiers
+                        .get(rng.gen_range(0..cashiers.len()))
+                        .context("aucun caissier de démonstration")?,
                     customer_id: customer.map(|(id, _)| *id),
                     business_date: *day,
                 };
                 batch.push(crm_store::demo::GeneratedSale {
                     id: next_id,
-                    ticket_number: sale::ticket_number(&shop.code, *day, seq as u32 + 1),
+                    ticket_number: sale::ticket_number(&shop.code, *day, u32::try_from(seq + 1)?),
                     status,
                     created_at,
                     sale: NewSale::from_totals(
@@ -659,7 +677,8 @@ pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> 
 /// The demo cashiers' ids: `caisse` first, then `caisse002`… up to `wanted`.
 async fn demo_cashiers(state: &AppState, wanted: u64) -> anyhow::Result<Vec<i64>> {
     let hash = crate::auth::password::hash(DEMO_USERS[0].1);
-    let mut ids = Vec::with_capacity(wanted as usize);
+    // A capacity hint only.
+    let mut ids = Vec::with_capacity(usize::try_from(wanted).unwrap_or_default());
     for n in 1..=wanted {
         let username = if n == 1 {
             "caisse".to_owned()

@@ -152,7 +152,7 @@ async fn main() -> ExitCode {
 async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Openapi => {
-            print!("{}", crm_server::openapi::to_json());
+            print!("{}", crm_server::openapi::to_json()?);
             Ok(())
         }
         Command::Demo { customers, sales } => {

@@ -74,16 +74,11 @@ impl Metrics {
 
     fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut map = self.by_route.lock().unwrap_or_else(|p| p.into_inner());
-        if !map.contains_key(method) {
-            map.insert(method.to_owned(), BTreeMap::new());
-        }
-        let routes = map.get_mut(method).expect("inserted above");
-        if !routes.contains_key(route) {
-            routes.insert(route.to_owned(), BTreeMap::new());
-        }
-        let entry = routes
-            .get_mut(route)
-            .expect("inserted above")
+        let entry = map
+            .entry(method.to_owned())
+            .or_default()
+            .entry(route.to_owned())
+            .or_default()
             .entry(status)
             .or_insert((0, 0.0));
         entry.0 += 1;

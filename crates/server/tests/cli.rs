@@ -1,5 +1,11 @@
 //! The `crm` binary as operators script it: exact command forms, exit codes, messages,
 //! and `crm import legacy` with its printed and written report.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use std::io::Write;
 use std::path::PathBuf;

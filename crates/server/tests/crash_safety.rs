@@ -8,6 +8,12 @@
 //!
 //! It lives beside `cli.rs` because only this package's tests are handed the path of the
 //! built `crm` binary (`CARGO_BIN_EXE_crm`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "a test: a setup step or an expected field that is missing must fail it loudly"
+)]
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{json, Value};

@@ -760,7 +760,9 @@ impl TillLookup {
             static HOME: usize = THREADS.fetch_add(1, Ordering::Relaxed);
         }
         let url = self.url.as_ref()?;
-        let slot = &self.lanes[HOME.with(|h| *h) % self.lanes.len()];
+        // No lanes at all: the pool answers.
+        let home = HOME.with(|h| *h).checked_rem(self.lanes.len())?;
+        let slot = self.lanes.get(home)?;
         let mut lane = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         match lane.as_ref() {
             Some(sender) if !sender.is_closed() => Some(sender.clone()),
@@ -1253,14 +1255,10 @@ enum Served {
 
 fn candidate_values(issue: &BulkIssue) -> Vec<Value> {
     let mut values = vec![Value::from(true), Value::from(issue.today)];
-    // Always four level slots; unused ones repeat the top level.
-    let served: Vec<&'static str> = Level::ALL
-        .iter()
-        .filter(|l| **l >= issue.min_level)
-        .map(|l| l.as_str())
-        .collect();
-    for i in 0..4 {
-        values.push(Value::from(served[Ord::min(i, served.len() - 1)]));
+    // Always four level slots (`IN ($3, $4, $5, $6)`), one per level: a level below the
+    // minimum stands in for the minimum, so the set is exactly the levels served.
+    for level in Level::ALL {
+        values.push(Value::from(level.max(issue.min_level).as_str()));
     }
     values
 }
@@ -1355,7 +1353,7 @@ pub async fn run_bulk_issue(
             .exec_without_returning(db)
             .await?;
         issued += inserted as i64;
-        if inserted as usize == batch.len() {
+        if inserted == batch.len() as u64 {
             after_id = last;
             fruitless = 0;
         } else if inserted == 0 {

@@ -970,8 +970,11 @@ pub async fn insert_coupon_uses(
     }
     let counted: Vec<(i64, i32)> = per_coupon.into_iter().collect();
     for chunk in counted.chunks(LOOKUP_CHUNK) {
-        let mut added = Expr::case(coupon::Column::Id.eq(chunk[0].0), chunk[0].1);
-        for &(id, n) in &chunk[1..] {
+        let Some((&(first_id, first_n), rest)) = chunk.split_first() else {
+            continue;
+        };
+        let mut added = Expr::case(coupon::Column::Id.eq(first_id), first_n);
+        for &(id, n) in rest {
             added = added.case(coupon::Column::Id.eq(id), n);
         }
         coupon::Entity::update_many()
@@ -989,7 +992,9 @@ pub async fn insert_coupon_uses(
         .filter_map(|u| u.split.as_ref().map(|s| (u.sale_id, s)))
         .collect();
     for chunk in splits.chunks(LOOKUP_CHUNK) {
-        let (first, rest) = (chunk[0], &chunk[1..]);
+        let Some((&first, rest)) = chunk.split_first() else {
+            continue;
+        };
         let when = |id: i64| sale::Column::Id.eq(id);
         let (mut loyalty, mut percent, mut coupon_part) = (
             Expr::case(when(first.0), first.1.loyalty_discount),

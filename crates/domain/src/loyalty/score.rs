@@ -80,14 +80,19 @@ impl Activity {
             let Some(month) = windows.month_of(time) else {
                 continue;
             };
-            months[month] = true;
+            // `month_of` is a position in `month_starts`, as long as `months`.
+            if let Some(active) = months.get_mut(month) {
+                *active = true;
+            }
             if time > windows.since_90d {
                 activity.purchases_90d += 1;
                 activity.spend_90d += total;
             }
             activity.last_purchase = activity.last_purchase.max(Some(time));
         }
-        activity.active_months = months.iter().filter(|m| **m).count() as u8;
+        // At most REGULARITY_WINDOWS (6): the saturation is never reached.
+        let active = months.iter().filter(|m| **m).count();
+        activity.active_months = u8::try_from(active).unwrap_or(u8::MAX);
         activity
     }
 

@@ -35,15 +35,7 @@ pub struct FlaggedCaller {
 impl Caller {
     /// Refuses with 403 `auth.forbidden` unless the caller's role or scopes grant it.
     pub fn require(&self, capability: Capability) -> Result<(), ApiError> {
-        if self.can(capability) {
-            Ok(())
-        } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                codes::AUTH_FORBIDDEN,
-                "Accès refusé : votre rôle ne permet pas cette action.",
-            ))
-        }
+        self.require_any(&[capability])
     }
 
     /// Whether the role or scopes grant `capability`.
@@ -56,9 +48,14 @@ impl Caller {
 
     /// Refuses unless the caller holds at least one of `capabilities`.
     pub fn require_any(&self, capabilities: &[Capability]) -> Result<(), ApiError> {
-        match capabilities.iter().find(|c| self.can(**c)) {
-            Some(found) => self.require(*found),
-            None => self.require(capabilities[0]),
+        if capabilities.iter().any(|c| self.can(*c)) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                codes::AUTH_FORBIDDEN,
+                "Accès refusé : votre rôle ne permet pas cette action.",
+            ))
         }
     }
 

@@ -63,7 +63,7 @@ impl SigningKey {
         }
         // The id is a digest of the secret: stable across restarts and instances, and it
         // tells nothing about the secret itself.
-        let digest = Sha256::digest(secret.as_bytes());
+        let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
         Ok(SigningKey {
             kid: crate::pii::hex(&digest[..8]),
             encoding: EncodingKey::from_secret(secret.as_bytes()),
@@ -163,6 +163,10 @@ impl TokenKeys {
         })
     }
 
+    #[expect(
+        clippy::expect_used,
+        reason = "HS256 with an HMAC key of any length cannot fail, and Claims serialises"
+    )]
     fn sign(&self, mut claims: Claims) -> String {
         let now = Utc::now().timestamp();
         claims.iat = now;

@@ -45,12 +45,15 @@ pub async fn price_lines(
     let mut lines = Vec::with_capacity(requested.len());
     let mut products = Vec::with_capacity(requested.len());
     for (i, line) in requested.iter().enumerate() {
-        if line.quantity < 1 || line.quantity > MAX_QUANTITY {
-            return Err(unprocessable(
-                codes::SALE_QUANTITY_INVALID,
-                format!("Ligne {} : quantité invalide (1 à {MAX_QUANTITY}).", i + 1),
-            ));
-        }
+        let quantity = match u32::try_from(line.quantity) {
+            Ok(quantity) if (1..=MAX_QUANTITY).contains(&line.quantity) => quantity,
+            _ => {
+                return Err(unprocessable(
+                    codes::SALE_QUANTITY_INVALID,
+                    format!("Ligne {} : quantité invalide (1 à {MAX_QUANTITY}).", i + 1),
+                ))
+            }
+        };
         let product = match (line.product_id, line.barcode.as_deref()) {
             (Some(id), None) => catalogue.iter().find(|p| p.id == id),
             (None, Some(code)) => catalogue
@@ -79,7 +82,7 @@ pub async fn price_lines(
             unit_price: Money::fcfa(product.price),
             vat_rate_bp: product.vat_rate_bp.max(0) as u32,
             category: crm_store::products::category_of(&product)?,
-            quantity: line.quantity as u32,
+            quantity,
         });
         products.push(product);
     }

@@ -57,7 +57,8 @@ fn throttled(refusal: Throttled) -> ApiError {
             codes::AUTH_TOO_MANY_ATTEMPTS,
             "Trop de tentatives de connexion : patientez avant de réessayer.",
         )
-        .retry_after(wait.as_secs_f64().ceil() as u64),
+        // Whole seconds, rounded up.
+        .retry_after(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)),
         Throttled::Busy => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             codes::AUTH_BUSY,
