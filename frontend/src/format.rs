@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use crm_domain::money::group_thousands;
+use crm_domain::sale::{PaymentMethod, SaleStatus};
+use crm_domain::Level;
 
 use crate::i18n::{lookup, Lang};
 
@@ -45,24 +47,31 @@ pub fn time(at: DateTime<Utc>) -> String {
 }
 
 /// The label of a payment method (`ORANGE_MONEY` → `Orange Money`).
-pub fn method_label(lang: Lang, method: &str) -> String {
-    lookup(lang, &format!("pay.{method}"))
-        .map(str::to_string)
-        .unwrap_or_else(|| method.to_string())
+pub fn method_label(lang: Lang, method: PaymentMethod) -> String {
+    label(lang, "pay", method.as_str())
 }
 
-/// The name of a loyalty level (`GOLD` → `Gold`).
-pub fn level_label(lang: Lang, level: &str) -> String {
-    lookup(lang, &format!("level.{level}"))
-        .map(str::to_string)
-        .unwrap_or_else(|| level.to_string())
+/// The string key of a level's name (`level.GOLD`).
+pub fn level_key(level: Level) -> &'static str {
+    match level {
+        Level::Standard => "level.STANDARD",
+        Level::Silver => "level.SILVER",
+        Level::Gold => "level.GOLD",
+        Level::Vip => "level.VIP",
+    }
 }
 
-/// The label of a sale status.
-pub fn status_label(lang: Lang, status: &str) -> String {
-    lookup(lang, &format!("status.{status}"))
-        .map(str::to_string)
-        .unwrap_or_else(|| status.to_string())
+/// The label of a sale status (`REFUNDED` → `Remboursée`).
+pub fn status_label(lang: Lang, status: SaleStatus) -> String {
+    label(lang, "status", status.as_str())
+}
+
+/// The text of `group.name`; the name itself if the table lacks it (a host test checks
+/// that it does not).
+fn label(lang: Lang, group: &str, name: &'static str) -> String {
+    lookup(lang, &format!("{group}.{name}"))
+        .unwrap_or(name)
+        .to_string()
 }
 
 /// Amounts typed by the cashier: digits, spaces allowed (`10 000`). `None` when invalid.
@@ -100,6 +109,25 @@ mod tests {
     fn amounts_never_break_before_the_currency() {
         assert_eq!(money(12_500), "12\u{202F}500\u{a0}FCFA");
         assert_eq!(money(0), "0\u{a0}FCFA");
-        assert_eq!(level_label(Lang::Fr, "GOLD"), "Gold");
+    }
+
+    #[test]
+    fn every_method_status_and_level_has_a_french_and_an_english_name() {
+        for lang in [Lang::Fr, Lang::En] {
+            for method in PaymentMethod::ALL {
+                assert_ne!(method_label(lang, method), method.as_str(), "{method}");
+            }
+            for status in SaleStatus::ALL {
+                assert_ne!(status_label(lang, status), status.as_str(), "{status}");
+            }
+            for level in Level::ALL {
+                assert!(lookup(lang, level_key(level)).is_some(), "{level:?}");
+            }
+        }
+        assert_eq!(
+            method_label(Lang::Fr, PaymentMethod::OrangeMoney),
+            "Orange Money"
+        );
+        assert_eq!(status_label(Lang::Fr, SaleStatus::Refunded), "Remboursée");
     }
 }

@@ -101,3 +101,42 @@ on_both_databases! {
         assert_eq!(day, store_day.to_string(), "the sale's business date is the store's day");
     }
 }
+
+on_both_databases! {
+    async fn an_unknown_sale_status_or_payment_method_is_an_error_not_a_guess(app) {
+        app.seed_catalogue().await;
+        let cashier = app.token_for(Role::Cashier).await;
+        // 4 500 FCFA: paid exactly, as a payment other than cash must be.
+        let lines = json!([{"barcode": TestApp::demo_barcode(0), "quantity": 1}]);
+        let sale = app
+            .sell(&cashier, json!({"lines": lines,
+                                   "payments": [{"method": "orange_money", "amount": 4_500}]}))
+            .await;
+        assert_eq!(sale.status, 201, "{}", sale.body);
+        assert_eq!(sale.body["status"], "COMPLETED");
+        assert_eq!(sale.body["payments"][0]["method"], "ORANGE_MONEY");
+        let receipt = format!("/api/v1/sales/{}", sale.body["id"]);
+        let history = "/api/v1/sales/mine?period=today";
+        let mine = app.call("GET", history, Some(&cashier), None).await;
+        assert_eq!(mine.status, 200, "{}", mine.body);
+        assert_eq!(mine.body["sales"][0]["status"], "COMPLETED");
+        assert_eq!(mine.body["payment_split"][0]["method"], "ORANGE_MONEY");
+
+        // Neither becomes COMPLETED (or cash) by default: the receipt and the history
+        // that show them say something is wrong instead.
+        sql(&app, "UPDATE sales SET status = 'VALIDATED'").await;
+        app.call("GET", &receipt, Some(&cashier), None).await.assert_problem(500, "internal");
+        app.call("GET", history, Some(&cashier), None).await.assert_problem(500, "internal");
+        sql(&app, "UPDATE sales SET status = 'COMPLETED'").await;
+        sql(&app, "UPDATE payments SET method = 'BITCOIN'").await;
+        app.call("GET", &receipt, Some(&cashier), None).await.assert_problem(500, "internal");
+        sql(&app, "UPDATE cashier_day_payment SET method = 'BITCOIN'").await;
+        app.call("GET", history, Some(&cashier), None).await.assert_problem(500, "internal");
+
+        sql(&app, "UPDATE payments SET method = 'ORANGE_MONEY'").await;
+        sql(&app, "UPDATE cashier_day_payment SET method = 'ORANGE_MONEY'").await;
+        let again = app.call("GET", &receipt, Some(&cashier), None).await;
+        assert_eq!(again.status, 200, "{}", again.body);
+        assert_eq!(again.body["payments"][0]["method"], "ORANGE_MONEY");
+    }
+}

@@ -2,6 +2,8 @@
 //! Amounts are whole FCFA (integers); VAT rates are basis points (1800 = 18 %).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::sale::{PaymentMethod, SaleStatus};
+use crm_domain::Level;
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
@@ -118,6 +120,9 @@ pub struct SaleLineRequest {
 #[serde(deny_unknown_fields)]
 pub struct PaymentRequest {
     /// ESPECES, CARTE, ORANGE_MONEY, MTN_MOMO, MOOV_MONEY, WAVE or CHEQUE.
+    // Text, not a `PaymentMethod`: an unknown method is answered with its own code,
+    // 422 `payment.method_invalid`, not `validation.failed` for a body that does not
+    // parse; and a method in lower case is accepted, as it always was.
     pub method: String,
     /// Amount tendered, FCFA (cash may exceed what is due: change is returned).
     pub amount: i64,
@@ -188,7 +193,7 @@ pub struct VatBreakdown {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct ReceiptPayment {
     /// Method.
-    pub method: String,
+    pub method: PaymentMethod,
     /// Amount tendered.
     pub amount: i64,
     /// Reference.
@@ -206,7 +211,7 @@ pub struct ReceiptCustomer {
     /// First and last name.
     pub name: String,
     /// Level at the time of the sale.
-    pub level: String,
+    pub level: Level,
     /// Points balance after this sale.
     pub points_balance: i64,
 }
@@ -220,7 +225,7 @@ pub struct Receipt {
     /// `TKT-<store>-<yyyymmdd>-<seq>`.
     pub ticket_number: String,
     /// COMPLETED, CANCELLED or REFUNDED.
-    pub status: String,
+    pub status: SaleStatus,
     /// Store code.
     pub store_code: String,
     /// Store name.
@@ -284,8 +289,8 @@ pub struct ReceiptRefund {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct RefundedPayment {
-    /// Method (`ESPECES`).
-    pub method: String,
+    /// Method.
+    pub method: PaymentMethod,
     /// Amount.
     pub amount: i64,
 }
@@ -308,6 +313,7 @@ pub struct RefundSaleRequest {
     pub reason: String,
     /// One method for the whole amount (`ESPECES`); by default the money goes back the
     /// way it was paid (same methods, same amounts kept).
+    // Text, as `PaymentRequest::method`: an unknown one is `payment.method_invalid`.
     #[serde(default)]
     pub method: Option<String>,
 }
@@ -365,7 +371,7 @@ pub struct TopProduct {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct PaymentSplit {
     /// Method.
-    pub method: String,
+    pub method: PaymentMethod,
     /// Amount kept (cash net of change).
     pub amount: i64,
     /// Number of payments.
@@ -385,7 +391,7 @@ pub struct SaleListItem {
     /// When.
     pub created_at: DateTime<Utc>,
     /// Status.
-    pub status: String,
+    pub status: SaleStatus,
     /// Total.
     pub total: i64,
     /// Customer number, if identified.

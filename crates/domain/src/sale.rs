@@ -80,8 +80,9 @@ impl fmt::Display for Category {
     }
 }
 
-/// How a payment is made.
+/// How a payment is made (`payments.method`, `refund_payments.method`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PaymentMethod {
     /// Cash: the only method that may exceed what is due (change is returned).
@@ -143,6 +144,55 @@ impl FromStr for PaymentMethod {
 }
 
 impl fmt::Display for PaymentMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a recorded sale stands (`sales.status`). A sale is recorded COMPLETED; a
+/// cancellation on its day or a later refund ends it, once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SaleStatus {
+    /// Counts in revenue; may still be cancelled or refunded.
+    Completed,
+    /// Cancelled on its business day: out of that day's figures, as if never made.
+    Cancelled,
+    /// Refunded: still in its own day's revenue, money out on the refund's day.
+    Refunded,
+}
+
+impl SaleStatus {
+    /// Every status, the live one first.
+    pub const ALL: [SaleStatus; 3] = [
+        SaleStatus::Completed,
+        SaleStatus::Cancelled,
+        SaleStatus::Refunded,
+    ];
+
+    /// The stored and serialised name (`COMPLETED`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SaleStatus::Completed => "COMPLETED",
+            SaleStatus::Cancelled => "CANCELLED",
+            SaleStatus::Refunded => "REFUNDED",
+        }
+    }
+}
+
+impl FromStr for SaleStatus {
+    type Err = String;
+    /// Exact names only: a status is only ever written by this code.
+    fn from_str(s: &str) -> Result<SaleStatus, String> {
+        SaleStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| format!("statut de vente inconnu « {s} »"))
+    }
+}
+
+impl fmt::Display for SaleStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -922,6 +972,23 @@ mod tests {
             Ok(PaymentMethod::MtnMomo)
         );
         assert!("BITCOIN".parse::<PaymentMethod>().is_err());
+        for status in SaleStatus::ALL {
+            let de: StrDeserializer<'_, Error> = status.as_str().into_deserializer();
+            assert_eq!(SaleStatus::deserialize(de), Ok(status));
+            assert_eq!(status.as_str().parse::<SaleStatus>(), Ok(status));
+        }
+    }
+
+    #[test]
+    fn an_unknown_sale_status_is_an_error_not_a_default() {
+        assert_eq!(
+            "VALIDATED".parse::<SaleStatus>().unwrap_err(),
+            "statut de vente inconnu « VALIDATED »"
+        );
+        assert!(
+            "completed".parse::<SaleStatus>().is_err(),
+            "stored names are exact"
+        );
     }
 
     #[test]

@@ -512,7 +512,7 @@ const SALES_PER_CASHIER_DAY: u64 = 400;
 /// 70 % of them to identified customers, priced with the real rules. Ends with the
 /// customers' spend, visits and points matching their sales.
 pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> {
-    use crm_domain::sale::{self, Payment, PaymentMethod, SaleLine};
+    use crm_domain::sale::{self, Payment, PaymentMethod, SaleLine, SaleStatus};
     use crm_store::sales::{NewSale, SaleHeader};
     use rand::{Rng, SeedableRng};
 
@@ -622,9 +622,9 @@ pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> 
                 // The status is drawn before the cashier: the seeded sequence, hence the
                 // demo data set, stays the same.
                 let status = if rng.gen_range(0..100) == 0 {
-                    crm_store::sales::REFUNDED
+                    SaleStatus::Refunded
                 } else {
-                    crm_store::sales::COMPLETED
+                    SaleStatus::Completed
                 };
                 let header = SaleHeader {
                     store_id: shop.id,

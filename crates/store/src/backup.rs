@@ -1,7 +1,7 @@
 //! The SQL of `crm backup`: SQLite's own consistent online copy.
 
 use crate::StoreResult;
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
 
 /// Whether `db` is a SQLite database (the only engine copied by `crm backup`).
 pub fn is_sqlite(db: &DatabaseConnection) -> bool {
@@ -13,11 +13,7 @@ pub fn is_sqlite(db: &DatabaseConnection) -> bool {
 /// `VACUUM INTO` reads one snapshot (writers carry on meanwhile) and refuses a file that
 /// already exists. The file name is a bound parameter: no quoting to get wrong.
 pub async fn sqlite_copy(db: &DatabaseConnection, target: &str) -> StoreResult<()> {
-    db.execute_raw(Statement::from_sql_and_values(
-        DatabaseBackend::Sqlite,
-        "VACUUM INTO ?",
-        [target.into()],
-    ))
-    .await?;
+    db.execute_raw(crate::sql::statement(db, "VACUUM INTO ?", [target.into()]))
+        .await?;
     Ok(())
 }

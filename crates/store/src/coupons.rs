@@ -4,7 +4,8 @@
 
 use crate::audit::{self, Actor};
 use crate::entities::{coupon, coupon_redemption, customer, sale};
-use crate::{jobs, placeholders, stored, StoreError, StoreResult};
+use crate::sql::statement;
+use crate::{jobs, stored, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::coupon::{
     evaluate, Coupon as Rules, CouponKind, CouponRefusal, CouponStatus, CouponUsage, DiscountKind,
@@ -180,18 +181,14 @@ pub async fn find_with_usage(
     customer_id: Option<i64>,
 ) -> StoreResult<Option<(CouponRow, CouponUsage)>> {
     use sea_orm::FromQueryResult;
-    let backend = db.get_database_backend();
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(
-                backend,
-                &format!(
-                    "SELECT {}, (SELECT CAST(COUNT(*) AS BIGINT) FROM coupon_redemptions r \
-                     WHERE r.coupon_id = k.id AND r.customer_id = $2 AND r.released_at IS NULL) AS by_customer \
-                     FROM coupons k WHERE k.code = $1",
-                    coupon_columns()
-                ),
+        .query_one_raw(statement(
+            db,
+            &format!(
+                "SELECT {}, (SELECT CAST(COUNT(*) AS BIGINT) FROM coupon_redemptions r \
+                 WHERE r.coupon_id = k.id AND r.customer_id = $2 AND r.released_at IS NULL) AS by_customer \
+                 FROM coupons k WHERE k.code = $1",
+                coupon_columns()
             ),
             // No customer: `customer_id = NULL` matches nothing, the count is 0.
             [Value::from(code), Value::from(customer_id)],
@@ -320,15 +317,11 @@ pub async fn used_by_sale(
     db: &impl ConnectionTrait,
     sale_id: i64,
 ) -> StoreResult<Option<(String, i64)>> {
-    let backend = db.get_database_backend();
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(
-                backend,
-                "SELECT k.code AS code, r.amount AS amount FROM coupon_redemptions r \
-                 JOIN coupons k ON k.id = r.coupon_id WHERE r.sale_id = $1 ORDER BY r.id DESC LIMIT 1",
-            ),
+        .query_one_raw(statement(
+            db,
+            "SELECT k.code AS code, r.amount AS amount FROM coupon_redemptions r \
+             JOIN coupons k ON k.id = r.coupon_id WHERE r.sale_id = $1 ORDER BY r.id DESC LIMIT 1",
             [Value::from(sale_id)],
         ))
         .await?;
@@ -409,16 +402,12 @@ pub async fn usable_by_customer(
     customer_id: i64,
     today: NaiveDate,
 ) -> StoreResult<Vec<OfferedCoupon>> {
-    let backend = db.get_database_backend();
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(
-                backend,
-                &format!(
-                    "SELECT {OFFER_COLUMNS} FROM coupons k WHERE k.customer_id = $1 AND {USABLE} \
-                     ORDER BY k.valid_to, k.id LIMIT {OFFERED}"
-                ),
+        .query_all_raw(statement(
+            db,
+            &format!(
+                "SELECT {OFFER_COLUMNS} FROM coupons k WHERE k.customer_id = $1 AND {USABLE} \
+                 ORDER BY k.valid_to, k.id LIMIT {OFFERED}"
             ),
             [Value::from(customer_id), Value::from(today)],
         ))
@@ -435,22 +424,18 @@ pub async fn generic_in_force(
     today: NaiveDate,
 ) -> StoreResult<Vec<CouponRow>> {
     use sea_orm::FromQueryResult;
-    let backend = db.get_database_backend();
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(
-                backend,
-                &format!(
-                    // A GENERIC coupon has no holder (`Coupon::validate`): saying so lets
-                    // the `coupons_offer` index find them (0.03 ms, not a 20 ms scan of
-                    // 100 000 SPECIAL coupons).
-                    "SELECT {} FROM coupons k WHERE k.kind = 'GENERIC' AND k.customer_id IS NULL \
-                     AND k.status = 'ACTIVE' AND k.valid_from <= $1 AND k.valid_to >= $1 \
-                     AND (k.global_cap IS NULL OR k.uses_count < k.global_cap) \
-                     ORDER BY k.valid_to, k.id LIMIT {OFFERED}",
-                    coupon_columns()
-                ),
+        .query_all_raw(statement(
+            db,
+            &format!(
+                // A GENERIC coupon has no holder (`Coupon::validate`): saying so lets
+                // the `coupons_offer` index find them (0.03 ms, not a 20 ms scan of
+                // 100 000 SPECIAL coupons).
+                "SELECT {} FROM coupons k WHERE k.kind = 'GENERIC' AND k.customer_id IS NULL \
+                 AND k.status = 'ACTIVE' AND k.valid_from <= $1 AND k.valid_to >= $1 \
+                 AND (k.global_cap IS NULL OR k.uses_count < k.global_cap) \
+                 ORDER BY k.valid_to, k.id LIMIT {OFFERED}",
+                coupon_columns()
             ),
             [Value::from(today)],
         ))
@@ -558,14 +543,10 @@ const COUPON_USES: &str = "SELECT string_agg(CAST(r.coupon_id AS TEXT), ',') AS 
 /// The customer's coupon uses, for the profile screens (identify reads them in its own
 /// statement).
 pub async fn coupon_uses(db: &impl ConnectionTrait, customer_id: i64) -> StoreResult<CouponUses> {
-    let backend = db.get_database_backend();
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(
-                backend,
-                &format!("SELECT ({COUPON_USES}) AS coupon_uses FROM customers c WHERE c.id = $1"),
-            ),
+        .query_one_raw(statement(
+            db,
+            &format!("SELECT ({COUPON_USES}) AS coupon_uses FROM customers c WHERE c.id = $1"),
             [Value::from(customer_id)],
         ))
         .await?;
@@ -618,11 +599,10 @@ pub async fn holder_by_phone_index(
     phone_index: &str,
     today: NaiveDate,
 ) -> StoreResult<Option<Holder>> {
-    let backend = db.get_database_backend();
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(backend, &holder_sql()),
+        .query_all_raw(statement(
+            db,
+            &holder_sql(),
             [Value::from(phone_index), Value::from(today)],
         ))
         .await?;
@@ -1052,15 +1032,12 @@ pub struct CouponStats {
 pub async fn stats(db: &impl ConnectionTrait, today: NaiveDate) -> StoreResult<CouponStats> {
     let backend = db.get_database_backend();
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(
-                backend,
-                &format!(
-                    "SELECT CAST(COUNT(*) AS BIGINT) AS total, \
-                     CAST(COALESCE(SUM(CASE WHEN status = 'ACTIVE' AND valid_to >= $1 AND NOT {USED_UP} THEN 1 ELSE 0 END), 0) AS BIGINT) AS active \
-                     FROM coupons"
-                ),
+        .query_one_raw(statement(
+            db,
+            &format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS total, \
+                 CAST(COALESCE(SUM(CASE WHEN status = 'ACTIVE' AND valid_to >= $1 AND NOT {USED_UP} THEN 1 ELSE 0 END), 0) AS BIGINT) AS active \
+                 FROM coupons"
             ),
             [Value::from(today)],
         ))
@@ -1230,19 +1207,16 @@ pub struct BulkIssue {
 /// The customers of the levels a bulk issue serves who do not already hold an active,
 /// unused, still valid SPECIAL coupon (its candidates) — or, with `Served::Already`, those
 /// who do (whom it skips).
-fn candidates_sql(backend: DbBackend, extra: &str, served: Served) -> String {
+fn candidates_sql(extra: &str, served: Served) -> String {
     let holds = match served {
         Served::Not => "NOT EXISTS",
         Served::Already => "EXISTS",
     };
-    placeholders(
-        backend,
-        &format!(
-            "FROM customers c WHERE c.active = $1 AND c.erased_at IS NULL AND c.level IN ({levels}) {extra} \
-             AND {holds} (SELECT 1 FROM coupons h WHERE h.customer_id = c.id AND h.kind = 'SPECIAL' \
-             AND h.status = 'ACTIVE' AND h.valid_to >= $2 AND h.uses_count = 0)",
-            levels = "$3, $4, $5, $6"
-        ),
+    format!(
+        "FROM customers c WHERE c.active = $1 AND c.erased_at IS NULL AND c.level IN ({levels}) {extra} \
+         AND {holds} (SELECT 1 FROM coupons h WHERE h.customer_id = c.id AND h.kind = 'SPECIAL' \
+         AND h.status = 'ACTIVE' AND h.valid_to >= $2 AND h.uses_count = 0)",
+        levels = "$3, $4, $5, $6"
     )
 }
 
@@ -1279,13 +1253,12 @@ async fn count_customers(
     issue: &BulkIssue,
     served: Served,
 ) -> StoreResult<i64> {
-    let backend = db.get_database_backend();
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            format!(
+        .query_one_raw(statement(
+            db,
+            &format!(
                 "SELECT CAST(COUNT(*) AS BIGINT) AS n {}",
-                candidates_sql(backend, "", served)
+                candidates_sql("", served)
             ),
             candidate_values(issue),
         ))
@@ -1306,7 +1279,6 @@ pub async fn run_bulk_issue(
     mut code: impl FnMut() -> String,
     progress: &impl jobs::Progress,
 ) -> StoreResult<BulkOutcome> {
-    let backend = db.get_database_backend();
     let skipped = bulk_already_served(db, issue).await?;
     let total = bulk_candidates(db, issue).await?;
     progress.report(0, total).await?;
@@ -1318,11 +1290,11 @@ pub async fn run_bulk_issue(
         values.push(Value::from(after_id));
         values.push(Value::from(BULK_BATCH as i64));
         let batch: Vec<i64> = db
-            .query_all_raw(Statement::from_sql_and_values(
-                backend,
-                format!(
+            .query_all_raw(statement(
+                db,
+                &format!(
                     "SELECT c.id AS id {} ORDER BY c.id LIMIT $8",
-                    candidates_sql(backend, "AND c.id > $7", Served::Not)
+                    candidates_sql("AND c.id > $7", Served::Not)
                 ),
                 values,
             ))

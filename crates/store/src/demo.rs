@@ -134,7 +134,7 @@ pub struct GeneratedSale {
     /// Ticket number.
     pub ticket_number: String,
     /// Status.
-    pub status: &'static str,
+    pub status: crm_domain::sale::SaleStatus,
     /// When.
     pub created_at: chrono::DateTime<Utc>,
 }
@@ -180,7 +180,7 @@ async fn copy_sales(db: &crate::DatabaseConnection, batch: &[GeneratedSale]) -> 
             s.header.cashier_id,
             null(s.header.customer_id),
             g.ticket_number,
-            g.status,
+            g.status.as_str(),
             s.subtotal,
             s.loyalty_percent,
             s.loyalty_discount,
@@ -301,8 +301,8 @@ pub async fn suspend_sales_indexes(db: &crate::DatabaseConnection) -> StoreResul
         let definition: String = row.try_get("", "indexdef")?;
         // Unique constraints made by `unique_key()` are constraints, not bare indexes.
         let constraint = db
-            .query_one_raw(Statement::from_sql_and_values(
-                sea_orm::DbBackend::Postgres,
+            .query_one_raw(crate::sql::statement(
+                db,
                 "SELECT conrelid::regclass::text AS tbl FROM pg_constraint WHERE conname = $1",
                 [name.clone().into()],
             ))
@@ -346,7 +346,7 @@ pub async fn finish_sales_load(
     store_id: i64,
     counters: &[(chrono::NaiveDate, u32)],
 ) -> StoreResult<()> {
-    use sea_orm::{Statement, Value};
+    use sea_orm::Value;
     let backend = db.get_database_backend();
     crate::sales::recompute_customer_totals(db, crate::sales::LoadedSales::Generated).await?;
     db.execute_unprepared(
@@ -361,8 +361,8 @@ pub async fn finish_sales_load(
             _ => "INSERT INTO ticket_counters (store_id, business_date, last_seq) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (store_id, business_date) DO UPDATE SET last_seq = MAX(ticket_counters.last_seq, excluded.last_seq)",
         };
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
+        db.execute_raw(crate::sql::statement(
+            db,
             sql,
             [
                 Value::from(store_id),

@@ -74,8 +74,8 @@ pub async fn start_exclusive(
     // the write lock first (an advisory lock per kind on PostgreSQL; on SQLite any write
     // statement takes the database's single write lock, even one that changes nothing).
     let lock = match db.get_database_backend() {
-        DbBackend::Postgres => Statement::from_sql_and_values(
-            DbBackend::Postgres,
+        DbBackend::Postgres => crate::sql::statement(
+            db,
             "SELECT pg_advisory_xact_lock(hashtext($1))",
             [Value::from(format!("crm.jobs.{}", kind.as_str()))],
         ),

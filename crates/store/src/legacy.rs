@@ -12,6 +12,7 @@ use crate::users::NewUser;
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::customer::customer_number;
+use crm_domain::sale::SaleStatus;
 use crm_domain::{Level, Role};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
@@ -202,8 +203,8 @@ async fn sqlite_top_id(txn: &impl ConnectionTrait, table: &str) -> StoreResult<i
 pub async fn reserve_customer_ids_up_to(db: &DatabaseConnection, last: i64) -> StoreResult<()> {
     let backend = db.get_database_backend();
     if backend == DbBackend::Postgres {
-        db.query_one_raw(Statement::from_sql_and_values(
-            backend,
+        db.query_one_raw(crate::sql::statement(
+            db,
             "SELECT setval(s, GREATEST($1, nextval(s))) \
              FROM pg_get_serial_sequence('customers', 'id') AS s",
             [Value::from(last)],
@@ -214,15 +215,15 @@ pub async fn reserve_customer_ids_up_to(db: &DatabaseConnection, last: i64) -> S
     let txn = db.begin().await?;
     if sqlite_top_id(&txn, "customers").await? < last {
         let updated = txn
-            .execute_raw(Statement::from_sql_and_values(
-                backend,
+            .execute_raw(crate::sql::statement(
+                &txn,
                 "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'customers'",
                 [Value::from(last)],
             ))
             .await?;
         if updated.rows_affected() == 0 {
-            txn.execute_raw(Statement::from_sql_and_values(
-                backend,
+            txn.execute_raw(crate::sql::statement(
+                &txn,
                 "INSERT INTO sqlite_sequence (name, seq) VALUES ('customers', ?1)",
                 [Value::from(last)],
             ))
@@ -639,8 +640,8 @@ pub struct LegacySale {
     pub legacy_id: String,
     /// Ticket number, kept.
     pub ticket_number: String,
-    /// `COMPLETED`, `CANCELLED` or `REFUNDED`.
-    pub status: &'static str,
+    /// As the old system left it.
+    pub status: SaleStatus,
     /// When.
     pub created_at: DateTime<Utc>,
     /// Its figures, in the store `LEGACY`: paid exactly, no coupon (coupon uses come from
@@ -843,8 +844,8 @@ pub async fn insert_coupons(
 /// What a coupon use needs to know of its sale.
 #[derive(Clone, Debug)]
 pub struct SaleFacts {
-    /// `COMPLETED`, `CANCELLED` or `REFUNDED`.
-    pub status: String,
+    /// Where it stands.
+    pub status: SaleStatus,
     /// The identified customer.
     pub customer_id: Option<i64>,
     /// Sous-total.
@@ -869,22 +870,21 @@ pub async fn sale_facts(
             .await?)
     })
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|s| {
-            (
+            Ok((
                 s.id,
                 SaleFacts {
-                    status: s.status,
+                    status: crate::sales::status_of(&s)?,
                     customer_id: s.customer_id,
                     subtotal: s.subtotal,
                     loyalty_discount: s.loyalty_discount,
                     coupon_discount: s.coupon_discount,
                     created_at: s.created_at,
                 },
-            )
+            ))
         })
-        .collect())
+        .collect()
 }
 
 /// Which of these sales already have a coupon use.

@@ -16,6 +16,7 @@ pub mod sales;
 pub mod service_accounts;
 pub mod sessions;
 pub mod settings;
+mod sql;
 pub mod stores;
 pub mod users;
 
@@ -145,12 +146,4 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 /// Which SQL dialect the pool speaks.
 pub fn backend(db: &DatabaseConnection) -> DbBackend {
     db.get_database_backend()
-}
-
-/// SQLite takes `?NNN` for numbered parameters, PostgreSQL `$NNN`.
-pub(crate) fn placeholders(backend: DbBackend, sql: &str) -> String {
-    match backend {
-        DbBackend::Sqlite => sql.replace('$', "?"),
-        _ => sql.to_owned(),
-    }
 }

@@ -5,8 +5,9 @@
 //! allowances across a window boundary) but it needs one statement per attempt and no
 //! clock agreement beyond the database's rows, which is what several instances share.
 
-use crate::{placeholders, StoreResult};
-use sea_orm::{ConnectionTrait, Statement, Value};
+use crate::sql::statement;
+use crate::StoreResult;
+use sea_orm::{ConnectionTrait, Value};
 
 const COUNT: &str =
     "INSERT INTO login_attempts (bucket, window_start, attempts) VALUES ($1, $2, 1) \
@@ -18,17 +19,12 @@ const FORGET_BEFORE: &str = "DELETE FROM login_attempts WHERE window_start < $1"
 /// Counts one attempt in `bucket` during the minute `window_start` and returns how many
 /// that window now holds (this one included); windows before it are forgotten.
 pub async fn count(db: &impl ConnectionTrait, bucket: &str, window_start: i64) -> StoreResult<i64> {
-    let backend = db.get_database_backend();
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
-        placeholders(backend, FORGET_BEFORE),
-        [Value::from(window_start)],
-    ))
-    .await?;
+    db.execute_raw(statement(db, FORGET_BEFORE, [Value::from(window_start)]))
+        .await?;
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(backend, COUNT),
+        .query_one_raw(statement(
+            db,
+            COUNT,
             [Value::from(bucket.to_owned()), Value::from(window_start)],
         ))
         .await?

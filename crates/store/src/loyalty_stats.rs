@@ -9,12 +9,13 @@
 //! purchase. Customers are the active ones (an erased customer is inactive), grouped by
 //! their level now.
 
-use crate::sales::COMPLETED;
-use crate::{placeholders, stored, StoreResult};
+use crate::sql::statement;
+use crate::{stored, StoreResult};
 use chrono::{DateTime, Days, Utc};
 use crm_domain::loyalty::LevelCounts;
+use crm_domain::sale::SaleStatus;
 use crm_domain::Level;
-use sea_orm::{ConnectionTrait, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, QueryResult, Value};
 use std::collections::BTreeMap;
 
 /// Days of "active" on the stats page.
@@ -82,7 +83,12 @@ pub async fn figures(db: &impl ConnectionTrait, at: DateTime<Utc>) -> StoreResul
     const BOUGHT: &str = "FROM sales s JOIN customers c ON c.id = s.customer_id \
          WHERE c.active = $1 AND s.status = $2 AND s.created_at > $3 AND s.created_at <= $4";
     let window = |since: DateTime<Utc>| -> Vec<Value> {
-        vec![true.into(), COMPLETED.into(), since.into(), at.into()]
+        vec![
+            true.into(),
+            SaleStatus::Completed.as_str().into(),
+            since.into(),
+            at.into(),
+        ]
     };
 
     let mut revenue = BTreeMap::new();
@@ -149,12 +155,5 @@ async fn query(
     sql: &str,
     values: Vec<Value>,
 ) -> StoreResult<Vec<QueryResult>> {
-    let backend = db.get_database_backend();
-    Ok(db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(backend, sql),
-            values,
-        ))
-        .await?)
+    Ok(db.query_all_raw(statement(db, sql, values)).await?)
 }

@@ -6,11 +6,12 @@ use crate::entities::{
     customer, payment, points_entry, product, refund_payment, sale, sale_event, sale_line, store,
     till, user,
 };
-use crate::{placeholders, StoreError, StoreResult};
+use crate::sql::statement;
+use crate::{stored, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::sale::{
     applied_amounts, points_credited, ticket_number, Payment as PaidWith, PaymentMethod,
-    SaleLine as BasketLine, SaleTotals,
+    SaleLine as BasketLine, SaleStatus, SaleTotals,
 };
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -24,12 +25,20 @@ pub use refund_payment::Model as RefundPayment;
 pub use sale::Model as Sale;
 pub use sale_line::Model as SaleLine;
 
-/// Status of a sale that counts in revenue.
-pub const COMPLETED: &str = "COMPLETED";
-/// Status after a refund.
-pub const REFUNDED: &str = "REFUNDED";
-/// Status after a same-day cancellation.
-pub const CANCELLED: &str = "CANCELLED";
+/// The status stored on a sale, read back as the domain type.
+pub fn status_of(sale: &Sale) -> StoreResult<SaleStatus> {
+    stored("sales.status", &sale.status)
+}
+
+/// How a payment was made, read back as the domain type.
+pub fn method_of(payment: &Payment) -> StoreResult<PaymentMethod> {
+    stored("payments.method", &payment.method)
+}
+
+/// How a refund's money went back, read back as the domain type.
+pub fn refund_method_of(refunded: &RefundPayment) -> StoreResult<PaymentMethod> {
+    stored("refund_payments.method", &refunded.method)
+}
 
 /// A line as recorded.
 #[derive(Clone, Debug)]
@@ -53,8 +62,8 @@ pub struct NewLine {
 /// A payment as recorded.
 #[derive(Clone, Debug)]
 pub struct NewPayment {
-    /// Method (`ESPECES`).
-    pub method: String,
+    /// Method.
+    pub method: PaymentMethod,
     /// Tendered.
     pub amount: i64,
     /// Kept (cash net of change).
@@ -160,7 +169,7 @@ impl NewSale {
                 .iter()
                 .zip(applied)
                 .map(|(p, kept)| NewPayment {
-                    method: p.method.as_str().to_owned(),
+                    method: p.method,
                     amount: p.amount.francs(),
                     applied_amount: kept.francs(),
                     reference: p.reference.clone(),
@@ -177,7 +186,7 @@ impl NewSale {
     pub(crate) fn row(
         &self,
         ticket_number: String,
-        status: &str,
+        status: SaleStatus,
         created_at: DateTime<Utc>,
     ) -> sale::ActiveModel {
         let header = &self.header;
@@ -188,7 +197,7 @@ impl NewSale {
             cashier_id: Set(header.cashier_id),
             customer_id: Set(header.customer_id),
             ticket_number: Set(ticket_number),
-            status: Set(status.to_owned()),
+            status: Set(status.as_str().to_owned()),
             subtotal: Set(self.subtotal),
             loyalty_percent: Set(self.loyalty_percent.clone()),
             loyalty_discount: Set(self.loyalty_discount),
@@ -229,7 +238,7 @@ impl NewPayment {
         payment::ActiveModel {
             id: NotSet,
             sale_id: Set(sale_id),
-            method: Set(self.method.clone()),
+            method: Set(self.method.as_str().to_owned()),
             amount: Set(self.amount),
             applied_amount: Set(self.applied_amount),
             reference: Set(self.reference.clone()),
@@ -279,11 +288,7 @@ pub async fn record(db: &DatabaseConnection, new: NewSale) -> StoreResult<Sale> 
 pub async fn service_seller(db: &DatabaseConnection, client_id: &str) -> StoreResult<Option<i64>> {
     const LINKED: &str =
         "SELECT id, name, user_id FROM service_accounts WHERE client_id = $1 AND active = $2";
-    let backend = db.get_database_backend();
-    let statement = |sql: &str, values: Vec<Value>| {
-        Statement::from_sql_and_values(backend, placeholders(backend, sql), values)
-    };
-    let account = || statement(LINKED, vec![client_id.into(), true.into()]);
+    let account = || statement(db, LINKED, [client_id.into(), true.into()]);
     if let Some(row) = db.query_one_raw(account()).await? {
         if let Some(user_id) = row.try_get::<Option<i64>>("", "user_id")? {
             return Ok(Some(user_id));
@@ -293,8 +298,9 @@ pub async fn service_seller(db: &DatabaseConnection, client_id: &str) -> StoreRe
     // A no-op write first: it takes the account row's lock (PostgreSQL) or the write lock
     // (SQLite), so of two first sales at once, one creates the user and the other sees it.
     txn.execute_raw(statement(
+        &txn,
         "UPDATE service_accounts SET user_id = user_id WHERE client_id = $1",
-        vec![client_id.into()],
+        [client_id.into()],
     ))
     .await?;
     let Some(row) = txn.query_one_raw(account()).await? else {
@@ -323,8 +329,9 @@ pub async fn service_seller(db: &DatabaseConnection, client_id: &str) -> StoreRe
     .await
     .map_err(|e| StoreError::from_write(e, "username"))?;
     txn.execute_raw(statement(
+        &txn,
         "UPDATE service_accounts SET user_id = $1 WHERE id = $2",
-        vec![seller.id.into(), account_id.into()],
+        [seller.id.into(), account_id.into()],
     ))
     .await?;
     txn.commit().await?;
@@ -343,7 +350,7 @@ async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sa
     let created = new
         .row(
             ticket_number(&header.store_code, header.business_date, seq),
-            COMPLETED,
+            SaleStatus::Completed,
             now,
         )
         .insert(txn)
@@ -376,10 +383,10 @@ async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sa
         .iter()
         .map(|l| (l.product_id, l.quantity, l.line_total - l.discount))
         .collect();
-    let payments: Vec<(String, i64)> = new
+    let payments: Vec<(PaymentMethod, i64)> = new
         .payments
         .iter()
-        .map(|p| (p.method.clone(), p.applied_amount))
+        .map(|p| (p.method, p.applied_amount))
         .collect();
     add_to_rollups(txn, &created, &lines, &payments, 1).await?;
     Ok(created)
@@ -392,7 +399,7 @@ async fn add_to_rollups(
     txn: &impl ConnectionTrait,
     sale: &Sale,
     lines: &[(i64, i64, i64)],
-    payments: &[(String, i64)],
+    payments: &[(PaymentMethod, i64)],
     sign: i64,
 ) -> StoreResult<()> {
     rollup(
@@ -425,7 +432,7 @@ async fn add_to_rollups(
             "INSERT INTO cashier_day_payment (cashier_id, business_date, method, amount, payments) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (cashier_id, business_date, method) DO UPDATE SET \
              amount = cashier_day_payment.amount + excluded.amount, payments = cashier_day_payment.payments + excluded.payments",
-            vec![sale.cashier_id.into(), sale.business_date.into(), method.clone().into(), (sign * amount).into(), sign.into()],
+            vec![sale.cashier_id.into(), sale.business_date.into(), method.as_str().into(), (sign * amount).into(), sign.into()],
         )
         .await?;
     }
@@ -434,13 +441,7 @@ async fn add_to_rollups(
 
 /// Runs one upsert of the daily totals.
 async fn rollup(txn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> StoreResult<()> {
-    let backend = txn.get_database_backend();
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        placeholders(backend, sql),
-        values,
-    ))
-    .await?;
+    txn.execute_raw(statement(txn, sql, values)).await?;
     Ok(())
 }
 
@@ -598,9 +599,9 @@ async fn next_ticket_sequence(
                ON CONFLICT (store_id, business_date) DO UPDATE SET last_seq = ticket_counters.last_seq + 1 \
                RETURNING last_seq";
     let row = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            txn.get_database_backend(),
-            placeholders(txn.get_database_backend(), sql),
+        .query_one_raw(statement(
+            txn,
+            sql,
             [Value::from(store_id), Value::from(day)],
         ))
         .await?
@@ -628,18 +629,18 @@ pub enum Undo {
     Refund {
         /// The refund's store-local day.
         business_date: NaiveDate,
-        /// One method for the whole amount (`ESPECES`), or `None` for the way it was
-        /// paid: the same methods and amounts kept.
-        method: Option<String>,
+        /// One method for the whole amount, or `None` for the way it was paid: the same
+        /// methods and amounts kept.
+        method: Option<PaymentMethod>,
     },
 }
 
 impl Undo {
     /// The sale's status afterwards.
-    pub fn status(&self) -> &'static str {
+    pub fn status(&self) -> SaleStatus {
         match self {
-            Undo::Cancel => CANCELLED,
-            Undo::Refund { .. } => REFUNDED,
+            Undo::Cancel => SaleStatus::Cancelled,
+            Undo::Refund { .. } => SaleStatus::Refunded,
         }
     }
 }
@@ -658,9 +659,9 @@ pub async fn reverse(
     let txn = db.begin().await?;
     // The conditional update is the lock: of two concurrent refunds one wins.
     let changed = sale::Entity::update_many()
-        .col_expr(sale::Column::Status, Expr::value(new_status))
+        .col_expr(sale::Column::Status, Expr::value(new_status.as_str()))
         .filter(sale::Column::Id.eq(sale_id))
-        .filter(sale::Column::Status.eq(COMPLETED))
+        .filter(sale::Column::Status.eq(SaleStatus::Completed.as_str()))
         .exec(&txn)
         .await?;
     let current = sale::Entity::find_by_id(sale_id)
@@ -686,14 +687,14 @@ pub async fn reverse(
         )
         .await?;
     }
-    let payments: Vec<(String, i64)> = payment::Entity::find()
+    let payments = payment::Entity::find()
         .filter(payment::Column::SaleId.eq(sale_id))
         .order_by_asc(payment::Column::Id)
         .all(&txn)
         .await?
-        .into_iter()
-        .map(|p| (p.method, p.applied_amount))
-        .collect();
+        .iter()
+        .map(|p| Ok((method_of(p)?, p.applied_amount)))
+        .collect::<StoreResult<Vec<_>>>()?;
     match undo {
         Undo::Cancel => {
             let lines: Vec<(i64, i64, i64)> = sale_line::Entity::find()
@@ -712,10 +713,8 @@ pub async fn reverse(
             // A sale recorded without payments (an imported one a coupon covered) is
             // refunded in cash: every refund keeps at least one row, as the rebuild expects.
             let handed_back = match method {
-                Some(method) => vec![(method.clone(), current.total)],
-                None if payments.is_empty() => {
-                    vec![(PaymentMethod::Especes.as_str().to_owned(), current.total)]
-                }
+                Some(method) => vec![(*method, current.total)],
+                None if payments.is_empty() => vec![(PaymentMethod::Especes, current.total)],
                 None => payments,
             };
             record_refund(&txn, &current, *business_date, &handed_back, now).await?;
@@ -723,7 +722,7 @@ pub async fn reverse(
     }
     sale_event::ActiveModel {
         sale_id: Set(sale_id),
-        kind: Set(new_status.to_owned()),
+        kind: Set(new_status.as_str().to_owned()),
         actor_user_id: Set(actor.user_id),
         reason: Set(reason.to_owned()),
         at: Set(now),
@@ -740,7 +739,7 @@ pub async fn reverse(
         },
         "sale",
         Some(sale_id.to_string()),
-        Some(serde_json::json!({"status": COMPLETED})),
+        Some(serde_json::json!({"status": SaleStatus::Completed})),
         Some(serde_json::json!({"status": new_status, "reason": reason})),
     )
     .await?;
@@ -754,14 +753,14 @@ async fn record_refund(
     txn: &impl ConnectionTrait,
     sale: &Sale,
     business_date: NaiveDate,
-    handed_back: &[(String, i64)],
+    handed_back: &[(PaymentMethod, i64)],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     refund_payment::Entity::insert_many(handed_back.iter().map(|(method, amount)| {
         refund_payment::ActiveModel {
             sale_id: Set(sale.id),
             business_date: Set(business_date),
-            method: Set(method.clone()),
+            method: Set(method.as_str().to_owned()),
             amount: Set(*amount),
             created_at: Set(now),
             ..Default::default()
@@ -784,7 +783,7 @@ async fn record_refund(
             "INSERT INTO cashier_day_payment (cashier_id, business_date, method, amount, payments, refunded) \
              VALUES ($1, $2, $3, 0, 0, $4) ON CONFLICT (cashier_id, business_date, method) DO UPDATE SET \
              refunded = cashier_day_payment.refunded + excluded.refunded",
-            vec![sale.cashier_id.into(), business_date.into(), method.clone().into(), (*amount).into()],
+            vec![sale.cashier_id.into(), business_date.into(), method.as_str().into(), (*amount).into()],
         )
         .await?;
     }
@@ -1043,7 +1042,7 @@ pub async fn top_products(
 pub async fn payment_split(
     db: &impl ConnectionTrait,
     scope: HistoryScope,
-) -> StoreResult<Vec<(String, i64, i64, i64)>> {
+) -> StoreResult<Vec<(PaymentMethod, i64, i64, i64)>> {
     let rows = query_all(
         db,
         "SELECT method, CAST(SUM(amount) AS BIGINT) AS amount, CAST(SUM(payments) AS BIGINT) AS n, \
@@ -1055,8 +1054,9 @@ pub async fn payment_split(
     .await?;
     rows.iter()
         .map(|r| {
+            let method: String = r.try_get("", "method")?;
             Ok((
-                r.try_get("", "method")?,
+                stored("cashier_day_payment.method", &method)?,
                 r.try_get("", "amount")?,
                 r.try_get("", "n")?,
                 r.try_get("", "refunded")?,
@@ -1134,15 +1134,11 @@ pub async fn list(
 /// (cashiers and admins) and anyone with sales on record (a service account's seller, a
 /// cashier since deactivated).
 pub async fn sellers(db: &impl ConnectionTrait) -> StoreResult<Vec<(i64, String)>> {
-    let backend = db.get_database_backend();
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(
-                backend,
-                "SELECT id, display_name FROM users WHERE role IN ($1, $2) \
-                 OR id IN (SELECT DISTINCT cashier_id FROM cashier_day) ORDER BY display_name, id",
-            ),
+        .query_all_raw(statement(
+            db,
+            "SELECT id, display_name FROM users WHERE role IN ($1, $2) \
+             OR id IN (SELECT DISTINCT cashier_id FROM cashier_day) ORDER BY display_name, id",
             [
                 Value::from(crm_domain::Role::Cashier.as_str()),
                 Value::from(crm_domain::Role::Admin.as_str()),
@@ -1164,9 +1160,9 @@ fn scoped(db: &impl ConnectionTrait, sql: &str, scope: HistoryScope) -> Statemen
         None => ("$1 IS NULL", "$1 IS NULL"),
     };
     let sql = sql.replace("{who_d}", who_d).replace("{who}", who);
-    Statement::from_sql_and_values(
-        db.get_database_backend(),
-        placeholders(db.get_database_backend(), &sql),
+    statement(
+        db,
+        &sql,
         [
             Value::from(scope.cashier_id),
             Value::from(scope.first_day),

@@ -11,7 +11,7 @@ use chrono::Utc;
 use crm_domain::loyalty::LoyaltyPolicy;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Set,
-    Statement, TransactionTrait, Value,
+    TransactionTrait, Value,
 };
 
 /// The key of the loyalty policy.
@@ -95,13 +95,13 @@ fn json(policy: &LoyaltyPolicy) -> StoreResult<serde_json::Value> {
 /// changes nothing.
 async fn lock(txn: &impl ConnectionTrait, key: &str) -> StoreResult<()> {
     let statement = match txn.get_database_backend() {
-        DbBackend::Postgres => Statement::from_sql_and_values(
-            DbBackend::Postgres,
+        DbBackend::Postgres => crate::sql::statement(
+            txn,
             "SELECT pg_advisory_xact_lock(hashtext($1))",
             [Value::from(format!("crm.settings.{key}"))],
         ),
-        backend => Statement::from_sql_and_values(
-            backend,
+        _ => crate::sql::statement(
+            txn,
             r#"UPDATE settings SET "key" = "key" WHERE "key" = ?"#,
             [Value::from(key.to_owned())],
         ),

@@ -3,6 +3,7 @@
 pub mod chart;
 pub mod guard;
 pub mod job_progress;
+pub mod listbox;
 pub mod message;
 pub mod pager;
 pub mod receipt;
@@ -10,6 +11,7 @@ pub mod section;
 
 pub use guard::Guarded;
 pub use job_progress::{follow_job, is_finished, JobProgress, ProgressBar};
+pub use listbox::{ListKey, OptionKey, SuggestionList, Suggestions};
 pub use message::{FormError, Msg};
 pub use pager::Pager;
 pub use receipt::{print, ReceiptView};

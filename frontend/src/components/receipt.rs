@@ -4,9 +4,9 @@ use crm_api_types::Receipt;
 use crm_domain::money::group_thousands;
 use leptos::prelude::*;
 
-use crate::format::{
-    date_time, level_label, method_label, money, rate, status_label, trim_decimal,
-};
+use crm_domain::sale::SaleStatus;
+
+use crate::format::{date_time, level_key, method_label, money, rate, status_label, trim_decimal};
 use crate::i18n::use_i18n;
 
 /// A receipt. Carries the `print-receipt` class: when it is on the page, printing shows
@@ -38,13 +38,12 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
         refund,
         ..
     } = receipt;
-    let completed = status == "COMPLETED";
-    let status_code = status.clone();
+    let completed = status == SaleStatus::Completed;
     let percent = trim_decimal(&loyalty_percent);
     // No customer, no points: an anonymous ticket does not mention them.
     let has_customer = customer.is_some();
     let customer_view = customer.map(|c| {
-        let level = c.level.clone();
+        let level = level_key(c.level);
         view! {
             <section id="receipt-customer" class="receipt-block">
                 <div class="receipt-row">
@@ -57,7 +56,7 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
                 </div>
                 <div class="receipt-row">
                     <span>{i18n.tr("pos.level")}</span>
-                    <span id="receipt-customer-level">{move || level_label(i18n.lang(), &level)}</span>
+                    <span id="receipt-customer-level">{i18n.tr(level)}</span>
                 </div>
                 <div class="receipt-row">
                     <span>{i18n.tr("receipt.points_balance")}</span>
@@ -99,12 +98,12 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
     let payment_rows = payments
         .into_iter()
         .map(|p| {
-            let method = p.method.clone();
+            let method = p.method;
             let reference = p.reference.filter(|r| !r.trim().is_empty());
             view! {
-                <div class="receipt-row receipt-payment" data-method=p.method.clone()>
+                <div class="receipt-row receipt-payment" data-method=method.as_str()>
                     <span>
-                        {move || method_label(i18n.lang(), &method)}
+                        {move || method_label(i18n.lang(), method)}
                         {reference.map(|r| view! { <span class="muted">" (" {r} ")"</span> })}
                     </span>
                     <span class="amount">{money(p.amount)}</span>
@@ -118,10 +117,10 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
             .payments
             .into_iter()
             .map(|p| {
-                let method = p.method.clone();
+                let method = p.method;
                 view! {
-                    <div class="receipt-row receipt-refund-payment" data-method=p.method>
-                        <span>{move || method_label(i18n.lang(), &method)}</span>
+                    <div class="receipt-row receipt-refund-payment" data-method=method.as_str()>
+                        <span>{move || method_label(i18n.lang(), method)}</span>
                         <span class="amount">"−" {money(p.amount)}</span>
                     </div>
                 }
@@ -139,7 +138,7 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
         }
     });
     view! {
-        <article id="receipt" class="receipt print-receipt" data-status=status.clone()>
+        <article id="receipt" class="receipt print-receipt" data-status=status.as_str()>
             <header class="receipt-head">
                 <strong class="receipt-store">{store_name}</strong>
                 <span class="muted">{store_code} " · " {i18n.tr("receipt.till")} " " {till_code}</span>
@@ -151,7 +150,7 @@ pub fn ReceiptView(receipt: Receipt) -> impl IntoView {
                     .then(move || {
                         view! {
                             <span id="receipt-status" class="badge badge-status">
-                                {move || status_label(i18n.lang(), &status_code)}
+                                {move || status_label(i18n.lang(), status)}
                             </span>
                         }
                     })}

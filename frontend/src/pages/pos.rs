@@ -9,7 +9,7 @@
 //! The identified customer's usable coupons are listed on their card: a click or Alt+1…9
 //! (the digit row or the keypad, whatever the keyboard layout) applies one to the sale.
 
-use crm_api_types::{AvailableCoupon, CreateCustomerRequest, CustomerProfile, FieldError, Level};
+use crm_api_types::{AvailableCoupon, CreateCustomerRequest, CustomerProfile, FieldError};
 use crm_domain::coupon::DiscountKind;
 use crm_domain::money::group_thousands;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
@@ -21,7 +21,7 @@ use wasm_bindgen::JsCast;
 use crate::api::{self, ApiError};
 use crate::auth::use_auth;
 use crate::components::{FormError, Msg};
-use crate::format::{money, trim_decimal};
+use crate::format::{level_key, money, trim_decimal};
 use crate::i18n::{use_i18n, I18n};
 use crate::pages::checkout::{self, Checkout, CheckoutState};
 
@@ -733,14 +733,4 @@ pub(crate) fn full_name(first: Option<&str>, last: Option<&str>) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The string key of a level's name (`level.GOLD`).
-pub(crate) fn level_key(level: Level) -> &'static str {
-    match level {
-        Level::Standard => "level.STANDARD",
-        Level::Silver => "level.SILVER",
-        Level::Gold => "level.GOLD",
-        Level::Vip => "level.VIP",
-    }
 }

@@ -11,6 +11,7 @@ use crm_api_types::{
     DayRevenue, PaymentSplit, Receipt, Role, SaleListItem, SalesHistory, Seller, TopProduct,
 };
 use crm_domain::money::group_thousands;
+use crm_domain::sale::PaymentMethod;
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
@@ -516,16 +517,15 @@ fn revenue_chart(lang: Lang, days: &[DayRevenue]) -> impl IntoView {
     }
 }
 
-fn method_color(method: &str) -> &'static str {
+fn method_color(method: PaymentMethod) -> &'static str {
     match method {
-        "ESPECES" => "#0a8a43",
-        "CARTE" => "#2563eb",
-        "ORANGE_MONEY" => "#ff7900",
-        "MTN_MOMO" => "#f2c200",
-        "MOOV_MONEY" => "#7c3aed",
-        "WAVE" => "#1dc8f2",
-        "CHEQUE" => "#6b7280",
-        _ => "#98a2b3",
+        PaymentMethod::Especes => "#0a8a43",
+        PaymentMethod::Carte => "#2563eb",
+        PaymentMethod::OrangeMoney => "#ff7900",
+        PaymentMethod::MtnMomo => "#f2c200",
+        PaymentMethod::MoovMoney => "#7c3aed",
+        PaymentMethod::Wave => "#1dc8f2",
+        PaymentMethod::Cheque => "#6b7280",
     }
 }
 
@@ -539,8 +539,8 @@ fn payment_split(i18n: I18n, split: &[PaymentSplit]) -> impl IntoView {
     let slices = split
         .iter()
         .map(|s| Slice {
-            key: s.method.clone(),
-            color: method_color(&s.method),
+            key: s.method.as_str().to_owned(),
+            color: method_color(s.method),
             value: s.amount,
         })
         .collect::<Vec<_>>();
@@ -548,12 +548,12 @@ fn payment_split(i18n: I18n, split: &[PaymentSplit]) -> impl IntoView {
         .iter()
         .map(|s| {
             let share = doughnut::share(s.amount, total);
-            let code = s.method.clone();
+            let method = s.method;
             view! {
-                <tr data-method=s.method.clone()>
+                <tr data-method=method.as_str()>
                     <td>
-                        <span class="swatch" style=format!("background:{}", method_color(&s.method))></span>
-                        {move || method_label(i18n.lang(), &code)}
+                        <span class="swatch" style=format!("background:{}", method_color(method))></span>
+                        {move || method_label(i18n.lang(), method)}
                     </td>
                     <td class="amount">{money(s.amount)}</td>
                     <td class="amount">{group_thousands(s.count)}</td>
@@ -645,8 +645,8 @@ fn sales_list(
             } else {
                 date_time(s.created_at)
             };
-            let status = s.status.clone();
-            let status_class = format!("badge status status-{}", s.status.to_lowercase());
+            let status = s.status;
+            let status_class = format!("badge status status-{}", status.as_str().to_lowercase());
             let cashier = show_cashier.then(|| view! { <td>{s.cashier_name.clone()}</td> });
             view! {
                 <tr
@@ -666,7 +666,7 @@ fn sales_list(
                     <td class="mono">{s.customer_number.clone().unwrap_or_else(|| "—".into())}</td>
                     {cashier}
                     <td>
-                        <span class=status_class>{move || status_label(i18n.lang(), &status)}</span>
+                        <span class=status_class>{move || status_label(i18n.lang(), status)}</span>
                     </td>
                     <td class="amount">{money(s.total)}</td>
                 </tr>

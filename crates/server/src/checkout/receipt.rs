@@ -12,8 +12,9 @@ use crm_domain::Money;
 use crm_store::sales as store;
 use crm_store::DatabaseConnection;
 
-/// Builds the printed receipt of a sale.
-pub fn of(detail: &store::SaleDetail) -> Receipt {
+/// Builds the printed receipt of a sale; a status, method or level the domain does not
+/// know is `StoreError::Corrupt`.
+fn of(detail: &store::SaleDetail) -> Result<Receipt, ApiError> {
     let s = &detail.sale;
     let vat = sale::vat_by_rate(detail.lines.iter().map(|(l, _)| {
         (
@@ -29,26 +30,32 @@ pub fn of(detail: &store::SaleDetail) -> Receipt {
         net: v.net.francs(),
     })
     .collect();
-    Receipt {
+    Ok(Receipt {
         id: s.id,
         ticket_number: s.ticket_number.clone(),
-        status: s.status.clone(),
+        status: store::status_of(s)?,
         store_code: detail.store.code.clone(),
         store_name: detail.store.name.clone(),
         till_code: detail.till.code.clone(),
         cashier_id: detail.cashier.id,
         cashier_name: detail.cashier.display_name.clone(),
-        customer: detail.customer.as_ref().map(|c| ReceiptCustomer {
-            id: c.id,
-            customer_number: c.customer_number.clone().unwrap_or_default(),
-            name: [c.first_name.as_deref(), c.last_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" "),
-            level: c.level.clone(),
-            points_balance: c.points,
-        }),
+        customer: detail
+            .customer
+            .as_ref()
+            .map(|c| {
+                Ok::<_, ApiError>(ReceiptCustomer {
+                    id: c.id,
+                    customer_number: c.customer_number.clone().unwrap_or_default(),
+                    name: [c.first_name.as_deref(), c.last_name.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    level: crm_store::customers::level_of(c)?,
+                    points_balance: c.points,
+                })
+            })
+            .transpose()?,
         created_at: s.created_at,
         lines: detail
             .lines
@@ -74,23 +81,27 @@ pub fn of(detail: &store::SaleDetail) -> Receipt {
         payments: detail
             .payments
             .iter()
-            .map(|p| ReceiptPayment {
-                method: p.method.clone(),
-                amount: p.amount,
-                reference: p.reference.clone(),
+            .map(|p| {
+                Ok(ReceiptPayment {
+                    method: store::method_of(p)?,
+                    amount: p.amount,
+                    reference: p.reference.clone(),
+                })
             })
-            .collect(),
+            .collect::<Result<_, ApiError>>()?,
         paid: s.paid,
         change: s.change_given,
         points_earned: s.points_earned,
-        refund: refund_of(detail),
-    }
+        refund: refund_of(detail)?,
+    })
 }
 
 /// The refund part of a receipt, once refunded.
-fn refund_of(detail: &store::SaleDetail) -> Option<ReceiptRefund> {
-    let first = detail.refund.first()?;
-    Some(ReceiptRefund {
+fn refund_of(detail: &store::SaleDetail) -> Result<Option<ReceiptRefund>, ApiError> {
+    let Some(first) = detail.refund.first() else {
+        return Ok(None);
+    };
+    Ok(Some(ReceiptRefund {
         business_date: first.business_date,
         at: first.created_at,
         reason: detail
@@ -102,12 +113,14 @@ fn refund_of(detail: &store::SaleDetail) -> Option<ReceiptRefund> {
         payments: detail
             .refund
             .iter()
-            .map(|r| RefundedPayment {
-                method: r.method.clone(),
-                amount: r.amount,
+            .map(|r| {
+                Ok(RefundedPayment {
+                    method: store::refund_method_of(r)?,
+                    amount: r.amount,
+                })
             })
-            .collect(),
-    })
+            .collect::<Result<_, ApiError>>()?,
+    }))
 }
 
 /// A sale with its receipt; 404 `sale.not_found` when there is none.
@@ -118,6 +131,6 @@ pub async fn load(
     let detail = store::detail(db, id)
         .await?
         .ok_or_else(|| ApiError::not_found(codes::SALE_NOT_FOUND, "Vente introuvable."))?;
-    let receipt = of(&detail);
+    let receipt = of(&detail)?;
     Ok((detail, receipt))
 }

@@ -10,9 +10,9 @@ use super::{resolve, FileRun, ImportError, Report};
 use crate::startup::AppState;
 use chrono::{DateTime, Utc};
 use crm_domain::coupon::{normalize_code, Coupon, CouponKind, CouponStatus, DiscountKind};
+use crm_domain::sale::SaleStatus;
 use crm_domain::{Level, Money};
 use crm_store::legacy::{self as store, DiscountSplit, Entity, LegacyCoupon, LegacyCouponUse};
-use crm_store::sales::COMPLETED;
 use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
@@ -416,7 +416,7 @@ pub(crate) async fn import_uses(
                 amount: c.amount,
                 at,
                 // The old system's sale was cancelled or refunded: the use no longer counts.
-                released_at: (sale.status != COMPLETED).then_some(at),
+                released_at: (sale.status != SaleStatus::Completed).then_some(at),
                 split,
             });
         }

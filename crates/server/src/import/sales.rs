@@ -6,10 +6,12 @@
 use super::source::{self, Sheet};
 use super::{resolve, FileRun, ImportError, Report};
 use crate::startup::AppState;
-use crm_domain::sale::{allocate_proportionally, included_vat, points_credited, PaymentMethod};
+use crm_domain::sale::{
+    allocate_proportionally, included_vat, points_credited, PaymentMethod, SaleStatus,
+};
 use crm_domain::Money;
 use crm_store::legacy::{self as store, Entity, LegacyLine, LegacyPayment, LegacySale, StoredLine};
-use crm_store::sales::{NewLine, NewPayment, NewSale, SaleHeader, CANCELLED, COMPLETED, REFUNDED};
+use crm_store::sales::{NewLine, NewPayment, NewSale, SaleHeader};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 
@@ -18,11 +20,12 @@ pub const LEGACY_STORE: &str = "LEGACY";
 /// VAT included in imported totals: 18 %.
 const VAT_RATE_BP: u32 = 1_800;
 
-fn status(value: &str) -> Result<&'static str, String> {
+/// The old system's sale statuses, and the usual spellings of them.
+fn status(value: &str) -> Result<SaleStatus, String> {
     match value.trim().to_ascii_uppercase().as_str() {
-        "VALIDATED" | "COMPLETED" => Ok(COMPLETED),
-        "CANCELLED" | "CANCELED" => Ok(CANCELLED),
-        "REFUNDED" => Ok(REFUNDED),
+        "VALIDATED" | "COMPLETED" => Ok(SaleStatus::Completed),
+        "CANCELLED" | "CANCELED" => Ok(SaleStatus::Cancelled),
+        "REFUNDED" => Ok(SaleStatus::Refunded),
         _ => Err(format!("statut inconnu « {} »", value.trim())),
     }
 }
@@ -152,7 +155,7 @@ pub(crate) async fn import_sales(
                         coupon_discount: 0,
                         total,
                         vat_total: included_vat(Money::fcfa(total), VAT_RATE_BP).francs(),
-                        points_earned: if status == COMPLETED {
+                        points_earned: if status == SaleStatus::Completed {
                             points_credited(Money::fcfa(total), customer_id.is_some())
                         } else {
                             0
@@ -382,7 +385,7 @@ pub(crate) async fn import_payments(
                     legacy_id,
                     sale_id,
                     payment: NewPayment {
-                        method: payment_method(row.get(c_method))?.as_str().to_owned(),
+                        method: payment_method(row.get(c_method))?,
                         amount,
                         applied_amount: amount,
                         reference: source::text(row.opt(c_reference)),

@@ -14,7 +14,7 @@ use crm_api_types::{
 };
 use crm_domain::codes;
 use crm_domain::period::Period;
-use crm_domain::sale::PaymentMethod;
+use crm_domain::sale::{PaymentMethod, SaleStatus};
 use crm_domain::{Capability, Money};
 use crm_store::sales::{self as store, HistoryScope, Reversal, Undo};
 use rust_decimal::Decimal;
@@ -215,7 +215,7 @@ async fn reverse(
             codes::SALE_ALREADY_REVERSED,
             format!(
                 "Cette vente est déjà {}.",
-                if sale.status == store::REFUNDED {
+                if store::status_of(&sale)? == SaleStatus::Refunded {
                     "remboursée"
                 } else {
                     "annulée"
@@ -255,17 +255,12 @@ pub async fn refund(
     let reason = reason_of(&body.reason)?;
     let method = match body.method.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(typed) => Some(
-            PaymentMethod::from_str(typed)
-                .map_err(|_| {
-                    unprocessable(
-                        codes::PAYMENT_METHOD_INVALID,
-                        format!("Moyen de paiement inconnu « {typed} »."),
-                    )
-                })?
-                .as_str()
-                .to_owned(),
-        ),
+        Some(typed) => Some(PaymentMethod::from_str(typed).map_err(|_| {
+            unprocessable(
+                codes::PAYMENT_METHOD_INVALID,
+                format!("Moyen de paiement inconnu « {typed} »."),
+            )
+        })?),
     };
     let (detail, _) = receipt::load(&state.db, *id).await?;
     let undo = Undo::Refund {
@@ -403,16 +398,18 @@ async fn history(
     let (rows, total) = store::list(&state.db, scope, page, per_page).await?;
     let sales = rows
         .into_iter()
-        .map(|row| SaleListItem {
-            id: row.sale.id,
-            ticket_number: row.sale.ticket_number,
-            created_at: row.sale.created_at,
-            status: row.sale.status,
-            total: row.sale.total,
-            customer_number: row.customer_number,
-            cashier_name: row.cashier_name,
+        .map(|row| {
+            Ok(SaleListItem {
+                status: store::status_of(&row.sale)?,
+                id: row.sale.id,
+                ticket_number: row.sale.ticket_number,
+                created_at: row.sale.created_at,
+                total: row.sale.total,
+                customer_number: row.customer_number,
+                cashier_name: row.cashier_name,
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     let average_basket = if takings.sales_count > 0 {
         Money::round(Decimal::from(takings.revenue) / Decimal::from(takings.sales_count)).francs()
     } else {

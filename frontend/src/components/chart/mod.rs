@@ -47,19 +47,29 @@ const PLOT_H: f64 = HEIGHT - TOP - BOTTOM;
 /// Where the value 0 sits.
 pub const BASELINE: f64 = TOP + PLOT_H;
 
-/// The value axis: a round maximum and a grid line at each quarter of it.
+/// At most this many intervals between the value axis's grid lines.
+const MAX_INTERVALS: i64 = 5;
+
+/// The value axis: grid lines a "nice" step apart (1, 2 or 5 × 10ⁿ), the top one at or
+/// above the highest value. Every label is then short and exact (`500`, `1,5 k`, `20 k`),
+/// never a quarter of a round number (`3,7 k`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Axis {
-    /// The value at the top of the plot.
+    /// The value at the top of the plot: a whole number of steps.
     pub max: i64,
+    /// The value between two grid lines.
+    pub step: i64,
 }
 
 impl Axis {
     /// The axis for values up to `highest`, never below `floor` (an empty chart still has
     /// a scale: 1 000 FCFA, 10 sales…).
     pub fn new(highest: i64, floor: i64) -> Axis {
+        let value = highest.max(floor).max(1);
+        let step = nice_step(value);
         Axis {
-            max: nice_ceiling(highest.max(floor)),
+            max: steps(value, step).saturating_mul(step),
+            step,
         }
     }
 
@@ -70,9 +80,9 @@ impl Axis {
 
     /// The grid lines, bottom to top: (value, height).
     pub fn ticks(&self) -> Vec<(i64, f64)> {
-        (0..=4)
+        (0..=self.max / self.step.max(1))
             .map(|k| {
-                let v = self.max * k / 4;
+                let v = k * self.step;
                 (v, self.y(v))
             })
             .collect()
@@ -113,20 +123,24 @@ impl Slots {
     }
 }
 
-/// The smallest "round" number (1, 2, 2.5, 5 × 10ⁿ) at least `value`.
-pub fn nice_ceiling(value: i64) -> i64 {
-    let value = value.max(1);
+/// The smallest step of 1, 2 or 5 × 10ⁿ that covers `value` (≥ 1) in at most
+/// [`MAX_INTERVALS`] steps.
+pub fn nice_step(value: i64) -> i64 {
     let mut magnitude = 1i64;
-    while magnitude.saturating_mul(10) <= value {
-        magnitude *= 10;
-    }
-    for step in [10, 20, 25, 50, 100] {
-        let candidate = magnitude.saturating_mul(step) / 10;
-        if candidate >= value {
-            return candidate;
+    loop {
+        for unit in [1, 2, 5] {
+            let step = magnitude.saturating_mul(unit);
+            if steps(value, step) <= MAX_INTERVALS {
+                return step;
+            }
         }
+        magnitude = magnitude.saturating_mul(10);
     }
-    magnitude.saturating_mul(10)
+}
+
+/// How many `step`s it takes to reach `value` (both > 0).
+fn steps(value: i64, step: i64) -> i64 {
+    value / step + i64::from(value % step != 0)
 }
 
 /// `125000` → `125 k`, `1500000` → `1,5 M` (axis labels).
@@ -207,13 +221,69 @@ fn view_box() -> String {
 mod tests {
     use super::*;
 
+    /// The values of an axis's grid lines.
+    fn grid_values(highest: i64, floor: i64) -> Vec<i64> {
+        Axis::new(highest, floor)
+            .ticks()
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect()
+    }
+
     #[test]
-    fn round_axis_maxima() {
-        assert_eq!(nice_ceiling(1000), 1000);
-        assert_eq!(nice_ceiling(1001), 2000);
-        assert_eq!(nice_ceiling(212_500), 250_000);
-        assert_eq!(nice_ceiling(510_000), 1_000_000);
-        assert_eq!(nice_ceiling(0), 1);
+    fn nice_steps_of_one_two_or_five() {
+        assert_eq!(nice_step(1), 1);
+        assert_eq!(nice_step(5), 1);
+        assert_eq!(nice_step(6), 2);
+        assert_eq!(nice_step(10), 2);
+        assert_eq!(nice_step(11), 5);
+        assert_eq!(nice_step(1000), 200);
+        assert_eq!(nice_step(1001), 500);
+        assert_eq!(nice_step(3_700), 1000);
+        assert_eq!(nice_step(212_500), 50_000);
+        assert_eq!(nice_step(i64::MAX), 2_000_000_000_000_000_000);
+        assert_eq!(
+            Axis::new(i64::MAX, 0).ticks().len(),
+            5,
+            "no overflow at the very top"
+        );
+    }
+
+    #[test]
+    fn the_top_is_the_first_step_at_or_above_the_highest_value() {
+        assert_eq!(grid_values(1000, 1000), [0, 200, 400, 600, 800, 1000]);
+        assert_eq!(grid_values(1001, 1000), [0, 500, 1000, 1500]);
+        // Quarters of a round maximum gave "0 – 1,2 k – 2,5 k – 3,7 k – 5 k".
+        assert_eq!(grid_values(3_700, 1000), [0, 1000, 2000, 3000, 4000]);
+        assert_eq!(
+            grid_values(212_500, 1000),
+            [0, 50_000, 100_000, 150_000, 200_000, 250_000]
+        );
+        assert_eq!(grid_values(510_000, 1000), [0, 200_000, 400_000, 600_000]);
+        assert_eq!(
+            grid_values(7, 10),
+            [0, 2, 4, 6, 8, 10],
+            "a count keeps its floor"
+        );
+        assert_eq!(grid_values(0, 0), [0, 1]);
+        for highest in [1, 9, 99, 1_234, 98_765, 4_321_000, 987_654_321] {
+            let axis = Axis::new(highest, 1);
+            assert!(
+                axis.max >= highest && axis.max - axis.step < highest,
+                "{highest}"
+            );
+            assert!((2..=6).contains(&axis.ticks().len()), "{highest}");
+            let leading = axis.step / 10i64.pow(axis.step.ilog10());
+            assert!(
+                [1, 2, 5].contains(&leading),
+                "{highest}: step {}",
+                axis.step
+            );
+        }
+    }
+
+    #[test]
+    fn compact_labels() {
         assert_eq!(compact(125_000), "125\u{a0}k");
         assert_eq!(compact(1_500_000), "1,5\u{a0}M");
         assert_eq!(compact(2_000_000), "2\u{a0}M");
@@ -227,7 +297,7 @@ mod tests {
         assert_eq!(axis.y(0), BASELINE);
         assert_eq!(axis.y(250_000), TOP);
         let ticks = axis.ticks();
-        assert_eq!(ticks.len(), 5);
+        assert_eq!(ticks.len(), 6);
         assert_eq!(ticks.first(), Some(&(0, BASELINE)));
         assert_eq!(ticks.last(), Some(&(250_000, TOP)));
         assert_eq!(

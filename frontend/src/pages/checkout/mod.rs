@@ -41,7 +41,7 @@ use rust_decimal::Decimal;
 use wasm_bindgen::JsCast;
 
 use crate::auth::{use_auth, Auth};
-use crate::components::{print, Msg, ReceiptView};
+use crate::components::{print, Msg, ReceiptView, Suggestions};
 use crate::i18n::use_i18n;
 use basket::BasketLines;
 use coupon::CouponEntry;
@@ -59,14 +59,12 @@ pub struct CheckoutState {
     receipt: RwSignal<Option<Receipt>>,
     basket_error: RwSignal<Option<Msg>>,
     payment_error: RwSignal<Option<Msg>>,
-    /// The product search's results (`None`: the list is closed).
-    results: RwSignal<Option<Vec<Product>>>,
-    /// The highlighted result.
-    active: RwSignal<usize>,
+    /// The product search's results and the highlighted one.
+    results: RwSignal<Suggestions<Product>>,
     /// Where the validation stands (and the `Idempotency-Key` it uses).
     submission: RwSignal<Submission>,
     /// The payment method being entered: cash at the start of every sale.
-    method: RwSignal<String>,
+    method: RwSignal<PaymentMethod>,
     /// A barcode scanned elsewhere on the till (into the phone field), to add.
     scanned: RwSignal<Option<String>>,
     /// The coupon applied to this sale, if any.
@@ -86,10 +84,9 @@ impl CheckoutState {
             receipt: RwSignal::new(None),
             basket_error: RwSignal::new(None),
             payment_error: RwSignal::new(None),
-            results: RwSignal::new(None),
-            active: RwSignal::new(0),
+            results: RwSignal::new(Suggestions::default()),
             submission: RwSignal::new(Submission::default()),
-            method: RwSignal::new(PaymentMethod::Especes.as_str().to_string()),
+            method: RwSignal::new(PaymentMethod::Especes),
             scanned: RwSignal::new(None),
             coupon: RwSignal::new(None),
             coupon_error: RwSignal::new(None),
@@ -171,10 +168,9 @@ impl CheckoutState {
         self.receipt.set(None);
         self.basket_error.set(None);
         self.payment_error.set(None);
-        self.results.set(None);
-        self.active.set(0);
+        self.results.set(Suggestions::default());
         self.submission.set(Submission::default());
-        self.method.set(PaymentMethod::Especes.as_str().to_string());
+        self.method.set(PaymentMethod::Especes);
         self.coupon.set(None);
         self.coupon_error.set(None);
     }

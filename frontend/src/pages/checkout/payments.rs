@@ -5,7 +5,7 @@ use crm_domain::sale::PaymentMethod;
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
-use super::sale::typed_payment;
+use super::sale::{method_of, typed_payment};
 use super::submission::Submission;
 use super::{validate, Till};
 use crate::components::Msg;
@@ -48,7 +48,7 @@ impl PaymentInput {
         }
         state.payment_error.set(None);
         let typed = typed_payment(
-            &state.method.get_untracked(),
+            state.method.get_untracked(),
             &self.amount.get_untracked(),
             &self.reference.get_untracked(),
             self.remaining.get_untracked(),
@@ -97,11 +97,12 @@ pub(super) fn PaymentForm(till: Till, input: PaymentInput) -> impl IntoView {
             .into_iter()
             .enumerate()
             .map(|(i, p)| {
-                let code = p.method.clone();
+                let method = method_of(&p);
+                let text = p.method.clone();
                 view! {
                     <li class="payment-line" data-method=p.method.clone()>
                         <span class="payment-method-label">
-                            {move || method_label(i18n.lang(), &code)}
+                            {move || method.map_or_else(|| text.clone(), |m| method_label(i18n.lang(), m))}
                             {p.reference.map(|r| view! { <span class="muted">" · " {r}</span> })}
                         </span>
                         <span class="payment-amount-value">{money(p.amount)}</span>
@@ -136,10 +137,9 @@ pub(super) fn PaymentForm(till: Till, input: PaymentInput) -> impl IntoView {
         PaymentMethod::ALL
             .into_iter()
             .map(|m| {
-                let code = m.as_str();
                 view! {
-                    <option value=code selected=move || method.get() == code>
-                        {method_label(lang, code)}
+                    <option value=m.as_str() selected=move || method.get() == m>
+                        {method_label(lang, m)}
                     </option>
                 }
             })
@@ -155,9 +155,12 @@ pub(super) fn PaymentForm(till: Till, input: PaymentInput) -> impl IntoView {
                     <select
                         id="payment-method"
                         name="payment_method"
-                        prop:value=move || method.get()
+                        prop:value=move || method.get().as_str()
                         on:change=move |ev| {
-                            method.set(event_target_value(&ev));
+                            // The options are the methods' own names.
+                            if let Ok(chosen) = event_target_value(&ev).parse() {
+                                method.set(chosen);
+                            }
                             payment_error.set(None);
                         }
                     >
@@ -195,7 +198,7 @@ pub(super) fn PaymentForm(till: Till, input: PaymentInput) -> impl IntoView {
                         }
                     />
                 </label>
-                <Show when=move || method.with(|m| m != PaymentMethod::Especes.as_str())>
+                <Show when=move || !method.get().is_cash()>
                     <label class="field payment-reference-field">
                         <span class="field-label">{i18n.tr("pos.payment_reference")}</span>
                         <input

@@ -387,12 +387,18 @@ impl Due {
     }
 }
 
+/// The method of a payment of the till's request: one of the form's, or one read back
+/// from a sale kept in `localStorage`.
+pub fn method_of(payment: &PaymentRequest) -> Option<PaymentMethod> {
+    PaymentMethod::from_str(&payment.method).ok()
+}
+
 fn domain_payments(payments: &[PaymentRequest]) -> Vec<Payment> {
     payments
         .iter()
         .filter_map(|p| {
             Some(Payment {
-                method: PaymentMethod::from_str(&p.method).ok()?,
+                method: method_of(p)?,
                 amount: Money::fcfa(p.amount),
                 reference: p.reference.clone(),
             })
@@ -405,7 +411,7 @@ fn domain_payments(payments: &[PaymentRequest]) -> Vec<Payment> {
 /// beyond what remains (only cash gives change). The reference goes with non-cash
 /// payments only.
 pub fn typed_payment(
-    method: &str,
+    method: PaymentMethod,
     amount: &str,
     reference: &str,
     remaining: i64,
@@ -413,13 +419,13 @@ pub fn typed_payment(
     let amount = parse_amount(amount)
         .filter(|v| *v > 0)
         .ok_or("pos.amount_invalid")?;
-    let is_cash = method == PaymentMethod::Especes.as_str();
+    let is_cash = method.is_cash();
     if !is_cash && amount > remaining {
         return Err("pos.non_cash_over");
     }
     let reference = reference.trim();
     Ok(PaymentRequest {
-        method: method.to_string(),
+        method: method.as_str().to_owned(),
         amount,
         reference: (!is_cash && !reference.is_empty()).then(|| reference.to_string()),
     })
@@ -666,7 +672,7 @@ mod tests {
 
     #[test]
     fn only_cash_gives_change() {
-        let cash = typed_payment("ESPECES", "5 000", "ignored", 3000).unwrap();
+        let cash = typed_payment(PaymentMethod::Especes, "5 000", "ignored", 3000).unwrap();
         assert_eq!((cash.amount, cash.reference.as_deref()), (5000, None));
         let due = Due::of(3000, &[cash]);
         assert_eq!(
@@ -679,20 +685,23 @@ mod tests {
             }
         );
         assert_eq!(
-            typed_payment("CARTE", "5000", "", 3000).err(),
+            typed_payment(PaymentMethod::Carte, "5000", "", 3000).err(),
             Some("pos.non_cash_over")
         );
-        let card = typed_payment("CARTE", "3000", " T-42 ", 3000).unwrap();
+        let card = typed_payment(PaymentMethod::Carte, "3000", " T-42 ", 3000).unwrap();
         assert_eq!(card.reference.as_deref(), Some("T-42"));
         assert_eq!(
-            typed_payment("ESPECES", "0", "", 3000).err(),
+            typed_payment(PaymentMethod::Especes, "0", "", 3000).err(),
             Some("pos.amount_invalid")
         );
         assert_eq!(
-            typed_payment("ESPECES", "12,5", "", 3000).err(),
+            typed_payment(PaymentMethod::Especes, "12,5", "", 3000).err(),
             Some("pos.amount_invalid")
         );
-        let part = Due::of(3000, &[typed_payment("ESPECES", "1000", "", 3000).unwrap()]);
+        let part = Due::of(
+            3000,
+            &[typed_payment(PaymentMethod::Especes, "1000", "", 3000).unwrap()],
+        );
         assert_eq!(
             part,
             Due {

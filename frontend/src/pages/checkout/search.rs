@@ -12,7 +12,8 @@ use leptos::task::spawn_local;
 
 use super::{scroll_to, Till};
 use crate::api;
-use crate::components::Msg;
+use crate::components::listbox::key_on;
+use crate::components::{ListKey, Msg, OptionKey, SuggestionList, Suggestions};
 use crate::format::money;
 use crate::i18n::use_i18n;
 
@@ -55,15 +56,14 @@ pub fn searched_as_typed(text: &str) -> bool {
     text.chars().count() >= 2 && !text.chars().all(|c| c.is_ascii_digit())
 }
 
-/// The result highlighted after ↑ (`step < 0`) or ↓ in a list of `len`, staying on its
-/// ends.
-pub fn step_result(current: usize, len: usize, step: i32) -> usize {
-    if step > 0 {
-        (current + 1).min(len.saturating_sub(1))
-    } else {
-        current.saturating_sub(1)
-    }
-}
+/// The id of the result list (the field's `aria-controls`).
+const RESULTS: &str = "product-results";
+
+/// The results are told apart by product id (`data-product-id`).
+const PRODUCT: OptionKey<Product> = OptionKey {
+    attribute: "data-product-id",
+    of: |p| p.id,
+};
 
 /// What the scan field holds and which search counts, kept for the life of the till.
 #[derive(Clone, Copy)]
@@ -95,8 +95,7 @@ impl ScanInput {
             input.lookup_barcode(till, code);
         });
         Effect::new(move |_| {
-            state.active.track();
-            if state.results.with(Option::is_some) {
+            if state.results.with(Suggestions::is_open) {
                 scroll_to(".product-result.active");
             }
         });
@@ -105,7 +104,7 @@ impl ScanInput {
 
     /// Adds a product chosen in the results (or the only one found).
     fn pick(self, till: Till, product: Product) {
-        till.state.results.set(None);
+        till.state.results.set(Suggestions::default());
         self.query.set(String::new());
         till.state.add_product(product);
         till.focus.barcode();
@@ -151,7 +150,7 @@ impl ScanInput {
             self.enter_waiting.set_value(None);
             match result {
                 Ok(page) if page.items.is_empty() => {
-                    state.results.set(None);
+                    state.results.set(Suggestions::default());
                     state
                         .basket_error
                         .set(Some(Msg::KeyWith("pos.no_product", format!("« {text} »"))));
@@ -161,11 +160,10 @@ impl ScanInput {
                 }
                 Ok(page) => {
                     state.basket_error.set(None);
-                    state.active.set(0);
-                    state.results.set(Some(page.items));
+                    state.results.set(Suggestions::found(page.items));
                 }
                 Err(e) => {
-                    state.results.set(None);
+                    state.results.set(Suggestions::default());
                     state.basket_error.set(Some(Msg::Api(e)));
                 }
             }
@@ -174,7 +172,7 @@ impl ScanInput {
 
     /// Search as you type, once the typing pauses.
     fn typed(self, till: Till, text: String) {
-        till.state.results.set(None);
+        till.state.results.set(Suggestions::default());
         self.enter_waiting.set_value(None);
         let n = self.search_seq.get_value() + 1;
         self.search_seq.set_value(n);
@@ -195,33 +193,39 @@ impl ScanInput {
     fn key(self, till: Till, ev: &KeyboardEvent) {
         let state = till.state;
         let key = ev.key();
+        if key == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+            return;
+        }
         let entry = Entry::of(&self.query.get_untracked());
-        let open = state
-            .results
-            .with_untracked(|r| r.as_ref().is_some_and(|r| !r.is_empty()));
+        // A scan goes to the basket even while a list is open.
+        let scan = matches!(entry, Entry::Barcode(_) | Entry::Misread(_));
+        if !(key == "Enter" && scan) {
+            match key_on(state.results, &key) {
+                ListKey::Ignored => {}
+                ListKey::Picked(product) => {
+                    ev.prevent_default();
+                    self.pick(till, product);
+                    return;
+                }
+                ListKey::Moved | ListKey::Closed => {
+                    ev.prevent_default();
+                    return;
+                }
+            }
+        }
         match key.as_str() {
-            "Enter" if ev.ctrl_key() || ev.meta_key() => {}
             "Enter" => {
                 ev.prevent_default();
                 match entry {
-                    Entry::Empty | Entry::Text(_) if open => {
-                        let chosen = state.results.with_untracked(|r| {
-                            r.as_ref()
-                                .and_then(|r| r.get(state.active.get_untracked()).cloned())
-                        });
-                        if let Some(product) = chosen {
-                            self.pick(till, product);
-                        }
-                    }
                     Entry::Empty => till.go_on(),
                     Entry::Barcode(code) => {
                         self.query.set(String::new());
-                        state.results.set(None);
+                        state.results.set(Suggestions::default());
                         self.lookup_barcode(till, code);
                     }
                     Entry::Misread(code) => {
                         self.query.set(String::new());
-                        state.results.set(None);
+                        state.results.set(Suggestions::default());
                         state
                             .basket_error
                             .set(Some(Msg::KeyWith("pos.unknown_barcode", code)));
@@ -234,28 +238,15 @@ impl ScanInput {
                     }
                 }
             }
+            // No list open: ↓/↑ move the basket's selection.
             "ArrowDown" | "ArrowUp" => {
                 ev.prevent_default();
                 let step = if key == "ArrowDown" { 1 } else { -1 };
-                if open {
-                    let len = state
-                        .results
-                        .with_untracked(|r| r.as_ref().map_or(0, Vec::len));
-                    state
-                        .active
-                        .set(step_result(state.active.get_untracked(), len, step));
-                } else {
-                    state.basket.update(|b| b.move_selection(step));
-                }
+                state.basket.update(|b| b.move_selection(step));
             }
-            "Escape" => {
-                if open {
-                    ev.prevent_default();
-                    state.results.set(None);
-                } else if entry != Entry::Empty {
-                    ev.prevent_default();
-                    self.query.set(String::new());
-                }
+            "Escape" if entry != Entry::Empty => {
+                ev.prevent_default();
+                self.query.set(String::new());
             }
             "+" | "-" if entry == Entry::Empty => {
                 ev.prevent_default();
@@ -279,35 +270,13 @@ impl ScanInput {
 pub(super) fn ScanField(till: Till, input: ScanInput) -> impl IntoView {
     let i18n = use_i18n();
     let state = till.state;
-    let (results, active, basket_error) = (state.results, state.active, state.basket_error);
-
-    let result_items = move || {
-        let current = active.get();
-        results
-            .get()
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-            .map(|(i, product)| {
-                let is_active = i == current;
-                let shown = product.clone();
-                view! {
-                    <li
-                        class="product-result"
-                        class:active=is_active
-                        role="option"
-                        aria-selected=if is_active { "true" } else { "false" }
-                        data-product-id=shown.id
-                        on:mousedown=move |ev| ev.prevent_default()
-                        on:click=move |_| input.pick(till, product.clone())
-                    >
-                        <span class="result-name">{shown.name}</span>
-                        <span class="muted mono result-sku">{shown.sku}</span>
-                        <span class="result-price">{money(shown.price)}</span>
-                    </li>
-                }
-            })
-            .collect_view()
+    let (results, basket_error) = (state.results, state.basket_error);
+    let show = |p: &Product| {
+        view! {
+            <span class="result-name">{p.name.clone()}</span>
+            <span class="muted mono result-sku">{p.sku.clone()}</span>
+            <span class="result-price">{money(p.price)}</span>
+        }
     };
 
     view! {
@@ -323,8 +292,9 @@ pub(super) fn ScanField(till: Till, input: ScanInput) -> impl IntoView {
                     autocomplete="off"
                     class="input-scan"
                     role="combobox"
-                    aria-controls="product-results"
-                    aria-expanded=move || if results.with(Option::is_some) { "true" } else { "false" }
+                    aria-controls=RESULTS
+                    aria-expanded=move || if results.with(Suggestions::is_shown) { "true" } else { "false" }
+                    aria-activedescendant=move || results.with(|r| PRODUCT.active_descendant(RESULTS, r))
                     aria-describedby="basket-error checkout-hint"
                     placeholder=i18n.tr("pos.barcode_placeholder")
                     node_ref=till.focus.barcode
@@ -335,10 +305,15 @@ pub(super) fn ScanField(till: Till, input: ScanInput) -> impl IntoView {
                 <Show when=move || input.searching.get()>
                     <span class="scan-spinner muted">{i18n.tr("pos.searching")}</span>
                 </Show>
-                <Show when=move || results.with(|r| r.as_ref().is_some_and(|r| !r.is_empty()))>
-                    <ul id="product-results" class="product-results" role="listbox">
-                        {result_items}
-                    </ul>
+                <Show when=move || results.with(Suggestions::is_open)>
+                    <SuggestionList
+                        id=RESULTS
+                        list=results
+                        key=PRODUCT
+                        option_class="product-result"
+                        show=show
+                        on_pick=move |product| input.pick(till, product)
+                    />
                 </Show>
             </div>
             <Show when=move || basket_error.with(Option::is_some)>
@@ -378,13 +353,5 @@ mod tests {
         assert!(searched_as_typed("7up"));
         assert!(!searched_as_typed("c"));
         assert!(!searched_as_typed("400638"));
-    }
-
-    #[test]
-    fn the_highlight_stays_in_the_list() {
-        assert_eq!(step_result(0, 3, 1), 1);
-        assert_eq!(step_result(2, 3, 1), 2);
-        assert_eq!(step_result(0, 3, -1), 0);
-        assert_eq!(step_result(0, 0, 1), 0);
     }
 }

@@ -15,15 +15,24 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::auth::use_auth;
-use crate::components::Msg;
+use crate::components::listbox::key_on;
+use crate::components::{ListKey, Msg, OptionKey, SuggestionList, Suggestions};
+use crate::format::level_key;
 use crate::i18n::{use_i18n, I18n};
-use crate::pages::pos::{full_name, level_key};
+use crate::pages::pos::full_name;
 use crate::timer::sleep;
 
 /// The pause after the last keystroke before searching.
 const DEBOUNCE_MS: u64 = 250;
 /// Shorter texts search nothing.
 const MIN_CHARS: usize = 2;
+/// The id of the list of matches (the field's `aria-controls`).
+const RESULTS: &str = "coupon-form-customer-results";
+/// The matches are told apart by customer id (`data-customer-id`).
+const CUSTOMER: OptionKey<Customer> = OptionKey {
+    attribute: "data-customer-id",
+    of: |c| c.id,
+};
 
 /// The customer's name, or their number when the record has none (erased person).
 fn display_name(c: &Customer) -> String {
@@ -50,9 +59,7 @@ pub(super) fn CustomerPicker(
     let auth = use_auth();
     let i18n = use_i18n();
     let query = RwSignal::new(String::new());
-    // `None`: no list open; `Some(empty)`: the search found nobody.
-    let results = RwSignal::new(None::<Vec<Customer>>);
-    let active = RwSignal::new(0usize);
+    let results = RwSignal::new(Suggestions::<Customer>::default());
     let searching = RwSignal::new(false);
     let error = RwSignal::new(None::<Msg>);
     // Bumped on every keystroke: only the latest search may show its answer.
@@ -69,7 +76,7 @@ pub(super) fn CustomerPicker(
         let n = seq.get_value();
         if text.chars().count() < MIN_CHARS {
             searching.set(false);
-            results.set(None);
+            results.set(Suggestions::default());
             return;
         }
         searching.set(true);
@@ -88,11 +95,10 @@ pub(super) fn CustomerPicker(
             match result {
                 Ok(page) => {
                     error.set(None);
-                    active.set(0);
-                    results.set(Some(page.items));
+                    results.set(Suggestions::found(page.items));
                 }
                 Err(e) => {
-                    results.set(None);
+                    results.set(Suggestions::default());
                     error.set(Some(Msg::Api(e)));
                 }
             }
@@ -102,7 +108,7 @@ pub(super) fn CustomerPicker(
     let pick = move |customer: Customer| {
         cancel();
         searching.set(false);
-        results.set(None);
+        results.set(Suggestions::default());
         error.set(None);
         query.set(String::new());
         chosen.set(Some(customer));
@@ -125,86 +131,43 @@ pub(super) fn CustomerPicker(
     // Escape closing the list stops at the field: the page's window listener would close
     // the whole panel (events are not delegated in this build, so this runs first).
     let on_key = move |ev: KeyboardEvent| {
-        let len = results.with_untracked(|r| r.as_ref().map_or(0, Vec::len));
-        let text = query.get_untracked().trim().to_string();
-        match ev.key().as_str() {
-            "ArrowDown" | "ArrowUp" if len > 0 => {
+        let key = ev.key();
+        match key_on(results, &key) {
+            ListKey::Moved => ev.prevent_default(),
+            ListKey::Picked(customer) => {
                 ev.prevent_default();
-                let current = active.get_untracked();
-                active.set(if ev.key() == "ArrowDown" {
-                    (current + 1).min(len - 1)
-                } else {
-                    current.saturating_sub(1)
-                });
+                pick(customer);
             }
-            "ArrowDown" if !text.is_empty() => {
-                ev.prevent_default();
-                search(text, 0);
-            }
-            // Enter picks, or searches at once; it only submits the form from an empty field.
-            "Enter" if len > 0 => {
-                ev.prevent_default();
-                let customer = results.with_untracked(|r| {
-                    r.as_ref()
-                        .and_then(|r| r.get(active.get_untracked()).cloned())
-                });
-                if let Some(customer) = customer {
-                    pick(customer);
-                }
-            }
-            "Enter" if !text.is_empty() => {
-                ev.prevent_default();
-                search(text, 0);
-            }
-            "Escape" if results.with_untracked(Option::is_some) => {
+            ListKey::Closed => {
                 ev.prevent_default();
                 ev.stop_propagation();
                 cancel();
-                results.set(None);
             }
-            _ => {}
+            // No match to move to or pick: ↓ and Enter search at once; Enter only submits
+            // the form from an empty field.
+            ListKey::Ignored => {
+                let text = query.get_untracked().trim().to_string();
+                if (key == "ArrowDown" || key == "Enter") && !text.is_empty() {
+                    ev.prevent_default();
+                    search(text, 0);
+                }
+            }
         }
     };
 
-    let options = move || {
-        let current = active.get();
-        results
-            .get()
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-            .map(|(i, customer)| {
-                let is_active = i == current;
-                let id = customer.id;
-                let name = display_name(&customer);
-                let number = customer.customer_number.clone();
-                let phone = customer.phone.clone();
-                let badge = level_badge(i18n, &customer);
-                view! {
-                    <li
-                        id=format!("coupon-form-customer-option-{id}")
-                        class="product-result customer-result"
-                        class:active=is_active
-                        role="option"
-                        aria-selected=if is_active { "true" } else { "false" }
-                        data-customer-id=id
-                        on:mousedown=move |ev| ev.prevent_default()
-                        on:click=move |_| pick(customer.clone())
-                    >
-                        <span class="customer-result-who">
-                            <span class="result-name">{name}</span>
-                            <span class="muted result-sku">{phone}</span>
-                        </span>
-                        <span class="muted mono result-sku">{number}</span>
-                        {badge}
-                    </li>
-                }
-            })
-            .collect_view()
+    let show = move |customer: &Customer| {
+        view! {
+            <span class="customer-result-who">
+                <span class="result-name">{display_name(customer)}</span>
+                <span class="muted result-sku">{customer.phone.clone()}</span>
+            </span>
+            <span class="muted mono result-sku">{customer.customer_number.clone()}</span>
+            {level_badge(i18n, customer)}
+        }
     };
 
     let search_view = move || {
-        let open = move || results.with(|r| r.as_ref().is_some_and(|r| !r.is_empty()));
+        let open = move || results.with(Suggestions::is_open);
         view! {
             <div class="scan-box">
                 <input
@@ -214,15 +177,9 @@ pub(super) fn CustomerPicker(
                     spellcheck="false"
                     role="combobox"
                     aria-autocomplete="list"
-                    aria-controls="coupon-form-customer-results"
+                    aria-controls=RESULTS
                     aria-expanded=move || if open() { "true" } else { "false" }
-                    aria-activedescendant=move || {
-                        results.with(|r| {
-                            r.as_ref()
-                                .and_then(|r| r.get(active.get()))
-                                .map(|c| format!("coupon-form-customer-option-{}", c.id))
-                        })
-                    }
+                    aria-activedescendant=move || results.with(|r| CUSTOMER.active_descendant(RESULTS, r))
                     placeholder=i18n.tr("coupons.customer_placeholder")
                     node_ref=input_ref
                     prop:value=move || query.get()
@@ -235,24 +192,25 @@ pub(super) fn CustomerPicker(
                     on:blur=move |_| {
                         cancel();
                         searching.set(false);
-                        results.set(None);
+                        results.set(Suggestions::default());
                     }
                 />
                 <Show when=move || searching.get()>
                     <span class="scan-spinner muted">{i18n.tr("pos.searching")}</span>
                 </Show>
                 <Show when=open>
-                    <ul
-                        id="coupon-form-customer-results"
-                        class="product-results"
-                        role="listbox"
-                        aria-label=i18n.tr("coupons.customer_results")
-                    >
-                        {options}
-                    </ul>
+                    <SuggestionList
+                        id=RESULTS
+                        list=results
+                        key=CUSTOMER
+                        option_class="product-result customer-result"
+                        show=show
+                        on_pick=pick
+                        label=Signal::derive(move || i18n.t("coupons.customer_results").to_string())
+                    />
                 </Show>
             </div>
-            <Show when=move || results.with(|r| r.as_ref().is_some_and(Vec::is_empty))>
+            <Show when=move || results.with(Suggestions::found_nothing)>
                 <p id="coupon-form-customer-none" class="hint form-hint">
                     {i18n.tr("coupons.customer_none")}
                 </p>
