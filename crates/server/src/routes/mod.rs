@@ -9,6 +9,7 @@ pub mod coupons;
 pub mod customers;
 pub mod health;
 pub mod jobs;
+pub mod loyalty;
 pub mod paging;
 pub mod products;
 pub mod sales;
@@ -103,7 +104,12 @@ fn api_v1(routes: &mut DocumentedRoutes) {
         .service(coupons::get)
         .service(coupons::deactivate)
         .service(coupons::redemptions)
-        .service(jobs::get);
+        .service(jobs::get)
+        .service(loyalty::analyses::start)
+        .service(loyalty::analyses::list)
+        .service(loyalty::analyses::export)
+        .service(loyalty::analyses::moves)
+        .service(loyalty::analyses::get);
 }
 
 /// Routes served but not described in the OpenAPI document: the document and its viewer.
