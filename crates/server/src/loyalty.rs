@@ -134,11 +134,16 @@ pub fn summary_table(summary: &AnalysisSummary) -> String {
         (summary.before.total(), summary.after.total()),
     ));
     out.push('\n');
+    let issued = if summary.dry_run {
+        "Coupons de félicitation à émettre"
+    } else {
+        "Coupons de félicitation émis"
+    };
     for (what, n) in [
         ("Promotions", summary.promotions),
         ("Rétrogradations", summary.demotions),
         ("Maintenus (atterrissage en douceur)", summary.held),
-        ("Coupons de félicitation émis", summary.coupons_issued),
+        (issued, summary.coupons_issued),
         (
             "Coupons non émis (coupon récent déjà détenu)",
             summary.coupons_skipped,
