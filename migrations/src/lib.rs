@@ -15,6 +15,7 @@ mod m0007_access;
 mod m0008_refunds_and_service_sellers;
 mod m0009_login_attempts;
 mod m0010_redemptions_by_customer;
+mod m0011_loyalty_analysis;
 mod m0012_settings;
 mod shape;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_refunds_and_service_sellers::Migration),
             Box::new(m0009_login_attempts::Migration),
             Box::new(m0010_redemptions_by_customer::Migration),
+            Box::new(m0011_loyalty_analysis::Migration),
             Box::new(m0012_settings::Migration),
         ]
     }

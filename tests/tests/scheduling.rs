@@ -175,13 +175,11 @@ async fn the_script_runs_an_analysis_to_its_end(backend: Backend) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the analysis routes"]
 async fn the_script_runs_an_analysis_to_its_end_sqlite() {
     the_script_runs_an_analysis_to_its_end(Backend::Sqlite).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the analysis routes"]
 async fn the_script_runs_an_analysis_to_its_end_postgres() {
     the_script_runs_an_analysis_to_its_end(Backend::Postgres).await
 }
@@ -189,7 +187,6 @@ async fn the_script_runs_an_analysis_to_its_end_postgres() {
 /// The crontab line of docs/scheduling.md, run by `sh` as cron runs it, with its three
 /// paths (environment file, script, log) moved to this test's folder.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the analysis routes"]
 async fn the_documented_crontab_line_runs_the_analysis() {
     let app = crm_tests::spawn(Backend::Sqlite).await;
     let (id, secret) = account(&app, &[Scope::LoyaltyRun]).await;

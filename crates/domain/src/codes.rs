@@ -209,6 +209,10 @@ codes! {
     JOB_NOT_FOUND = "job.not_found";
     /// A job of the same kind is already running.
     JOB_ALREADY_RUNNING = "job.already_running";
+
+    // Loyalty.
+    /// An unknown loyalty analysis (or a job that is no loyalty analysis).
+    LOYALTY_ANALYSIS_NOT_FOUND = "loyalty.analysis_not_found";
 }
 
 /// The `code` of one invalid field in a `validation.failed` problem.

@@ -2,7 +2,7 @@
 //! keeps them in `jobs.kind` and `jobs.status` under these names; the API and the SPA
 //! show the same names.
 //!
-//! A new kind of job (the loyalty analysis next) is one more [`JobKind`] variant: the
+//! A new kind of job is one more [`JobKind`] variant: the
 //! compiler then asks for its name here, its audit action in `crm_store::jobs` and its
 //! failure message in the server's runner.
 
@@ -17,16 +17,43 @@ pub enum JobKind {
     /// A SPECIAL coupon for every customer of a level and above (`BULK_COUPONS`).
     #[serde(rename = "BULK_COUPONS")]
     BulkIssue,
+    /// A loyalty analysis that moves levels (`LOYALTY_ANALYSIS`).
+    #[serde(rename = "LOYALTY_ANALYSIS")]
+    LoyaltyAnalysis,
+    /// A loyalty analysis that only reports its moves (`LOYALTY_DRY_RUN`): it may run
+    /// while an apply runs, since it writes nothing but its own report.
+    #[serde(rename = "LOYALTY_DRY_RUN")]
+    LoyaltyDryRun,
 }
 
 impl JobKind {
     /// Every kind, for lists and tests.
-    pub const ALL: [JobKind; 1] = [JobKind::BulkIssue];
+    pub const ALL: [JobKind; 3] = [
+        JobKind::BulkIssue,
+        JobKind::LoyaltyAnalysis,
+        JobKind::LoyaltyDryRun,
+    ];
+
+    /// The kind of a loyalty analysis, apply or dry run.
+    pub fn loyalty(dry_run: bool) -> JobKind {
+        if dry_run {
+            JobKind::LoyaltyDryRun
+        } else {
+            JobKind::LoyaltyAnalysis
+        }
+    }
+
+    /// Whether this is a loyalty analysis (either mode).
+    pub fn is_loyalty(self) -> bool {
+        matches!(self, JobKind::LoyaltyAnalysis | JobKind::LoyaltyDryRun)
+    }
 
     /// The stored and serialised name.
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::BulkIssue => "BULK_COUPONS",
+            JobKind::LoyaltyAnalysis => "LOYALTY_ANALYSIS",
+            JobKind::LoyaltyDryRun => "LOYALTY_DRY_RUN",
         }
     }
 }

@@ -243,6 +243,13 @@ pub fn start_of_day(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
     midnight.and_utc()
 }
 
+/// The last instant of the local day `date` in `tz`, in UTC, to the microsecond (what
+/// PostgreSQL keeps): a loyalty analysis "as of" a day sees every sale of that day.
+pub fn end_of_day(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let next = date.succ_opt().unwrap_or(date);
+    start_of_day(next, tz) - chrono::Duration::microseconds(1)
+}
+
 /// The trading day of a store: the calendar date at its till, in its time zone. Coupon
 /// validity, the quote, the sale's day and a cashier's "today" all read it the same way,
 /// so a quote and the sale that follows can never disagree about the day near midnight.
@@ -270,6 +277,19 @@ impl BusinessDate {
 mod tests {
     use super::*;
     use chrono::Weekday;
+
+    #[test]
+    fn a_day_ends_just_before_the_next_local_midnight() {
+        let day = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let end = end_of_day(day, Tz::Europe__Paris);
+        assert_eq!(end.to_rfc3339(), "2026-06-30T21:59:59.999999+00:00");
+        assert_eq!(BusinessDate::at(end, Tz::Europe__Paris).date(), day);
+        let next = end + chrono::Duration::microseconds(1);
+        assert_eq!(
+            BusinessDate::at(next, Tz::Europe__Paris).date(),
+            day.succ_opt().unwrap()
+        );
+    }
 
     #[test]
     fn the_business_date_is_the_store_s_local_day() {

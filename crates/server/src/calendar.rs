@@ -30,7 +30,9 @@ impl StoreCalendar {
         Ok(BusinessDate::today(self.time_zone(db, till_id).await?))
     }
 
-    async fn time_zone(
+    /// The time zone of `till_id`'s store (an unknown or closed till, or `None`: the
+    /// default till's).
+    pub async fn time_zone(
         &self,
         db: &DatabaseConnection,
         till_id: Option<i64>,

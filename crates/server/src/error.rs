@@ -87,6 +87,11 @@ impl ApiError {
         self.code
     }
 
+    /// The French explanation, as sent (what a command prints).
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     fn title(&self) -> String {
         self.status.canonical_reason().unwrap_or("Error").to_owned()
     }

@@ -20,6 +20,10 @@ use std::future::Future;
 fn already_running(kind: JobKind) -> &'static str {
     match kind {
         JobKind::BulkIssue => "Une émission de coupons est déjà en cours : attendez sa fin.",
+        JobKind::LoyaltyAnalysis => "Une analyse de fidélité est déjà en cours : attendez sa fin.",
+        JobKind::LoyaltyDryRun => {
+            "Une simulation de l’analyse de fidélité est déjà en cours : attendez sa fin."
+        }
     }
 }
 
@@ -27,6 +31,8 @@ fn already_running(kind: JobKind) -> &'static str {
 fn failure(kind: JobKind) -> &'static str {
     match kind {
         JobKind::BulkIssue => "L'émission a échoué ; les coupons déjà émis sont conservés, relancez-la pour compléter.",
+        JobKind::LoyaltyAnalysis => "L’analyse a échoué ; les clients déjà traités gardent leur nouveau niveau, relancez-la pour compléter.",
+        JobKind::LoyaltyDryRun => "La simulation a échoué ; relancez-la.",
     }
 }
 

@@ -67,6 +67,29 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// The loyalty programme.
+    Loyalty {
+        #[command(subcommand)]
+        command: LoyaltyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LoyaltyCommand {
+    /// Scores every active customer and moves their levels (promotion at once, demotion
+    /// one level and not within 30 days of the last change), with a progress bar and a
+    /// summary; the same job as the API's. Refused while another one of its mode runs.
+    Analyze {
+        /// Report what would move, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Give each promoted customer a congratulation coupon.
+        #[arg(long)]
+        generate_coupons: bool,
+        /// Score as at the end of this business day (AAAA-MM-JJ; default: now).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -190,6 +213,26 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let _ = writeln!(out, "Rapport écrit dans {}", path.display());
             Ok(())
         }
+        Command::Loyalty {
+            command:
+                LoyaltyCommand::Analyze {
+                    dry_run,
+                    generate_coupons,
+                    as_of,
+                },
+        } => {
+            let state = migrated_state(settings).await?;
+            let request = crm_api_types::loyalty::StartAnalysis {
+                dry_run,
+                generate_coupons,
+                as_of,
+            };
+            let started = std::time::Instant::now();
+            let summary = loyalty_analyze(&state, &request).await?;
+            print!("{}", crm_server::loyalty::summary_table(&summary));
+            println!("Durée : {:.2} s.", started.elapsed().as_secs_f64());
+            Ok(())
+        }
         Command::Backup { to } => {
             backup::check_url(&settings.database_url)?;
             let db = startup::open_database(&settings, Workload::Serve).await?;
@@ -307,6 +350,25 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Runs a loyalty analysis inline, as the API would in the background, drawing its
+/// progress on the terminal.
+async fn loyalty_analyze(
+    state: &startup::AppState,
+    request: &crm_api_types::loyalty::StartAnalysis,
+) -> anyhow::Result<crm_domain::loyalty::AnalysisSummary> {
+    use crm_server::{jobs, loyalty};
+    // Started from the command line: no staff member or service account to name.
+    let actor = crm_store::audit::Actor::default();
+    let (job, params) = loyalty::start(state, request, &actor)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+    let bar = jobs::terminal_bar("Clients");
+    let body = loyalty::body(&state.db, &job, &params, &bar);
+    let summary = jobs::run(&state.db, &job, body).await;
+    eprintln!();
+    summary.context("l’analyse de fidélité a échoué")
 }
 
 /// The data and keys of the configured database, migrated first.

@@ -43,7 +43,7 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
         (name = "sales", description = "Checkout, receipts, refunds and the sales history"),
         (name = "coupons", description = "Coupons: quote at the till, back office, bulk issue"),
         (name = "jobs", description = "Background jobs: status and progress"),
-        (name = "loyalty", description = "Loyalty: the policy (levels, discounts) and the stats page"),
+        (name = "loyalty", description = "Loyalty: the analysis (scores, level moves, congratulation coupons), the policy and the stats page"),
         (name = "users", description = "Staff accounts: role, deactivation, password reset (administrators)"),
         (name = "ops", description = "Health and metrics"),
     )

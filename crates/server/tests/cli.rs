@@ -354,3 +354,87 @@ fn backup_copies_sqlite_once_and_sends_postgresql_to_pg_dump() {
     );
     assert!(!sb.dir.join("x.dump").exists());
 }
+
+/// The figure printed after `label` in a summary of `crm loyalty analyze`.
+fn figure(summary: &str, label: &str) -> i64 {
+    summary
+        .lines()
+        .find(|l| l.starts_with(label))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no « {label} » in:\n{summary}"))
+}
+
+#[test]
+fn loyalty_analyze_reports_then_applies_then_finds_nothing_to_move() {
+    let sb = Sandbox::new();
+    let demo = sb.crm(&["demo", "--customers", "300", "--sales", "3000"], None);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    // The demo store is in Abidjan (UTC): today there is today here.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let analyze = |extra: &[&str]| {
+        let mut args = vec!["loyalty", "analyze", "--as-of", &today];
+        args.extend_from_slice(extra);
+        sb.crm(&args, None)
+    };
+
+    let dry = analyze(&["--dry-run", "--generate-coupons"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let dry_summary = stdout(&dry);
+    assert!(
+        dry_summary.contains("simulation, rien n’a été modifié"),
+        "{dry_summary}"
+    );
+    assert!(
+        dry_summary.contains("Niveau") && dry_summary.contains("VIP"),
+        "{dry_summary}"
+    );
+    assert!(
+        stderr(&dry).contains("Clients"),
+        "the progress bar: {}",
+        stderr(&dry)
+    );
+    let moved = figure(&dry_summary, "Promotions") + figure(&dry_summary, "Rétrogradations");
+    assert!(
+        moved > 0,
+        "demo levels are random, some must move:\n{dry_summary}"
+    );
+
+    let apply = analyze(&["--generate-coupons"]);
+    assert!(apply.status.success(), "{}", stderr(&apply));
+    let applied = stdout(&apply);
+    for label in [
+        "Promotions",
+        "Rétrogradations",
+        "Maintenus",
+        "Coupons de félicitation",
+    ] {
+        assert_eq!(
+            figure(&applied, label),
+            figure(&dry_summary, label),
+            "{label}: the dry run said what the apply did"
+        );
+    }
+    assert!(applied.contains("(appliquée)"), "{applied}");
+
+    let again = analyze(&["--generate-coupons"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let again = stdout(&again);
+    for label in ["Promotions", "Rétrogradations", "Coupons de félicitation"] {
+        assert_eq!(
+            figure(&again, label),
+            0,
+            "{label} the same day again:\n{again}"
+        );
+    }
+
+    let future = sb.crm(&["loyalty", "analyze", "--as-of", "2999-01-01"], None);
+    assert!(!future.status.success());
+    assert!(
+        stderr(&future).contains("la date de référence ne peut être après aujourd’hui"),
+        "{}",
+        stderr(&future)
+    );
+    let garbled = sb.crm(&["loyalty", "analyze", "--as-of", "hier"], None);
+    assert_eq!(garbled.status.code(), Some(2), "{}", stderr(&garbled));
+}

@@ -1,4 +1,4 @@
-//! Background jobs (bulk coupon issue, later the loyalty analysis): the start that lets
+//! Background jobs (bulk coupon issue, the loyalty analysis): the start that lets
 //! one job of a kind run at a time, their status and progress — written as they run so
 //! any screen can follow them — and how they end.
 //!
@@ -58,6 +58,8 @@ impl TryFrom<job::Model> for Job {
 fn audit_action(kind: JobKind) -> &'static str {
     match kind {
         JobKind::BulkIssue => "coupon.bulk_issue",
+        JobKind::LoyaltyAnalysis => "loyalty.analysis",
+        JobKind::LoyaltyDryRun => "loyalty.dry_run",
     }
 }
 

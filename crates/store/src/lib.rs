@@ -10,6 +10,7 @@ pub mod entities;
 pub mod jobs;
 pub mod legacy;
 pub mod login_attempts;
+pub mod loyalty;
 pub mod loyalty_stats;
 pub mod products;
 pub mod sales;

@@ -18,6 +18,8 @@
 //!
 //! With `--coupons`: the runs measure the coupon quote at the till (`POST /coupons/quote`,
 //! 8 clients), then one bulk issue of a SPECIAL coupon to every customer.
+//!
+//! With `--loyalty`: the loyalty analysis instead (`crate::loyalty_bench`).
 
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -36,6 +38,9 @@ const BIND: &str = "127.0.0.1:18080";
 /// Options: `--customers N` (100000), `--sales N` (0), `--clients N` (8), `--seconds N`
 /// (20), `--runs N` (3), `--reuse`, `--coupons`.
 pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
+    if args.iter().any(|a| a == "--loyalty") {
+        return crate::loyalty_bench::run(ws, args);
+    }
     let option = |name: &str, default: u64| -> Result<u64> {
         match args.iter().position(|a| a == name) {
             Some(i) => args
@@ -324,13 +329,13 @@ fn requests_per_second(report: &str) -> Option<f64> {
         .ok()
 }
 
-fn with_database(url: &str, database: &str) -> String {
+pub(crate) fn with_database(url: &str, database: &str) -> String {
     let base = url.split('?').next().unwrap_or(url);
     let (server, _) = base.rsplit_once('/').unwrap_or((base, ""));
     format!("{server}/{database}")
 }
 
-fn psql(url: &str, sql: &str) -> Result<()> {
+pub(crate) fn psql(url: &str, sql: &str) -> Result<()> {
     process::run(process::command("psql").args([url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]))
 }
 

@@ -9,6 +9,7 @@
 
 mod bench;
 mod fuzz;
+mod loyalty_bench;
 mod postgres;
 mod process;
 mod spa;
@@ -38,7 +39,8 @@ Tasks:
   fuzz      run the parser fuzz targets of fuzz/ (cargo-fuzz); options --seconds N
             (per target, default 60) and target names (default: all)
   bench     performance figures on PostgreSQL (see docs/benchmarks.md); options
-            --customers N --clients N --seconds N --runs N
+            --customers N --clients N --seconds N --runs N; --loyalty times
+            `crm loyalty analyze` on PostgreSQL and SQLite
   help      print this message
 
 Environment: CRM_DATABASE_URL (dev), CRM_TEST_PG (test, default

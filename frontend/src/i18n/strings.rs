@@ -224,10 +224,15 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "error.job.already_running",
-        "Une émission de coupons est déjà en cours : attendez sa fin.",
-        "A coupon issue is already running: wait for it to end.",
+        "Une tâche du même type est déjà en cours : attendez sa fin.",
+        "A job of the same kind is already running: wait for it to end.",
     ),
     ("error.job.not_found", "Tâche introuvable.", "Job not found."),
+    (
+        "error.loyalty.analysis_not_found",
+        "Analyse de fidélité introuvable.",
+        "Loyalty analysis not found.",
+    ),
     (
         "error.auth.forbidden",
         "Votre rôle ne permet pas cette action.",

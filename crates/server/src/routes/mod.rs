@@ -105,6 +105,11 @@ fn api_v1(routes: &mut DocumentedRoutes) {
         .service(coupons::deactivate)
         .service(coupons::redemptions)
         .service(jobs::get)
+        .service(loyalty::analyses::start)
+        .service(loyalty::analyses::list)
+        .service(loyalty::analyses::export)
+        .service(loyalty::analyses::moves)
+        .service(loyalty::analyses::get)
         .service(loyalty::policy::get)
         .service(loyalty::policy::put)
         .service(loyalty::stats::get);

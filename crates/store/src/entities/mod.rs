@@ -6,6 +6,7 @@ pub mod coupon_redemption;
 pub mod customer;
 pub mod job;
 pub mod level_change;
+pub mod loyalty_move;
 pub mod payment;
 pub mod points_entry;
 pub mod product;

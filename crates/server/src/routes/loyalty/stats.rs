@@ -49,8 +49,7 @@ pub async fn get(
         activity_rate: percent_of(figures.active, total),
         loyalty_rate: loyalty_rate(&figures.customers),
         top_vip: figures.top_vip.iter().map(top_customer).collect(),
-        // Filled from the loyalty analyses once they land (`routes::loyalty::analyses`).
-        last_analysis: None,
+        last_analysis: super::analyses::latest_applied(&state).await?,
     }))
 }
 
