@@ -16,6 +16,7 @@ mod m0008_refunds_and_service_sellers;
 mod m0009_login_attempts;
 mod m0010_redemptions_by_customer;
 mod m0012_settings;
+mod m0013_kpis;
 mod shape;
 
 /// Every migration, oldest first.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_login_attempts::Migration),
             Box::new(m0010_redemptions_by_customer::Migration),
             Box::new(m0012_settings::Migration),
+            Box::new(m0013_kpis::Migration),
         ]
     }
 }
