@@ -209,6 +209,12 @@ codes! {
     JOB_NOT_FOUND = "job.not_found";
     /// A job of the same kind is already running.
     JOB_ALREADY_RUNNING = "job.already_running";
+
+    // KPI dashboard (the period's problems are `period.invalid`).
+    /// A segment that is not a loyalty level.
+    KPI_SEGMENT_INVALID = "kpi.segment_invalid";
+    /// An export format other than csv and xlsx.
+    KPI_FORMAT_INVALID = "kpi.format_invalid";
 }
 
 /// The `code` of one invalid field in a `validation.failed` problem.

@@ -5,7 +5,8 @@
 //! side. Rates are exact fractions, shown as decimals with 4 places; a rate over nothing
 //! (denominator 0) is 0, never NaN.
 
-use crate::Money;
+use crate::loyalty::LevelCounts;
+use crate::{Level, Money};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
@@ -150,6 +151,89 @@ fn bounded(numerator: i64, denominator: i64) -> Ratio {
     Ratio::new(numerator.clamp(0, denominator), denominator)
 }
 
+/// 2. Customers who registered in one slot of time and are at `level` now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Registrations {
+    /// The slot of their registration (see [`BaseLedger`]).
+    pub slot: usize,
+    /// Their current level.
+    pub level: Level,
+    /// How many.
+    pub customers: i64,
+}
+
+/// 2. Level changes of one kind made in one slot by customers registered in another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LevelMoves {
+    /// The slot of the change.
+    pub changed: usize,
+    /// The slot of the customers' registration.
+    pub registered: usize,
+    /// Level before.
+    pub from: Level,
+    /// Level after.
+    pub to: Level,
+    /// How many.
+    pub customers: i64,
+}
+
+/// 2. The customer base over time, rebuilt from today's levels, the registration dates
+/// and the level-change record (SPEC §4: the analysis is the only thing that changes a
+/// level, and records every change).
+///
+/// Instants `t_0 < t_1 < … < t_(n-1)` cut time into slots: slot `i` is `[t_(i-1), t_i)`
+/// (slot 0 everything before `t_0`, slot `n` from `t_(n-1)` on). A customer registered
+/// before `t_i` is at `t_i` at their current level, undone by each change they made at or
+/// after `t_i`: so the changes before the first instant need not be read at all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BaseLedger {
+    /// Customers per registration slot and current level.
+    pub registered: Vec<Registrations>,
+    /// Level changes made at or after the first instant, per slot.
+    pub moves: Vec<LevelMoves>,
+}
+
+impl BaseLedger {
+    /// Customers per level at instant `t_i`.
+    pub fn at(&self, i: usize) -> LevelCounts {
+        self.registered_in(0, i)
+    }
+
+    /// Customers registered in slots `first..=i` (in `[t_(first-1), t_i)`), per their
+    /// level at instant `t_i`.
+    pub fn registered_in(&self, first: usize, i: usize) -> LevelCounts {
+        let mut counts = [0i64; 4];
+        let slot = |level: Level| Level::ALL.iter().position(|l| *l == level).unwrap_or(0);
+        for r in self
+            .registered
+            .iter()
+            .filter(|r| (first..=i).contains(&r.slot))
+        {
+            counts[slot(r.level)] += r.customers;
+        }
+        // A change at or after t_i is undone: back from its `to` to its `from`.
+        for m in self
+            .moves
+            .iter()
+            .filter(|m| m.changed > i && (first..=i).contains(&m.registered))
+        {
+            counts[slot(m.to)] -= m.customers;
+            counts[slot(m.from)] += m.customers;
+        }
+        LevelCounts {
+            standard: counts[0],
+            silver: counts[1],
+            gold: counts[2],
+            vip: counts[3],
+        }
+    }
+}
+
+/// The loyal customers of a base: SILVER, GOLD and VIP (SPEC §4's loyalty rate).
+pub fn loyal(base: &LevelCounts) -> i64 {
+    base.silver + base.gold + base.vip
+}
+
 /// The targets shown against the values (SPEC §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -272,6 +356,71 @@ mod tests {
         assert!(Target::CouponUse.met_by(Ratio::new(3, 5)));
         assert!(Target::Retention.met_by(Ratio::new(81, 100)));
         assert!(!Target::Retention.met_by(Ratio::new(0, 0)));
+    }
+
+    #[test]
+    fn the_base_at_an_instant_undoes_the_later_changes() {
+        use Level::*;
+        // Instants t0, t1, t2. Slot 0: before t0; slot 1: [t0, t1); slot 2: [t1, t2);
+        // slot 3: from t2 on.
+        let ledger = BaseLedger {
+            registered: vec![
+                // Two old customers, now GOLD and VIP.
+                Registrations {
+                    slot: 0,
+                    level: Gold,
+                    customers: 1,
+                },
+                Registrations {
+                    slot: 0,
+                    level: Vip,
+                    customers: 1,
+                },
+                // One registered in [t0, t1), now SILVER.
+                Registrations {
+                    slot: 1,
+                    level: Silver,
+                    customers: 1,
+                },
+                // One registered after t2, still STANDARD.
+                Registrations {
+                    slot: 3,
+                    level: Standard,
+                    customers: 1,
+                },
+            ],
+            moves: vec![
+                // The VIP was GOLD until a change in [t1, t2).
+                LevelMoves {
+                    changed: 2,
+                    registered: 0,
+                    from: Gold,
+                    to: Vip,
+                    customers: 1,
+                },
+                // The SILVER one was promoted after t2.
+                LevelMoves {
+                    changed: 3,
+                    registered: 1,
+                    from: Standard,
+                    to: Silver,
+                    customers: 1,
+                },
+            ],
+        };
+        let counts = |standard, silver, gold, vip| LevelCounts {
+            standard,
+            silver,
+            gold,
+            vip,
+        };
+        assert_eq!(ledger.at(0), counts(0, 0, 2, 0));
+        assert_eq!(ledger.at(1), counts(1, 0, 2, 0));
+        assert_eq!(ledger.at(2), counts(1, 0, 1, 1));
+        assert_eq!(ledger.at(3), counts(1, 1, 1, 1));
+        // New in [t0, t2), at their level at t2: the one still STANDARD then.
+        assert_eq!(ledger.registered_in(1, 2), counts(1, 0, 0, 0));
+        assert_eq!(loyal(&ledger.at(3)), 3);
     }
 
     proptest! {

@@ -565,7 +565,7 @@ mod tests {
 
         let now = at(2026, 6, 30, 12, 0);
         let r = Period::Last90Days.range(now, Abidjan);
-        assert_eq!(bounds(&r), (d(2026, 4, 1), d(2026, 6, 30), 90));
+        assert_eq!(bounds(&r), (d(2026, 4, 2), d(2026, 6, 30), 90));
         assert_eq!(r.granularity(), Granularity::Day);
         assert_eq!(r.buckets(Granularity::Day).len(), 90);
         let r = Period::Last365Days.range(now, Abidjan);
