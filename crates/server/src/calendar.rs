@@ -30,7 +30,8 @@ impl StoreCalendar {
         Ok(BusinessDate::today(self.time_zone(db, till_id).await?))
     }
 
-    async fn time_zone(
+    /// The time zone of `till_id`'s store (`None`: the default till's): the KPIs' days.
+    pub async fn time_zone(
         &self,
         db: &DatabaseConnection,
         till_id: Option<i64>,
