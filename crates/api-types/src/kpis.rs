@@ -84,17 +84,17 @@ pub struct KpiDashboard {
     pub period: KpiPeriod,
     /// The level the figures are restricted to, if any.
     pub segment: Option<Level>,
-    /// 1. Identification rate.
+    /// KPI 1: Identification rate.
     pub identification: IdentificationKpi,
-    /// 2. Customer base.
+    /// KPI 2: Customer base.
     pub customer_base: CustomerBaseKpi,
-    /// 3. Coupon redemption.
+    /// KPI 3: Coupon redemption.
     pub coupons: CouponKpi,
-    /// 4. Discount impact and gross margin.
+    /// KPI 4: Discount impact and gross margin.
     pub discounts: DiscountKpi,
-    /// 5. Retention and churn.
+    /// KPI 5: Retention and churn.
     pub retention: RetentionKpi,
-    /// 6. Purchase frequency and average basket.
+    /// KPI 6: Purchase frequency and average basket.
     pub frequency: FrequencyKpi,
     /// The ten coupons used most in the period (uses, then code).
     pub top_coupons: Vec<TopCoupon>,
@@ -105,7 +105,7 @@ pub struct KpiDashboard {
     pub targets: Vec<TargetStatus>,
 }
 
-/// 1. Identification rate = identified completed sales ÷ completed sales. With a segment:
+/// KPI 1: Identification rate = identified completed sales ÷ completed sales. With a segment:
 /// the segment's sales ÷ all completed sales (the share of the tickets made by customers
 /// of that level).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,7 +119,7 @@ pub struct IdentificationKpi {
     pub series: Vec<RatePoint>,
 }
 
-/// 2. Customer base: customers per level at the end of a period, rebuilt from the
+/// KPI 2: Customer base: customers per level at the end of a period, rebuilt from the
 /// level-change record and the registration dates, and new customers (registered in the
 /// period). With a segment: that level's count only (the others are 0), and the new
 /// customers who were at that level at the end of the period.
@@ -160,7 +160,7 @@ pub struct CustomerBasePoint {
     pub new_customers: i64,
 }
 
-/// 3. Coupon redemption: coupons used at least once in the period ÷ coupons active in
+/// KPI 3: Coupon redemption: coupons used at least once in the period ÷ coupons active in
 /// the period (valid on at least one of its days and created before its end; a coupon
 /// deactivated since still counts, its deactivation date is not recorded). Uses are
 /// unreleased redemptions on completed sales. With a segment: the uses by customers of
@@ -204,7 +204,7 @@ pub struct CouponPoint {
     pub discount: i64,
 }
 
-/// 4. Discount impact and gross margin: gross revenue (sums of subtotals), loyalty and
+/// KPI 4: Discount impact and gross margin: gross revenue (sums of subtotals), loyalty and
 /// coupon discounts, net revenue (sums of totals), discount rate = discounts ÷ gross
 /// revenue, cost = Σ quantity × the unit cost recorded on each sale line, and the gross
 /// margin before (gross − cost) and after (net − cost) discounts. Amounts include VAT,
@@ -262,7 +262,7 @@ pub struct RevenuePoint {
     pub margin: i64,
 }
 
-/// 5. Retention = customers active in the previous period who bought again in this one ÷
+/// KPI 5: Retention = customers active in the previous period who bought again in this one ÷
 /// customers active in the previous period; churn = 1 − retention (the customers lost ÷
 /// the same denominator). Both are 0 when nobody was active before. With a segment: the
 /// customers whose purchases in the previous period were made at that level.
@@ -297,7 +297,7 @@ pub struct RetentionPoint {
     pub retention: Rate,
 }
 
-/// 6. Purchase frequency (completed sales ÷ distinct customers) and average basket
+/// KPI 6: Purchase frequency (completed sales ÷ distinct customers) and average basket
 /// (revenue ÷ sales, rounded to the franc) per level at the time of the sale, for
 /// identified sales as a whole and for anonymous ones (no customers: frequency 0).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

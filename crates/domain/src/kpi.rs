@@ -81,34 +81,34 @@ impl Ratio {
     }
 }
 
-/// 1. Identification rate: identified completed sales ÷ completed sales (bounded 0–1).
+/// KPI 1: Identification rate: identified completed sales ÷ completed sales (bounded 0–1).
 pub fn identification_rate(identified: i64, sales: i64) -> Ratio {
     bounded(identified, sales)
 }
 
-/// 3. Coupon redemption rate: coupons used at least once ÷ coupons active in the period
+/// KPI 3: Coupon redemption rate: coupons used at least once ÷ coupons active in the period
 /// (bounded 0–1).
 pub fn coupon_use_rate(used: i64, active: i64) -> Ratio {
     bounded(used, active)
 }
 
-/// 4. Discount rate: (loyalty + coupon discounts) ÷ gross revenue (the subtotals).
+/// KPI 4: Discount rate: (loyalty + coupon discounts) ÷ gross revenue (the subtotals).
 pub fn discount_rate(gross_revenue: i64, discounts: i64) -> Ratio {
     bounded(discounts, gross_revenue)
 }
 
-/// 4. Gross margin: revenue − the recorded cost of the goods sold (negative when sold
+/// KPI 4: Gross margin: revenue − the recorded cost of the goods sold (negative when sold
 /// below cost).
 pub fn gross_margin(revenue: i64, cost: i64) -> i64 {
     revenue - cost
 }
 
-/// 4. Margin rate: margin ÷ revenue (negative when sold below cost).
+/// KPI 4: Margin rate: margin ÷ revenue (negative when sold below cost).
 pub fn margin_rate(revenue: i64, cost: i64) -> Ratio {
     Ratio::new(gross_margin(revenue, cost), revenue)
 }
 
-/// 5. Retention and churn over the customers active in the previous period.
+/// KPI 5: Retention and churn over the customers active in the previous period.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Retention {
     /// Customers with a completed purchase in the previous period.
@@ -131,12 +131,12 @@ impl Retention {
     }
 }
 
-/// 6. Purchase frequency: completed sales ÷ distinct customers who made them.
+/// KPI 6: Purchase frequency: completed sales ÷ distinct customers who made them.
 pub fn frequency(sales: i64, customers: i64) -> Ratio {
     Ratio::new(sales.max(0), customers.max(0))
 }
 
-/// 6. Average basket: revenue ÷ sales, rounded half up to the franc (0 without sales).
+/// KPI 6: Average basket: revenue ÷ sales, rounded half up to the franc (0 without sales).
 pub fn average_basket(revenue: i64, sales: i64) -> i64 {
     if sales <= 0 {
         return 0;
@@ -151,7 +151,7 @@ fn bounded(numerator: i64, denominator: i64) -> Ratio {
     Ratio::new(numerator.clamp(0, denominator), denominator)
 }
 
-/// 2. Customers who registered in one slot of time and are at `level` now.
+/// KPI 2: Customers who registered in one slot of time and are at `level` now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Registrations {
     /// The slot of their registration (see [`BaseLedger`]).
@@ -162,7 +162,7 @@ pub struct Registrations {
     pub customers: i64,
 }
 
-/// 2. Level changes of one kind made in one slot by customers registered in another.
+/// KPI 2: Level changes of one kind made in one slot by customers registered in another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LevelMoves {
     /// The slot of the change.
@@ -177,7 +177,7 @@ pub struct LevelMoves {
     pub customers: i64,
 }
 
-/// 2. The customer base over time, rebuilt from today's levels, the registration dates
+/// KPI 2: The customer base over time, rebuilt from today's levels, the registration dates
 /// and the level-change record (SPEC §4: the analysis is the only thing that changes a
 /// level, and records every change).
 ///
