@@ -512,6 +512,23 @@ on_both_databases! {
         assert_eq!(a["frequency"]["current"]["anonymous"]["average_basket"], 10_000);
         assert_eq!(a["retention"]["current"], json!({"retention": rate(0, 1, "0.0000"), "churn": rate(1, 1, "1.0000")}));
 
+        // 180 days ending on 14 March: weekly points counted back from the 14th (the
+        // oldest covers 5 days). The week of the 8th keeps A and B of the week of the 1st;
+        // that one keeps A of the week of 22 February.
+        let h = kpis(&app, &shop.director, "period=custom&from=2025-09-16&to=2026-03-14").await;
+        assert_eq!(h["period"]["granularity"], "WEEK");
+        let retention = h["retention"]["series"].as_array().unwrap();
+        assert_eq!(retention.len(), 26);
+        assert_eq!(retention[0]["date"], "2025-09-16");
+        assert_eq!(retention[1]["date"], "2025-09-21");
+        assert_eq!(retention[25], json!({"date": "2026-03-08", "retention": rate(2, 2, "1.0000")}));
+        assert_eq!(retention[24], json!({"date": "2026-03-01", "retention": rate(1, 1, "1.0000")}));
+        assert_eq!(h["identification"]["series"][25]["rate"], rate(5, 6, "0.8333"));
+        let g = kpis(&app, &shop.director, "period=custom&from=2025-09-16&to=2026-03-14&segment=GOLD").await;
+        assert_eq!(g["retention"]["series"][25]["retention"], rate(0, 0, "0"));
+        let s = kpis(&app, &shop.director, "period=custom&from=2025-09-16&to=2026-03-14&segment=STANDARD").await;
+        assert_eq!(s["retention"]["series"][25]["retention"], rate(2, 2, "1.0000"));
+
         // A year: weekly points, 7 days counted back from the last day.
         let y = kpis(&app, &shop.director, "period=365d").await;
         assert_eq!(y["period"]["granularity"], "WEEK");

@@ -374,13 +374,14 @@ pub async fn retention_series(
     let rows = query(
         db,
         &format!(
-            "WITH p AS (SELECT DISTINCT {bucket} AS b, customer_id FROM sales WHERE status = 'COMPLETED' \
-               AND customer_id IS NOT NULL AND business_date BETWEEN $1 AND $2{filter}), \
-             n AS (SELECT DISTINCT {bucket} AS b, customer_id FROM sales WHERE status = 'COMPLETED' \
-               AND customer_id IS NOT NULL AND business_date BETWEEN $1 AND $2) \
+            // One pass: each customer's buckets, and whether they bought in the segment
+            // there; then each bucket against the one before it.
+            "WITH a AS (SELECT {bucket} AS b, customer_id, MAX(CASE WHEN 1 = 1{filter} THEN 1 ELSE 0 END) AS seg \
+               FROM sales WHERE status = 'COMPLETED' AND customer_id IS NOT NULL AND business_date BETWEEN $1 AND $2 \
+               GROUP BY 1, customer_id) \
              SELECT CAST(p.b - 1 AS BIGINT) AS b, COUNT(*) AS active_before, COUNT(n.customer_id) AS retained \
-             FROM p LEFT JOIN n ON n.b = p.b - 1 AND n.customer_id = p.customer_id \
-             WHERE p.b >= 1 GROUP BY p.b"
+             FROM a p LEFT JOIN a n ON n.b = p.b - 1 AND n.customer_id = p.customer_id \
+             WHERE p.b >= 1 AND p.seg = 1 GROUP BY p.b"
         ),
         values,
     )
