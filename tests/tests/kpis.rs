@@ -555,6 +555,9 @@ on_both_databases! {
         let d = kpis(&app, &token, "").await;
         assert_eq!(d["period"]["kind"], "30d");
         assert_eq!(d["period"]["days"], 30);
+        // Screens refreshing together share one computation, kept a minute.
+        let again = kpis(&app, &token, "period=30d").await;
+        assert_eq!(again["generated_at"], d["generated_at"]);
     }
 }
 

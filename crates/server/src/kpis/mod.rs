@@ -14,9 +14,62 @@ use crm_domain::Level;
 use crm_store::kpis::{self as store, Days, SalesDay};
 use crm_store::DatabaseConnection;
 use crm_store::StoreResult;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// The coupons listed as the most used.
 const TOP_COUPONS: u32 = 10;
+
+/// How long a computed dashboard is served again.
+const KEPT_FOR: Duration = Duration::from_secs(60);
+
+/// The most dashboards kept at once (periods × segments; custom periods are anyone's).
+const KEPT_AT_MOST: usize = 64;
+
+/// The dashboards computed in the last [`KEPT_FOR`], by days and segment, and the lock
+/// that computes them one at a time.
+///
+/// A year's dashboard reads every identified sale of the year for its distinct-customer
+/// figures (retention, frequency): hundreds of milliseconds at 200 000 sales
+/// (docs/benchmarks.md). Eight screens refreshing at once must not cost eight of those,
+/// nor take the database from the tills: the first computes, the others wait for it and
+/// get its answer, and figures that are a day's business may be a minute old.
+#[derive(Default)]
+pub struct Dashboards {
+    kept: tokio::sync::Mutex<HashMap<Key, (Instant, Arc<KpiDashboard>)>>,
+}
+
+/// What a dashboard depends on.
+type Key = (NaiveDate, NaiveDate, Option<Level>);
+
+impl Dashboards {
+    /// The dashboard of `request`: kept, or computed now.
+    pub async fn get(
+        &self,
+        db: &DatabaseConnection,
+        request: &Request,
+    ) -> StoreResult<Arc<KpiDashboard>> {
+        let key = (
+            request.range.first_day(),
+            request.range.last_day(),
+            request.segment,
+        );
+        let mut kept = self.kept.lock().await;
+        if let Some((at, dashboard)) = kept.get(&key) {
+            if at.elapsed() < KEPT_FOR {
+                return Ok(dashboard.clone());
+            }
+        }
+        let fresh = Arc::new(dashboard(db, request).await?);
+        kept.retain(|_, (at, _)| at.elapsed() < KEPT_FOR);
+        if kept.len() >= KEPT_AT_MOST {
+            kept.clear();
+        }
+        kept.insert(key, (Instant::now(), fresh.clone()));
+        Ok(fresh)
+    }
+}
 
 /// What the dashboard is asked for.
 #[derive(Clone, Debug)]
