@@ -3,6 +3,13 @@
 //! period and the previous one, with and without a segment; the edge cases (an empty
 //! period, only anonymous sales, a segment nobody is in); the exports, the .xlsx read
 //! back; and `kpi_daily` kept exact by sales, refunds and cancellations.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use calamine::{Data, DataType, Reader, Xlsx};
 use chrono::{NaiveDate, Utc};

@@ -202,14 +202,13 @@ impl BaseLedger {
     /// Customers registered in slots `first..=i` (in `[t_(first-1), t_i)`), per their
     /// level at instant `t_i`.
     pub fn registered_in(&self, first: usize, i: usize) -> LevelCounts {
-        let mut counts = [0i64; 4];
-        let slot = |level: Level| Level::ALL.iter().position(|l| *l == level).unwrap_or(0);
+        let mut counts = LevelCounts::default();
         for r in self
             .registered
             .iter()
             .filter(|r| (first..=i).contains(&r.slot))
         {
-            counts[slot(r.level)] += r.customers;
+            add(&mut counts, r.level, r.customers);
         }
         // A change at or after t_i is undone: back from its `to` to its `from`.
         for m in self
@@ -217,16 +216,22 @@ impl BaseLedger {
             .iter()
             .filter(|m| m.changed > i && (first..=i).contains(&m.registered))
         {
-            counts[slot(m.to)] -= m.customers;
-            counts[slot(m.from)] += m.customers;
+            add(&mut counts, m.to, -m.customers);
+            add(&mut counts, m.from, m.customers);
         }
-        LevelCounts {
-            standard: counts[0],
-            silver: counts[1],
-            gold: counts[2],
-            vip: counts[3],
-        }
+        counts
     }
+}
+
+/// Adds `n` customers (or takes them away) at `level`.
+fn add(counts: &mut LevelCounts, level: Level, n: i64) {
+    let slot = match level {
+        Level::Standard => &mut counts.standard,
+        Level::Silver => &mut counts.silver,
+        Level::Gold => &mut counts.gold,
+        Level::Vip => &mut counts.vip,
+    };
+    *slot += n;
 }
 
 /// The loyal customers of a base: SILVER, GOLD and VIP (SPEC §4's loyalty rate).

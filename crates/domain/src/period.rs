@@ -283,7 +283,7 @@ impl PeriodRange {
         let mut buckets: Vec<(NaiveDate, NaiveDate)> = self
             .days
             .rchunks(step)
-            .map(|chunk| (chunk[0], chunk[chunk.len() - 1]))
+            .filter_map(|chunk| Some((*chunk.first()?, *chunk.last()?)))
             .collect();
         buckets.reverse();
         buckets

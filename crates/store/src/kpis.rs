@@ -9,13 +9,14 @@
 //! summed day by day and are read from `sales` and `coupon_redemptions`.
 
 use crate::entities::sale;
-use crate::{placeholders, stored, StoreResult};
+use crate::sql::statement;
+use crate::{stored, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::coupon::CouponKind;
 use crm_domain::kpi::{BaseLedger, LevelMoves, Registrations, Retention};
 use crm_domain::loyalty::LevelCounts;
 use crm_domain::Level;
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Value};
 
 /// The segment of anonymous sales in `kpi_daily`.
 const ANONYMOUS: &str = "ANONYMOUS";
@@ -173,8 +174,13 @@ pub async fn customer_base(
         values,
     )
     .await?;
-    let slot_of = |row: &QueryResult, column: &str| -> StoreResult<usize> {
-        Ok(row.try_get::<i64>("", column)?.max(0) as usize)
+    // Slots are the CASE's own numbers, 0..=instants.
+    let slot_of = |row: &QueryResult, column: &'static str| -> StoreResult<usize> {
+        let slot: i64 = row.try_get("", column)?;
+        usize::try_from(slot).map_err(|_| crate::StoreError::Corrupt {
+            column,
+            value: slot.to_string(),
+        })
     };
     Ok(BaseLedger {
         registered: registered
@@ -608,23 +614,10 @@ async fn query(
     sql: &str,
     values: Vec<Value>,
 ) -> StoreResult<Vec<QueryResult>> {
-    let backend = db.get_database_backend();
-    Ok(db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(backend, sql),
-            values,
-        ))
-        .await?)
+    Ok(db.query_all_raw(statement(db, sql, values)).await?)
 }
 
 async fn execute(txn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> StoreResult<()> {
-    let backend = txn.get_database_backend();
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        placeholders(backend, sql),
-        values,
-    ))
-    .await?;
+    txn.execute_raw(statement(txn, sql, values)).await?;
     Ok(())
 }

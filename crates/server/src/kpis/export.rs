@@ -445,9 +445,9 @@ pub fn xlsx(d: &KpiDashboard) -> Result<Vec<u8>, XlsxError> {
         ws.set_name(sheet.name)?;
         ws.set_column_width(0, 34)?;
         for (r, row) in sheet.rows.iter().enumerate() {
-            let r = r as u32;
+            let r = u32::try_from(r).map_err(|_| XlsxError::RowColumnLimitError)?;
             for (c, cell) in row.iter().enumerate() {
-                let c = c as u16;
+                let c = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
                 match cell {
                     Cell::Text(s) if r == 0 || c == 0 => {
                         ws.write_string_with_format(r, c, s, &bold)?

@@ -239,7 +239,8 @@ pub async fn dashboard(db: &DatabaseConnection, request: &Request) -> StoreResul
             last_day: current.last_day(),
             previous_first_day: previous.first_day(),
             previous_last_day: previous.last_day(),
-            days: current.len_days() as u32,
+            // At most 366 days (`MAX_CUSTOM_DAYS`).
+            days: u32::try_from(current.len_days()).unwrap_or(u32::MAX),
             granularity,
         },
         segment,
