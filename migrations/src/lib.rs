@@ -17,6 +17,7 @@ mod m0009_login_attempts;
 mod m0010_redemptions_by_customer;
 mod m0011_loyalty_analysis;
 mod m0012_settings;
+mod m0013_kpis;
 mod shape;
 
 /// Every migration, oldest first.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_redemptions_by_customer::Migration),
             Box::new(m0011_loyalty_analysis::Migration),
             Box::new(m0012_settings::Migration),
+            Box::new(m0013_kpis::Migration),
         ]
     }
 }

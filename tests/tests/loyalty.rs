@@ -132,6 +132,7 @@ async fn record(app: &TestApp, shop: &Shop, history: &[Bought]) {
                     till_id: shop.till_id,
                     cashier_id: shop.cashier_id,
                     customer_id: Some(b.customer),
+                    customer_level: Some(Level::Standard),
                     business_date: b.at.date_naive(),
                 },
                 loyalty_percent: "0".to_owned(),

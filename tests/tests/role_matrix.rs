@@ -393,6 +393,9 @@ fn table() -> Vec<Row> {
             CRM_READERS,
             LOYALTY_READERS,
         ),
+        // The KPI dashboard: marketing, the director, admins, and `kpi:read`.
+        row("GET", "/api/v1/kpis", None, CRM_READERS, &[KpiRead]),
+        row("GET", "/api/v1/kpis/export", None, CRM_READERS, &[KpiRead]),
     ]
 }
 

@@ -213,6 +213,11 @@ codes! {
     // Loyalty.
     /// An unknown loyalty analysis (or a job that is no loyalty analysis).
     LOYALTY_ANALYSIS_NOT_FOUND = "loyalty.analysis_not_found";
+    // KPI dashboard (the period's problems are `period.invalid`).
+    /// A segment that is not a loyalty level.
+    KPI_SEGMENT_INVALID = "kpi.segment_invalid";
+    /// An export format other than csv and xlsx.
+    KPI_FORMAT_INVALID = "kpi.format_invalid";
 }
 
 /// The `code` of one invalid field in a `validation.failed` problem.

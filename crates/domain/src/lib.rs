@@ -8,6 +8,7 @@ pub mod codes;
 pub mod coupon;
 pub mod customer;
 pub mod job;
+pub mod kpi;
 pub mod loyalty;
 pub mod money;
 pub mod password;

@@ -2,6 +2,7 @@
 //! whole days in the store's time zone, turned into a UTC range to query.
 
 use crate::codes;
+use crate::kpi::{Granularity, MAX_DAILY_DAYS};
 use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use std::fmt;
@@ -23,6 +24,12 @@ pub enum Period {
     Last7Days,
     /// Today and the 29 days before.
     Last30Days,
+    /// Today and the 89 days before (KPIs only).
+    Last90Days,
+    /// Today and the 179 days before (KPIs only).
+    Last180Days,
+    /// Today and the 364 days before (KPIs only).
+    Last365Days,
     /// Whole days `from..=to`, built with [`Period::custom`].
     Custom {
         /// First day, included.
@@ -44,6 +51,9 @@ pub enum PeriodError {
     /// Dates given with a period that is not `custom`.
     #[error("Les dates ne s'utilisent qu'avec une période personnalisée (custom).")]
     UnexpectedDates,
+    /// Not one of the KPI periods `7d|30d|90d|180d|365d|custom`.
+    #[error("Période inconnue « {0} » (attendu : 7d, 30d, 90d, 180d, 365d ou custom).")]
+    UnknownForKpis(String),
     /// `from` after `to`.
     #[error("La date de début ({from}) est postérieure à la date de fin ({to}).")]
     Reversed {
@@ -112,7 +122,33 @@ impl Period {
         Ok(period)
     }
 
-    /// The query name: `today`, `week`, `month`, `7d`, `30d` or `custom`.
+    /// Reads a KPI query (SPEC §5): `kind` is `7d|30d|90d|180d|365d|custom` (case and
+    /// spaces ignored); `from`/`to` as in [`Period::parse`]. The calendar periods of
+    /// "Mes ventes" (`today`, `week`, `month`) are not KPI periods, and the sales history
+    /// keeps refusing the long rolling ones.
+    pub fn parse_for_kpis(
+        kind: &str,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Period, PeriodError> {
+        let name = kind.trim().to_ascii_lowercase();
+        let period = match name.as_str() {
+            "custom" => return Period::parse(&name, from, to),
+            "7d" => Period::Last7Days,
+            "30d" => Period::Last30Days,
+            "90d" => Period::Last90Days,
+            "180d" => Period::Last180Days,
+            "365d" => Period::Last365Days,
+            _ => return Err(PeriodError::UnknownForKpis(kind.trim().to_owned())),
+        };
+        if from.is_some() || to.is_some() {
+            return Err(PeriodError::UnexpectedDates);
+        }
+        Ok(period)
+    }
+
+    /// The query name: `today`, `week`, `month`, `7d`, `30d`, `90d`, `180d`, `365d` or
+    /// `custom`.
     pub fn as_str(self) -> &'static str {
         match self {
             Period::Today => "today",
@@ -120,6 +156,9 @@ impl Period {
             Period::Month => "month",
             Period::Last7Days => "7d",
             Period::Last30Days => "30d",
+            Period::Last90Days => "90d",
+            Period::Last180Days => "180d",
+            Period::Last365Days => "365d",
             Period::Custom { .. } => "custom",
         }
     }
@@ -135,6 +174,9 @@ impl Period {
             Period::Month => (today.with_day(1).unwrap_or(today), today),
             Period::Last7Days => (today - Days::new(6), today),
             Period::Last30Days => (today - Days::new(29), today),
+            Period::Last90Days => (today - Days::new(89), today),
+            Period::Last180Days => (today - Days::new(179), today),
+            Period::Last365Days => (today - Days::new(364), today),
             Period::Custom { from, to } => (from, to),
         }
     }
@@ -155,7 +197,8 @@ impl Period {
 
 impl FromStr for Period {
     type Err = PeriodError;
-    /// Reads `today|week|month|7d|30d`; `custom` needs dates, see [`Period::parse`].
+    /// Reads the sales-history names `today|week|month|7d|30d`; `custom` needs dates,
+    /// see [`Period::parse`]; the KPI names are read by [`Period::parse_for_kpis`].
     fn from_str(s: &str) -> Result<Period, PeriodError> {
         match s.trim().to_ascii_lowercase().as_str() {
             "today" => Ok(Period::Today),
@@ -219,6 +262,31 @@ impl PeriodRange {
         let last = self.first_day() - Days::new(1);
         let first = self.first_day() - Days::new(n);
         PeriodRange::from_days(first, last, tz)
+    }
+
+    /// How a KPI series of this range is cut: by day up to [`MAX_DAILY_DAYS`] days, by
+    /// week beyond (a year of daily points is unreadable on a card).
+    pub fn granularity(&self) -> Granularity {
+        if self.days.len() > MAX_DAILY_DAYS {
+            Granularity::Week
+        } else {
+            Granularity::Day
+        }
+    }
+
+    /// The buckets of a series over this range, oldest first, as (first day, last day):
+    /// single days, or weeks of 7 days counted back from the last day — so the latest
+    /// point is always a whole week and only the oldest may be shorter (1 day of a
+    /// 365-day period).
+    pub fn buckets(&self, granularity: Granularity) -> Vec<(NaiveDate, NaiveDate)> {
+        let step = granularity.days();
+        let mut buckets: Vec<(NaiveDate, NaiveDate)> = self
+            .days
+            .rchunks(step)
+            .filter_map(|chunk| Some((*chunk.first()?, *chunk.last()?)))
+            .collect();
+        buckets.reverse();
+        buckets
     }
 
     /// Whether `instant` falls in `[start_utc, end_utc)`.
@@ -490,5 +558,51 @@ mod tests {
             .range(now, chrono_tz::Europe::Paris);
         assert_eq!(r.start_utc, at(2026, 3, 28, 23, 0));
         assert_eq!(r.end_utc, at(2026, 3, 29, 22, 0));
+    }
+
+    #[test]
+    fn kpi_periods_and_their_series() {
+        let kpi = |k: &str| Period::parse_for_kpis(k, None, None);
+        assert_eq!(kpi("90D"), Ok(Period::Last90Days));
+        assert_eq!(kpi("180d"), Ok(Period::Last180Days));
+        assert_eq!(kpi("365d"), Ok(Period::Last365Days));
+        assert_eq!(kpi("7d"), Ok(Period::Last7Days));
+        assert_eq!(
+            kpi("today"),
+            Err(PeriodError::UnknownForKpis("today".into()))
+        );
+        assert_eq!(kpi("today").unwrap_err().code(), "period.invalid");
+        assert_eq!(
+            Period::parse_for_kpis("custom", Some(d(2026, 1, 1)), None),
+            Err(PeriodError::MissingDates)
+        );
+        assert_eq!(
+            Period::parse_for_kpis("30d", None, Some(d(2026, 1, 1))),
+            Err(PeriodError::UnexpectedDates)
+        );
+        // "Mes ventes" keeps its own names.
+        assert!(Period::parse("90d", None, None).is_err());
+
+        let now = at(2026, 6, 30, 12, 0);
+        let r = Period::Last90Days.range(now, Abidjan);
+        assert_eq!(bounds(&r), (d(2026, 4, 2), d(2026, 6, 30), 90));
+        assert_eq!(r.granularity(), Granularity::Day);
+        assert_eq!(r.buckets(Granularity::Day).len(), 90);
+        let r = Period::Last365Days.range(now, Abidjan);
+        assert_eq!(bounds(&r), (d(2025, 7, 1), d(2026, 6, 30), 365));
+        assert_eq!(
+            bounds(&r.previous(Abidjan)),
+            (d(2024, 7, 1), d(2025, 6, 30), 365)
+        );
+        assert_eq!(r.granularity(), Granularity::Week);
+        let weeks = r.buckets(Granularity::Week);
+        // 365 = 52 × 7 + 1: the oldest bucket is the lone first day.
+        assert_eq!(weeks.len(), 53);
+        assert_eq!(weeks[0], (d(2025, 7, 1), d(2025, 7, 1)));
+        assert_eq!(weeks[1], (d(2025, 7, 2), d(2025, 7, 8)));
+        assert_eq!(weeks[52], (d(2026, 6, 24), d(2026, 6, 30)));
+        let r = Period::Last180Days.range(now, Abidjan);
+        assert_eq!(r.len_days(), 180);
+        assert_eq!(r.granularity(), Granularity::Week);
     }
 }

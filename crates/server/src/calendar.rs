@@ -31,7 +31,7 @@ impl StoreCalendar {
     }
 
     /// The time zone of `till_id`'s store (an unknown or closed till, or `None`: the
-    /// default till's).
+    /// default till's): the KPIs' days.
     pub async fn time_zone(
         &self,
         db: &DatabaseConnection,

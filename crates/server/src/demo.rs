@@ -634,6 +634,7 @@ pub async fn generate_sales(state: &AppState, count: u64) -> anyhow::Result<()> 
                         .get(rng.gen_range(0..cashiers.len()))
                         .context("aucun caissier de démonstration")?,
                     customer_id: customer.map(|(id, _)| *id),
+                    customer_level: customer.map(|(_, level)| *level),
                     business_date: *day,
                 };
                 batch.push(crm_store::demo::GeneratedSale {

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod import;
 pub mod jobs;
+pub mod kpis;
 pub mod loyalty;
 pub mod loyalty_policy;
 pub mod openapi;

@@ -44,6 +44,7 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
         (name = "coupons", description = "Coupons: quote at the till, back office, bulk issue"),
         (name = "jobs", description = "Background jobs: status and progress"),
         (name = "loyalty", description = "Loyalty: the analysis (scores, level moves, congratulation coupons), the policy and the stats page"),
+        (name = "kpis", description = "KPI dashboard: figures for a period and a segment, exports"),
         (name = "users", description = "Staff accounts: role, deactivation, password reset (administrators)"),
         (name = "ops", description = "Health and metrics"),
     )

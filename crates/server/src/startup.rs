@@ -40,6 +40,8 @@ pub struct AppState {
     pub calendar: crate::calendar::StoreCalendar,
     /// The loyalty policy in force (discounts per level), kept in memory.
     pub loyalty_policy: crate::loyalty_policy::PolicyCache,
+    /// KPI dashboards computed in the last minute (`crate::kpis::Dashboards`).
+    pub dashboards: crate::kpis::Dashboards,
 }
 
 /// How handlers and tests hold the shared state.
@@ -197,6 +199,7 @@ pub async fn app_state_for(mut settings: Settings, workload: Workload) -> anyhow
         generic_codes: crm_store::coupons::GenericCodes::default(),
         calendar: crate::calendar::StoreCalendar::default(),
         loyalty_policy: crate::loyalty_policy::PolicyCache::default(),
+        dashboards: crate::kpis::Dashboards::default(),
         settings,
         metrics: Arc::new(Metrics::new(routes::patterns())),
     })

@@ -8,6 +8,7 @@ pub mod customers;
 pub mod demo;
 pub mod entities;
 pub mod jobs;
+pub mod kpis;
 pub mod legacy;
 pub mod login_attempts;
 pub mod loyalty;

@@ -120,6 +120,8 @@ pub struct SaleHeader {
     pub cashier_id: i64,
     /// Customer, if identified.
     pub customer_id: Option<i64>,
+    /// Their level at the time of the sale (the KPIs' segment).
+    pub customer_level: Option<crm_domain::Level>,
     /// Store-local date.
     pub business_date: NaiveDate,
 }
@@ -211,6 +213,7 @@ impl NewSale {
             created_at: Set(created_at),
             idempotency_key: Set(self.idempotency_key.clone()),
             request_hash: Set(self.request_hash.clone()),
+            customer_level: Set(header.customer_level.map(|l| l.as_str().to_owned())),
         }
     }
 }
@@ -389,6 +392,8 @@ async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sa
         .map(|p| (p.method, p.applied_amount))
         .collect();
     add_to_rollups(txn, &created, &lines, &payments, 1).await?;
+    let cost = new.lines.iter().map(|l| l.quantity * l.unit_cost).sum();
+    crate::kpis::add_sale(txn, &created, cost, 1).await?;
     Ok(created)
 }
 
@@ -446,7 +451,8 @@ async fn rollup(txn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> St
 }
 
 /// Recomputes every cashier's daily totals from the sales and refunds (after a bulk load
-/// or an import, which write sales without going through checkout). A refunded sale that
+/// or an import, which write sales without going through checkout), and the KPIs' own
+/// (`crate::kpis::rebuild`). A refunded sale that
 /// has no record of how its money went back (generated, imported) gets one first: on its
 /// own day, the way it was paid. The migration `m0008` froze a copy of these statements.
 pub async fn rebuild_rollups(db: &DatabaseConnection) -> StoreResult<()> {
@@ -481,6 +487,7 @@ pub async fn rebuild_rollups(db: &DatabaseConnection) -> StoreResult<()> {
     ] {
         txn.execute_unprepared(sql).await?;
     }
+    crate::kpis::rebuild(&txn).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -695,12 +702,16 @@ pub async fn reverse(
         .iter()
         .map(|p| Ok((method_of(p)?, p.applied_amount)))
         .collect::<StoreResult<Vec<_>>>()?;
+    let sold = sale_line::Entity::find()
+        .filter(sale_line::Column::SaleId.eq(sale_id))
+        .all(&txn)
+        .await?;
+    // Refunded or cancelled, the sale leaves the KPIs on its own day.
+    let cost = sold.iter().map(|l| l.quantity * l.unit_cost).sum();
+    crate::kpis::add_sale(&txn, &current, cost, -1).await?;
     match undo {
         Undo::Cancel => {
-            let lines: Vec<(i64, i64, i64)> = sale_line::Entity::find()
-                .filter(sale_line::Column::SaleId.eq(sale_id))
-                .all(&txn)
-                .await?
+            let lines: Vec<(i64, i64, i64)> = sold
                 .iter()
                 .map(|l| (l.product_id, l.quantity, l.line_total - l.discount))
                 .collect();

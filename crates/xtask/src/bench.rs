@@ -16,6 +16,10 @@
 //! the busy demo cashier instead of identify. `--reuse` keeps an existing `crm_bench`
 //! database instead of rebuilding it (the 20 M-sale set takes half an hour).
 //!
+//! With `--kpis`: the data set gets `--sales` sales (default 200 000) over a year, and the
+//! runs measure the KPI dashboard for 365 days (`GET /kpis?period=365d`, 8 dashboards
+//! refreshing at once), then the export of that year as .xlsx, one client at a time.
+//!
 //! With `--coupons`: the runs measure the coupon quote at the till (`POST /coupons/quote`,
 //! 8 clients), then one bulk issue of a SPECIAL coupon to every customer.
 //!
@@ -36,7 +40,7 @@ const PGBENCH_DB: &str = "crm_pgbench";
 const BIND: &str = "127.0.0.1:18080";
 
 /// Options: `--customers N` (100000), `--sales N` (0), `--clients N` (8), `--seconds N`
-/// (20), `--runs N` (3), `--reuse`, `--coupons`.
+/// (20), `--runs N` (3), `--reuse`, `--coupons`, `--kpis`.
 pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     if args.iter().any(|a| a == "--loyalty") {
         return crate::loyalty_bench::run(ws, args);
@@ -55,9 +59,10 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     let clients = option("--clients", 8)?;
     let seconds = option("--seconds", 20)?;
     let runs = option("--runs", 3)?;
-    let sales = option("--sales", 0)?;
     let reuse = args.iter().any(|a| a == "--reuse");
     let coupons = args.iter().any(|a| a == "--coupons");
+    let kpis = args.iter().any(|a| a == "--kpis");
+    let sales = option("--sales", if kpis { 200_000 } else { 0 })?;
 
     let admin_url =
         std::env::var("CRM_TEST_PG").unwrap_or_else(|_| postgres::DEFAULT_TEST_URL.to_owned());
@@ -112,7 +117,9 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
-    let scenarios: &[&str] = if coupons {
+    let scenarios: &[&str] = if kpis {
+        &["kpis", "kpi-export"]
+    } else if coupons {
         &["quote"]
     } else if sales > 0 {
         &["checkout", "month"]
@@ -187,6 +194,12 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
                     None
                 };
                 println!("[bench] {scenario} run {run}/{runs} (loadgen):");
+                // An export is a person's click: one at a time.
+                let clients = if *scenario == "kpi-export" {
+                    1
+                } else {
+                    clients
+                };
                 let out = process::capture(process::command(&loadgen).args([
                     &format!("http://{BIND}"),
                     &customers.to_string(),

@@ -466,6 +466,16 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
         "Invalid period.",
     ),
     (
+        "error.kpi.segment_invalid",
+        "Segment inconnu : choisissez un niveau de fidélité.",
+        "Unknown segment: choose a loyalty level.",
+    ),
+    (
+        "error.kpi.format_invalid",
+        "Format d’export inconnu : CSV ou XLSX.",
+        "Unknown export format: CSV or XLSX.",
+    ),
+    (
         "error.coupon.kind_invalid",
         "Type de coupon invalide.",
         "Invalid coupon type.",

@@ -2,12 +2,14 @@
 //! for a fixed time and prints throughput and latency percentiles. Used by
 //! `cargo xtask bench`; it is a measuring tool, not a test.
 //!
-//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz|checkout|month|quote|bulk|token]
+//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz|checkout|month|quote|kpis|kpi-export|bulk|token]
 //! (logs in as the demo cashier; customers are `crm demo`'s numbers 0..CUSTOMERS).
 //! - `identify`: `POST /customers/identify` with random customers in random phone forms;
 //! - `healthz`: `GET /healthz`, the cost of HTTP alone on this machine;
 //! - `checkout`: `POST /sales` of 1–4 demo products, a random customer, paid in cash;
 //! - `month`: `GET /sales/mine?period=month` of the demo cashier ("Mes ventes");
+//! - `kpis`: `GET /kpis?period=365d` as the demo director (a dashboard refreshing);
+//! - `kpi-export`: `GET /kpis/export?format=xlsx&period=365d` as the demo director;
 //! - `quote`: `POST /coupons/quote` of the demo code `BIENVENUE` on a 1–4 product basket,
 //!   for a random customer (70 %) or an anonymous sale;
 //! - `bulk`: once, as the demo marketing user, `POST /coupons/bulk-issue` to every
@@ -36,8 +38,18 @@ async fn main() -> anyhow::Result<()> {
     let seconds: u64 = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(20);
     let mode = args.get(5).cloned().unwrap_or_else(|| "identify".into());
     anyhow::ensure!(
-        ["identify", "healthz", "checkout", "month", "quote", "bulk", "token"]
-            .contains(&mode.as_str()),
+        [
+            "identify",
+            "healthz",
+            "checkout",
+            "month",
+            "quote",
+            "kpis",
+            "kpi-export",
+            "bulk",
+            "token"
+        ]
+        .contains(&mode.as_str()),
         "unknown mode {mode}"
     );
 
@@ -46,7 +58,11 @@ async fn main() -> anyhow::Result<()> {
     if mode == "bulk" {
         return bulk_issue(&client, &base).await;
     }
-    let token = log_in(&client, &base, "caisse", "Caisse2026!").await?;
+    let token = if mode.starts_with("kpi") {
+        log_in(&client, &base, "dg", "Direction2026!").await?
+    } else {
+        log_in(&client, &base, "caisse", "Caisse2026!").await?
+    };
     if mode == "token" {
         // For another load generator (`wrk`) driving the same requests.
         println!("{token}");
@@ -161,6 +177,22 @@ async fn drive(
                 &mut request,
                 "GET",
                 "/api/v1/sales/mine?period=month",
+                Some(token),
+                None,
+                None,
+            ),
+            "kpis" => http_request(
+                &mut request,
+                "GET",
+                "/api/v1/kpis?period=365d",
+                Some(token),
+                None,
+                None,
+            ),
+            "kpi-export" => http_request(
+                &mut request,
+                "GET",
+                "/api/v1/kpis/export?format=xlsx&period=365d",
                 Some(token),
                 None,
                 None,

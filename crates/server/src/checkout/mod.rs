@@ -134,6 +134,7 @@ async fn record(
         till_id: till.id,
         cashier_id,
         customer_id: customer.map(|(id, _)| id),
+        customer_level: customer.map(|(_, level)| level),
         business_date,
     };
     let new = NewSale {

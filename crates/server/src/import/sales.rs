@@ -145,6 +145,9 @@ pub(crate) async fn import_sales(
                             till_id,
                             cashier_id,
                             customer_id,
+                            // Filled from the customer's level once imported
+                            // (`crm_store::kpis::rebuild`).
+                            customer_level: None,
                             business_date: created_at
                                 .with_timezone(&chrono_tz::Africa::Abidjan)
                                 .date_naive(),

@@ -9,6 +9,7 @@ pub mod coupons;
 pub mod customers;
 pub mod health;
 pub mod jobs;
+pub mod kpis;
 pub mod loyalty;
 pub mod paging;
 pub mod products;
@@ -112,7 +113,9 @@ fn api_v1(routes: &mut DocumentedRoutes) {
         .service(loyalty::analyses::get)
         .service(loyalty::policy::get)
         .service(loyalty::policy::put)
-        .service(loyalty::stats::get);
+        .service(loyalty::stats::get)
+        .service(kpis::dashboard)
+        .service(kpis::export);
 }
 
 /// Routes served but not described in the OpenAPI document: the document and its viewer.

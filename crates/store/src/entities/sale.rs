@@ -28,6 +28,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub idempotency_key: Option<String>,
     pub request_hash: Option<String>,
+    /// The customer's level at the time of the sale (KPI segments); None when anonymous.
+    pub customer_level: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
