@@ -64,13 +64,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "level_changes_time",
-                "level_changes",
-                &["changed_at"],
-            ))
-            .await?;
+        // `level_changes (changed_at)`, which the customer base over time reads, comes with
+        // m0011 (the loyalty analysis that writes the table).
         manager
             .create_index(index("sales_day", "sales", &["business_date"]))
             .await?;
@@ -83,14 +78,6 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_index(Index::drop().name("sales_day").table("sales").to_owned())
-            .await?;
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("level_changes_time")
-                    .table("level_changes")
-                    .to_owned(),
-            )
             .await?;
         manager
             .drop_table(Table::drop().table("kpi_daily").to_owned())
