@@ -896,7 +896,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("coupons.export", "Exporter (CSV)", "Export (CSV)"),
     ("coupons.exporting", "Téléchargement…", "Downloading…"),
     (
-        "coupons.download_failed",
+        "files.download_failed",
         "Le fichier n’a pas pu être enregistré.",
         "The file could not be saved.",
     ),
