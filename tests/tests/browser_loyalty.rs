@@ -126,10 +126,24 @@ async fn click(browser: &Browser, css: &str) {
     browser.click(&el).await.unwrap();
 }
 
-async fn screenshot(browser: &Browser, name: &str) {
+/// Saves a screenshot named `name` in `CRM_SCREENSHOT_DIR`, if set, with the element
+/// matching `css` scrolled to the top of the window, then scrolls back up.
+async fn screenshot(browser: &Browser, css: &str, name: &str) {
     if let Some(dir) = std::env::var_os("CRM_SCREENSHOT_DIR") {
         browser
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'start'});",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+        browser
             .screenshot(&std::path::Path::new(&dir).join(name))
+            .await
+            .unwrap();
+        // Back to the top: the fixed top bar would hide the tabs from the next click.
+        browser
+            .execute("window.scrollTo(0, 0);", vec![])
             .await
             .unwrap();
     }
@@ -240,6 +254,7 @@ async fn marketing_simulates_then_applies_and_the_stats_follow() {
     wait_for_count(&browser, ".move-row", total.min(20)).await;
     let promoted = format!(".move-row[data-customer-id=\"{jean_marc}\"][data-kind=PROMOTION]");
     browser.wait_for(&promoted).await.unwrap();
+    screenshot(&browser, ".moves-card", "fidelite-mouvements.png").await;
     let promoted_to = moves["items"]
         .as_array()
         .unwrap()
@@ -262,7 +277,7 @@ async fn marketing_simulates_then_applies_and_the_stats_follow() {
         count(&browser, ".move-row:not([data-kind=PROMOTION])").await,
         0
     );
-    screenshot(&browser, "fidelite-simulation.png").await;
+    screenshot(&browser, "#analysis-job", "fidelite-simulation.png").await;
     // A simulation changes nobody.
     assert_eq!(customer(&app, &caisse, "0708091011").await.1, "STANDARD");
 
@@ -296,7 +311,7 @@ async fn marketing_simulates_then_applies_and_the_stats_follow() {
         ))
         .await
         .unwrap();
-    screenshot(&browser, "fidelite-application.png").await;
+    screenshot(&browser, "#analysis-job", "fidelite-application.png").await;
 
     // The stats page says what the API says.
     click(&browser, "[data-tab=statistiques]").await;
@@ -341,7 +356,8 @@ async fn marketing_simulates_then_applies_and_the_stats_follow() {
         stats["top_vip"].as_array().unwrap().len() as u64,
     )
     .await;
-    screenshot(&browser, "fidelite-statistiques.png").await;
+    screenshot(&browser, ".tabs", "fidelite-statistiques.png").await;
+    screenshot(&browser, "#stats-top-vip", "fidelite-top-vip.png").await;
     log_out(&browser).await;
 
     // The director reads the analyses but starts nothing.
@@ -415,6 +431,7 @@ async fn an_admins_new_discount_sticks_and_a_cashier_has_no_loyalty_entry() {
         .await
         .unwrap();
     assert_eq!(invalid, "true");
+    screenshot(&browser, "#policy-problem", "fidelite-politique-refus.png").await;
     browser.clear(&amount).await.unwrap();
     browser.send_keys(&amount, "10").await.unwrap();
 
@@ -427,7 +444,7 @@ async fn an_admins_new_discount_sticks_and_a_cashier_has_no_loyalty_entry() {
         .unwrap();
     browser.wait_for("#policy-saved").await.unwrap();
     assert_eq!(count(&browser, "#policy-problem").await, 0);
-    screenshot(&browser, "fidelite-politique.png").await;
+    screenshot(&browser, "#policy-saved", "fidelite-politique.png").await;
     let admin = token(&app, "admin", "Admin2026!").await;
     let policy = get(&app, &admin, "/api/v1/loyalty/policy").await;
     assert_eq!(policy["discount_percent"]["gold"], "7.5");

@@ -4,6 +4,7 @@
 //! module only reads numbers and says which fields a refusal concerns.
 
 use crm_domain::loyalty::{LoyaltyPolicy, PolicyError};
+use crm_domain::money::group_thousands;
 use rust_decimal::Decimal;
 
 use crate::format::{parse_amount, trim_decimal};
@@ -263,7 +264,7 @@ impl PolicyText {
             Field::GoldCoupon => percent_text(p.congratulation_percent.gold),
             Field::VipCoupon => percent_text(p.congratulation_percent.vip),
             Field::CouponValidity => p.congratulation_validity_days.to_string(),
-            Field::CouponMinBasket => p.congratulation_min_basket.to_string(),
+            Field::CouponMinBasket => group_thousands(p.congratulation_min_basket),
             Field::SoftLanding => p.soft_landing_days.to_string(),
         });
         PolicyText { values }
@@ -330,7 +331,7 @@ mod tests {
         let spec = LoyaltyPolicy::default();
         let text = PolicyText::of(&spec);
         assert_eq!(text.get(Field::VipDiscount), "10");
-        assert_eq!(text.get(Field::CouponMinBasket), "10000");
+        assert_eq!(text.get(Field::CouponMinBasket), "10\u{202f}000");
         assert_eq!(text.points_total(), Some(100));
         assert_eq!(text.read(), Ok(spec));
     }

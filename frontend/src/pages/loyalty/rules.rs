@@ -53,8 +53,8 @@ pub fn difference(before: i64, after: i64) -> String {
 /// A level's colour in the charts (its badge's dominant colour).
 pub fn level_color(level: Level) -> &'static str {
     match level {
-        Level::Standard => "#98a2b3",
-        Level::Silver => "#8d99ab",
+        Level::Standard => "#b3bac5",
+        Level::Silver => "#6b7a90",
         Level::Gold => "#e0b73f",
         Level::Vip => "#5b2e91",
     }
