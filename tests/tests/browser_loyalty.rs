@@ -19,6 +19,12 @@
 //!   `#stats-last-analysis`;
 //! - policy: `#policy-{field with dashes}` inputs (`#policy-discount_percent-gold`),
 //!   `#policy-points-total`, `#policy-problem`, `#policy-save`, `#policy-saved`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step or a missing field fails the test loudly"
+)]
 
 use crm_domain::money::group_thousands;
 use crm_tests::webdriver::{Browser, ENTER};

@@ -270,14 +270,16 @@ impl PolicyText {
         PolicyText { values }
     }
 
-    /// The text of `field`.
+    /// The text of `field` (every field has its place: `text_follows_each_field`).
     pub fn get(&self, field: Field) -> &str {
-        &self.values[field.index()]
+        self.values.get(field.index()).map_or("", String::as_str)
     }
 
     /// Replaces the text of `field`.
     pub fn set(&mut self, field: Field, value: String) {
-        self.values[field.index()] = value;
+        if let Some(slot) = self.values.get_mut(field.index()) {
+            *slot = value;
+        }
     }
 
     /// The four criteria's points added up, while each reads as a number.
@@ -334,6 +336,17 @@ mod tests {
         assert_eq!(text.get(Field::CouponMinBasket), "10\u{202f}000");
         assert_eq!(text.points_total(), Some(100));
         assert_eq!(text.read(), Ok(spec));
+    }
+
+    #[test]
+    fn text_follows_each_field() {
+        let mut text = PolicyText::of(&LoyaltyPolicy::default());
+        for (n, field) in Field::ALL.into_iter().enumerate() {
+            text.set(field, format!("#{n}"));
+        }
+        for (n, field) in Field::ALL.into_iter().enumerate() {
+            assert_eq!(text.get(field), format!("#{n}"), "{field:?}");
+        }
     }
 
     #[test]
