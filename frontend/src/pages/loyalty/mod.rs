@@ -31,8 +31,8 @@ use leptos::prelude::*;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_location;
 
-use crate::format::level_label;
-use crate::i18n::{use_i18n, Lang};
+use crate::format::level_key;
+use crate::i18n::{text, use_i18n, Lang};
 
 /// The tabs: (path, string key, `data-tab`).
 const TABS: [(&str, &str, &str); 3] = [
@@ -85,7 +85,7 @@ fn level_badge(lang: Lang, level: Level) -> impl IntoView {
     let code = level.as_str();
     view! {
         <span class=format!("badge level level-{}", code.to_lowercase()) data-level=code>
-            {level_label(lang, code)}
+            {text(lang, level_key(level))}
         </span>
     }
 }

@@ -13,8 +13,8 @@ use super::analysis::AnalysisState;
 use super::{level_badge, rules};
 use crate::components::chart::{Bar, BarChart, Titles};
 use crate::components::{JobProgress, Msg};
-use crate::format::{date_time, level_label};
-use crate::i18n::{use_i18n, I18n, Lang};
+use crate::format::{date_time, level_key};
+use crate::i18n::{text, use_i18n, I18n, Lang};
 
 /// The analysis on screen.
 #[component]
@@ -156,26 +156,25 @@ fn outcome(
     .into_any()
 }
 
-/// "12 clients vont changer de niveau (8 promotions, 4 rétrogradations)…".
+/// "Appliquer la simulation : 5 clients changeront de niveau. Jusqu’à 1 coupons…".
 fn apply_sentence(lang: Lang, changes: i64, coupons: i64) -> String {
-    let text = |key| crate::i18n::text(lang, key);
+    let say = |key| text(lang, key);
     let mut sentence = format!(
         "{} {} {}",
-        text("loyalty.apply.text_before"),
+        say("loyalty.apply.text_before"),
         group_thousands(changes),
-        text("loyalty.apply.text_after")
+        say("loyalty.apply.text_after")
     );
     if coupons > 0 {
-        sentence.push(' ');
         sentence.push_str(&format!(
-            "{} {} {}",
-            text("loyalty.apply.coupons_before"),
+            " {} {} {}",
+            say("loyalty.apply.coupons_before"),
             group_thousands(coupons),
-            text("loyalty.apply.coupons_after")
+            say("loyalty.apply.coupons_after")
         ));
     }
     sentence.push(' ');
-    sentence.push_str(text("loyalty.apply.final"));
+    sentence.push_str(say("loyalty.apply.final"));
     sentence
 }
 
@@ -246,11 +245,11 @@ fn levels(i18n: I18n, s: &AnalysisSummary) -> impl IntoView {
             .into_iter()
             .map(|level| Bar {
                 key: level.as_str().to_owned(),
-                label: level_label(lang, level.as_str()),
+                label: text(lang, level_key(level)).to_owned(),
                 value: counts.get(level),
                 tip: format!(
                     "{} : {}",
-                    level_label(lang, level.as_str()),
+                    text(lang, level_key(level)),
                     group_thousands(counts.get(level))
                 ),
             })

@@ -12,7 +12,7 @@ use crate::api;
 use crate::auth::use_auth;
 use crate::components::chart::{Doughnut, Slice};
 use crate::components::Msg;
-use crate::format::{date_time, money};
+use crate::format::{date_time, level_key, money};
 use crate::i18n::{use_i18n, I18n};
 
 /// The page.
@@ -175,7 +175,7 @@ fn level_split(i18n: I18n, levels: &[LevelStats]) -> impl IntoView {
             view! {
                 <li>
                     <span class="swatch" style=format!("background:{}", rules::level_color(level))></span>
-                    {move || crate::format::level_label(i18n.lang(), level.as_str())}
+                    {move || i18n.t(level_key(level))}
                     " · " <strong>{rules::percent(&l.percent)}</strong>
                 </li>
             }
