@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use crm_api_types::loyalty::{Analysis, AnalysisPage, LoyaltyStats, MovePage, StartAnalysis};
 use crm_api_types::{
     BulkIssueRequest, ChangePasswordRequest, Coupon, CouponPage, CreateCouponRequest,
     CreateCustomerRequest, CreateSaleRequest, CustomerPage, CustomerProfile, IdentifyRequest, Job,
@@ -13,6 +14,8 @@ use gloo_net::http::{Request, Response};
 use gloo_storage::{SessionStorage, Storage};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+use crm_domain::loyalty::{LoyaltyPolicy, MoveKind};
 
 use crate::auth::{Auth, Session};
 use crate::i18n::{lookup, text, Lang};
@@ -77,6 +80,7 @@ impl ApiError {
 enum Method {
     Get,
     Post,
+    Put,
 }
 
 /// One HTTP exchange, no retry.
@@ -91,6 +95,7 @@ async fn send_raw(
     let mut builder = match method {
         Method::Get => Request::get(&url),
         Method::Post => Request::post(&url),
+        Method::Put => Request::put(&url),
     }
     .header("Accept", "application/json, application/problem+json");
     if let Some(token) = token {
@@ -411,6 +416,60 @@ pub async fn bulk_issue(auth: Auth, request: &BulkIssueRequest) -> Result<Job, A
 /// `GET /jobs/{id}`.
 pub async fn job(auth: Auth, id: i64) -> Result<Job, ApiError> {
     authed(auth, Method::Get, &format!("/jobs/{id}"), None).await
+}
+
+/// `POST /loyalty/analyses`: starts an analysis (202).
+pub async fn start_analysis(auth: Auth, request: &StartAnalysis) -> Result<Analysis, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Post, "/loyalty/analyses", Some(body)).await
+}
+
+/// `GET /loyalty/analyses`: the latest analyses, newest first.
+pub async fn analyses(auth: Auth, page: u64, per_page: u64) -> Result<AnalysisPage, ApiError> {
+    let path = format!("/loyalty/analyses?page={page}&per_page={per_page}");
+    authed(auth, Method::Get, &path, None).await
+}
+
+/// `GET /loyalty/analyses/{id}`: its progress and, once done, its result.
+pub async fn analysis(auth: Auth, id: i64) -> Result<Analysis, ApiError> {
+    authed(auth, Method::Get, &format!("/loyalty/analyses/{id}"), None).await
+}
+
+/// `GET /loyalty/analyses/{id}/moves?…`: the customers it moves, of one kind or all.
+pub async fn analysis_moves(
+    auth: Auth,
+    id: i64,
+    kind: Option<MoveKind>,
+    page: u64,
+    per_page: u64,
+) -> Result<MovePage, ApiError> {
+    let mut path = format!("/loyalty/analyses/{id}/moves?page={page}&per_page={per_page}");
+    if let Some(kind) = kind {
+        path.push_str(&format!("&kind={}", kind.as_str()));
+    }
+    authed(auth, Method::Get, &path, None).await
+}
+
+/// `GET /loyalty/stats`.
+pub async fn loyalty_stats(auth: Auth) -> Result<LoyaltyStats, ApiError> {
+    authed(auth, Method::Get, "/loyalty/stats", None).await
+}
+
+/// `GET /loyalty/policy`.
+pub async fn loyalty_policy(auth: Auth) -> Result<LoyaltyPolicy, ApiError> {
+    authed(auth, Method::Get, "/loyalty/policy", None).await
+}
+
+/// `PUT /loyalty/policy`: replaces the whole policy. Whatever the success answer's body,
+/// the caller reads the policy back (what is in force is what the server kept).
+pub async fn save_loyalty_policy(auth: Auth, policy: &LoyaltyPolicy) -> Result<(), ApiError> {
+    let body = to_json(policy)?;
+    let response = authed_response(auth, Method::Put, "/loyalty/policy", Some(&body), &[]).await?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(problem_of(response).await)
+    }
 }
 
 /// A file the API sends (`text/csv`…): its bytes and the name the server suggests.

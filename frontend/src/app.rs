@@ -11,8 +11,14 @@ use crate::auth::{home_path, use_auth, Auth};
 use crate::components::{Guarded, Section};
 use crate::i18n::{use_i18n, I18n};
 use crate::pages::{
-    coupons::CouponsPage, home::HomePage, login::LoginPage, password::PasswordPage,
-    placeholder::Placeholder, pos::PosPage, sales::SalesPage,
+    coupons::CouponsPage,
+    home::HomePage,
+    login::LoginPage,
+    loyalty::{AnalysisPage, LoyaltySection, PolicyPage, StatsPage},
+    password::PasswordPage,
+    placeholder::Placeholder,
+    pos::PosPage,
+    sales::SalesPage,
 };
 
 /// The whole app.
@@ -43,7 +49,14 @@ pub fn App() -> impl IntoView {
                         path=path!("coupons")
                         view=|| view! { <Guarded section=Section::Coupons><CouponsPage /></Guarded> }
                     />
-                    <Route path=path!("fidelite") view=|| placeholder(Section::Fidelite) />
+                    <ParentRoute
+                        path=path!("fidelite")
+                        view=|| view! { <Guarded section=Section::Fidelite><LoyaltySection /></Guarded> }
+                    >
+                        <Route path=path!("") view=AnalysisPage />
+                        <Route path=path!("statistiques") view=StatsPage />
+                        <Route path=path!("politique") view=PolicyPage />
+                    </ParentRoute>
                     <Route path=path!("kpi") view=|| placeholder(Section::Kpi) />
                     <Route path=path!("admin") view=|| placeholder(Section::Admin) />
                     <Route path=path!("mot-de-passe") view=|| view! { <PasswordPage /> } />

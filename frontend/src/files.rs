@@ -6,8 +6,22 @@ use std::time::Duration;
 use leptos::prelude::{document, set_timeout};
 use wasm_bindgen::JsCast;
 
+use crate::api;
+use crate::auth::Auth;
+use crate::components::Msg;
+
+const CSV: &str = "text/csv;charset=utf-8";
+
+/// Fetches a CSV export with the bearer token and hands it to the browser, under the
+/// name the server suggests or `fallback`.
+pub async fn download_csv(auth: Auth, path: &str, fallback: &str) -> Result<(), Msg> {
+    let file = api::download(auth, path).await.map_err(Msg::Api)?;
+    let name = file.file_name.unwrap_or_else(|| fallback.to_string());
+    save(&name, CSV, &file.bytes).map_err(|_| Msg::Key("files.download_failed"))
+}
+
 /// Offers `bytes` to the user as a download named `name`.
-pub fn save(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+fn save(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);

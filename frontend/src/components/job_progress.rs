@@ -1,9 +1,13 @@
-//! A background job followed live (a bulk issue, later the loyalty analysis): the page
-//! that started it holds the job in a signal, [`follow_job`] reads `GET /jobs/{id}` every
-//! half second until it ends, and [`JobProgress`] shows its status, progress bar, counts
-//! and outcome. Polling belongs to the page, not to the card: the job goes on, and stays
-//! followed, while its panel is closed.
+//! A background job followed live (a bulk issue, a loyalty analysis): the page that
+//! started it holds the job in a signal, [`follow_job`] reads it every half second until
+//! it ends (`GET /jobs/{id}` for a bulk issue, `GET /loyalty/analyses/{id}` for an
+//! analysis: each kind of [`Followed`] says where), and [`JobProgress`] shows its status,
+//! progress bar, counts and outcome. Polling belongs to the page, not to the card: the
+//! job goes on, and stays followed, while its panel is closed.
 
+use std::future::Future;
+
+use crm_api_types::loyalty::Analysis;
 use crm_api_types::Job;
 use crm_domain::job::JobStatus;
 use crm_domain::money::group_thousands;
@@ -21,14 +25,48 @@ pub fn is_finished(job: &Job) -> bool {
     job.status.is_finished()
 }
 
+/// Something with a job's life that a page follows until it ends.
+pub trait Followed: Clone + Send + Sync + 'static {
+    /// Its id (the job's).
+    fn id(&self) -> i64;
+    /// Where it is.
+    fn status(&self) -> JobStatus;
+    /// Reads it again.
+    fn read(auth: Auth, id: i64) -> impl Future<Output = Result<Self, ApiError>>;
+}
+
+impl Followed for Job {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn status(&self) -> JobStatus {
+        self.status
+    }
+    fn read(auth: Auth, id: i64) -> impl Future<Output = Result<Self, ApiError>> {
+        api::job(auth, id)
+    }
+}
+
+impl Followed for Analysis {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn status(&self) -> JobStatus {
+        self.status
+    }
+    fn read(auth: Auth, id: i64) -> impl Future<Output = Result<Self, ApiError>> {
+        api::analysis(auth, id)
+    }
+}
+
 /// Follows job `id`, held in `job`, until it ends, then calls `on_finish` (to reload what
 /// it changed). Stops when another job takes its place or the page is gone; a read that
 /// fails shows in `job_error` and is tried again, unless the session ended or the job
 /// does not exist.
-pub fn follow_job(
+pub fn follow_job<T: Followed>(
     auth: Auth,
     id: i64,
-    job: RwSignal<Option<Job>>,
+    job: RwSignal<Option<T>>,
     job_error: RwSignal<Option<Msg>>,
     on_finish: impl FnOnce() + 'static,
 ) {
@@ -38,13 +76,17 @@ pub fn follow_job(
             let Some(current) = job.try_get_untracked() else {
                 return; // the page is gone
             };
-            if current.as_ref().map(|j| j.id) != Some(id) {
+            if current.as_ref().map(Followed::id) != Some(id) {
                 return;
             }
-            match api::job(auth, id).await {
+            match T::read(auth, id).await {
                 Ok(j) => {
-                    let finished = is_finished(&j);
+                    let finished = j.status().is_finished();
                     job_error.try_set(None);
+                    // Another job may have taken its place while this read was on its way.
+                    if job.try_get_untracked().flatten().map(|c| c.id()) != Some(id) {
+                        return;
+                    }
                     if job.try_set(Some(j)).is_some() {
                         return;
                     }
@@ -62,6 +104,45 @@ pub fn follow_job(
             }
         }
     });
+}
+
+/// What the card shows of a job, whichever route reported it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobState {
+    /// Where it is.
+    pub status: JobStatus,
+    /// Steps to do, once known.
+    pub total: i64,
+    /// Steps done.
+    pub done: i64,
+    /// 0–100.
+    pub progress: u8,
+    /// Why it failed, in French.
+    pub error: Option<String>,
+}
+
+impl From<Job> for JobState {
+    fn from(job: Job) -> JobState {
+        JobState {
+            status: job.status,
+            total: job.total,
+            done: job.done,
+            progress: job.progress,
+            error: job.error,
+        }
+    }
+}
+
+impl From<Analysis> for JobState {
+    fn from(a: Analysis) -> JobState {
+        JobState {
+            status: a.status,
+            total: a.total,
+            done: a.done,
+            progress: a.progress,
+            error: a.error,
+        }
+    }
 }
 
 /// A horizontal bar filled to `percent`.
@@ -85,9 +166,9 @@ pub fn ProgressBar(#[prop(into)] id: String, percent: u8) -> impl IntoView {
 /// `42 % · 420 / 1 000 customers` under the bar: the steps once their number is known,
 /// else that the job is getting ready. `unit` names one step and several (French counts
 /// 0 and 1 in the singular).
-fn counts_line(lang: Lang, job: &Job, unit: (&'static str, &'static str)) -> String {
+fn counts_line(lang: Lang, job: &JobState, unit: (&'static str, &'static str)) -> String {
     let word = |key: &'static str| lookup(lang, key).unwrap_or(key);
-    let finished = is_finished(job);
+    let finished = job.status.is_finished();
     if job.total == 0 && finished {
         let zero = if lang == Lang::Fr { unit.0 } else { unit.1 };
         format!("{}\u{a0}% · 0 {}", job.progress, word(zero))
@@ -112,8 +193,9 @@ fn counts_line(lang: Lang, job: &Job, unit: (&'static str, &'static str)) -> Str
 pub fn JobProgress(
     /// Prefix of the element ids.
     id: &'static str,
-    /// The job as last read.
-    job: Job,
+    /// The job as last read (a `Job`, an `Analysis`).
+    #[prop(into)]
+    job: JobState,
     /// Its title (`Émission n° 12`).
     #[prop(into)]
     title: Signal<String>,

@@ -4,6 +4,7 @@ pub mod checkout;
 pub mod coupons;
 pub mod home;
 pub mod login;
+pub mod loyalty;
 pub mod password;
 pub mod placeholder;
 pub mod pos;

@@ -10,10 +10,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::form::{discount_fields, DiscountFields};
-use super::{download_csv, label, LEVELS};
+use super::{label, LEVELS};
 use crate::api::{self, ApiError};
 use crate::auth::use_auth;
 use crate::components::{FormError, JobProgress, Msg};
+use crate::files::download_csv;
 use crate::i18n::{use_i18n, Lang};
 
 /// "Émission groupée": the form, then the job's progress, result and CSV.

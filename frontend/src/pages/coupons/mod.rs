@@ -26,9 +26,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, encode};
-use crate::auth::{use_auth, Auth};
+use crate::auth::use_auth;
 use crate::components::{follow_job, is_finished, Msg, Pager, ProgressBar};
-use crate::files;
+use crate::files::download_csv;
 use crate::format::money;
 use crate::i18n::{lookup, use_i18n, I18n, Lang};
 
@@ -38,7 +38,6 @@ use form::CouponForm;
 
 const PER_PAGE: u64 = 20;
 const LEVELS: [&str; 4] = ["STANDARD", "SILVER", "GOLD", "VIP"];
-const CSV: &str = "text/csv;charset=utf-8";
 
 /// The side panel on screen.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -82,13 +81,6 @@ fn uses_label(uses: u32, cap: Option<u32>) -> String {
         Some(cap) => format!("{uses} / {}", group_thousands(i64::from(cap))),
         None => uses,
     }
-}
-
-/// Fetches a CSV export with the bearer token and hands it to the browser.
-async fn download_csv(auth: Auth, path: &str, fallback: &str) -> Result<(), Msg> {
-    let file = api::download(auth, path).await.map_err(Msg::Api)?;
-    let name = file.file_name.unwrap_or_else(|| fallback.to_string());
-    files::save(&name, CSV, &file.bytes).map_err(|_| Msg::Key("coupons.download_failed"))
 }
 
 /// The page.

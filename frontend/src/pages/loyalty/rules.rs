@@ -1,0 +1,139 @@
+//! The loyalty pages' rules, plain Rust (host-tested): what "Appliquer" asks for after a
+//! simulation, how the report's figures are written, the colours of the levels.
+
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
+use crm_api_types::loyalty::{Analysis, StartAnalysis};
+use crm_domain::loyalty::{AnalysisSummary, MoveKind};
+use crm_domain::Level;
+
+use crate::format::trim_decimal;
+
+/// Moves listed per page.
+pub const MOVES_PER_PAGE: u64 = 20;
+/// Analyses listed per page.
+pub const ANALYSES_PER_PAGE: u64 = 8;
+
+/// The apply run of a simulation: the same options, writing this time.
+pub fn apply_request(simulation: &Analysis) -> StartAnalysis {
+    StartAnalysis {
+        dry_run: false,
+        generate_coupons: simulation.generate_coupons,
+        as_of: requested_day(simulation.as_of),
+    }
+}
+
+/// The reference day a run was asked for, read back from its instant T: a run "as of" a
+/// day scores at the last second of that business day (the store's time zone,
+/// Africa/Abidjan, is UTC all year); a run without a day scores at the moment it
+/// started, and its apply run scores at its own start too.
+fn requested_day(at: DateTime<Utc>) -> Option<NaiveDate> {
+    let t = at.time();
+    (t.hour() == 23 && t.minute() == 59 && t.second() == 59).then(|| at.date_naive())
+}
+
+/// Customers whose level the run changes (or would change).
+pub fn level_changes(summary: &AnalysisSummary) -> i64 {
+    summary.promotions + summary.demotions
+}
+
+/// `"12.5"` (a percent the API writes with a dot) → `12,5 %`.
+pub fn percent(text: &str) -> String {
+    format!("{}\u{a0}%", trim_decimal(text))
+}
+
+/// `+3`, `−2`, `0`: how a level's count moved.
+pub fn difference(before: i64, after: i64) -> String {
+    match after - before {
+        0 => "0".to_owned(),
+        d if d > 0 => format!("+{d}"),
+        d => format!("\u{2212}{}", -d),
+    }
+}
+
+/// A level's colour in the charts (its badge's dominant colour).
+pub fn level_color(level: Level) -> &'static str {
+    match level {
+        Level::Standard => "#b3bac5",
+        Level::Silver => "#6b7a90",
+        Level::Gold => "#e0b73f",
+        Level::Vip => "#5b2e91",
+    }
+}
+
+/// The string key of a move kind's name.
+pub fn kind_key(kind: MoveKind) -> &'static str {
+    match kind {
+        MoveKind::Promotion => "loyalty.kind.PROMOTION",
+        MoveKind::Demotion => "loyalty.kind.DEMOTION",
+        MoveKind::Held => "loyalty.kind.HELD",
+    }
+}
+
+/// The move-kind filter's value (`""` = every kind).
+pub fn parse_kind(value: &str) -> Option<MoveKind> {
+    value.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use crm_domain::job::JobStatus;
+
+    fn analysis(as_of: DateTime<Utc>, generate_coupons: bool) -> Analysis {
+        Analysis {
+            id: 7,
+            status: JobStatus::Succeeded,
+            total: 10,
+            done: 10,
+            progress: 100,
+            dry_run: true,
+            generate_coupons,
+            as_of,
+            result: None,
+            error: None,
+            created_at: as_of,
+            finished_at: Some(as_of),
+        }
+    }
+
+    #[test]
+    fn applying_a_simulation_keeps_its_options_and_writes() {
+        let day_end = Utc.with_ymd_and_hms(2026, 11, 29, 23, 59, 59).unwrap();
+        let asked = apply_request(&analysis(day_end, true));
+        assert_eq!(
+            asked,
+            StartAnalysis {
+                dry_run: false,
+                generate_coupons: true,
+                as_of: NaiveDate::from_ymd_opt(2026, 11, 29),
+            }
+        );
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 8, 12, 3).unwrap();
+        let asked = apply_request(&analysis(now, false));
+        assert_eq!(
+            (asked.dry_run, asked.generate_coupons, asked.as_of),
+            (false, false, None),
+            "a simulation of now is applied now"
+        );
+    }
+
+    #[test]
+    fn figures_are_written_the_french_way() {
+        assert_eq!(percent("12.5"), "12,5\u{a0}%");
+        assert_eq!(percent("40.0"), "40\u{a0}%");
+        assert_eq!(percent("0"), "0\u{a0}%");
+        assert_eq!(difference(3, 5), "+2");
+        assert_eq!(difference(5, 3), "\u{2212}2");
+        assert_eq!(difference(4, 4), "0");
+    }
+
+    #[test]
+    fn the_kind_filter_reads_the_api_names() {
+        assert_eq!(parse_kind("DEMOTION"), Some(MoveKind::Demotion));
+        assert_eq!(parse_kind(""), None);
+        for kind in MoveKind::ALL {
+            assert_eq!(parse_kind(kind.as_str()), Some(kind));
+        }
+    }
+}
