@@ -129,6 +129,16 @@ async fn value_of(browser: &Browser, css: &str) -> String {
 
 async fn click(browser: &Browser, css: &str) {
     let el = browser.wait_for(css).await.unwrap();
+    // Once the page has scrolled, the sticky top bar covers what lies under it (a click
+    // there lands on the bar): bring the element to the middle of the window first, as a
+    // user would scroll to it.
+    browser
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap();
     browser.click(&el).await.unwrap();
 }
 
