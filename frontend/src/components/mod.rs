@@ -1,6 +1,7 @@
 //! Pieces shared by several screens.
 
 pub mod chart;
+pub mod day_range;
 pub mod guard;
 pub mod job_progress;
 pub mod listbox;
