@@ -1,5 +1,5 @@
-//! Saving a file the API sent (the CSV exports): a Blob, an object URL and a click on a
-//! temporary link, so the bearer token never has to appear in a URL.
+//! Saving a file the API sent (the CSV exports, the KPI workbook): a Blob, an object URL
+//! and a click on a temporary link, so the bearer token never has to appear in a URL.
 
 use std::time::Duration;
 
@@ -10,14 +10,37 @@ use crate::api;
 use crate::auth::Auth;
 use crate::components::Msg;
 
-const CSV: &str = "text/csv;charset=utf-8";
+/// What kind of file an export is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// CSV for French Excel.
+    Csv,
+    /// An Excel workbook (`.xlsx`).
+    Xlsx,
+}
+
+impl FileKind {
+    /// The media type the saved Blob is given.
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileKind::Csv => "text/csv;charset=utf-8",
+            FileKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
 
 /// Fetches a CSV export with the bearer token and hands it to the browser, under the
 /// name the server suggests or `fallback`.
 pub async fn download_csv(auth: Auth, path: &str, fallback: &str) -> Result<(), Msg> {
+    download(auth, path, fallback, FileKind::Csv).await
+}
+
+/// Fetches an export of `kind` with the bearer token and hands it to the browser, under
+/// the name the server suggests or `fallback`.
+pub async fn download(auth: Auth, path: &str, fallback: &str, kind: FileKind) -> Result<(), Msg> {
     let file = api::download(auth, path).await.map_err(Msg::Api)?;
     let name = file.file_name.unwrap_or_else(|| fallback.to_string());
-    save(&name, CSV, &file.bytes).map_err(|_| Msg::Key("files.download_failed"))
+    save(&name, kind.mime(), &file.bytes).map_err(|_| Msg::Key("files.download_failed"))
 }
 
 /// Offers `bytes` to the user as a download named `name`.

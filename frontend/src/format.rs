@@ -1,4 +1,4 @@
-//! Display helpers shared by the till and the sales history.
+//! Display helpers shared by the screens (the till, the sales history, loyalty, KPIs).
 
 use chrono::{DateTime, Utc};
 use crm_domain::money::group_thousands;
@@ -58,6 +58,17 @@ pub fn level_key(level: Level) -> &'static str {
         Level::Silver => "level.SILVER",
         Level::Gold => "level.GOLD",
         Level::Vip => "level.VIP",
+    }
+}
+
+/// A level's colour in the charts (its badge's dominant colour; the bar charts of the
+/// loyalty result use the same in style.css).
+pub fn level_color(level: Level) -> &'static str {
+    match level {
+        Level::Standard => "#b3bac5",
+        Level::Silver => "#6b7a90",
+        Level::Gold => "#e0b73f",
+        Level::Vip => "#5b2e91",
     }
 }
 

@@ -4,7 +4,6 @@
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use crm_api_types::loyalty::{Analysis, StartAnalysis};
 use crm_domain::loyalty::{AnalysisSummary, MoveKind};
-use crm_domain::Level;
 
 use crate::format::trim_decimal;
 
@@ -50,15 +49,8 @@ pub fn difference(before: i64, after: i64) -> String {
     }
 }
 
-/// A level's colour in the charts (its badge's dominant colour).
-pub fn level_color(level: Level) -> &'static str {
-    match level {
-        Level::Standard => "#b3bac5",
-        Level::Silver => "#6b7a90",
-        Level::Gold => "#e0b73f",
-        Level::Vip => "#5b2e91",
-    }
-}
+/// A level's colour in the charts (shared with the KPI dashboard).
+pub use crate::format::level_color;
 
 /// The string key of a move kind's name.
 pub fn kind_key(kind: MoveKind) -> &'static str {
