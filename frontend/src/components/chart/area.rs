@@ -1,9 +1,5 @@
 //! Stacked areas: several series piled up slot by slot, so the top edge is their total
-//! (the revenue per day split by customer level, say).
-
-// Nothing draws stacked areas until the KPI dashboard does (issue 10: it needs all four
-// kinds); the tests check the geometry meanwhile. Remove this once it is used.
-#![allow(dead_code, reason = "drawn by the KPI dashboard, next")]
+//! (the KPI dashboard's customers per level over time).
 
 use leptos::prelude::*;
 

@@ -1,9 +1,5 @@
 //! Lines: one or more series over the same slots (a figure day by day, this period
-//! against the last).
-
-// Nothing draws lines until the KPI dashboard does (issue 10: it needs all four
-// kinds); the tests check the geometry meanwhile. Remove this once it is used.
-#![allow(dead_code, reason = "drawn by the KPI dashboard, next")]
+//! against the last; the KPI dashboard's identification rate and revenue).
 
 use leptos::prelude::*;
 
@@ -18,6 +14,8 @@ pub struct Series {
     pub color: &'static str,
     /// One value per slot, whole units.
     pub values: Vec<i64>,
+    /// The tooltip of each value (`24/11 · 83,3 %`); without one, `name : value`.
+    pub tips: Vec<String>,
 }
 
 /// What a line or stacked area chart draws: series over labelled slots.
@@ -106,6 +104,7 @@ pub fn LineChart(
         .into_iter()
         .enumerate()
         .map(|(i, s)| {
+            let mut tips = s.tips.into_iter();
             let dots = shape
                 .points
                 .get(i)
@@ -114,9 +113,12 @@ pub fn LineChart(
                 .into_iter()
                 .zip(s.values)
                 .map(|((x, y), v)| {
+                    let tip = tips.next().unwrap_or_else(|| {
+                        format!("{} : {}", s.name, crm_domain::money::group_thousands(v))
+                    });
                     view! {
                         <circle cx=x cy=y r="3" fill=s.color data-value=v>
-                            <title>{format!("{} : {}", s.name, crm_domain::money::group_thousands(v))}</title>
+                            <title>{tip}</title>
                         </circle>
                     }
                 })

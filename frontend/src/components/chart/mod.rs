@@ -15,8 +15,10 @@ pub mod line;
 
 use leptos::prelude::*;
 
+pub use area::StackedAreaChart;
 pub use bar::{Bar, BarChart};
 pub use doughnut::{Doughnut, Slice};
+pub use line::{LineChart, Series, SeriesData};
 
 /// What an axis chart is called.
 #[derive(Clone, Copy)]
@@ -161,10 +163,6 @@ pub fn compact(value: i64) -> String {
 }
 
 /// An SVG path through `points`: `M x y L x y …` (one decimal: enough on a 640-wide box).
-#[allow(
-    dead_code,
-    reason = "only the line and area charts draw paths (see line.rs)"
-)]
 fn path_through(points: impl IntoIterator<Item = (f64, f64)>) -> String {
     points
         .into_iter()
@@ -193,6 +191,22 @@ fn grid(axis: &Axis, unit: &'static str) -> impl IntoView {
         <text x="4" y="12" class="chart-axis chart-unit">{unit}</text>
         {lines}
     }
+}
+
+/// The legend of a chart's series or slices: a swatch of each colour and its name.
+pub fn legend(entries: Vec<(String, &'static str)>) -> impl IntoView {
+    let items = entries
+        .into_iter()
+        .map(|(name, color)| {
+            view! {
+                <li>
+                    <span class="swatch" style=format!("background:{color}")></span>
+                    {name}
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="legend legend-inline">{items}</ul> }
 }
 
 /// The label of slot `i` under the plot, if it gets one.
@@ -279,6 +293,66 @@ mod tests {
                 "{highest}: step {}",
                 axis.step
             );
+        }
+    }
+
+    /// `compact`'s label read back: `1,5 k` → 1500.
+    fn read_label(label: &str) -> i64 {
+        let (number, scale) = match label.split_once('\u{a0}') {
+            Some((n, "k")) => (n, 1_000),
+            Some((n, "M")) => (n, 1_000_000),
+            Some((_, unit)) => panic!("unknown unit {unit}"),
+            None => (label, 1),
+        };
+        match number.split_once(',') {
+            Some((whole, tenth)) => {
+                whole.parse::<i64>().unwrap() * scale + tenth.parse::<i64>().unwrap() * scale / 10
+            }
+            None => number.parse::<i64>().unwrap() * scale,
+        }
+    }
+
+    /// docs/screenshots/fidelite.png (the loyalty result, counts up to 3 on a floor of 4)
+    /// read `0 1 2 3 _ 5`: the axis was a round maximum (5) with a grid line at each
+    /// quarter of it, and 5 × k ÷ 4 in whole units gave 0, 1, 2, 3 and 5 — no line and
+    /// no label at 4, and lines at 1,25, 2,5, 3,75 labelled 1, 2, 3. Steps of 1, 2 or 5 ×
+    /// 10ⁿ put every line on a whole step and label it exactly.
+    #[test]
+    fn small_counts_get_a_line_and_a_label_at_every_step() {
+        assert_eq!(grid_values(3, 4), [0, 1, 2, 3, 4]);
+        assert_eq!(grid_values(4, 4), [0, 1, 2, 3, 4]);
+        assert_eq!(grid_values(3, 5), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(grid_values(5, 4), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(grid_values(9, 5), [0, 2, 4, 6, 8, 10]);
+        let labels: Vec<String> = Axis::new(3, 5)
+            .ticks()
+            .into_iter()
+            .map(|(v, _)| compact(v))
+            .collect();
+        assert_eq!(labels, ["0", "1", "2", "3", "4", "5"]);
+    }
+
+    #[test]
+    fn every_label_reads_its_line_and_the_lines_are_evenly_spaced() {
+        let highs = (0..=1_200)
+            .chain([1_999, 2_001, 9_999, 12_345, 99_999, 212_500, 1_234_567, 9_876_543])
+            .chain([123_456_789, 4_321_000_000]);
+        for highest in highs {
+            for floor in [0, 1, 4, 5, 10, 100, 1000] {
+                let axis = Axis::new(highest, floor);
+                let ticks = axis.ticks();
+                let gaps: Vec<f64> = ticks.windows(2).map(|w| w[0].1 - w[1].1).collect();
+                let first = gaps[0];
+                assert!(
+                    gaps.iter().all(|g| (g - first).abs() < 1e-9),
+                    "{highest}/{floor}: uneven lines {ticks:?}"
+                );
+                for (k, (value, _)) in ticks.iter().enumerate() {
+                    assert_eq!(*value, axis.step * k as i64, "{highest}/{floor}: one step apart");
+                    assert_eq!(read_label(&compact(*value)), *value, "{highest}/{floor}: label of {value}");
+                }
+                assert_eq!(ticks.last().map(|t| t.0), Some(axis.max), "{highest}/{floor}: the top is labelled");
+            }
         }
     }
 
