@@ -6,7 +6,7 @@ use crm_api_types::loyalty::{Analysis, AnalysisPage, LoyaltyStats, MovePage, Sta
 use crm_api_types::{
     BulkIssueRequest, ChangePasswordRequest, Coupon, CouponPage, CreateCouponRequest,
     CreateCustomerRequest, CreateSaleRequest, CustomerPage, CustomerProfile, IdentifyRequest, Job,
-    LoginRequest, LoginResponse, MeResponse, Problem, ProductPage, QuoteRequest, QuoteResponse,
+    KpiDashboard, LoginRequest, LoginResponse, MeResponse, Problem, ProductPage, QuoteRequest, QuoteResponse,
     Receipt, RedemptionPage, RefreshRequest, SalesHistory, Seller,
 };
 use futures::lock::Mutex;
@@ -470,6 +470,12 @@ pub async fn save_loyalty_policy(auth: Auth, policy: &LoyaltyPolicy) -> Result<(
     } else {
         Err(problem_of(response).await)
     }
+}
+
+/// `GET /kpis?…`: the KPI dashboard of a period and segment; `query` is the query
+/// string without `?` (`period=90d&segment=GOLD`).
+pub async fn kpis(auth: Auth, query: &str) -> Result<KpiDashboard, ApiError> {
+    authed(auth, Method::Get, &format!("/kpis?{query}"), None).await
 }
 
 /// A file the API sends (`text/csv`…): its bytes and the name the server suggests.

@@ -13,6 +13,7 @@ use crate::i18n::{use_i18n, I18n};
 use crate::pages::{
     coupons::CouponsPage,
     home::HomePage,
+    kpi::KpiPage,
     login::LoginPage,
     loyalty::{AnalysisPage, LoyaltySection, PolicyPage, StatsPage},
     password::PasswordPage,
@@ -57,7 +58,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("statistiques") view=StatsPage />
                         <Route path=path!("politique") view=PolicyPage />
                     </ParentRoute>
-                    <Route path=path!("kpi") view=|| placeholder(Section::Kpi) />
+                    <Route
+                        path=path!("kpi")
+                        view=|| view! { <Guarded section=Section::Kpi><KpiPage /></Guarded> }
+                    />
                     <Route path=path!("admin") view=|| placeholder(Section::Admin) />
                     <Route path=path!("mot-de-passe") view=|| view! { <PasswordPage /> } />
                 </ParentRoute>

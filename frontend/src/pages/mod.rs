@@ -3,6 +3,7 @@
 pub mod checkout;
 pub mod coupons;
 pub mod home;
+pub mod kpi;
 pub mod login;
 pub mod loyalty;
 pub mod password;
