@@ -6,8 +6,8 @@ use crm_api_types::loyalty::{Analysis, AnalysisPage, LoyaltyStats, MovePage, Sta
 use crm_api_types::{
     BulkIssueRequest, ChangePasswordRequest, Coupon, CouponPage, CreateCouponRequest,
     CreateCustomerRequest, CreateSaleRequest, CustomerPage, CustomerProfile, IdentifyRequest, Job,
-    KpiDashboard, LoginRequest, LoginResponse, MeResponse, Problem, ProductPage, QuoteRequest, QuoteResponse,
-    Receipt, RedemptionPage, RefreshRequest, SalesHistory, Seller,
+    KpiDashboard, LoginRequest, LoginResponse, MeResponse, Problem, ProductPage, QuoteRequest,
+    QuoteResponse, Receipt, RedemptionPage, RefreshRequest, SalesHistory, Seller,
 };
 use futures::lock::Mutex;
 use gloo_net::http::{Request, Response};

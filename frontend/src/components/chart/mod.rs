@@ -335,7 +335,9 @@ mod tests {
     #[test]
     fn every_label_reads_its_line_and_the_lines_are_evenly_spaced() {
         let highs = (0..=1_200)
-            .chain([1_999, 2_001, 9_999, 12_345, 99_999, 212_500, 1_234_567, 9_876_543])
+            .chain([
+                1_999, 2_001, 9_999, 12_345, 99_999, 212_500, 1_234_567, 9_876_543,
+            ])
             .chain([123_456_789, 4_321_000_000]);
         for highest in highs {
             for floor in [0, 1, 4, 5, 10, 100, 1000] {
@@ -348,10 +350,22 @@ mod tests {
                     "{highest}/{floor}: uneven lines {ticks:?}"
                 );
                 for (k, (value, _)) in ticks.iter().enumerate() {
-                    assert_eq!(*value, axis.step * k as i64, "{highest}/{floor}: one step apart");
-                    assert_eq!(read_label(&compact(*value)), *value, "{highest}/{floor}: label of {value}");
+                    assert_eq!(
+                        *value,
+                        axis.step * k as i64,
+                        "{highest}/{floor}: one step apart"
+                    );
+                    assert_eq!(
+                        read_label(&compact(*value)),
+                        *value,
+                        "{highest}/{floor}: label of {value}"
+                    );
                 }
-                assert_eq!(ticks.last().map(|t| t.0), Some(axis.max), "{highest}/{floor}: the top is labelled");
+                assert_eq!(
+                    ticks.last().map(|t| t.0),
+                    Some(axis.max),
+                    "{highest}/{floor}: the top is labelled"
+                );
             }
         }
     }

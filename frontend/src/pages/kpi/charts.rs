@@ -22,7 +22,9 @@ use crate::i18n::{text, use_i18n, I18n, Lang};
 pub(super) fn Charts(state: Dashboard) -> impl IntoView {
     let i18n = use_i18n();
     // Each chart card: its id, its title's key, and what it draws from the dashboard.
-    let chart = move |id: &'static str, title: &'static str, body: fn(I18n, Lang, &KpiDashboard) -> AnyView| {
+    let chart = move |id: &'static str,
+                      title: &'static str,
+                      body: fn(I18n, Lang, &KpiDashboard) -> AnyView| {
         let step = move || {
             state.data.with(|d| {
                 d.as_ref().map(|d| match d.period.granularity {
@@ -35,7 +37,8 @@ pub(super) fn Charts(state: Dashboard) -> impl IntoView {
             let lang = i18n.lang();
             state.data.with(|d| match d {
                 Some(d) => body(i18n, lang, d),
-                None => view! { <p class="muted kpi-chart-loading">{i18n.t("sales.loading")}</p> }.into_any(),
+                None => view! { <p class="muted kpi-chart-loading">{i18n.t("sales.loading")}</p> }
+                    .into_any(),
             })
         };
         view! {

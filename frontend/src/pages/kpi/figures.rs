@@ -267,7 +267,10 @@ mod tests {
         assert_eq!(churn.tone, Tone::Good, "less churn is good news");
         let same = points_change("0.5000", "0.50004", Better::Higher);
         assert_eq!(same.text.as_deref(), Some("0\u{a0}pt"));
-        assert_eq!((same.direction, same.tone), (Direction::Same, Tone::Neutral));
+        assert_eq!(
+            (same.direction, same.tone),
+            (Direction::Same, Tone::Neutral)
+        );
         assert_eq!(
             points_change("0", "0", Better::Higher).direction,
             Direction::Same

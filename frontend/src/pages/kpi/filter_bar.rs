@@ -36,7 +36,10 @@ pub(super) fn FilterBar(state: Dashboard) -> impl IntoView {
 
     let choose_last = move |name: &'static str| {
         custom_open.set(false);
-        state.go(state.filters.get_untracked().with_period(Period::Last(name)));
+        state.go(state
+            .filters
+            .get_untracked()
+            .with_period(Period::Last(name)));
     };
     let open_custom = move || {
         if from.get_untracked().is_empty() || to.get_untracked().is_empty() {
@@ -59,12 +62,10 @@ pub(super) fn FilterBar(state: Dashboard) -> impl IntoView {
     let apply = move || match custom_range(&from.get_untracked(), &to.get_untracked()) {
         Ok((f, t)) => {
             problem.set(None);
-            state.go(
-                state
-                    .filters
-                    .get_untracked()
-                    .with_period(Period::Custom { from: f, to: t }),
-            );
+            state.go(state
+                .filters
+                .get_untracked()
+                .with_period(Period::Custom { from: f, to: t }));
         }
         Err(p) => problem.set(Some(p)),
     };

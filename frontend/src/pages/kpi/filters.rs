@@ -67,7 +67,10 @@ impl Filters {
     /// is every sale.
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Filters {
         let period = match get("period").as_deref().map(str::trim) {
-            Some(CUSTOM) => match (get("from").and_then(|f| iso_day(&f)), get("to").and_then(|t| iso_day(&t))) {
+            Some(CUSTOM) => match (
+                get("from").and_then(|f| iso_day(&f)),
+                get("to").and_then(|t| iso_day(&t)),
+            ) {
                 (Some(from), Some(to)) if from <= to => Period::Custom { from, to },
                 _ => Period::Last(DEFAULT_PERIOD),
             },
@@ -156,12 +159,7 @@ mod tests {
             .filter_map(|p| p.split_once('='))
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        Filters::from_query(|key| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-        })
+        Filters::from_query(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
     }
 
     fn day(m: u32, d: u32) -> NaiveDate {
@@ -197,7 +195,10 @@ mod tests {
             }
         );
         assert_eq!(custom.segment, None);
-        assert_eq!(custom.query(), "period=custom&from=2026-03-08&to=2026-03-14");
+        assert_eq!(
+            custom.query(),
+            "period=custom&from=2026-03-08&to=2026-03-14"
+        );
         assert_eq!(custom.period_name(), "custom");
         for name in PERIODS {
             let f = read(&format!("period={name}"));

@@ -136,7 +136,9 @@ pub fn KpiPage() -> impl IntoView {
                     _ => i18n.t("kpi.scope.custom"),
                 };
                 let segment = match d.segment {
-                    Some(level) => format!("{} {}", i18n.t("kpi.segment"), i18n.t(level_key(level))),
+                    Some(level) => {
+                        format!("{} {}", i18n.t("kpi.segment"), i18n.t(level_key(level)))
+                    }
                     None => i18n.t("kpi.scope.everyone").to_owned(),
                 };
                 format!(

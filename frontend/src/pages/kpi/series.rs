@@ -74,18 +74,25 @@ pub fn identification(lang: Lang, d: &KpiDashboard) -> SeriesData {
 /// The gross revenue (before discounts) and the net revenue per point, FCFA.
 pub fn revenue(lang: Lang, d: &KpiDashboard) -> SeriesData {
     let points = &d.discounts.series;
-    let line = |key: &'static str, color: &'static str, value: fn(&crm_api_types::RevenuePoint) -> i64| {
-        let name = text(lang, key).to_owned();
-        Series {
-            tips: points
-                .iter()
-                .map(|p| format!("{} · {name} : {}", p.date.format("%d/%m/%Y"), money(value(p))))
-                .collect(),
-            values: points.iter().map(value).collect(),
-            name,
-            color,
-        }
-    };
+    let line =
+        |key: &'static str, color: &'static str, value: fn(&crm_api_types::RevenuePoint) -> i64| {
+            let name = text(lang, key).to_owned();
+            Series {
+                tips: points
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{} · {name} : {}",
+                            p.date.format("%d/%m/%Y"),
+                            money(value(p))
+                        )
+                    })
+                    .collect(),
+                values: points.iter().map(value).collect(),
+                name,
+                color,
+            }
+        };
     SeriesData {
         labels: points.iter().map(|p| day_label(p.date)).collect(),
         series: vec![
@@ -125,8 +132,7 @@ pub fn customers(lang: Lang, d: &KpiDashboard) -> SeriesData {
 /// Whether any customer is counted at any point of the period.
 pub fn has_customers(d: &KpiDashboard) -> bool {
     d.customer_base.current.total > 0
-        || d
-            .customer_base
+        || d.customer_base
             .series
             .iter()
             .any(|p| Level::ALL.iter().any(|&l| p.levels.get(l) > 0))
@@ -156,7 +162,11 @@ pub fn segments(lang: Lang, d: &KpiDashboard) -> Vec<SegmentSlice> {
                     text(lang, level_key(level)),
                     level_color(level),
                 ),
-                None => ("ANONYMOUS", text(lang, "kpi.anonymous_sales"), ANONYMOUS_COLOR),
+                None => (
+                    "ANONYMOUS",
+                    text(lang, "kpi.anonymous_sales"),
+                    ANONYMOUS_COLOR,
+                ),
             };
             SegmentSlice {
                 slice: Slice {
@@ -183,7 +193,12 @@ pub fn coupons(lang: Lang, d: &KpiDashboard) -> Vec<Bar> {
             key: c.code.clone(),
             label: (i + 1).to_string(),
             value: c.uses,
-            tip: format!("{} : {} {uses} · {}", c.code, group_thousands(c.uses), money(c.discount)),
+            tip: format!(
+                "{} : {} {uses} · {}",
+                c.code,
+                group_thousands(c.uses),
+                money(c.discount)
+            ),
         })
         .collect()
 }
@@ -295,9 +310,27 @@ mod tests {
         assert_eq!(data.floor, 100, "a rate's axis goes to 100 %");
         let line = &data.series[0];
         assert_eq!(line.values, [50, 100]);
-        assert_eq!(line.tips[0], "29/11/2026 · Taux d’identification : 50\u{a0}% (1/2)");
-        assert_eq!(whole_percent(&Rate { numerator: 2, denominator: 3, value: "0.6667".into() }), 67);
-        assert_eq!(whole_percent(&Rate { numerator: 1, denominator: 8, value: "0.1250".into() }), 13, "half up");
+        assert_eq!(
+            line.tips[0],
+            "29/11/2026 · Taux d’identification : 50\u{a0}% (1/2)"
+        );
+        assert_eq!(
+            whole_percent(&Rate {
+                numerator: 2,
+                denominator: 3,
+                value: "0.6667".into()
+            }),
+            67
+        );
+        assert_eq!(
+            whole_percent(&Rate {
+                numerator: 1,
+                denominator: 8,
+                value: "0.1250".into()
+            }),
+            13,
+            "half up"
+        );
         assert_eq!(whole_percent(&Rate::default()), 0);
     }
 
@@ -330,12 +363,21 @@ mod tests {
         assert_eq!(slices[2].name, "Anonymes");
         assert_eq!(slices[1].share, "33,3\u{a0}%");
         let top = coupons(Lang::Fr, &d);
-        assert_eq!((top[0].key.as_str(), top[0].label.as_str(), top[0].value), ("PROMO10", "1", 1));
+        assert_eq!(
+            (top[0].key.as_str(), top[0].label.as_str(), top[0].value),
+            ("PROMO10", "1", 1)
+        );
         let bars = baskets(Lang::Fr, &d);
         let keyed: Vec<_> = bars.iter().map(|b| (b.key.as_str(), b.value)).collect();
-        assert_eq!(keyed, [("STANDARD", 10_000), ("GOLD", 9_500), ("ANONYMOUS", 9_000)]);
+        assert_eq!(
+            keyed,
+            [("STANDARD", 10_000), ("GOLD", 9_500), ("ANONYMOUS", 9_000)]
+        );
         let gold = baskets(Lang::Fr, &dashboard(Some("GOLD")));
-        assert!(gold.iter().all(|b| b.key != "ANONYMOUS"), "no anonymous sale in a segment");
+        assert!(
+            gold.iter().all(|b| b.key != "ANONYMOUS"),
+            "no anonymous sale in a segment"
+        );
         assert!(has_sales(&d));
     }
 

@@ -45,7 +45,11 @@ pub struct Card {
     pub target: Option<TargetLine>,
 }
 
-fn target_line(targets: &[TargetStatus], target: Target, measured: Option<String>) -> Option<TargetLine> {
+fn target_line(
+    targets: &[TargetStatus],
+    target: Target,
+    measured: Option<String>,
+) -> Option<TargetLine> {
     target_of(targets, target).map(|t| TargetLine {
         threshold: threshold(t),
         measured,
@@ -88,13 +92,25 @@ pub fn cards(lang: Lang, d: &KpiDashboard) -> Vec<Card> {
         change: amount_change(base.current.total, base.previous.total, Better::Higher),
         previous: group_thousands(base.previous.total),
         details: vec![
-            format!("{} {}", group_thousands(base.current.new_customers), t("kpi.customers.new")),
-            format!("{} {}", group_thousands(base.current.loyal), t("kpi.customers.loyal")),
+            format!(
+                "{} {}",
+                group_thousands(base.current.new_customers),
+                t("kpi.customers.new")
+            ),
+            format!(
+                "{} {}",
+                group_thousands(base.current.loyal),
+                t("kpi.customers.loyal")
+            ),
         ],
         target: target_line(
             &d.targets,
             Target::LoyalCustomers,
-            Some(format!("{} {}", t("kpi.customers.loyal_label"), group_thousands(base.current.loyal))),
+            Some(format!(
+                "{} {}",
+                t("kpi.customers.loyal_label"),
+                group_thousands(base.current.loyal)
+            )),
         ),
     };
 
@@ -104,7 +120,11 @@ pub fn cards(lang: Lang, d: &KpiDashboard) -> Vec<Card> {
         title: "kpi.coupons",
         value: percent(&c.rate.value),
         value_note: None,
-        change: points_change(&c.rate.value, &d.coupons.previous.rate.value, Better::Higher),
+        change: points_change(
+            &c.rate.value,
+            &d.coupons.previous.rate.value,
+            Better::Higher,
+        ),
         previous: percent(&d.coupons.previous.rate.value),
         details: vec![
             format!(
@@ -142,7 +162,11 @@ pub fn cards(lang: Lang, d: &KpiDashboard) -> Vec<Card> {
             percent(&m.margin_rate.value),
             t("kpi.margin.of_net")
         )),
-        change: amount_change(m.margin_after_discounts, pm.margin_after_discounts, Better::Higher),
+        change: amount_change(
+            m.margin_after_discounts,
+            pm.margin_after_discounts,
+            Better::Higher,
+        ),
         previous: money(pm.margin_after_discounts),
         details: vec![
             format!(
@@ -166,7 +190,11 @@ pub fn cards(lang: Lang, d: &KpiDashboard) -> Vec<Card> {
                 t("kpi.net_revenue"),
                 money(m.net_revenue)
             ),
-            format!("{} {}", t("kpi.margin.before"), money(m.margin_before_discounts)),
+            format!(
+                "{} {}",
+                t("kpi.margin.before"),
+                money(m.margin_before_discounts)
+            ),
         ],
         target: None,
     };
@@ -177,16 +205,24 @@ pub fn cards(lang: Lang, d: &KpiDashboard) -> Vec<Card> {
         title: "kpi.retention",
         value: percent(&r.current.retention.value),
         value_note: None,
-        change: points_change(&r.current.retention.value, &r.previous.retention.value, Better::Higher),
+        change: points_change(
+            &r.current.retention.value,
+            &r.previous.retention.value,
+            Better::Higher,
+        ),
         previous: percent(&r.previous.retention.value),
         details: vec![
             format!(
                 "{} {} ({})",
                 t("kpi.churn"),
                 percent(&r.current.churn.value),
-                points_change(&r.current.churn.value, &r.previous.churn.value, Better::Lower)
-                    .text
-                    .unwrap_or_default()
+                points_change(
+                    &r.current.churn.value,
+                    &r.previous.churn.value,
+                    Better::Lower
+                )
+                .text
+                .unwrap_or_default()
             ),
             format!(
                 "{} / {} {}",
@@ -232,13 +268,24 @@ pub fn cards(lang: Lang, d: &KpiDashboard) -> Vec<Card> {
         title: "kpi.frequency",
         value: decimal(&f.identified.frequency.value),
         value_note: Some(t("kpi.frequency.value").to_owned()),
-        change: decimal_change(&f.identified.frequency.value, &pf.identified.frequency.value, Better::Higher),
+        change: decimal_change(
+            &f.identified.frequency.value,
+            &pf.identified.frequency.value,
+            Better::Higher,
+        ),
         previous: decimal(&pf.identified.frequency.value),
         details: frequency_details,
         target: None,
     };
 
-    vec![identification, customers, coupons, discounts, retention, frequency]
+    vec![
+        identification,
+        customers,
+        coupons,
+        discounts,
+        retention,
+        frequency,
+    ]
 }
 
 #[cfg(test)]
@@ -251,7 +298,13 @@ mod tests {
         json!({"numerator": numerator, "denominator": denominator, "value": value})
     }
 
-    fn basket(sales: i64, revenue: i64, customers: i64, frequency: serde_json::Value, average: i64) -> serde_json::Value {
+    fn basket(
+        sales: i64,
+        revenue: i64,
+        customers: i64,
+        frequency: serde_json::Value,
+        average: i64,
+    ) -> serde_json::Value {
         json!({"sales": sales, "revenue": revenue, "customers": customers, "frequency": frequency, "average_basket": average})
     }
 
@@ -271,9 +324,7 @@ mod tests {
                    "margin_before_discounts": gross - cost, "margin_after_discounts": net - cost,
                    "margin_rate": rate(net - cost, net, "0.3093")})
         };
-        let frequency = |identified: serde_json::Value, anonymous: serde_json::Value| {
-            json!({"levels": [], "identified": identified, "anonymous": anonymous})
-        };
+        let frequency = |identified: serde_json::Value, anonymous: serde_json::Value| json!({"levels": [], "identified": identified, "anonymous": anonymous});
         serde_json::from_value(json!({
             "generated_at": "2026-03-14T18:05:00Z",
             "period": {"kind": "custom", "first_day": "2026-03-08", "last_day": "2026-03-14",
@@ -306,17 +357,32 @@ mod tests {
         let ids: Vec<_> = cards.iter().map(|c| c.id).collect();
         assert_eq!(
             ids,
-            ["kpi-identification", "kpi-customers", "kpi-coupons", "kpi-discounts", "kpi-retention", "kpi-frequency"]
+            [
+                "kpi-identification",
+                "kpi-customers",
+                "kpi-coupons",
+                "kpi-discounts",
+                "kpi-retention",
+                "kpi-frequency"
+            ]
         );
-        let [identification, customers, coupons, discounts, retention, frequency] = cards.as_slice() else {
+        let [identification, customers, coupons, discounts, retention, frequency] =
+            cards.as_slice()
+        else {
             panic!("six cards");
         };
         assert_eq!(identification.value, "83,3\u{a0}%");
         assert_eq!(identification.previous, "66,7\u{a0}%");
-        assert_eq!(identification.change.text.as_deref(), Some("+16,7\u{a0}pts"));
+        assert_eq!(
+            identification.change.text.as_deref(),
+            Some("+16,7\u{a0}pts")
+        );
         assert_eq!(identification.details, ["5 / 6 ventes identifiées"]);
         let target = identification.target.as_ref().unwrap();
-        assert_eq!((target.threshold.as_str(), target.met), ("> 70\u{a0}%".replace(' ', "\u{a0}").as_str(), true));
+        assert_eq!(
+            (target.threshold.as_str(), target.met),
+            ("> 70\u{a0}%".replace(' ', "\u{a0}").as_str(), true)
+        );
 
         assert_eq!(customers.value, "3");
         assert_eq!(customers.change.text.as_deref(), Some("+50\u{a0}%"));
@@ -326,7 +392,10 @@ mod tests {
         assert!(!loyal.met);
 
         assert_eq!(coupons.value, "66,7\u{a0}%");
-        assert_eq!(coupons.details[1], "2 utilisations · 2\u{202f}000\u{a0}FCFA de remise");
+        assert_eq!(
+            coupons.details[1],
+            "2 utilisations · 2\u{202f}000\u{a0}FCFA de remise"
+        );
 
         assert_eq!(discounts.value, "15\u{202f}400\u{a0}FCFA", "net − cost");
         assert_eq!(discounts.previous, "7\u{202f}500\u{a0}FCFA");
