@@ -67,7 +67,13 @@ pub fn StackedAreaChart(
     /// The bands, bottom first (a negative value counts as 0).
     data: SeriesData,
 ) -> impl IntoView {
-    let AreaLayout { axis, slots, bands } = layout(&data.values(), data.floor);
+    // A band without a value in a slot is 0 thick there.
+    let values: Vec<Vec<i64>> = data
+        .values()
+        .into_iter()
+        .map(|s| s.into_iter().map(|v| v.unwrap_or(0)).collect())
+        .collect();
+    let AreaLayout { axis, slots, bands } = layout(&values, data.floor);
     let SeriesData { labels, series, .. } = data;
     let drawn = series
         .into_iter()

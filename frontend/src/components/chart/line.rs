@@ -1,5 +1,8 @@
 //! Lines: one or more series over the same slots (a figure day by day, this period
 //! against the last; the KPI dashboard's identification rate and revenue).
+//!
+//! A slot may have no value (a rate on a day without any sale): the line breaks there
+//! and no dot is drawn, rather than falling to a 0 that was never measured.
 
 use leptos::prelude::*;
 
@@ -12,9 +15,10 @@ pub struct Series {
     pub name: String,
     /// Its colour (CSS).
     pub color: &'static str,
-    /// One value per slot, whole units.
-    pub values: Vec<i64>,
-    /// The tooltip of each value (`24/11 · 83,3 %`); without one, `name : value`.
+    /// One value per slot, whole units; `None` where there is nothing to show (a line
+    /// breaks there, a band counts 0).
+    pub values: Vec<Option<i64>>,
+    /// The tooltip of each slot (`24/11 · 83,3 %`); without one, `name : value`.
     pub tips: Vec<String>,
 }
 
@@ -31,7 +35,7 @@ pub struct SeriesData {
 
 impl SeriesData {
     /// The values of each series, for the layouts.
-    pub fn values(&self) -> Vec<Vec<i64>> {
+    pub fn values(&self) -> Vec<Vec<Option<i64>>> {
         self.series.iter().map(|s| s.values.clone()).collect()
     }
 }
@@ -52,23 +56,36 @@ pub struct LineLayout {
     pub axis: Axis,
     /// The x slots: as many as the longest series.
     pub slots: Slots,
-    /// Per series, its points (in the middle of their slots).
-    pub points: Vec<Vec<(f64, f64)>>,
+    /// Per series, its point in each slot (in the middle of it), `None` where it has no
+    /// value.
+    pub points: Vec<Vec<Option<(f64, f64)>>>,
 }
 
 impl LineLayout {
-    /// The `d` of series `i`'s path (empty for an unknown series).
+    /// The `d` of series `i`'s path: one stroke per run of slots with a value (empty for
+    /// an unknown series).
     pub fn path(&self, i: usize) -> String {
-        self.points
-            .get(i)
-            .map(|p| path_through(p.iter().copied()))
-            .unwrap_or_default()
+        let Some(points) = self.points.get(i) else {
+            return String::new();
+        };
+        points
+            .split(Option::is_none)
+            .filter(|run| !run.is_empty())
+            .map(|run| path_through(run.iter().flatten().copied()))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
 /// Lays the series out on one axis, up to at least `floor`.
-pub fn layout(series: &[Vec<i64>], floor: i64) -> LineLayout {
-    let highest = series.iter().flatten().copied().max().unwrap_or(0);
+pub fn layout(series: &[Vec<Option<i64>>], floor: i64) -> LineLayout {
+    let highest = series
+        .iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(0);
     let axis = Axis::new(highest, floor);
     let slots = Slots::new(series.iter().map(Vec::len).max().unwrap_or(0));
     let points = series
@@ -77,7 +94,7 @@ pub fn layout(series: &[Vec<i64>], floor: i64) -> LineLayout {
             values
                 .iter()
                 .enumerate()
-                .map(|(i, &v)| (slots.center(i), axis.y(v)))
+                .map(|(i, v)| v.map(|v| (slots.center(i), axis.y(v))))
                 .collect()
         })
         .collect();
@@ -112,15 +129,18 @@ pub fn LineChart(
                 .unwrap_or_default()
                 .into_iter()
                 .zip(s.values)
-                .map(|((x, y), v)| {
-                    let tip = tips.next().unwrap_or_else(|| {
+                .filter_map(|(point, value)| {
+                    // Every slot has its tooltip, drawn or not.
+                    let tip = tips.next();
+                    let ((x, y), v) = (point?, value?);
+                    let tip = tip.unwrap_or_else(|| {
                         format!("{} : {}", s.name, crm_domain::money::group_thousands(v))
                     });
-                    view! {
+                    Some(view! {
                         <circle cx=x cy=y r="3" fill=s.color data-value=v>
                             <title>{tip}</title>
                         </circle>
-                    }
+                    })
                 })
                 .collect_view();
             view! {
@@ -148,16 +168,43 @@ mod tests {
 
     #[test]
     fn points_sit_mid_slot_on_a_shared_axis() {
-        let l = layout(&[vec![0, 2000], vec![1000]], 1000);
+        let l = layout(&[vec![Some(0), Some(2000)], vec![Some(1000)]], 1000);
         assert_eq!(l.axis.max, 2000, "the highest value of any series");
-        assert_eq!(l.points[0][0], (l.slots.center(0), BASELINE));
-        assert_eq!(l.points[1][0].1, l.axis.y(1000));
-        assert!(
-            l.points[0][1].1 < l.points[1][0].1,
-            "higher values are higher up"
-        );
+        assert_eq!(l.points[0][0], Some((l.slots.center(0), BASELINE)));
+        assert_eq!(l.points[1][0].map(|p| p.1), Some(l.axis.y(1000)));
+        let y = |s: usize, i: usize| l.points[s][i].unwrap().1;
+        assert!(y(0, 1) < y(1, 0), "higher values are higher up");
         assert!(l.path(0).starts_with('M') && l.path(0).contains(" L"));
         assert_eq!(l.path(1).matches('L').count(), 0, "one point: no segment");
         assert_eq!(l.path(5), "");
+    }
+
+    #[test]
+    fn a_line_breaks_where_a_slot_has_no_value() {
+        let l = layout(
+            &[vec![
+                Some(10),
+                Some(20),
+                None,
+                None,
+                Some(30),
+                Some(40),
+                None,
+            ]],
+            100,
+        );
+        assert_eq!(l.points[0][2], None);
+        let path = l.path(0);
+        assert_eq!(path.matches('M').count(), 2, "two strokes: {path}");
+        assert_eq!(path.matches('L').count(), 2, "each of two points: {path}");
+        let x = |i: usize| format!("{:.1}", l.slots.center(i));
+        assert!(path.starts_with(&format!("M{} ", x(0))), "{path}");
+        assert!(path.contains(&format!(" M{} ", x(4))), "{path}");
+        assert_eq!(
+            layout(&[vec![None, None]], 100).path(0),
+            "",
+            "nothing to draw"
+        );
+        assert_eq!(layout(&[vec![None]], 100).axis.max, 100, "the floor stays");
     }
 }
