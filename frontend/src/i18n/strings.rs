@@ -925,7 +925,12 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
         "The figures shown are those of the last successful load.",
     ),
     ("kpi.previous", "Période précédente :", "Previous period:"),
-    ("kpi.change.no_base", "rien la période précédente", "nothing the previous period"),
+    ("kpi.change.no_base", "n.s.", "n/m"),
+    (
+        "kpi.change.no_base_title",
+        "Non significatif : rien à comparer sur l’une des deux périodes",
+        "Not meaningful: nothing to compare in one of the two periods",
+    ),
     ("kpi.target", "Objectif", "Target"),
     ("kpi.target.met", "Atteint", "Met"),
     ("kpi.target.missed", "Non atteint", "Not met"),

@@ -48,6 +48,12 @@ pub(super) fn Cards(state: Dashboard) -> impl IntoView {
 }
 
 fn card(i18n: I18n, c: Card) -> impl IntoView {
+    // From nothing, a change in percent means nothing: « n.s. », said in full on hover.
+    let change_title = c
+        .change
+        .text
+        .is_none()
+        .then(|| i18n.t("kpi.change.no_base_title"));
     let change_text = c
         .change
         .text
@@ -85,7 +91,7 @@ fn card(i18n: I18n, c: Card) -> impl IntoView {
                 {note}
             </p>
             <p class="kpi-evolution">
-                <span class=change_class>
+                <span class=change_class title=change_title>
                     <span class="kpi-arrow" aria-hidden="true">{c.change.direction.arrow()}</span>
                     " "
                     <span class="kpi-change-text">{change_text}</span>

@@ -21,16 +21,20 @@ use crate::i18n::{text, use_i18n, I18n, Lang};
 #[component]
 pub(super) fn Charts(state: Dashboard) -> impl IntoView {
     let i18n = use_i18n();
-    // Each chart card: its id, its title's key, and what it draws from the dashboard.
+    // Each chart card: its id, its title's key, whether it draws a series over the
+    // period (its title then says per day or per week), and what it draws.
     let chart = move |id: &'static str,
                       title: &'static str,
+                      over_time: bool,
                       body: fn(I18n, Lang, &KpiDashboard) -> AnyView| {
         let step = move || {
             state.data.with(|d| {
-                d.as_ref().map(|d| match d.period.granularity {
-                    Granularity::Day => i18n.t("kpi.per_day"),
-                    Granularity::Week => i18n.t("kpi.per_week"),
-                })
+                d.as_ref()
+                    .filter(|_| over_time)
+                    .map(|d| match d.period.granularity {
+                        Granularity::Day => i18n.t("kpi.per_day"),
+                        Granularity::Week => i18n.t("kpi.per_week"),
+                    })
             })
         };
         let content = move || {
@@ -53,12 +57,12 @@ pub(super) fn Charts(state: Dashboard) -> impl IntoView {
     };
     view! {
         <div class="kpi-charts">
-            {chart("kpi-chart-identification", "kpi.chart.identification", identification)}
-            {chart("kpi-chart-revenue", "kpi.chart.revenue", revenue)}
-            {chart("kpi-chart-customers", "kpi.chart.customers", customers)}
-            {chart("kpi-chart-segments", "kpi.chart.segments", segments)}
-            {chart("kpi-chart-coupons", "kpi.chart.coupons", coupons)}
-            {chart("kpi-chart-basket", "kpi.chart.basket", baskets)}
+            {chart("kpi-chart-identification", "kpi.chart.identification", true, identification)}
+            {chart("kpi-chart-revenue", "kpi.chart.revenue", true, revenue)}
+            {chart("kpi-chart-customers", "kpi.chart.customers", true, customers)}
+            {chart("kpi-chart-segments", "kpi.chart.segments", false, segments)}
+            {chart("kpi-chart-coupons", "kpi.chart.coupons", false, coupons)}
+            {chart("kpi-chart-basket", "kpi.chart.basket", false, baskets)}
         </div>
     }
 }

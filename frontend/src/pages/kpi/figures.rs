@@ -9,7 +9,7 @@
 
 use std::str::FromStr;
 
-use crm_api_types::TargetStatus;
+use crm_api_types::{Rate, TargetStatus};
 use crm_domain::kpi::Target;
 use crm_domain::money::group_thousands;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -167,6 +167,20 @@ pub fn points_change(current: &str, previous: &str, better: Better) -> Change {
     }
 }
 
+/// [`points_change`] of two rates the API sent, but a rate over nothing (no sale, no
+/// active coupon, nobody the period before) has no change to give: its text is `None`
+/// (« n.s. »), neither up nor down.
+pub fn rate_change(current: &Rate, previous: &Rate, better: Better) -> Change {
+    if current.denominator == 0 || previous.denominator == 0 {
+        return Change {
+            text: None,
+            direction: Direction::Same,
+            tone: Tone::Neutral,
+        };
+    }
+    points_change(&current.value, &previous.value, better)
+}
+
 /// The relative change of an amount or a count: 11 250 after 10 000 is `+12,5 %`. From 0
 /// there is no percent to give: the text is `None` (up, or the same when still 0).
 pub fn relative_change(current: Decimal, previous: Decimal, better: Better) -> Change {
@@ -274,6 +288,31 @@ mod tests {
         assert_eq!(
             points_change("0", "0", Better::Higher).direction,
             Direction::Same
+        );
+    }
+
+    #[test]
+    fn a_rate_over_nothing_has_no_change() {
+        let rate = |numerator, denominator, value: &str| Rate {
+            numerator,
+            denominator,
+            value: value.to_owned(),
+        };
+        let nothing_now = rate_change(&rate(0, 0, "0"), &rate(1, 1, "1.0000"), Better::Lower);
+        assert_eq!(nothing_now.text, None, "not −100 pts");
+        assert_eq!(
+            (nothing_now.direction, nothing_now.tone),
+            (Direction::Same, Tone::Neutral)
+        );
+        assert_eq!(
+            rate_change(&rate(1, 2, "0.5000"), &rate(0, 0, "0"), Better::Higher).text,
+            None
+        );
+        assert_eq!(
+            rate_change(&rate(5, 6, "0.8333"), &rate(2, 3, "0.6667"), Better::Higher)
+                .text
+                .as_deref(),
+            Some("+16,7\u{a0}pts")
         );
     }
 

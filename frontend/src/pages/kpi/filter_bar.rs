@@ -1,6 +1,7 @@
 //! The dashboard's filters: the period (7 to 365 days, or « Personnalisée » typed as two
 //! days `jj/mm/aaaa` — `components::day_range`, as in « Mes ventes ») and the segment
-//! (Tous, Standard, Silver, Gold, VIP). Buttons in the Tab order, applied by Enter or
+//! (Tous, Standard, Silver, Gold, VIP), with the export and print buttons at the end of
+//! the bar. Buttons in the Tab order, applied by Enter or
 //! Space like any button; the two days are applied by Enter or « Appliquer ».
 
 use leptos::prelude::*;
@@ -165,6 +166,7 @@ pub(super) fn FilterBar(state: Dashboard) -> impl IntoView {
                     <p id="kpi-custom-problem" class="date-error" role="alert">{problem_text}</p>
                 </form>
             </Show>
+            <super::actions::Actions state=state />
         </section>
     }
 }

@@ -187,7 +187,6 @@ pub fn KpiPage() -> impl IntoView {
                             <span class="muted loading" id="kpi-loading">{i18n.tr("sales.loading")}</span>
                         </Show>
                     </p>
-                    <actions::Actions state=state />
                 </div>
             </header>
             <filter_bar::FilterBar state=state />

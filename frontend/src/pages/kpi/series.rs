@@ -4,7 +4,8 @@
 //! the average basket per level (bars). Plain Rust, host-tested; `charts.rs` draws them.
 //!
 //! A rate is placed at its whole percent (the chart's axis counts whole units); its
-//! tooltip gives the exact figure. Money stays whole FCFA.
+//! tooltip gives the exact figure; a day without any sale has no rate, and no point.
+//! Money stays whole FCFA.
 
 use chrono::NaiveDate;
 use crm_api_types::{KpiDashboard, Rate};
@@ -53,7 +54,11 @@ pub fn identification(lang: Lang, d: &KpiDashboard) -> SeriesData {
         series: vec![Series {
             name: name.clone(),
             color: IDENTIFICATION_COLOR,
-            values: points.iter().map(|p| whole_percent(&p.rate)).collect(),
+            // A day without any sale has no rate: the line breaks there.
+            values: points
+                .iter()
+                .map(|p| (p.rate.denominator > 0).then(|| whole_percent(&p.rate)))
+                .collect(),
             tips: points
                 .iter()
                 .map(|p| {
@@ -88,7 +93,7 @@ pub fn revenue(lang: Lang, d: &KpiDashboard) -> SeriesData {
                         )
                     })
                     .collect(),
-                values: points.iter().map(value).collect(),
+                values: points.iter().map(|p| Some(value(p))).collect(),
                 name,
                 color,
             }
@@ -121,7 +126,7 @@ pub fn customers(lang: Lang, d: &KpiDashboard) -> SeriesData {
             .map(|level| Series {
                 name: text(lang, level_key(level)).to_owned(),
                 color: level_color(level),
-                values: points.iter().map(|p| p.levels.get(level)).collect(),
+                values: points.iter().map(|p| Some(p.levels.get(level))).collect(),
                 tips: Vec::new(),
             })
             .collect(),
@@ -309,7 +314,7 @@ mod tests {
         assert_eq!(data.labels, ["29/11", "30/11"]);
         assert_eq!(data.floor, 100, "a rate's axis goes to 100 %");
         let line = &data.series[0];
-        assert_eq!(line.values, [50, 100]);
+        assert_eq!(line.values, [Some(50), Some(100)]);
         assert_eq!(
             line.tips[0],
             "29/11/2026 · Taux d’identification : 50\u{a0}% (1/2)"
@@ -335,10 +340,33 @@ mod tests {
     }
 
     #[test]
+    fn a_day_without_sales_has_no_rate_to_draw() {
+        let mut d = dashboard(None);
+        d.identification.series[0].rate = Rate {
+            numerator: 0,
+            denominator: 0,
+            value: "0".into(),
+        };
+        d.identification.series[1].rate = Rate {
+            numerator: 0,
+            denominator: 4,
+            value: "0.0000".into(),
+        };
+        let line = &identification(Lang::Fr, &d).series[0];
+        assert_eq!(line.values, [None, Some(0)], "no sale ≠ no identified sale");
+    }
+
+    #[test]
     fn revenue_lines_are_the_gross_and_the_net() {
         let data = revenue(Lang::Fr, &dashboard(None));
         let values: Vec<_> = data.series.iter().map(|s| s.values.clone()).collect();
-        assert_eq!(values, [vec![20_000, 10_000], vec![18_500, 10_000]]);
+        assert_eq!(
+            values,
+            [
+                vec![Some(20_000), Some(10_000)],
+                vec![Some(18_500), Some(10_000)]
+            ]
+        );
         assert!(data.series[1].tips[0].ends_with("18\u{202f}500\u{a0}FCFA"));
     }
 
@@ -347,7 +375,7 @@ mod tests {
         let all = customers(Lang::Fr, &dashboard(None));
         let names: Vec<_> = all.series.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["Standard", "Silver", "Gold", "VIP"]);
-        assert_eq!(all.series[2].values, [2, 2]);
+        assert_eq!(all.series[2].values, [Some(2), Some(2)]);
         let gold = customers(Lang::Fr, &dashboard(Some("GOLD")));
         assert_eq!(gold.series.len(), 1);
         assert_eq!(gold.series[0].name, "Gold");

@@ -7,7 +7,7 @@ use crm_domain::kpi::Target;
 use crm_domain::money::group_thousands;
 
 use super::figures::{
-    amount_change, decimal, decimal_change, percent, points_change, target_of, threshold, Better,
+    amount_change, decimal, decimal_change, percent, rate_change, target_of, threshold, Better,
     Change,
 };
 use crate::format::money;
@@ -68,7 +68,7 @@ pub fn cards(lang: Lang, d: &KpiDashboard) -> Vec<Card> {
         title: "kpi.identification",
         value: percent(&id.current.value),
         value_note: None,
-        change: points_change(&id.current.value, &id.previous.value, Better::Higher),
+        change: rate_change(&id.current, &id.previous, Better::Higher),
         previous: percent(&id.previous.value),
         details: vec![format!(
             "{} / {} {}",
@@ -120,11 +120,7 @@ pub fn cards(lang: Lang, d: &KpiDashboard) -> Vec<Card> {
         title: "kpi.coupons",
         value: percent(&c.rate.value),
         value_note: None,
-        change: points_change(
-            &c.rate.value,
-            &d.coupons.previous.rate.value,
-            Better::Higher,
-        ),
+        change: rate_change(&c.rate, &d.coupons.previous.rate, Better::Higher),
         previous: percent(&d.coupons.previous.rate.value),
         details: vec![
             format!(
@@ -205,24 +201,16 @@ pub fn cards(lang: Lang, d: &KpiDashboard) -> Vec<Card> {
         title: "kpi.retention",
         value: percent(&r.current.retention.value),
         value_note: None,
-        change: points_change(
-            &r.current.retention.value,
-            &r.previous.retention.value,
-            Better::Higher,
-        ),
+        change: rate_change(&r.current.retention, &r.previous.retention, Better::Higher),
         previous: percent(&r.previous.retention.value),
         details: vec![
             format!(
                 "{} {} ({})",
                 t("kpi.churn"),
                 percent(&r.current.churn.value),
-                points_change(
-                    &r.current.churn.value,
-                    &r.previous.churn.value,
-                    Better::Lower
-                )
-                .text
-                .unwrap_or_default()
+                rate_change(&r.current.churn, &r.previous.churn, Better::Lower)
+                    .text
+                    .unwrap_or_else(|| t("kpi.change.no_base").to_owned())
             ),
             format!(
                 "{} / {} {}",
