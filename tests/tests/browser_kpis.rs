@@ -778,6 +778,11 @@ async fn the_director_reads_the_dashboard_as_the_api_computes_it() {
         percent(&vip["identification"]["current"]["value"]),
         "the last figures stay"
     );
+    let scope = browser.text_of("#kpi-scope").await.unwrap();
+    assert!(
+        scope.starts_with("7 derniers jours ·") && scope.ends_with("· Segment VIP"),
+        "the title says what the figures on screen are of: {scope}"
+    );
     browser
         .execute("window.fetch = window.__realFetch;", vec![])
         .await

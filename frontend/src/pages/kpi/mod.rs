@@ -38,7 +38,7 @@ use crate::components::Msg;
 use crate::format::{level_key, time};
 use crate::i18n::use_i18n;
 
-use filters::{Filters, Period};
+use filters::Filters;
 
 /// How the page changes its URL (the router's `navigate`).
 type Navigate = Rc<dyn Fn(&str, NavigateOptions)>;
@@ -131,9 +131,12 @@ pub fn KpiPage() -> impl IntoView {
         state.data.with(|d| {
             d.as_ref().map(|d| {
                 let p = &d.period;
-                let name = match state.filters.get().period {
-                    Period::Last(name) if name == p.kind => i18n.t(period_key(name)),
-                    _ => i18n.t("kpi.scope.custom"),
+                // The figures' own period, not the URL's: a load that failed leaves the
+                // previous figures on screen.
+                let name = if p.kind == filters::CUSTOM {
+                    i18n.t("kpi.scope.custom")
+                } else {
+                    i18n.t(period_key(&p.kind))
                 };
                 let segment = match d.segment {
                     Some(level) => {
