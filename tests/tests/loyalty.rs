@@ -434,6 +434,7 @@ on_both_databases! {
         let id = done["id"].as_i64().unwrap();
         let result = &done["result"];
         assert_eq!(done["as_of"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(), cast.at);
+        assert_eq!(done["as_of_day"], json!(cast.as_of), "the day asked for is given back");
         assert_eq!((done["dry_run"].as_bool(), done["progress"].as_u64()), (Some(false), Some(100)));
         assert_eq!(result["customers"], 5, "the inactive customer is not scored: {result}");
         assert_eq!(result["before"], json!({"standard": 3, "silver": 0, "gold": 1, "vip": 1}));
@@ -724,6 +725,7 @@ on_both_databases! {
         apply().await.assert_problem(409, "job.already_running");
         let dry = app.call("POST", "/api/v1/loyalty/analyses", Some(&marketing), Some(json!({"dry_run": true}))).await;
         assert_eq!(dry.status, 202, "{}", dry.body);
+        assert_eq!(dry.body["as_of_day"], Value::Null, "a run of now names no day: {}", dry.body);
         assert_eq!(finished(&app, &marketing, dry.body["id"].as_i64().unwrap()).await["status"], "SUCCEEDED");
         crm_store::jobs::fail(&app.state.db, queued.id(), "test").await.unwrap();
         assert_eq!(done["result"]["customers"], 2_000, "{done}");

@@ -45,6 +45,11 @@ pub struct Analysis {
     pub generate_coupons: bool,
     /// The reference instant T.
     pub as_of: DateTime<Utc>,
+    /// The business day it was asked "as of" (T is that day's last instant in the store's
+    /// time zone); none when it scored at the moment it started. Applying a simulation
+    /// sends this day back.
+    #[serde(default)]
+    pub as_of_day: Option<NaiveDate>,
     /// What it found and did, once succeeded.
     pub result: Option<AnalysisSummary>,
     /// Why it failed, in French.

@@ -36,6 +36,10 @@ pub struct StoredParams {
     pub generate_coupons: bool,
     /// The reference instant T.
     pub as_of: DateTime<Utc>,
+    /// The day asked for, if any (T is then its last instant). Absent from the params of
+    /// analyses recorded before it was kept.
+    #[serde(default)]
+    pub as_of_day: Option<NaiveDate>,
 }
 
 /// Records the analysis asked for as a queued job (409 `job.already_running` while one of
@@ -81,6 +85,7 @@ pub async fn start(
         dry_run: request.dry_run,
         generate_coupons: request.generate_coupons,
         as_of: at,
+        as_of_day: request.as_of,
     };
     let stored = serde_json::to_value(stored).map_err(ApiError::internal)?;
     let job = jobs::start(&state.db, JobKind::loyalty(request.dry_run), actor, &stored).await?;

@@ -84,44 +84,31 @@ pub async fn run_analysis(
     progress.report(0, total).await?;
     let mut summary = AnalysisSummary::new(params.at, params.dry_run, params.generate_coupons);
     let mut after = 0;
-    loop {
-        let batch = activities(db, &windows, after, BATCH).await?;
-        let Some(last) = batch.last().map(|c| c.customer_id) else {
-            break;
-        };
+    let mut batch = activities(db, &windows, after, BATCH).await?;
+    while let Some(last) = batch.last().map(|c| c.customer_id) {
         let mut moves: Vec<PlannedMove> = batch
             .iter()
             .filter_map(|customer| plan(customer, params))
             .collect();
         let (issued, skipped) =
             congratulate(db, params, (after, last), &mut moves, &mut code).await?;
-        let mut attempts = 0;
-        loop {
-            let written = write::write(
-                db,
-                &write::Batch {
-                    analysis_id: job_id,
-                    at: params.at,
-                    dry_run: params.dry_run,
-                    after,
-                    last,
-                    moves: &moves,
-                    created_by: params.created_by,
-                },
-            )
-            .await;
-            match written {
-                // A drawn code already taken (≈ never): the batch was rolled back whole;
-                // draw new codes and write it again.
-                Err(StoreError::Conflict(what)) if what == "code" && attempts < CODE_RETRIES => {
-                    attempts += 1;
-                    for coupon in moves.iter_mut().filter_map(|m| m.coupon.as_mut()) {
-                        coupon.code = code();
-                    }
-                }
-                other => break other?,
-            }
-        }
+        let range = write::Batch {
+            analysis_id: job_id,
+            at: params.at,
+            dry_run: params.dry_run,
+            after,
+            last,
+            moves: &[],
+            created_by: params.created_by,
+        };
+        // The next batch is read while this one is written: its customers come after
+        // `last`, so nothing this write changes is read, and the database works on both
+        // at once (one connection each).
+        let (written, next) = futures::join!(
+            write_batch(db, range, &mut moves, &mut code),
+            activities(db, &windows, last, BATCH)
+        );
+        written?;
         // Moves are a subsequence of the batch, both in customer order.
         let mut made = moves.iter().peekable();
         for customer in &batch {
@@ -134,8 +121,40 @@ pub async fn run_analysis(
         progress
             .report(summary.customers, Ord::max(total, summary.customers))
             .await?;
+        batch = next?;
     }
     Ok(summary)
+}
+
+/// Writes a batch's moves (`range` says which batch; its `moves` are `moves`), whole or
+/// not at all. A drawn congratulation code already taken (≈ never) rolls the batch back
+/// whole: new codes are drawn and it is written again, up to `CODE_RETRIES` times.
+async fn write_batch(
+    db: &DatabaseConnection,
+    range: write::Batch<'_>,
+    moves: &mut [PlannedMove],
+    code: &mut impl FnMut() -> String,
+) -> StoreResult<()> {
+    let mut attempts = 0;
+    loop {
+        let written = write::write(
+            db,
+            &write::Batch {
+                moves: &*moves,
+                ..range
+            },
+        )
+        .await;
+        match written {
+            Err(StoreError::Conflict(what)) if what == "code" && attempts < CODE_RETRIES => {
+                attempts += 1;
+                for coupon in moves.iter_mut().filter_map(|m| m.coupon.as_mut()) {
+                    coupon.code = code();
+                }
+            }
+            other => return other,
+        }
+    }
 }
 
 /// The customer's move under the domain's rules, if any.

@@ -19,6 +19,7 @@ const ROWS_PER_INSERT: usize = 500;
 
 /// A batch of one analysis: its job, the customer ids it spans (`after < id ≤ last`),
 /// and what to write.
+#[derive(Clone, Copy)]
 pub(super) struct Batch<'a> {
     /// The analysis (its job's id).
     pub analysis_id: i64,

@@ -1,7 +1,6 @@
 //! The loyalty pages' rules, plain Rust (host-tested): what "Appliquer" asks for after a
 //! simulation, how the report's figures are written, the colours of the levels.
 
-use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use crm_api_types::loyalty::{Analysis, StartAnalysis};
 use crm_domain::loyalty::{AnalysisSummary, MoveKind};
 
@@ -17,17 +16,11 @@ pub fn apply_request(simulation: &Analysis) -> StartAnalysis {
     StartAnalysis {
         dry_run: false,
         generate_coupons: simulation.generate_coupons,
-        as_of: requested_day(simulation.as_of),
+        // The day the simulation was asked for, as the server recorded it: a run
+        // without a day scored at the moment it started, and its apply run scores at its
+        // own start too.
+        as_of: simulation.as_of_day,
     }
-}
-
-/// The reference day a run was asked for, read back from its instant T: a run "as of" a
-/// day scores at the last second of that business day (the store's time zone,
-/// Africa/Abidjan, is UTC all year); a run without a day scores at the moment it
-/// started, and its apply run scores at its own start too.
-fn requested_day(at: DateTime<Utc>) -> Option<NaiveDate> {
-    let t = at.time();
-    (t.hour() == 23 && t.minute() == 59 && t.second() == 59).then(|| at.date_naive())
 }
 
 /// Customers whose level the run changes (or would change).
@@ -69,10 +62,14 @@ pub fn parse_kind(value: &str) -> Option<MoveKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{DateTime, NaiveDate, TimeZone, Utc};
     use crm_domain::job::JobStatus;
 
-    fn analysis(as_of: DateTime<Utc>, generate_coupons: bool) -> Analysis {
+    fn analysis(
+        as_of: DateTime<Utc>,
+        as_of_day: Option<NaiveDate>,
+        generate_coupons: bool,
+    ) -> Analysis {
         Analysis {
             id: 7,
             status: JobStatus::Succeeded,
@@ -82,6 +79,7 @@ mod tests {
             dry_run: true,
             generate_coupons,
             as_of,
+            as_of_day,
             result: None,
             error: None,
             created_at: as_of,
@@ -91,8 +89,14 @@ mod tests {
 
     #[test]
     fn applying_a_simulation_keeps_its_options_and_writes() {
-        let day_end = Utc.with_ymd_and_hms(2026, 11, 29, 23, 59, 59).unwrap();
-        let asked = apply_request(&analysis(day_end, true));
+        // A store east of UTC: the 29th ends at 22:59:59 UTC, so the day cannot be read
+        // back from T's clock; the server gives it.
+        let day_end = Utc.with_ymd_and_hms(2026, 11, 29, 22, 59, 59).unwrap();
+        let asked = apply_request(&analysis(
+            day_end,
+            NaiveDate::from_ymd_opt(2026, 11, 29),
+            true,
+        ));
         assert_eq!(
             asked,
             StartAnalysis {
@@ -101,12 +105,12 @@ mod tests {
                 as_of: NaiveDate::from_ymd_opt(2026, 11, 29),
             }
         );
-        let now = Utc.with_ymd_and_hms(2026, 11, 30, 8, 12, 3).unwrap();
-        let asked = apply_request(&analysis(now, false));
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 23, 59, 59).unwrap();
+        let asked = apply_request(&analysis(now, None, false));
         assert_eq!(
             (asked.dry_run, asked.generate_coupons, asked.as_of),
             (false, false, None),
-            "a simulation of now is applied now"
+            "a simulation of now is applied now, even one started at a day's last second"
         );
     }
 

@@ -44,6 +44,7 @@ fn analysis_view(job: &Job) -> Result<Analysis, ApiError> {
         dry_run: params.dry_run,
         generate_coupons: params.generate_coupons,
         as_of: params.as_of,
+        as_of_day: params.as_of_day,
         result,
         error: row.error.clone(),
         created_at: row.created_at,
