@@ -615,12 +615,69 @@ on_both_databases! {
         crm_server::demo::seed_if_empty(&app.state).await.unwrap();
         crm_server::demo::generate_customers(&app.state, 200).await.unwrap();
         crm_server::demo::generate_sales(&app.state, 3_000).await.unwrap();
-        assert_eq!(app.count("sales").await, 3_000);
-        assert!(app.count("sale_lines").await >= 3_000);
-        assert_eq!(app.count("payments").await, 3_000);
+        let db = &app.state.db;
+        let scalar = |sql: &'static str| async move {
+            db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap()
+        };
+        // The 3 000 ring-ups, and one more sale for each congratulation coupon spent.
+        let congratulations_spent = scalar(
+            "SELECT COUNT(*) AS n FROM coupon_redemptions r JOIN coupons k ON k.id = r.coupon_id \
+             WHERE k.issue_job_id IS NOT NULL",
+        )
+        .await;
+        assert!(congratulations_spent > 0, "some congratulation coupons are spent");
+        let sales = app.count("sales").await;
+        assert_eq!(sales, 3_000 + congratulations_spent);
+        assert!(app.count("sale_lines").await >= sales);
+        assert_eq!(app.count("payments").await, sales);
+
+        // A year of month-end analyses, applied: levels moved and their history is kept.
+        let analyses = scalar("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'LOYALTY_ANALYSIS' AND status = 'SUCCEEDED'").await;
+        assert!((11..=12).contains(&analyses), "one analysis per month ended in the year: {analyses}");
+        assert_eq!(scalar("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'LOYALTY_ANALYSIS' AND status <> 'SUCCEEDED'").await, 0);
+        assert!(scalar("SELECT COUNT(DISTINCT changed_at) AS n FROM level_changes").await >= 2, "levels changed at several month ends");
+        // Coupon uses as the checkout records them: the monthly promos, once per customer
+        // each, and the congratulations, by their holder within their dates; every sale's
+        // coupon discount is its use's amount; every coupon counts its uses that still count.
+        assert!(scalar("SELECT COUNT(*) AS n FROM coupon_redemptions r JOIN coupons k ON k.id = r.coupon_id WHERE k.kind = 'GENERIC'").await > 0);
+        assert_eq!(scalar(
+            "SELECT COUNT(*) AS n FROM (SELECT coupon_id, customer_id FROM coupon_redemptions \
+             GROUP BY coupon_id, customer_id HAVING COUNT(*) > 1) twice",
+        ).await, 0);
+        assert_eq!(scalar(
+            "SELECT COUNT(*) AS n FROM coupon_redemptions r JOIN coupons k ON k.id = r.coupon_id JOIN sales s ON s.id = r.sale_id \
+             WHERE s.business_date < k.valid_from OR s.business_date > k.valid_to \
+             OR (k.customer_id IS NOT NULL AND k.customer_id <> s.customer_id) OR s.customer_id IS NULL",
+        ).await, 0);
+        assert_eq!(scalar(
+            "SELECT COUNT(*) AS n FROM sales s WHERE s.coupon_discount <> \
+             COALESCE((SELECT SUM(r.amount) FROM coupon_redemptions r WHERE r.sale_id = s.id), 0)",
+        ).await, 0);
+        assert_eq!(scalar(
+            "SELECT COUNT(*) AS n FROM coupons k WHERE k.uses_count <> \
+             (SELECT COUNT(*) FROM coupon_redemptions r WHERE r.coupon_id = k.id AND r.released_at IS NULL)",
+        ).await, 0);
+        assert_eq!(scalar(
+            "SELECT COUNT(*) AS n FROM coupon_redemptions r JOIN sales s ON s.id = r.sale_id \
+             WHERE (s.status = 'REFUNDED') <> (r.released_at IS NOT NULL)",
+        ).await, 0, "a refunded sale's coupon use no longer counts");
+        // …so the dashboard's year has coupons used and a customer base that moved.
+        let director = app.login_body("dg", "Direction2026!").await["access_token"].as_str().unwrap().to_owned();
+        let year = app.call("GET", "/api/v1/kpis?period=365d", Some(&director), None).await;
+        assert_eq!(year.status, 200, "{}", year.body);
+        let coupons = &year.body["coupons"]["current"];
+        assert!(coupons["generic"]["numerator"].as_i64().unwrap() > 0, "{coupons}");
+        assert!(coupons["special"]["numerator"].as_i64().unwrap() > 0, "{coupons}");
+        assert!(coupons["redemptions"].as_i64().unwrap() > 0, "{coupons}");
+        let series = year.body["customer_base"]["series"].as_array().unwrap();
+        assert_ne!(series.first().unwrap()["levels"], series.last().unwrap()["levels"], "levels over the year");
 
         // Every customer's spend, visits and points are those of their completed sales.
-        let db = &app.state.db;
         let mismatches = db
             .query_one_raw(sea_orm::Statement::from_string(
                 db.get_database_backend(),
@@ -646,14 +703,7 @@ on_both_databases! {
             .unwrap();
         assert_eq!(duplicates, 0);
         // Anonymous demo sales credit nobody; the others credit their customer.
-        let points = |sql: &'static str| async move {
-            db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
-                .await
-                .unwrap()
-                .unwrap()
-                .try_get::<i64>("", "n")
-                .unwrap()
-        };
+        let points = scalar;
         assert_eq!(points("SELECT COUNT(*) AS n FROM sales WHERE customer_id IS NULL AND points_earned > 0").await, 0);
         assert!(points("SELECT COUNT(*) AS n FROM sales WHERE customer_id IS NOT NULL AND points_earned > 0").await > 0);
         assert!(points("SELECT COUNT(*) AS n FROM sales WHERE customer_id IS NULL AND total >= 1000").await > 0);

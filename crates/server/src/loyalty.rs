@@ -109,6 +109,23 @@ pub async fn body(
     .await
 }
 
+/// Runs an analysis to its end in this task — the command line and the demo year, where
+/// the API would run it in the background — following it with `progress`. Started by
+/// nobody in particular (no staff member or service account to name).
+pub async fn run_now(
+    state: &AppState,
+    request: &StartAnalysis,
+    progress: &impl Progress,
+) -> anyhow::Result<AnalysisSummary> {
+    use anyhow::Context;
+    let (job, params) = start(state, request, &Actor::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+    crate::jobs::run(&state.db, &job, body(&state.db, &job, &params, progress))
+        .await
+        .context("l’analyse de fidélité a échoué")
+}
+
 /// The summary the command prints: customers per level before and after, then the moves
 /// and coupons.
 pub fn summary_table(summary: &AnalysisSummary) -> String {

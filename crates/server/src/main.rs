@@ -358,17 +358,10 @@ async fn loyalty_analyze(
     state: &startup::AppState,
     request: &crm_api_types::loyalty::StartAnalysis,
 ) -> anyhow::Result<crm_domain::loyalty::AnalysisSummary> {
-    use crm_server::{jobs, loyalty};
-    // Started from the command line: no staff member or service account to name.
-    let actor = crm_store::audit::Actor::default();
-    let (job, params) = loyalty::start(state, request, &actor)
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
-    let bar = jobs::terminal_bar("Clients");
-    let body = loyalty::body(&state.db, &job, &params, &bar);
-    let summary = jobs::run(&state.db, &job, body).await;
+    let bar = crm_server::jobs::terminal_bar("Clients");
+    let summary = crm_server::loyalty::run_now(state, request, &bar).await;
     eprintln!();
-    summary.context("l’analyse de fidélité a échoué")
+    summary
 }
 
 /// The data and keys of the configured database, migrated first.

@@ -401,3 +401,85 @@ pub async fn customer_levels(
         .map(|(id, level)| Ok((id, crate::stored("customers.level", &level)?)))
         .collect()
 }
+
+/// A coupon use the demo generator rings up with its sale.
+pub struct GeneratedRedemption {
+    /// The coupon.
+    pub coupon_id: i64,
+    /// Who used it.
+    pub customer_id: i64,
+    /// The sale it was used in.
+    pub sale_id: i64,
+    /// The discount it gave, FCFA.
+    pub amount: i64,
+    /// When.
+    pub at: chrono::DateTime<Utc>,
+    /// The sale was refunded: the use no longer counts.
+    pub released_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// Records generated coupon uses (their sales are already in), then sets every used
+/// coupon's `uses_count` to its uses that still count — what the checkout keeps sale by
+/// sale.
+pub async fn insert_redemptions(
+    db: &crate::DatabaseConnection,
+    uses: &[GeneratedRedemption],
+) -> StoreResult<()> {
+    use crate::entities::coupon_redemption;
+    use sea_orm::Set;
+    // 6 columns × 1 000 rows stays under SQLite's 32 766 bound values.
+    for chunk in uses.chunks(1_000) {
+        coupon_redemption::Entity::insert_many(chunk.iter().map(|u| {
+            coupon_redemption::ActiveModel {
+                coupon_id: Set(u.coupon_id),
+                customer_id: Set(Some(u.customer_id)),
+                sale_id: Set(u.sale_id),
+                amount: Set(u.amount),
+                at: Set(u.at),
+                released_at: Set(u.released_at),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    db.execute_unprepared(
+        "UPDATE coupons SET uses_count = (SELECT COUNT(*) FROM coupon_redemptions r \
+           WHERE r.coupon_id = coupons.id AND r.released_at IS NULL) \
+         WHERE id IN (SELECT coupon_id FROM coupon_redemptions)",
+    )
+    .await?;
+    Ok(())
+}
+
+/// The congratulation coupons the loyalty analyses issued that nobody has used yet, in
+/// id order (the demo generator has some of them spent).
+pub async fn unused_congratulations(
+    db: &impl ConnectionTrait,
+) -> StoreResult<Vec<crate::coupons::CouponRow>> {
+    use crate::entities::{coupon, job};
+    use sea_orm::sea_query::Query;
+    use sea_orm::QueryOrder;
+    let analyses = Query::select()
+        .column(job::Column::Id)
+        .from(job::Entity)
+        .and_where(job::Column::Kind.eq(crm_domain::job::JobKind::LoyaltyAnalysis.as_str()))
+        .to_owned();
+    Ok(coupon::Entity::find()
+        .filter(coupon::Column::IssueJobId.in_subquery(analyses))
+        .filter(coupon::Column::CustomerId.is_not_null())
+        .filter(coupon::Column::UsesCount.eq(0))
+        .order_by_asc(coupon::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Fresh planner statistics after a bulk load (PostgreSQL; SQLite plans without them),
+/// so that what runs next — the demo's loyalty analyses — picks the indexes.
+pub async fn refresh_statistics(db: &crate::DatabaseConnection) -> StoreResult<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE sales; ANALYZE customers")
+            .await?;
+    }
+    Ok(())
+}
