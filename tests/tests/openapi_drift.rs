@@ -44,6 +44,34 @@ fn committed_file_is_the_generators_output_byte_for_byte() {
     );
 }
 
+/// Code generators name their methods after the operation ids: each is unique, and says
+/// its tag first (`coupons_list`).
+#[test]
+fn operation_ids_are_unique_and_start_with_their_tag() {
+    let document: serde_json::Value = serde_json::from_str(&committed()).unwrap();
+    let mut seen = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            let tag = operation["tags"][0]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no tag"));
+            assert!(
+                id.starts_with(&format!("{tag}_")),
+                "{method} {path}: {id} does not start with {tag}_"
+            );
+            assert!(
+                seen.insert(id.to_owned()),
+                "{method} {path}: operationId {id} used twice"
+            );
+        }
+    }
+    assert!(seen.len() > 30, "every operation was read: {seen:?}");
+    assert_eq!(document["servers"][0]["url"], "/");
+}
+
 /// The methods an API route may answer to.
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 

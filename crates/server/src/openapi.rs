@@ -21,6 +21,7 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
             .configure(crate::routes::documented)
             .split_for_parts();
         CommonAnswers.modify(&mut document);
+        StableOperationIds.modify(&mut document);
         document
     });
     &DOCUMENT
@@ -35,6 +36,7 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
         version = "1.0.0"
     ),
     components(schemas(crm_api_types::Problem, crm_api_types::FieldError)),
+    servers((url = "/", description = "The server that serves this document; every operation is under `/api/v1`, which stays compatible (additions only)")),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Login, tokens, current user"),
@@ -65,6 +67,31 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Operation ids that code generators can use as method names: `{tag}_{handler}`
+/// (`coupons_list`, `sales_create`), unique across the document (a test holds it) and
+/// stable as long as the handler keeps its name. utoipa's default, the handler's bare
+/// name, repeats `list`, `create`, `get`… once per tag.
+struct StableOperationIds;
+
+impl Modify for StableOperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                let tag = operation
+                    .tags
+                    .as_ref()
+                    .and_then(|tags| tags.first())
+                    .cloned();
+                if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+                    if !id.starts_with(&format!("{tag}_")) {
+                        *id = format!("{tag}_{id}");
+                    }
+                }
+            }
+        }
     }
 }
 

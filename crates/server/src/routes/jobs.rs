@@ -41,7 +41,7 @@ pub(crate) fn job_view(job: &jobs::Job) -> Job {
 
 /// A background job's status and progress.
 // `get_job`, as when it was a coupons route: generated clients keep their method name.
-#[utoipa::path(tag = "jobs", operation_id = "get_job", security(("bearer" = [])),
+#[utoipa::path(tag = "jobs", operation_id = "get", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Job id")),
     responses((status = 200, body = Job), (status = 404, body = crm_api_types::Problem)))]
 #[get("/jobs/{id}")]

@@ -75,7 +75,7 @@ async fn compute(
 
 /// The six KPIs of SPEC §5 for a period and the previous one, with their series, the top
 /// coupons, the revenue per segment and the targets.
-#[utoipa::path(tag = "kpis", operation_id = "get_kpis", security(("bearer" = [])),
+#[utoipa::path(tag = "kpis", operation_id = "dashboard", security(("bearer" = [])),
     params(KpiQuery),
     responses((status = 200, body = KpiDashboard),
         (status = 422, description = "`period.invalid`, `kpi.segment_invalid`", body = crm_api_types::Problem)))]
@@ -101,7 +101,7 @@ pub async fn dashboard(
 
 /// The dashboard as a file: `xlsx` (one sheet per KPI, typed numbers and dates) or `csv`
 /// (the same tables one after the other, for French Excel).
-#[utoipa::path(tag = "kpis", operation_id = "export_kpis", security(("bearer" = [])),
+#[utoipa::path(tag = "kpis", operation_id = "export", security(("bearer" = [])),
     params(ExportQuery),
     responses((status = 200, description = "The file (text/csv or an .xlsx workbook)"),
         (status = 422, description = "`period.invalid`, `kpi.segment_invalid`, `kpi.format_invalid`", body = crm_api_types::Problem)))]

@@ -11,7 +11,7 @@ use crm_domain::loyalty::LoyaltyPolicy;
 use crm_domain::Capability;
 
 /// The loyalty policy in force (the SPEC's figures until an administrator changes them).
-#[utoipa::path(tag = "loyalty", operation_id = "get_loyalty_policy", security(("bearer" = [])),
+#[utoipa::path(tag = "loyalty", operation_id = "get_policy", security(("bearer" = [])),
     responses((status = 200, body = LoyaltyPolicy),
               (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem)))]
 #[get("/loyalty/policy")]
@@ -28,7 +28,7 @@ pub async fn get(
 /// Replaces the loyalty policy (the whole of it). It applies at once on this server
 /// (identify, quote, sale) and within 30 s on the others; levels change only at the next
 /// analysis. The change is in the audit log with the policy before and after.
-#[utoipa::path(tag = "loyalty", operation_id = "put_loyalty_policy", security(("bearer" = [])),
+#[utoipa::path(tag = "loyalty", operation_id = "put_policy", security(("bearer" = [])),
     request_body = LoyaltyPolicy,
     responses((status = 200, body = LoyaltyPolicy),
               (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem),

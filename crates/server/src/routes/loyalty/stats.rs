@@ -15,7 +15,7 @@ use crm_store::loyalty_stats::{self, TopSpender};
 /// activity rate, each level's revenue over 90 days in all and per customer, the ten VIP
 /// customers who spent most over them, and the loyalty rate ((SILVER + GOLD + VIP) ÷
 /// all). Only completed sales count; customers are the active ones, at their level now.
-#[utoipa::path(tag = "loyalty", operation_id = "get_loyalty_stats", security(("bearer" = [])),
+#[utoipa::path(tag = "loyalty", operation_id = "stats", security(("bearer" = [])),
     responses((status = 200, body = LoyaltyStats),
               (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem)))]
 #[get("/loyalty/stats")]
