@@ -6,7 +6,8 @@
 //! phones…): the four staff roles and a service account holding every scope.
 //!
 //! The budget is bounded (a fixed number of examples per operation and a fixed seed), so
-//! that a run is repeatable and fits in CI; `CRM_SCHEMATHESIS_EXAMPLES` raises it.
+//! that a run is repeatable and fits in CI; `CRM_SCHEMATHESIS_EXAMPLES` raises it. And the
+//! document itself passes openapi-spec-validator.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -127,4 +128,39 @@ on_both_databases! {
             }
         }
     }
+}
+
+/// The served document is valid OpenAPI 3.1 as a validator other than ours reads it
+/// (openapi-spec-validator, pinned beside schemathesis): what code generators start from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_document_is_valid_openapi() {
+    let app = spawn(Backend::Sqlite).await;
+    let served = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    let file = std::env::temp_dir().join(format!("crm-openapi-{}.json", std::process::id()));
+    std::fs::write(&file, served.bytes().await.unwrap()).unwrap();
+    let validator = schemathesis().with_file_name("openapi-spec-validator");
+    let out = Command::new(&validator)
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {} ({e}): `cargo xtask test` installs it",
+                validator.display()
+            )
+        });
+    std::fs::remove_file(&file).unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success() && stdout.contains(": OK"),
+        "the document is not valid OpenAPI:\n{stdout}\n{stderr}"
+    );
 }

@@ -16,6 +16,8 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const BINARYEN_VERSION: &str = "132.0.0";
 /// Pinned so that a contract run finds the same things on every machine.
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
+/// The OpenAPI validator the contract test checks the document with (same virtualenv).
+const SPEC_VALIDATOR_VERSION: &str = "0.9.0";
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -188,15 +190,26 @@ pub fn ensure_cargo_fuzz(ws: &Workspace) -> Result<()> {
     ]))
 }
 
-/// Makes the pinned schemathesis available in a virtualenv outside the repo and returns
-/// its program, for the contract fuzzing test (`tests/tests/contract.rs`).
+/// Makes the pinned schemathesis and openapi-spec-validator available in a virtualenv
+/// outside the repo and returns schemathesis's program (the validator is beside it), for
+/// the contract tests (`tests/tests/contract.rs`).
 pub fn ensure_schemathesis() -> Result<PathBuf> {
-    let label = format!("schemathesis {SCHEMATHESIS_VERSION} (PyPI, virtualenv)");
+    let label = format!(
+        "schemathesis {SCHEMATHESIS_VERSION}, openapi-spec-validator {SPEC_VALIDATOR_VERSION} (PyPI, virtualenv)"
+    );
     let venv = home()?.join(".cache/crm-venv");
     let program = venv.join("bin/schemathesis");
+    let pip = venv.join("bin/pip");
     let is_wanted = || {
-        process::probe(process::command(&program).arg("--version"))
-            .is_some_and(|version| version.contains(SCHEMATHESIS_VERSION))
+        let schemathesis = process::probe(process::command(&program).arg("--version"))
+            .is_some_and(|version| version.contains(SCHEMATHESIS_VERSION));
+        let validator = process::probe(process::command(&pip).args([
+            "show",
+            "--disable-pip-version-check",
+            "openapi-spec-validator",
+        ]))
+        .is_some_and(|shown| shown.contains(&format!("Version: {SPEC_VALIDATOR_VERSION}")));
+        schemathesis && validator
     };
     if is_wanted() {
         step_done(&label, "present");
@@ -208,7 +221,8 @@ pub fn ensure_schemathesis() -> Result<PathBuf> {
     process::run(
         process::command(venv.join("bin/pip"))
             .args(["install", "--quiet", "--disable-pip-version-check"])
-            .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")),
+            .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}"))
+            .arg(format!("openapi-spec-validator=={SPEC_VALIDATOR_VERSION}")),
     )?;
     if !is_wanted() {
         bail!("{} does not run after `pip install`", program.display());
