@@ -18,6 +18,7 @@ mod m0010_redemptions_by_customer;
 mod m0011_loyalty_analysis;
 mod m0012_settings;
 mod m0013_kpis;
+mod m0017_backoffice_admin;
 mod shape;
 
 /// Every migration, oldest first.
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_loyalty_analysis::Migration),
             Box::new(m0012_settings::Migration),
             Box::new(m0013_kpis::Migration),
+            Box::new(m0017_backoffice_admin::Migration),
         ]
     }
 }
