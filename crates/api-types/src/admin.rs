@@ -115,7 +115,7 @@ pub struct StoreView {
 })))]
 #[serde(deny_unknown_fields)]
 pub struct CreateStoreRequest {
-    /// Code: 2–12 upper-case letters or digits.
+    /// Code: 2–12 upper-case letters, digits or inner dashes.
     pub code: String,
     /// Name.
     pub name: String,
@@ -154,7 +154,7 @@ pub struct UpdateStoreRequest {
 #[cfg_attr(feature = "openapi", schema(example = json!({"code": "C02", "name": "Caisse 2"})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateTillRequest {
-    /// Code, unique in the store: 1–12 upper-case letters or digits.
+    /// Code, unique in the store: 1–12 upper-case letters, digits or inner dashes.
     pub code: String,
     /// Name.
     pub name: String,

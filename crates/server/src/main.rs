@@ -383,7 +383,10 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let state = migrated_state(settings).await?;
             let filter = crm_store::users::UserFilter { role, active };
             let mut page = 1;
-            println!("{:<24} {:<28} {:<10} {:<8} magasin", "identifiant", "nom", "rôle", "actif");
+            println!(
+                "{:<24} {:<28} {:<10} {:<8} magasin",
+                "identifiant", "nom", "rôle", "actif"
+            );
             loop {
                 let (rows, total) = crm_store::users::list(&state.db, filter, page, 200).await?;
                 for u in &rows {
@@ -393,7 +396,9 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                         u.display_name,
                         u.role,
                         if u.active { "oui" } else { "non" },
-                        u.store_id.map(|s| s.to_string()).unwrap_or_else(|| "—".into())
+                        u.store_id
+                            .map(|s| s.to_string())
+                            .unwrap_or_else(|| "—".into())
                     );
                 }
                 if rows.is_empty() || page * 200 >= total {

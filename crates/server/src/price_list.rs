@@ -150,14 +150,25 @@ mod tests {
 
     #[test]
     fn reads_a_file_with_bom_header_and_crlf() {
-        let file = format!("\u{feff}code-barres;prix;coût\r\n{RICE};4 750;3 600\r\n\r\n{WATER};500\r\n");
+        let file =
+            format!("\u{feff}code-barres;prix;coût\r\n{RICE};4 750;3 600\r\n\r\n{WATER};500\r\n");
         let list = parse(file.as_bytes()).unwrap();
         assert!(list.invalid.is_empty(), "{:?}", list.invalid);
         assert_eq!(
             list.lines,
             vec![
-                PriceLine { line: 2, barcode: RICE.into(), price: 4750, cost: Some(3600) },
-                PriceLine { line: 4, barcode: WATER.into(), price: 500, cost: None },
+                PriceLine {
+                    line: 2,
+                    barcode: RICE.into(),
+                    price: 4750,
+                    cost: Some(3600)
+                },
+                PriceLine {
+                    line: 4,
+                    barcode: WATER.into(),
+                    price: 500,
+                    cost: None
+                },
             ]
         );
     }

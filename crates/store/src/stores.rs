@@ -115,7 +115,11 @@ pub async fn list_with_tills(db: &impl ConnectionTrait) -> StoreResult<Vec<(Stor
     Ok(shops
         .into_iter()
         .map(|s| {
-            let own = tills.iter().filter(|t| t.store_id == s.id).cloned().collect();
+            let own = tills
+                .iter()
+                .filter(|t| t.store_id == s.id)
+                .cloned()
+                .collect();
             (s, own)
         })
         .collect())

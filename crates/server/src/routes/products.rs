@@ -299,7 +299,12 @@ pub async fn price_list(
         )
     })?;
     if apply && !list.invalid.is_empty() {
-        let first: Vec<String> = list.invalid.iter().take(5).map(|b| b.line.to_string()).collect();
+        let first: Vec<String> = list
+            .invalid
+            .iter()
+            .take(5)
+            .map(|b| b.line.to_string())
+            .collect();
         return Err(crate::error::unprocessable(
             codes::PRICE_LIST_INVALID,
             format!(

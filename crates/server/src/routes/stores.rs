@@ -46,12 +46,15 @@ fn till_not_found() -> ApiError {
     ApiError::not_found(codes::TILL_NOT_FOUND, "Caisse introuvable.")
 }
 
-/// A code of `min..=max` upper-case ASCII letters or digits.
+/// A code of `min..=max` upper-case ASCII letters, digits or inner dashes
+/// (`ABJ-PLATEAU`, `C01`).
 fn valid_code(code: &str, min: usize, max: usize) -> bool {
     (min..=max).contains(&code.len())
+        && !code.starts_with('-')
+        && !code.ends_with('-')
         && code
             .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// A required text of at most `max` characters, once trimmed.
@@ -126,7 +129,7 @@ pub async fn create(
         errors.push(field_error(
             "code",
             codes::field::INVALID,
-            "Code de 2 à 12 lettres majuscules ou chiffres (ABJ02).",
+            "Code de 2 à 12 lettres majuscules, chiffres ou tirets (ABJ-COCODY).",
         ));
     }
     check_store(
@@ -237,7 +240,7 @@ pub async fn create_till(
         errors.push(field_error(
             "code",
             codes::field::INVALID,
-            "Code de 1 à 12 lettres majuscules ou chiffres (C02).",
+            "Code de 1 à 12 lettres majuscules, chiffres ou tirets (C02).",
         ));
     }
     check_text(&mut errors, "name", Some(&body.name), 100);
@@ -306,5 +309,7 @@ mod tests {
         assert!(!super::valid_code("abj02", 2, 12));
         assert!(!super::valid_code("A", 2, 12));
         assert!(!super::valid_code("ABJ 02", 2, 12));
+        assert!(super::valid_code("ABJ-PLATEAU", 2, 12));
+        assert!(!super::valid_code("-ABJ", 2, 12));
     }
 }

@@ -4,13 +4,13 @@
 //! account's current access tokens on the next request (see `auth::access`); a new
 //! default store does not (it decides no right). `crm user` runs the same store functions.
 
+use super::paging::{self, Paging};
 use crate::accounts;
 use crate::auth::{password, Caller};
 use crate::error::ApiError;
+use crate::error::{field_error, on_conflict};
 use crate::routes::auth::{hashing, user_info};
 use crate::startup::AppState;
-use super::paging::{self, Paging};
-use crate::error::{field_error, on_conflict};
 use actix_web::{get, patch, post, web, HttpResponse};
 use crm_api_types::{
     CreateUserRequest, CreatedUser, PasswordResetResponse, StaffAccount, StaffPage,
@@ -162,14 +162,17 @@ pub async fn list(
 /// letters, digits, `.`, `-` and `_` (what people type on a till keyboard).
 fn valid_username(name: &str) -> bool {
     (2..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'))
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
+        })
 }
 
 /// 422 unless the store exists.
 async fn existing_store(state: &AppState, store_id: i64) -> Result<(), ApiError> {
-    if crm_store::stores::find(&state.db, store_id).await?.is_none() {
+    if crm_store::stores::find(&state.db, store_id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::validation(vec![field_error(
             "store_id",
             codes::field::INVALID,
