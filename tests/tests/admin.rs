@@ -32,7 +32,12 @@ async fn price_list(app: &TestApp, token: &str, apply: bool, file: &str) -> crm_
 async fn product(app: &TestApp, admin: &str, i: usize) -> Value {
     let barcode = TestApp::demo_barcode(i);
     let reply = app
-        .call("GET", &format!("/api/v1/products?barcode={barcode}"), Some(admin), None)
+        .call(
+            "GET",
+            &format!("/api/v1/products?barcode={barcode}"),
+            Some(admin),
+            None,
+        )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.body["items"][0].clone()

@@ -156,7 +156,9 @@ fn table() -> Vec<Row> {
         row(
             "POST",
             "/api/v1/stores",
-            Some(json!({"code": "ABJ09", "name": "x", "city": "Abidjan", "timezone": "Mars/Olympus"})),
+            Some(
+                json!({"code": "ABJ09", "name": "x", "city": "Abidjan", "timezone": "Mars/Olympus"}),
+            ),
             &[Admin],
             &[],
         ),
@@ -181,13 +183,7 @@ fn table() -> Vec<Row> {
             &[Admin],
             &[],
         ),
-        row(
-            "POST",
-            "/api/v1/products/price-list",
-            None,
-            &[Admin],
-            &[],
-        ),
+        row("POST", "/api/v1/products/price-list", None, &[Admin], &[]),
         // The till.
         row(
             "POST",
