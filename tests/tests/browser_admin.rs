@@ -75,8 +75,20 @@ async fn an_admin_creates_a_cashier_who_changes_the_password_then_reaches_the_ti
     assert_eq!(account.display_name, "Awa Koné");
     assert!(account.must_change_password);
     assert!(account.store_id.is_some(), "the default store was picked");
+    assert_eq!(
+        browser
+            .count(".user-row[data-username='awa.kone'] select.user-store-select")
+            .await
+            .unwrap(),
+        1,
+        "the administrator may move the account to another store"
+    );
     browser
         .keep_screenshot(None, "admin-users.png")
+        .await
+        .unwrap();
+    browser
+        .keep_screenshot(Some("#users-list"), "admin-users-list.png")
         .await
         .unwrap();
     browser.click_on("#temp-password-close").await.unwrap();
@@ -247,7 +259,7 @@ async fn an_admin_creates_a_cashier_who_changes_the_password_then_reaches_the_ti
         "#user-new",
         ".user-toggle",
         ".user-reset",
-        "select.user-role",
+        "select.user-role-select",
     ] {
         assert_eq!(
             browser.count(button).await.unwrap(),

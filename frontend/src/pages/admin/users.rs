@@ -129,10 +129,15 @@ pub fn UsersPage() -> impl IntoView {
         }
         let write = writer.get();
         let me = auth.user().map(|u| u.id);
+        let choices: Vec<(i64, String)> =
+            stores.with(|list| list.iter().map(|s| (s.id, s.name.clone())).collect());
         items
             .into_iter()
             .map(|a| {
-                let store = store_name(a.user.store_id);
+                let store = StoreCell {
+                    name: store_name(a.user.store_id),
+                    choices: choices.clone(),
+                };
                 // One's own account: no role change, no deactivation (the server refuses
                 // both, `user.self_lockout`); the password is changed under « Mot de passe ».
                 let write = write && Some(a.user.id) != me;
@@ -245,11 +250,17 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
-/// One account: its role (a list for the administrator), state and actions.
+/// The default store of a row: its name, and the stores it may be changed to.
+struct StoreCell {
+    name: String,
+    choices: Vec<(i64, String)>,
+}
+
+/// One account: its role and store (lists for the administrator), state and actions.
 fn user_row(
     i18n: I18n,
     a: StaffAccount,
-    store: String,
+    store: StoreCell,
     writer: bool,
     confirming: RwSignal<Option<(i64, &'static str)>>,
     change: Callback<(i64, UpdateUserRequest, &'static str)>,
@@ -265,7 +276,7 @@ fn user_row(
             .collect_view();
         view! {
             <select
-                class="user-role"
+                class="user-role-select"
                 data-user-id=id
                 aria-label=i18n.tr("users.change_role")
                 on:change=move |ev| {
@@ -281,6 +292,33 @@ fn user_row(
         .into_any()
     } else {
         view! { <span>{i18n.tr(role_key(current))}</span> }.into_any()
+    };
+    let current_store = a.user.store_id;
+    let store_cell = if writer && !store.choices.is_empty() {
+        let options = store
+            .choices
+            .into_iter()
+            .map(|(sid, name)| view! { <option value=sid.to_string() selected=Some(sid) == current_store>{name}</option> })
+            .collect_view();
+        view! {
+            <select
+                class="user-store-select"
+                data-user-id=id
+                aria-label=i18n.tr("users.change_store")
+                on:change=move |ev| {
+                    if let Ok(store_id) = event_target_value(&ev).parse::<i64>() {
+                        let request = UpdateUserRequest { store_id: Some(store_id), ..Default::default() };
+                        change.run((id, request, "users.store_changed"));
+                    }
+                }
+            >
+                {current_store.is_none().then(|| view! { <option value="" selected=true>{i18n.tr("users.no_store")}</option> })}
+                {options}
+            </select>
+        }
+        .into_any()
+    } else {
+        view! { <span>{store.name}</span> }.into_any()
     };
     let armed = move |what: &'static str| confirming.get() == Some((id, what));
     let actions = writer.then(|| {
@@ -308,6 +346,7 @@ fn user_row(
             <button
                 type="button"
                 class="button button-small user-reset"
+                title=i18n.tr("users.reset_title")
                 class=("button-danger", move || armed("reset"))
                 data-user-id=id
                 on:click=move |_| {
@@ -335,7 +374,7 @@ fn user_row(
                 {a.user.must_change_password.then(|| view! { <div class="muted cell-note">{i18n.tr("users.must_change")}</div> })}
             </td>
             <td>{role_cell}</td>
-            <td>{store}</td>
+            <td>{store_cell}</td>
             <td><span class=state_class>{move || if active { i18n.t("users.active_one") } else { i18n.t("users.inactive_one") }}</span></td>
             <td class="row-actions"><div class="row-buttons">{actions}</div></td>
         </tr>
