@@ -9,6 +9,11 @@ use crm_api_types::{
     KpiDashboard, LoginRequest, LoginResponse, MeResponse, Problem, ProductPage, QuoteRequest,
     QuoteResponse, Receipt, RedemptionPage, RefreshRequest, SalesHistory, Seller,
 };
+use crm_api_types::{
+    CreateProductRequest, CreateStoreRequest, CreateTillRequest, CreateUserRequest, CreatedUser,
+    PasswordResetResponse, PriceListReport, Product, StaffAccount, StaffPage, StoreView, TillView,
+    UpdateProductRequest, UpdateStoreRequest, UpdateTillRequest, UpdateUserRequest,
+};
 use futures::lock::Mutex;
 use gloo_net::http::{Request, Response};
 use gloo_storage::{SessionStorage, Storage};
@@ -81,6 +86,7 @@ enum Method {
     Get,
     Post,
     Put,
+    Patch,
 }
 
 /// One HTTP exchange, no retry.
@@ -96,6 +102,7 @@ async fn send_raw(
         Method::Get => Request::get(&url),
         Method::Post => Request::post(&url),
         Method::Put => Request::put(&url),
+        Method::Patch => Request::patch(&url),
     }
     .header("Accept", "application/json, application/problem+json");
     if let Some(token) = token {
@@ -104,7 +111,11 @@ async fn send_raw(
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
+    let typed = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
     let request = match body {
+        Some(body) if typed => builder.body(body.to_string()),
         Some(body) => builder
             .header("Content-Type", "application/json")
             .body(body.to_string()),
@@ -312,6 +323,119 @@ pub async fn product_by_barcode(auth: Auth, barcode: &str) -> Result<ProductPage
 pub async fn search_products(auth: Auth, q: &str) -> Result<ProductPage, ApiError> {
     let path = format!("/products?q={}&per_page=8", encode(q));
     authed(auth, Method::Get, &path, None).await
+}
+
+// Administration (issue 13): staff accounts, stores and tills, the catalogue.
+
+/// `GET /users?…`: `query` is the query string without `?`.
+pub async fn users(auth: Auth, query: &str) -> Result<StaffPage, ApiError> {
+    authed(auth, Method::Get, &format!("/users?{query}"), None).await
+}
+
+/// `POST /users`: the account and its temporary password, shown once.
+pub async fn create_user(auth: Auth, request: &CreateUserRequest) -> Result<CreatedUser, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Post, "/users", Some(body)).await
+}
+
+/// `PATCH /users/{id}`: role, active flag, default store.
+pub async fn update_user(
+    auth: Auth,
+    id: i64,
+    request: &UpdateUserRequest,
+) -> Result<StaffAccount, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Patch, &format!("/users/{id}"), Some(body)).await
+}
+
+/// `POST /users/{id}/reset-password`: a temporary password, shown once.
+pub async fn reset_password(auth: Auth, id: i64) -> Result<PasswordResetResponse, ApiError> {
+    authed(
+        auth,
+        Method::Post,
+        &format!("/users/{id}/reset-password"),
+        None,
+    )
+    .await
+}
+
+/// `GET /stores`: the stores and their tills.
+pub async fn stores(auth: Auth) -> Result<Vec<StoreView>, ApiError> {
+    authed(auth, Method::Get, "/stores", None).await
+}
+
+/// `POST /stores`.
+pub async fn create_store(auth: Auth, request: &CreateStoreRequest) -> Result<StoreView, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Post, "/stores", Some(body)).await
+}
+
+/// `PATCH /stores/{id}`.
+pub async fn update_store(
+    auth: Auth,
+    id: i64,
+    request: &UpdateStoreRequest,
+) -> Result<StoreView, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Patch, &format!("/stores/{id}"), Some(body)).await
+}
+
+/// `POST /stores/{id}/tills`.
+pub async fn create_till(
+    auth: Auth,
+    store_id: i64,
+    request: &CreateTillRequest,
+) -> Result<TillView, ApiError> {
+    let body = to_json(request)?;
+    let path = format!("/stores/{store_id}/tills");
+    authed(auth, Method::Post, &path, Some(body)).await
+}
+
+/// `PATCH /tills/{id}`: rename, close or reopen.
+pub async fn update_till(
+    auth: Auth,
+    id: i64,
+    request: &UpdateTillRequest,
+) -> Result<TillView, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Patch, &format!("/tills/{id}"), Some(body)).await
+}
+
+/// `GET /products?…` for the back office (`query` without `?`).
+pub async fn products(auth: Auth, query: &str) -> Result<ProductPage, ApiError> {
+    authed(auth, Method::Get, &format!("/products?{query}"), None).await
+}
+
+/// `POST /products`.
+pub async fn create_product(
+    auth: Auth,
+    request: &CreateProductRequest,
+) -> Result<Product, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Post, "/products", Some(body)).await
+}
+
+/// `PATCH /products/{id}`.
+pub async fn update_product(
+    auth: Auth,
+    id: i64,
+    request: &UpdateProductRequest,
+) -> Result<Product, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Patch, &format!("/products/{id}"), Some(body)).await
+}
+
+/// `POST /products/price-list`: the file's report; `apply` writes it.
+pub async fn price_list(auth: Auth, csv: String, apply: bool) -> Result<PriceListReport, ApiError> {
+    let path = format!("/products/price-list?apply={apply}");
+    authed_with(
+        auth,
+        Method::Post,
+        &path,
+        Some(csv),
+        &[("Content-Type", "text/csv; charset=utf-8")],
+    )
+    .await
 }
 
 /// `POST /sales` with its `Idempotency-Key` (a retry with the same key returns the first

@@ -11,6 +11,7 @@ use crate::auth::{home_path, use_auth, Auth};
 use crate::components::{Guarded, Section};
 use crate::i18n::{use_i18n, I18n};
 use crate::pages::{
+    admin::{AdminSection, CataloguePage, StoresPage, UsersPage},
     coupons::CouponsPage,
     home::HomePage,
     kpi::KpiPage,
@@ -62,7 +63,14 @@ pub fn App() -> impl IntoView {
                         path=path!("kpi")
                         view=|| view! { <Guarded section=Section::Kpi><KpiPage /></Guarded> }
                     />
-                    <Route path=path!("admin") view=|| placeholder(Section::Admin) />
+                    <ParentRoute
+                        path=path!("admin")
+                        view=|| view! { <Guarded section=Section::Admin><AdminSection /></Guarded> }
+                    >
+                        <Route path=path!("") view=UsersPage />
+                        <Route path=path!("magasins") view=StoresPage />
+                        <Route path=path!("catalogue") view=CataloguePage />
+                    </ParentRoute>
                     <Route path=path!("mot-de-passe") view=|| view! { <PasswordPage /> } />
                 </ParentRoute>
             </Routes>

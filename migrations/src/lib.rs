@@ -19,6 +19,7 @@ mod m0011_loyalty_analysis;
 mod m0012_settings;
 mod m0013_kpis;
 mod m0014_loyalty_speed;
+mod m0017_backoffice_admin;
 mod shape;
 
 /// Every migration, oldest first.
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_settings::Migration),
             Box::new(m0013_kpis::Migration),
             Box::new(m0014_loyalty_speed::Migration),
+            Box::new(m0017_backoffice_admin::Migration),
         ]
     }
 }

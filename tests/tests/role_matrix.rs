@@ -134,6 +134,56 @@ fn table() -> Vec<Row> {
             &[Admin],
             &[],
         ),
+        // Administration (issue 13): the director reads accounts and stores, the till reads
+        // the stores to pick its till; only administrators change them. Bodies are
+        // well-formed and invalid (a bad login, an unknown time zone, an empty name, an
+        // empty price list): 422 once let in.
+        row("GET", "/api/v1/users", None, &[Director, Admin], &[]),
+        row(
+            "POST",
+            "/api/v1/users",
+            Some(json!({"username": "A B", "display_name": "x", "role": "CASHIER"})),
+            &[Admin],
+            &[],
+        ),
+        row(
+            "GET",
+            "/api/v1/stores",
+            None,
+            &[Cashier, Director, Admin],
+            &[Pos],
+        ),
+        row(
+            "POST",
+            "/api/v1/stores",
+            Some(
+                json!({"code": "ABJ09", "name": "x", "city": "Abidjan", "timezone": "Mars/Olympus"}),
+            ),
+            &[Admin],
+            &[],
+        ),
+        row(
+            "PATCH",
+            "/api/v1/stores/{id}",
+            Some(json!({"timezone": "Mars/Olympus"})),
+            &[Admin],
+            &[],
+        ),
+        row(
+            "POST",
+            "/api/v1/stores/{id}/tills",
+            Some(json!({"code": "c 2", "name": ""})),
+            &[Admin],
+            &[],
+        ),
+        row(
+            "PATCH",
+            "/api/v1/tills/{id}",
+            Some(json!({"name": "Caisse 2"})),
+            &[Admin],
+            &[],
+        ),
+        row("POST", "/api/v1/products/price-list", None, &[Admin], &[]),
         // The till.
         row(
             "POST",
@@ -504,7 +554,7 @@ on_both_databases! {
                 }
             }
         }
-        for table in ["customers", "coupons", "jobs", "sales", "products"] {
+        for table in ["customers", "coupons", "jobs", "sales", "products", "stores", "tills"] {
             assert_eq!(app.count(table).await, 0, "no call of the matrix wrote into {table}");
         }
     }

@@ -49,6 +49,9 @@ pub struct UserInfo {
     /// temporary or imported password): only `POST /auth/password` and `GET /me` answer.
     #[serde(default)]
     pub must_change_password: bool,
+    /// Default store: the till picks its till among this store's (any store when absent).
+    #[serde(default)]
+    pub store_id: Option<i64>,
 }
 
 /// Tokens after a login or a refresh.
@@ -113,6 +116,9 @@ pub struct UpdateUserRequest {
     pub role: Option<Role>,
     /// `false` stops the account at once; `true` lets it sign in again.
     pub active: Option<bool>,
+    /// New default store.
+    #[serde(default)]
+    pub store_id: Option<i64>,
 }
 
 /// A staff account as administrators see it.

@@ -83,6 +83,20 @@ codes! {
     /// An administrator deactivating or demoting their own account.
     USER_SELF_LOCKOUT = "user.self_lockout";
 
+    // Administration: accounts, stores and tills, the price list (issue 13).
+    /// A login already taken.
+    USER_DUPLICATE = "user.duplicate";
+    /// An unknown store.
+    STORE_NOT_FOUND = "store.not_found";
+    /// A store code already taken.
+    STORE_DUPLICATE = "store.duplicate";
+    /// A till code already taken in its store.
+    TILL_DUPLICATE = "till.duplicate";
+    /// A price list that is not UTF-8 text or holds no product line.
+    PRICE_LIST_UNREADABLE = "price_list.unreadable";
+    /// A price list applied while some of its lines are invalid.
+    PRICE_LIST_INVALID = "price_list.invalid";
+
     // Customers.
     /// An unknown customer.
     CUSTOMER_NOT_FOUND = "customer.not_found";

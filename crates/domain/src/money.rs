@@ -73,6 +73,33 @@ impl fmt::Display for Money {
     }
 }
 
+/// A whole amount of FCFA as people and French spreadsheets write it — `4750`, `4 750`
+/// (spaces or no-break spaces between thousands), `4750,00`, `4 750 FCFA` — or `None`
+/// (a fraction, a sign, anything else). The price-list import and the SPA's price fields
+/// read amounts through this one function.
+pub fn parse_francs(text: &str) -> Option<i64> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    let compact = compact
+        .strip_suffix("FCFA")
+        .or_else(|| compact.strip_suffix("fcfa"))
+        .unwrap_or(&compact);
+    // `4750,00` or `4750.0`: a spreadsheet's way of writing a whole number.
+    let whole = match compact.split_once([',', '.']) {
+        Some((whole, fraction)) if !fraction.is_empty() && fraction.bytes().all(|b| b == b'0') => {
+            whole
+        }
+        Some(_) => return None,
+        None => compact,
+    };
+    if whole.is_empty() || whole.len() > 12 || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    whole.parse().ok()
+}
+
 /// Groups digits by three with a narrow no-break space (U+202F): `1 250 000`.
 pub fn group_thousands(value: i64) -> String {
     let digits = value.unsigned_abs().to_string();

@@ -57,6 +57,11 @@ impl StoreCalendar {
         Ok(tz)
     }
 
+    /// Drops every kept time zone: a store's changed, the next request reads it again.
+    pub fn forget(&self) {
+        self.lock().clear();
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Option<i64>, (Instant, chrono_tz::Tz)>> {
         self.kept
             .lock()

@@ -20,6 +20,7 @@ pub mod loyalty;
 pub mod loyalty_policy;
 pub mod openapi;
 pub mod pii;
+pub mod price_list;
 pub mod routes;
 pub mod security_headers;
 pub mod startup;

@@ -136,6 +136,39 @@ enum UserCommand {
         #[arg(long)]
         temporary: bool,
     },
+    /// Lists the staff accounts (login, name, role, active, default store).
+    List {
+        /// One role only: cashier, marketing, director or admin.
+        #[arg(long)]
+        role: Option<String>,
+        /// Stopped accounts only.
+        #[arg(long, conflicts_with = "active")]
+        inactive: bool,
+        /// Active accounts only.
+        #[arg(long)]
+        active: bool,
+    },
+    /// Changes an account's role; its current access tokens stop working.
+    SetRole {
+        /// Login.
+        #[arg(long)]
+        username: String,
+        /// cashier, marketing, director or admin.
+        #[arg(long)]
+        role: String,
+    },
+    /// Stops an account: it cannot sign in and its sessions end at once.
+    Deactivate {
+        /// Login.
+        #[arg(long)]
+        username: String,
+    },
+    /// Lets a stopped account sign in again.
+    Activate {
+        /// Login.
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -331,6 +364,81 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::User {
+            command:
+                UserCommand::List {
+                    role,
+                    inactive,
+                    active,
+                },
+        } => {
+            let role: Option<Role> = role
+                .map(|r| r.parse().map_err(anyhow::Error::msg))
+                .transpose()?;
+            let active = match (active, inactive) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            };
+            let state = migrated_state(settings).await?;
+            let filter = crm_store::users::UserFilter { role, active };
+            let mut page = 1;
+            println!(
+                "{:<24} {:<28} {:<10} {:<8} magasin",
+                "identifiant", "nom", "rôle", "actif"
+            );
+            loop {
+                let (rows, total) = crm_store::users::list(&state.db, filter, page, 200).await?;
+                for u in &rows {
+                    println!(
+                        "{:<24} {:<28} {:<10} {:<8} {}",
+                        u.username,
+                        u.display_name,
+                        u.role,
+                        if u.active { "oui" } else { "non" },
+                        u.store_id
+                            .map(|s| s.to_string())
+                            .unwrap_or_else(|| "—".into())
+                    );
+                }
+                if rows.is_empty() || page * 200 >= total {
+                    break;
+                }
+                page += 1;
+            }
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::SetRole { username, role },
+        } => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let state = migrated_state(settings).await?;
+            let user = change_account(&state, &username, Some(role), None).await?;
+            println!(
+                "Rôle de « {} » : {} ; ses jetons en cours ne sont plus acceptés.",
+                user.username, user.role
+            );
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Deactivate { username },
+        } => {
+            let state = migrated_state(settings).await?;
+            let user = change_account(&state, &username, None, Some(false)).await?;
+            println!(
+                "Compte « {} » désactivé ; ses sessions sont fermées.",
+                user.username
+            );
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Activate { username },
+        } => {
+            let state = migrated_state(settings).await?;
+            let user = change_account(&state, &username, None, Some(true)).await?;
+            println!("Compte « {} » réactivé.", user.username);
+            Ok(())
+        }
         Command::ServiceAccount {
             command: ServiceAccountCommand::Create { name, scopes },
         } => {
@@ -381,6 +489,27 @@ async fn migrated_state_for(
 }
 
 /// A staff password from `--password` or standard input, checked against the policy.
+/// `crm user set-role|deactivate|activate`: the same audited change as `PATCH /users/{id}`.
+async fn change_account(
+    state: &startup::AppState,
+    username: &str,
+    role: Option<Role>,
+    active: Option<bool>,
+) -> anyhow::Result<crm_store::users::User> {
+    let user = crm_store::users::find_by_username(&state.db, username.trim())
+        .await?
+        .with_context(|| format!("aucun utilisateur « {} »", username.trim()))?;
+    crm_store::users::set_role_and_active(
+        &state.db,
+        user.id,
+        role,
+        active,
+        &crm_store::audit::Actor::default(),
+    )
+    .await?
+    .with_context(|| format!("aucun utilisateur « {} »", username.trim()))
+}
+
 fn new_password(given: Option<String>, username: &str) -> anyhow::Result<String> {
     let password = match given {
         Some(p) => p,

@@ -47,7 +47,8 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
         (name = "jobs", description = "Background jobs: status and progress"),
         (name = "loyalty", description = "Loyalty: the analysis (scores, level moves, congratulation coupons), the policy and the stats page"),
         (name = "kpis", description = "KPI dashboard: figures for a period and a segment, exports"),
-        (name = "users", description = "Staff accounts: role, deactivation, password reset (administrators)"),
+        (name = "users", description = "Staff accounts: list, creation with a temporary password, role, deactivation, default store, password reset (administrators; the director reads)"),
+        (name = "stores", description = "Stores (time zone, address) and their tills (administrators; the director and the till read)"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

@@ -1,12 +1,13 @@
 //! The catalogue.
 
+use crate::audit::Actor;
 use crate::entities::product;
 use crate::{StoreError, StoreResult};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ExprTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 pub use product::Model as Product;
@@ -75,14 +76,25 @@ pub async fn create(db: &impl ConnectionTrait, new: NewProduct) -> StoreResult<P
     .map_err(|e| StoreError::from_write(e, "sku/barcode"))
 }
 
-/// Applies `changes`; returns the product before and after.
+/// What an audit entry keeps of a product: every field an administrator changes.
+fn snapshot(p: &Product) -> serde_json::Value {
+    serde_json::json!({
+        "sku": p.sku, "barcode": p.barcode, "name": p.name, "category": p.category,
+        "price": p.price, "cost": p.cost, "vat_rate_bp": p.vat_rate_bp, "active": p.active,
+    })
+}
+
+/// Applies `changes` with its audit entry (before/after) in one transaction; returns the
+/// product before and after. Past sales keep their own prices (`sale_lines` copies them).
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: i64,
     changes: ProductChanges,
+    actor: &Actor,
 ) -> StoreResult<(Product, Product)> {
+    let txn = db.begin().await?;
     let before = product::Entity::find_by_id(id)
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or(StoreError::NotFound)?;
     let mut row = before.clone().into_active_model();
@@ -109,10 +121,89 @@ pub async fn update(
     }
     row.updated_at = Set(Utc::now());
     let after = row
-        .update(db)
+        .update(&txn)
         .await
         .map_err(|e| StoreError::from_write(e, "barcode"))?;
+    crate::audit::record(
+        &txn,
+        actor,
+        "product.update",
+        "product",
+        Some(id.to_string()),
+        Some(snapshot(&before)),
+        Some(snapshot(&after)),
+    )
+    .await?;
+    txn.commit().await?;
     Ok((before, after))
+}
+
+/// A new price (and cost) for one product, from a price list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PriceUpdate {
+    /// Product id.
+    pub product_id: i64,
+    /// New price TTC, FCFA.
+    pub price: i64,
+    /// New cost, FCFA; `None` keeps the current one.
+    pub cost: Option<i64>,
+}
+
+/// Writes a price list's changes, each product with its audit entry
+/// (`product.price_import`), all in one transaction: the list is applied whole or not at
+/// all. Returns how many products changed.
+pub async fn apply_prices(
+    db: &DatabaseConnection,
+    updates: &[PriceUpdate],
+    actor: &Actor,
+) -> StoreResult<u64> {
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let mut changed = 0;
+    for update in updates {
+        let before = product::Entity::find_by_id(update.product_id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut row = before.clone().into_active_model();
+        row.price = Set(update.price);
+        if let Some(cost) = update.cost {
+            row.cost = Set(cost);
+        }
+        row.updated_at = Set(now);
+        let after = row.update(&txn).await?;
+        crate::audit::record(
+            &txn,
+            actor,
+            "product.price_import",
+            "product",
+            Some(after.id.to_string()),
+            Some(serde_json::json!({ "price": before.price, "cost": before.cost })),
+            Some(serde_json::json!({ "price": after.price, "cost": after.cost })),
+        )
+        .await?;
+        changed += 1;
+    }
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// The products carrying these barcodes (a price list's lines), in batches of 500 so
+/// that no statement holds too many parameters.
+pub async fn find_by_barcodes(
+    db: &impl ConnectionTrait,
+    barcodes: &[String],
+) -> StoreResult<Vec<Product>> {
+    let mut found = Vec::new();
+    for chunk in barcodes.chunks(500) {
+        found.extend(
+            product::Entity::find()
+                .filter(product::Column::Barcode.is_in(chunk.iter().cloned()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
 }
 
 /// The product with this id.
@@ -150,7 +241,7 @@ pub async fn find_many(
         .await?)
 }
 
-/// Products whose name or SKU contains `text` (any case), by name; with `active_only`
+/// Products whose name, SKU or barcode contains `text` (any case), by name; with `active_only`
 /// the till sees only what it may sell.
 pub async fn search(
     db: &impl ConnectionTrait,
@@ -170,7 +261,8 @@ pub async fn search(
                 .add(
                     Expr::expr(Func::lower(Expr::col(product::Column::Name))).like(pattern.clone()),
                 )
-                .add(Expr::expr(Func::lower(Expr::col(product::Column::Sku))).like(pattern)),
+                .add(Expr::expr(Func::lower(Expr::col(product::Column::Sku))).like(pattern.clone()))
+                .add(Expr::col(product::Column::Barcode).like(pattern)),
         );
     }
     let paginator = query.paginate(db, Ord::max(per_page, 1));

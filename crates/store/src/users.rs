@@ -173,3 +173,99 @@ pub async fn set_role_and_active(
     txn.commit().await?;
     Ok(changed)
 }
+
+/// Which accounts `GET /users` and `crm user list` show.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UserFilter {
+    /// One role only.
+    pub role: Option<Role>,
+    /// Active (or stopped) accounts only.
+    pub active: Option<bool>,
+}
+
+/// Staff accounts by login, a page of them and how many match in all. The technical
+/// sellers of service accounts (`service:<client id>`) are not staff and are left out.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: UserFilter,
+    page: u64,
+    per_page: u64,
+) -> StoreResult<(Vec<User>, u64)> {
+    use sea_orm::QueryOrder;
+    let mut query = user::Entity::find()
+        .filter(user::Column::Username.not_like("service:%"))
+        .order_by_asc(user::Column::Username);
+    if let Some(role) = filter.role {
+        query = query.filter(user::Column::Role.eq(role.as_str()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(user::Column::Active.eq(active));
+    }
+    let paginator = query.paginate(db, Ord::max(per_page, 1));
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
+    Ok((rows, total))
+}
+
+/// Creates a staff account whose password is temporary (it must be changed at the first
+/// login), audited, in one transaction; `Conflict` if the username is taken.
+pub async fn create_with_temporary_password(
+    db: &DatabaseConnection,
+    new: NewUser<'_>,
+    actor: &Actor,
+) -> StoreResult<User> {
+    let txn = db.begin().await?;
+    let created = create(&txn, new).await?;
+    set_must_change_password(&txn, created.id, true).await?;
+    let created = find(&txn, created.id).await?.ok_or(StoreError::NotFound)?;
+    crate::audit::record(
+        &txn,
+        actor,
+        "user.create",
+        "user",
+        Some(created.id.to_string()),
+        None,
+        Some(serde_json::json!({
+            "username": created.username, "display_name": created.display_name,
+            "role": created.role, "store_id": created.store_id, "must_change_password": true,
+        })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Sets the account's default store (the till it opens on), audited. Its tokens stay
+/// valid: the store decides no right. `None` if there is no such account.
+pub async fn set_store(
+    db: &DatabaseConnection,
+    user_id: i64,
+    store_id: i64,
+    actor: &Actor,
+) -> StoreResult<Option<User>> {
+    let txn = db.begin().await?;
+    let Some(current) = find(&txn, user_id).await? else {
+        return Ok(None);
+    };
+    if current.store_id == Some(store_id) {
+        return Ok(Some(current));
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::StoreId, Expr::value(store_id))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    crate::audit::record(
+        &txn,
+        actor,
+        "user.store_changed",
+        "user",
+        Some(user_id.to_string()),
+        Some(serde_json::json!({ "store_id": current.store_id })),
+        Some(serde_json::json!({ "store_id": store_id })),
+    )
+    .await?;
+    let changed = find(&txn, user_id).await?;
+    txn.commit().await?;
+    Ok(changed)
+}

@@ -99,7 +99,7 @@ impl Section {
         match role {
             Role::Cashier => &[Caisse, Ventes],
             Role::Marketing => &[Accueil, Clients, Coupons, Fidelite, Kpi],
-            Role::Director => &[Accueil, Kpi, Ventes, Clients, Coupons, Fidelite],
+            Role::Director => &[Accueil, Kpi, Ventes, Clients, Coupons, Fidelite, Admin],
             Role::Admin => &[
                 Accueil, Caisse, Ventes, Clients, Coupons, Fidelite, Kpi, Admin,
             ],

@@ -1,5 +1,6 @@
 //! The screens.
 
+pub mod admin;
 pub mod checkout;
 pub mod coupons;
 pub mod home;

@@ -230,6 +230,7 @@ pub fn PosPage() -> impl IntoView {
     view! {
         <div class="page pos" data-page="caisse">
             <section class="pos-customer" aria-labelledby="pos-identify-title">
+                <checkout::TillChoice />
                 <div class="card">
                     <h1 id="pos-identify-title" class="card-title">{i18n.tr("pos.identify")}</h1>
                     <form class="identify-form" on:submit=on_identify novalidate=true>

@@ -46,6 +46,7 @@ pub fn user_info(user: &users::User) -> Result<UserInfo, ApiError> {
         role: users::role_of(user)?,
         display_name: user.display_name.clone(),
         must_change_password: user.must_change_password,
+        store_id: user.store_id,
     })
 }
 

@@ -15,6 +15,7 @@ pub mod paging;
 pub mod products;
 pub mod sales;
 mod spa;
+pub mod stores;
 pub mod users;
 
 use crate::error::{unprocessable, ApiError};
@@ -79,6 +80,15 @@ fn api_v1(routes: &mut DocumentedRoutes) {
         .service(auth::me)
         .service(users::update)
         .service(users::reset_password)
+        // Administration (issue 13): staff accounts, stores and tills, the price list.
+        .service(users::list)
+        .service(users::create)
+        .service(stores::list)
+        .service(stores::create)
+        .service(stores::update)
+        .service(stores::create_till)
+        .service(stores::update_till)
+        .service(products::price_list)
         .service(customers::identify)
         .service(customers::create)
         .service(customers::search)

@@ -1,11 +1,16 @@
-//! `/products`: the catalogue, searched at the till and managed by admins.
+//! `/products`: the catalogue, searched at the till and managed by admins — one product
+//! at a time, or a whole price list (`POST /products/price-list`, dry run first). A price
+//! change never alters a past sale: sale lines keep the price they were sold at.
 
 use super::paging::{self, Paging};
 use crate::auth::Caller;
 use crate::error::{field_error, on_conflict, ApiError};
 use crate::startup::AppState;
 use actix_web::{get, patch, post, web, HttpResponse};
-use crm_api_types::{CreateProductRequest, Product, ProductPage, UpdateProductRequest};
+use crm_api_types::{
+    CreateProductRequest, PriceChange, PriceLineProblem, PriceListReport, Product, ProductPage,
+    UpdateProductRequest,
+};
 use crm_domain::codes;
 use crm_domain::sale::{Category, BASIS_POINTS};
 use crm_domain::Capability;
@@ -100,7 +105,7 @@ fn conflict(e: crm_store::StoreError) -> ApiError {
 /// Search of `GET /products`.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ProductQuery {
-    /// Text in the name or SKU.
+    /// Text in the name, SKU or barcode.
     pub q: Option<String>,
     /// Exact EAN-13 (the till's scanner).
     pub barcode: Option<String>,
@@ -214,7 +219,7 @@ pub async fn create(
     Ok(HttpResponse::Created().json(product_view(&row, true)?))
 }
 
-/// Changes a product (admin, audited).
+/// Changes a product (admin, audited with every field before and after).
 #[utoipa::path(tag = "products", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Product id")), request_body = UpdateProductRequest,
     responses((status = 200, body = Product), (status = 404, body = crm_api_types::Problem),
@@ -253,18 +258,117 @@ pub async fn update(
         barcode: body.barcode,
         active: body.active,
     };
-    let (before, after) = store::update(&state.db, *id, changes)
+    let (_, after) = store::update(&state.db, *id, changes, &caller.actor())
         .await
         .map_err(conflict)?;
-    crm_store::audit::record(
-        &state.db,
-        &caller.actor(),
-        "product.update",
-        "product",
-        Some(after.id.to_string()),
-        Some(serde_json::json!({"name": before.name, "price": before.price, "active": before.active})),
-        Some(serde_json::json!({"name": after.name, "price": after.price, "active": after.active})),
-    )
-    .await?;
     Ok(web::Json(product_view(&after, true)?))
+}
+
+/// Mode of `POST /products/price-list`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PriceListQuery {
+    /// `true` writes the changes; absent or `false` only reports them (dry run).
+    pub apply: Option<bool>,
+}
+
+/// Reads a price list (`code-barres;prix[;coût]`, French Excel CSV) and reports, line by
+/// line, what it changes, which barcodes the catalogue lacks and which lines are invalid.
+/// A dry run (the default) writes nothing; `?apply=true` writes every change in one
+/// transaction, each product audited — refused whole (422 `price_list.invalid`) while a
+/// line is invalid. Unknown barcodes are reported and skipped.
+#[utoipa::path(tag = "products", security(("bearer" = [])),
+    params(PriceListQuery),
+    request_body(content = String, content_type = "text/csv",
+        description = "`code-barres;prix[;coût]`, one product a line, optional header",
+        example = "code-barres;prix;coût\n6191000000016;4 750;3 600\n"),
+    responses((status = 200, body = PriceListReport),
+              (status = 422, description = "`price_list.unreadable`: not UTF-8 text or no product line; `price_list.invalid`: applied with invalid lines", body = crm_api_types::Problem)))]
+#[post("/products/price-list")]
+pub async fn price_list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<PriceListQuery>,
+    body: web::Bytes,
+) -> Result<web::Json<PriceListReport>, ApiError> {
+    caller.require(Capability::AdminWrite)?;
+    let apply = query.apply.unwrap_or(false);
+    let list = crate::price_list::parse(&body).map_err(|_| {
+        crate::error::unprocessable(
+            codes::PRICE_LIST_UNREADABLE,
+            "Fichier illisible : du texte UTF-8, une ligne « code-barres;prix[;coût] » par produit.",
+        )
+    })?;
+    if apply && !list.invalid.is_empty() {
+        let first: Vec<String> = list
+            .invalid
+            .iter()
+            .take(5)
+            .map(|b| b.line.to_string())
+            .collect();
+        return Err(crate::error::unprocessable(
+            codes::PRICE_LIST_INVALID,
+            format!(
+                "{} ligne(s) invalide(s) (ligne {}) : corrigez-les avant d'appliquer ; rien n'a été écrit.",
+                list.invalid.len(),
+                first.join(", ")
+            ),
+        ));
+    }
+    let barcodes: Vec<String> = list.lines.iter().map(|l| l.barcode.clone()).collect();
+    let products = store::find_by_barcodes(&state.db, &barcodes).await?;
+    let mut report = PriceListReport {
+        applied: false,
+        lines: (list.lines.len() + list.invalid.len()) as u64,
+        unchanged: 0,
+        changes: Vec::new(),
+        unknown: Vec::new(),
+        invalid: list
+            .invalid
+            .into_iter()
+            .map(|b| PriceLineProblem {
+                line: b.line,
+                barcode: b.barcode,
+                reason: b.reason,
+            })
+            .collect(),
+    };
+    let mut updates = Vec::new();
+    for line in list.lines {
+        let Some(product) = products
+            .iter()
+            .find(|p| p.barcode.as_deref() == Some(line.barcode.as_str()))
+        else {
+            report.unknown.push(PriceLineProblem {
+                line: line.line,
+                barcode: line.barcode,
+                reason: "Code-barres inconnu du catalogue.".to_owned(),
+            });
+            continue;
+        };
+        let new_cost = line.cost.unwrap_or(product.cost);
+        if line.price == product.price && new_cost == product.cost {
+            report.unchanged += 1;
+            continue;
+        }
+        updates.push(store::PriceUpdate {
+            product_id: product.id,
+            price: line.price,
+            cost: line.cost,
+        });
+        report.changes.push(PriceChange {
+            line: line.line,
+            product_id: product.id,
+            barcode: line.barcode,
+            name: product.name.clone(),
+            old_price: product.price,
+            new_price: line.price,
+            old_cost: product.cost,
+            new_cost,
+        });
+    }
+    if apply {
+        store::apply_prices(&state.db, &updates, &caller.actor()).await?;
+        report.applied = true;
+    }
+    Ok(web::Json(report))
 }

@@ -12,6 +12,8 @@ pub struct Model {
     pub name: String,
     pub city: String,
     pub timezone: String,
+    /// Postal address (`m0017`).
+    pub address: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

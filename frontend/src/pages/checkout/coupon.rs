@@ -89,8 +89,8 @@ fn check_on_every_change(till: Till) {
         let request = QuoteRequest {
             code: code.clone(),
             customer_id: till.customer_id.get_untracked(),
-            // The sale names no till either (the default one): same store, same day.
-            till_id: None,
+            // The till the sale will name: same store, same day.
+            till_id: super::chosen_till_id(),
             lines: line_requests(&basket),
         };
         spawn_local(async move {

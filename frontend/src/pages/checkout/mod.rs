@@ -29,8 +29,11 @@ mod pending;
 mod sale;
 mod search;
 mod submission;
+mod till_choice;
 mod totals;
 mod validate;
+
+pub use till_choice::{chosen_till_id, TillChoice};
 
 use crm_api_types::{CustomerProfile, PaymentRequest, Product, Receipt};
 use crm_domain::sale::{PaymentMethod, SaleTotals};

@@ -131,7 +131,7 @@ pub(super) fn submit(till: Till) {
         _ => None,
     });
     let request = CreateSaleRequest {
-        till_id: None,
+        till_id: super::chosen_till_id(),
         customer_id: till.customer_id.get_untracked(),
         lines: line_requests(&till.quantities.get_untracked()),
         coupon_code,
