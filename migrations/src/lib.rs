@@ -18,6 +18,8 @@ mod m0010_redemptions_by_customer;
 mod m0011_loyalty_analysis;
 mod m0012_settings;
 mod m0013_kpis;
+mod m0015_customer_search;
+mod m0016_audit_browse;
 mod shape;
 
 /// Every migration, oldest first.
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_loyalty_analysis::Migration),
             Box::new(m0012_settings::Migration),
             Box::new(m0013_kpis::Migration),
+            Box::new(m0015_customer_search::Migration),
+            Box::new(m0016_audit_browse::Migration),
         ]
     }
 }

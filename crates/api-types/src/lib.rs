@@ -3,6 +3,7 @@
 //! Field names are the public contract for integrators; change them only with a new
 //! API version.
 
+pub mod audit;
 pub mod auth;
 pub mod coupons;
 pub mod customers;
@@ -12,6 +13,7 @@ pub mod loyalty;
 pub mod problem;
 pub mod sales;
 
+pub use audit::*;
 pub use auth::*;
 pub use coupons::*;
 pub use customers::*;

@@ -46,6 +46,7 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
         (name = "loyalty", description = "Loyalty: the analysis (scores, level moves, congratulation coupons), the policy and the stats page"),
         (name = "kpis", description = "KPI dashboard: figures for a period and a segment, exports"),
         (name = "users", description = "Staff accounts: role, deactivation, password reset (administrators)"),
+        (name = "audit", description = "The audit log: who changed what, when, before and after (administrators; the director reads)"),
         (name = "ops", description = "Health and metrics"),
     )
 )]
