@@ -12,7 +12,9 @@ use crate::components::{Guarded, Section};
 use crate::i18n::{use_i18n, I18n};
 use crate::pages::{
     coupons::CouponsPage,
+    customers::{CustomerPage, CustomersPage},
     home::HomePage,
+    journal::JournalPage,
     kpi::KpiPage,
     login::LoginPage,
     loyalty::{AnalysisPage, LoyaltySection, PolicyPage, StatsPage},
@@ -45,7 +47,14 @@ pub fn App() -> impl IntoView {
                         path=path!("ventes")
                         view=|| view! { <Guarded section=Section::Ventes><SalesPage /></Guarded> }
                     />
-                    <Route path=path!("clients") view=|| placeholder(Section::Clients) />
+                    <Route
+                        path=path!("clients")
+                        view=|| view! { <Guarded section=Section::Clients><CustomersPage /></Guarded> }
+                    />
+                    <Route
+                        path=path!("clients/:id")
+                        view=|| view! { <Guarded section=Section::Clients><CustomerPage /></Guarded> }
+                    />
                     <Route
                         path=path!("coupons")
                         view=|| view! { <Guarded section=Section::Coupons><CouponsPage /></Guarded> }
@@ -63,6 +72,10 @@ pub fn App() -> impl IntoView {
                         view=|| view! { <Guarded section=Section::Kpi><KpiPage /></Guarded> }
                     />
                     <Route path=path!("admin") view=|| placeholder(Section::Admin) />
+                    <Route
+                        path=path!("admin/journal")
+                        view=|| view! { <Guarded section=Section::Journal><JournalPage /></Guarded> }
+                    />
                     <Route path=path!("mot-de-passe") view=|| view! { <PasswordPage /> } />
                 </ParentRoute>
             </Routes>
@@ -224,7 +237,7 @@ fn SideNav() -> impl IntoView {
             .map(|&section| {
                 let path = section.path();
                 let label = move || i18n.t(section.label_key(role));
-                let active = move || location.pathname.get().starts_with(path);
+                let active = move || is_active(&location.pathname.get(), section, role);
                 view! {
                     <li>
                         <a
@@ -249,6 +262,21 @@ fn SideNav() -> impl IntoView {
     }
 }
 
+/// Whether `section`'s menu entry is the page's: the entry with the longest path that
+/// holds the location (`/admin/journal` is « Journal d'audit », not « Administration »).
+fn is_active(here: &str, section: Section, role: Option<crm_api_types::Role>) -> bool {
+    let holds = |s: Section| {
+        here == s.path()
+            || here
+                .strip_prefix(s.path())
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    holds(section)
+        && !role.map(Section::menu).unwrap_or(&[]).iter().any(|&other| {
+            other != section && other.path().len() > section.path().len() && holds(other)
+        })
+}
+
 /// A small glyph per area (no icon font: nothing is fetched from outside).
 pub fn icon(section: Section) -> &'static str {
     match section {
@@ -260,6 +288,7 @@ pub fn icon(section: Section) -> &'static str {
         Section::Fidelite => "★",
         Section::Kpi => "◔",
         Section::Admin => "⚙",
+        Section::Journal => "☰",
     }
 }
 

@@ -2,7 +2,9 @@
 
 pub mod checkout;
 pub mod coupons;
+pub mod customers;
 pub mod home;
+pub mod journal;
 pub mod kpi;
 pub mod login;
 pub mod loyalty;
