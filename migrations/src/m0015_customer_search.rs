@@ -92,7 +92,7 @@ impl MigrationTrait for Migration {
                 .alter_table(
                     Table::alter()
                         .table("customers")
-                        .add_column(&mut key_column(backend, name))
+                        .add_column(key_column(backend, name))
                         .to_owned(),
                 )
                 .await?;

@@ -764,7 +764,7 @@ pub async fn history(
             released_at: u.released_at,
         })
         .collect();
-    coupons_used.sort_by(|a, b| b.at.cmp(&a.at));
+    coupons_used.sort_by_key(|u| std::cmp::Reverse(u.at));
     Ok(web::Json(CustomerHistory {
         level_changes,
         coupons_held,
