@@ -4,6 +4,9 @@ use std::rc::Rc;
 
 use crm_api_types::loyalty::{Analysis, AnalysisPage, LoyaltyStats, MovePage, StartAnalysis};
 use crm_api_types::{
+    AuditPage, Customer, CustomerHistory, PointsPage, PurchasePage, UpdateCustomerRequest,
+};
+use crm_api_types::{
     BulkIssueRequest, ChangePasswordRequest, Coupon, CouponPage, CreateCouponRequest,
     CreateCustomerRequest, CreateSaleRequest, CustomerPage, CustomerProfile, IdentifyRequest, Job,
     KpiDashboard, LoginRequest, LoginResponse, MeResponse, Problem, ProductPage, QuoteRequest,
@@ -502,6 +505,59 @@ pub async fn coupon(auth: Auth, id: i64) -> Result<Coupon, ApiError> {
 /// `GET /customers/{id}`: a customer's profile (back office).
 pub async fn customer(auth: Auth, id: i64) -> Result<CustomerProfile, ApiError> {
     authed(auth, Method::Get, &format!("/customers/{id}"), None).await
+}
+
+/// `GET /customers?…`: the back office's customer list; `query` is the query string
+/// without `?`.
+pub async fn customers(auth: Auth, query: &str) -> Result<CustomerPage, ApiError> {
+    authed(auth, Method::Get, &format!("/customers?{query}"), None).await
+}
+
+/// `GET /customers/{id}/history`: level changes and coupons held and used.
+pub async fn customer_history(auth: Auth, id: i64) -> Result<CustomerHistory, ApiError> {
+    authed(auth, Method::Get, &format!("/customers/{id}/history"), None).await
+}
+
+/// `GET /customers/{id}/points`: a page of the points ledger.
+pub async fn customer_points(
+    auth: Auth,
+    id: i64,
+    page: u64,
+    per_page: u64,
+) -> Result<PointsPage, ApiError> {
+    let path = format!("/customers/{id}/points?page={page}&per_page={per_page}");
+    authed(auth, Method::Get, &path, None).await
+}
+
+/// `GET /customers/{id}/purchases`: a page of purchases.
+pub async fn customer_purchases(
+    auth: Auth,
+    id: i64,
+    page: u64,
+    per_page: u64,
+) -> Result<PurchasePage, ApiError> {
+    let path = format!("/customers/{id}/purchases?page={page}&per_page={per_page}");
+    authed(auth, Method::Get, &path, None).await
+}
+
+/// `PATCH /customers/{id}`: only the fields set change.
+pub async fn update_customer(
+    auth: Auth,
+    id: i64,
+    request: &UpdateCustomerRequest,
+) -> Result<Customer, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Patch, &format!("/customers/{id}"), Some(body)).await
+}
+
+/// `POST /customers/{id}/erase`: the data-subject erasure.
+pub async fn erase_customer(auth: Auth, id: i64) -> Result<Customer, ApiError> {
+    authed(auth, Method::Post, &format!("/customers/{id}/erase"), None).await
+}
+
+/// `GET /audit?…`: a page of the audit log; `query` is the query string without `?`.
+pub async fn audit(auth: Auth, query: &str) -> Result<AuditPage, ApiError> {
+    authed(auth, Method::Get, &format!("/audit?{query}"), None).await
 }
 
 /// `POST /coupons`.

@@ -13,12 +13,13 @@ use crate::i18n::{use_i18n, I18n};
 use crate::pages::{
     admin::{AdminSection, CataloguePage, StoresPage, UsersPage},
     coupons::CouponsPage,
+    customers::{CustomerPage, CustomersPage},
     home::HomePage,
+    journal::JournalPage,
     kpi::KpiPage,
     login::LoginPage,
     loyalty::{AnalysisPage, LoyaltySection, PolicyPage, StatsPage},
     password::PasswordPage,
-    placeholder::Placeholder,
     pos::PosPage,
     sales::SalesPage,
 };
@@ -46,7 +47,14 @@ pub fn App() -> impl IntoView {
                         path=path!("ventes")
                         view=|| view! { <Guarded section=Section::Ventes><SalesPage /></Guarded> }
                     />
-                    <Route path=path!("clients") view=|| placeholder(Section::Clients) />
+                    <Route
+                        path=path!("clients")
+                        view=|| view! { <Guarded section=Section::Clients><CustomersPage /></Guarded> }
+                    />
+                    <Route
+                        path=path!("clients/:id")
+                        view=|| view! { <Guarded section=Section::Clients><CustomerPage /></Guarded> }
+                    />
                     <Route
                         path=path!("coupons")
                         view=|| view! { <Guarded section=Section::Coupons><CouponsPage /></Guarded> }
@@ -71,18 +79,14 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("magasins") view=StoresPage />
                         <Route path=path!("catalogue") view=CataloguePage />
                     </ParentRoute>
+                    <Route
+                        path=path!("admin/journal")
+                        view=|| view! { <Guarded section=Section::Journal><JournalPage /></Guarded> }
+                    />
                     <Route path=path!("mot-de-passe") view=|| view! { <PasswordPage /> } />
                 </ParentRoute>
             </Routes>
         </Router>
-    }
-}
-
-fn placeholder(section: Section) -> impl IntoView {
-    view! {
-        <Guarded section=section>
-            <Placeholder section=section />
-        </Guarded>
     }
 }
 
@@ -232,7 +236,7 @@ fn SideNav() -> impl IntoView {
             .map(|&section| {
                 let path = section.path();
                 let label = move || i18n.t(section.label_key(role));
-                let active = move || location.pathname.get().starts_with(path);
+                let active = move || is_active(&location.pathname.get(), section, role);
                 view! {
                     <li>
                         <a
@@ -257,6 +261,21 @@ fn SideNav() -> impl IntoView {
     }
 }
 
+/// Whether `section`'s menu entry is the page's: the entry with the longest path that
+/// holds the location (`/admin/journal` is « Journal d'audit », not « Administration »).
+fn is_active(here: &str, section: Section, role: Option<crm_api_types::Role>) -> bool {
+    let holds = |s: Section| {
+        here == s.path()
+            || here
+                .strip_prefix(s.path())
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    holds(section)
+        && !role.map(Section::menu).unwrap_or(&[]).iter().any(|&other| {
+            other != section && other.path().len() > section.path().len() && holds(other)
+        })
+}
+
 /// A small glyph per area (no icon font: nothing is fetched from outside).
 pub fn icon(section: Section) -> &'static str {
     match section {
@@ -268,6 +287,7 @@ pub fn icon(section: Section) -> &'static str {
         Section::Fidelite => "★",
         Section::Kpi => "◔",
         Section::Admin => "⚙",
+        Section::Journal => "☰",
     }
 }
 

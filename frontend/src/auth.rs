@@ -114,13 +114,18 @@ pub fn after_login(role: Role, next: Option<&str>) -> String {
         return home.to_owned();
     };
     let path = next.split(['?', '#']).next().unwrap_or(next);
-    let forbidden = Section::ALL.iter().any(|section| {
-        let inside = path == section.path()
-            || path
-                .strip_prefix(section.path())
-                .is_some_and(|rest| rest.starts_with('/'));
-        inside && !section.allowed(role)
-    });
+    // The area is the one with the longest path that holds the page (`/admin/journal` is
+    // the journal's, which the director may open, not the administration's).
+    let forbidden = Section::ALL
+        .iter()
+        .filter(|section| {
+            path == section.path()
+                || path
+                    .strip_prefix(section.path())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .max_by_key(|section| section.path().len())
+        .is_some_and(|section| !section.allowed(role));
     if forbidden {
         home.to_owned()
     } else {
@@ -153,6 +158,17 @@ mod tests {
         assert_eq!(after_login(marketing, None), "/accueil");
         // A cashier asking for the coupons goes to the till instead of a refusal.
         assert_eq!(after_login(Role::Cashier, Some("/coupons")), "/caisse");
+        // The journal is the director's though the administration is not.
+        assert_eq!(
+            after_login(Role::Director, Some("/admin/journal")),
+            "/admin/journal"
+        );
+        assert_eq!(after_login(Role::Director, Some("/admin")), "/accueil");
+        assert_eq!(
+            after_login(Role::Marketing, Some("/admin/journal")),
+            "/accueil"
+        );
+        assert_eq!(after_login(marketing, Some("/clients/42")), "/clients/42");
         for elsewhere in [
             "//evil.example/x",
             "https://evil.example",

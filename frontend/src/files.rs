@@ -38,9 +38,20 @@ pub async fn download_csv(auth: Auth, path: &str, fallback: &str) -> Result<(), 
 /// Fetches an export of `kind` with the bearer token and hands it to the browser, under
 /// the name the server suggests or `fallback`.
 pub async fn download(auth: Auth, path: &str, fallback: &str, kind: FileKind) -> Result<(), Msg> {
+    download_as(auth, path, fallback, kind.mime()).await
+}
+
+/// Fetches a JSON document (a customer's data-subject export) and saves it as a file
+/// named `fallback`.
+pub async fn download_json(auth: Auth, path: &str, fallback: &str) -> Result<(), Msg> {
+    let file = api::download(auth, path).await.map_err(Msg::Api)?;
+    save(fallback, "application/json", &file.bytes).map_err(|_| Msg::Key("files.download_failed"))
+}
+
+async fn download_as(auth: Auth, path: &str, fallback: &str, mime: &str) -> Result<(), Msg> {
     let file = api::download(auth, path).await.map_err(Msg::Api)?;
     let name = file.file_name.unwrap_or_else(|| fallback.to_string());
-    save(&name, kind.mime(), &file.bytes).map_err(|_| Msg::Key("files.download_failed"))
+    save(&name, mime, &file.bytes).map_err(|_| Msg::Key("files.download_failed"))
 }
 
 /// Offers `bytes` to the user as a download named `name`.

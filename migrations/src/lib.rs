@@ -19,6 +19,8 @@ mod m0011_loyalty_analysis;
 mod m0012_settings;
 mod m0013_kpis;
 mod m0014_loyalty_speed;
+mod m0015_customer_search;
+mod m0016_audit_browse;
 mod m0017_backoffice_admin;
 mod shape;
 
@@ -43,6 +45,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_settings::Migration),
             Box::new(m0013_kpis::Migration),
             Box::new(m0014_loyalty_speed::Migration),
+            Box::new(m0015_customer_search::Migration),
+            Box::new(m0016_audit_browse::Migration),
             Box::new(m0017_backoffice_admin::Migration),
         ]
     }

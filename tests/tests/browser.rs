@@ -135,7 +135,13 @@ async fn cashier_identifies_a_known_customer_and_registers_a_new_one() {
         .unwrap();
 
     // The server really holds the new customer.
-    let db_row = crm_store::customers::search(&app.state.db, Some("Coulibaly"), None, 1, 10)
+    let filter = crm_store::customers::CustomerFilter {
+        query: Some(crm_store::customers::CustomerQuery::NamePrefix(
+            "coulibaly".to_owned(),
+        )),
+        ..Default::default()
+    };
+    let db_row = crm_store::customers::search(&app.state.db, &filter, 1, 10)
         .await
         .unwrap();
     assert_eq!(db_row.1, 1);

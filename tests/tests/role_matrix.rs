@@ -283,6 +283,37 @@ fn table() -> Vec<Row> {
             CRM_WRITERS,
             &[CrmWrite],
         ),
+        // The back office's customer list export and the customer page (issue 13).
+        row(
+            "GET",
+            "/api/v1/customers/export",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite],
+        ),
+        row(
+            "GET",
+            "/api/v1/customers/{id}/history",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite],
+        ),
+        row(
+            "GET",
+            "/api/v1/customers/{id}/points",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite],
+        ),
+        row(
+            "GET",
+            "/api/v1/customers/{id}/purchases",
+            None,
+            CRM_READERS,
+            &[CrmRead, CrmWrite],
+        ),
+        // The audit log: administrators, and the director reading.
+        row("GET", "/api/v1/audit", None, &[Director, Admin], &[]),
         // Personal data (export, erasure) is never a service account's business.
         row(
             "GET",

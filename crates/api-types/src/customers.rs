@@ -190,3 +190,114 @@ pub struct CustomerExport {
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub coupons_used: Vec<serde_json::Value>,
 }
+
+/// A change of the customer's loyalty level, made by an applied loyalty analysis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LevelChange {
+    /// Level before.
+    pub from_level: Level,
+    /// Level after.
+    pub to_level: Level,
+    /// The score (0–100) that decided it.
+    pub score: i32,
+    /// The analysis (its job id), if recorded.
+    pub analysis_id: Option<i64>,
+    /// When it took effect.
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A coupon used on one of the customer's purchases.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CouponUse {
+    /// The code used.
+    pub code: String,
+    /// The sale it was used on.
+    pub sale_id: i64,
+    /// Discount given, FCFA.
+    pub amount: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Set when the sale was refunded or cancelled (the use no longer counts).
+    pub released_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /customers/{id}/history`: the customer page's level history and coupons.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CustomerHistory {
+    /// Level changes, newest first.
+    pub level_changes: Vec<LevelChange>,
+    /// Coupons made out to the customer, newest first.
+    pub coupons_held: Vec<crate::Coupon>,
+    /// Coupons used on the customer's purchases, newest first.
+    pub coupons_used: Vec<CouponUse>,
+}
+
+/// A movement of the customer's points.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PointsMovement {
+    /// `EARN` (a purchase), `REVERSE` (its refund or cancellation), `ADJUST`, `IMPORT`
+    /// (the old system's balance) or `DEMO`.
+    pub kind: String,
+    /// Points added (negative: taken back).
+    pub points: i64,
+    /// The sale behind it, if any.
+    pub sale_id: Option<i64>,
+    /// Why, in words.
+    pub note: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// `GET /customers/{id}/points`: a page of the points ledger, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PointsPage {
+    /// Movements of this page.
+    pub items: Vec<PointsMovement>,
+    /// Movements in all.
+    pub total: u64,
+    /// Page number, from 1.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// One of the customer's purchases.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Purchase {
+    /// Sale id (`GET /sales/{id}` for the receipt).
+    pub id: i64,
+    /// Ticket number.
+    pub ticket_number: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Completed, cancelled or refunded.
+    pub status: crm_domain::sale::SaleStatus,
+    /// Before discounts, FCFA.
+    pub subtotal: i64,
+    /// Loyalty discount plus coupon discount, FCFA.
+    pub discounts: i64,
+    /// Paid, FCFA.
+    pub total: i64,
+    /// Points earned.
+    pub points_earned: i64,
+}
+
+/// `GET /customers/{id}/purchases`: a page of purchases, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PurchasePage {
+    /// Purchases of this page.
+    pub items: Vec<Purchase>,
+    /// Purchases in all.
+    pub total: u64,
+    /// Page number, from 1.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}

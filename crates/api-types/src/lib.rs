@@ -4,6 +4,7 @@
 //! API version.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod coupons;
 pub mod customers;
@@ -14,6 +15,7 @@ pub mod problem;
 pub mod sales;
 
 pub use admin::*;
+pub use audit::*;
 pub use auth::*;
 pub use coupons::*;
 pub use customers::*;

@@ -104,6 +104,8 @@ codes! {
     CUSTOMER_ERASED = "customer.erased";
     /// A phone number that does not parse.
     PHONE_INVALID = "phone.invalid";
+    /// A level filter of the customer list that names no level.
+    CUSTOMER_LEVEL_INVALID = "customer.level_invalid";
 
     // Catalogue.
     /// An unknown product.

@@ -49,6 +49,7 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
         (name = "kpis", description = "KPI dashboard: figures for a period and a segment, exports"),
         (name = "users", description = "Staff accounts: list, creation with a temporary password, role, deactivation, default store, password reset (administrators; the director reads)"),
         (name = "stores", description = "Stores (time zone, address) and their tills (administrators; the director and the till read)"),
+        (name = "audit", description = "The audit log: who changed what, when, before and after (administrators; the director reads)"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

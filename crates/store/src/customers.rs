@@ -4,14 +4,14 @@
 use crate::audit::{self, Actor};
 use crate::entities::{customer, level_change, points_entry, sale, sale_line};
 use crate::{StoreError, StoreResult};
-use chrono::{NaiveDate, Utc};
-use crm_domain::customer::customer_number;
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::customer::{customer_number, name_keys, prefix_end};
 use crm_domain::Level;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-    TryInsertResult,
+    ExprTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait, TryInsertResult,
 };
 
 pub use customer::Model as Customer;
@@ -21,6 +21,14 @@ pub use points_entry::Model as PointsEntry;
 /// The customer's loyalty level, as the domain knows it.
 pub fn level_of(customer: &Customer) -> StoreResult<Level> {
     crate::stored("customers.level", &customer.level)
+}
+
+/// The levels a change went from and to, as the domain knows them.
+pub fn change_levels(change: &LevelChange) -> StoreResult<(Level, Level)> {
+    Ok((
+        crate::stored("level_changes.from_level", &change.from_level)?,
+        crate::stored("level_changes.to_level", &change.to_level)?,
+    ))
 }
 
 /// City of a customer who did not give one.
@@ -76,7 +84,10 @@ pub async fn create_or_get(
 ) -> StoreResult<(Customer, bool)> {
     let now = Utc::now();
     let phone_index = new.phone_index.clone();
+    let (name_key, name_key_first) = name_keys(new.first_name.as_deref(), new.last_name.as_deref());
     let row = customer::ActiveModel {
+        name_key: Set(name_key),
+        name_key_first: Set(name_key_first),
         customer_number: Set(None),
         phone_index: Set(Some(new.phone_index)),
         phone_cipher: Set(Some(new.phone_cipher)),
@@ -150,33 +161,121 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> StoreResult<Option<Cust
     Ok(customer::Entity::find_by_id(id).one(db).await?)
 }
 
-/// A page of customers whose number or name contains `text` (any case), or whose phone
-/// has `phone_index`; newest first. Returns the rows and the total count.
+/// What the back office's search box asked for, already read by the caller.
+#[derive(Clone, Debug)]
+pub enum CustomerQuery {
+    /// The blind index of a phone number.
+    PhoneIndex(String),
+    /// A customer number, exactly (`CLT0000042`).
+    Number(String),
+    /// A prefix of the folded name ([`crm_domain::customer::fold`]), family or given
+    /// name first.
+    NamePrefix(String),
+}
+
+/// The filters of the customer list and its export; `None` filters nothing.
+#[derive(Clone, Debug, Default)]
+pub struct CustomerFilter {
+    /// The search box.
+    pub query: Option<CustomerQuery>,
+    /// Current level.
+    pub level: Option<Level>,
+    /// City, any case.
+    pub city: Option<String>,
+    /// Last visit at or after this instant.
+    pub visited_from: Option<DateTime<Utc>>,
+    /// Last visit before this instant (customers who never came do not pass).
+    pub visited_until: Option<DateTime<Utc>>,
+    /// SMS consent given (or not).
+    pub sms_consent: Option<bool>,
+    /// E-mail consent given (or not).
+    pub email_consent: Option<bool>,
+}
+
+impl CustomerFilter {
+    /// The rows that pass, erased people excepted: they are nobody to look up.
+    fn condition(&self) -> Condition {
+        let mut all = Condition::all().add(customer::Column::ErasedAt.is_null());
+        match &self.query {
+            Some(CustomerQuery::PhoneIndex(index)) => {
+                all = all.add(customer::Column::PhoneIndex.eq(index.as_str()));
+            }
+            Some(CustomerQuery::Number(number)) => {
+                all = all.add(customer::Column::CustomerNumber.eq(number.as_str()));
+            }
+            Some(CustomerQuery::NamePrefix(prefix)) => {
+                // A range on each key: what their indexes serve (m0015).
+                let range = |col: customer::Column| match prefix_end(prefix) {
+                    Some(end) => Condition::all()
+                        .add(col.gte(prefix.as_str()))
+                        .add(col.lt(end)),
+                    None => Condition::all().add(col.is_not_null()),
+                };
+                all = all.add(
+                    Condition::any()
+                        .add(range(customer::Column::NameKey))
+                        .add(range(customer::Column::NameKeyFirst)),
+                );
+            }
+            None => {}
+        }
+        if let Some(level) = self.level {
+            all = all.add(customer::Column::Level.eq(level.as_str()));
+        }
+        if let Some(city) = &self.city {
+            all = all.add(
+                Expr::expr(Func::lower(Expr::col(customer::Column::City))).eq(city.to_lowercase()),
+            );
+        }
+        if let Some(from) = self.visited_from {
+            all = all.add(customer::Column::LastVisitAt.gte(from));
+        }
+        if let Some(until) = self.visited_until {
+            all = all.add(customer::Column::LastVisitAt.lt(until));
+        }
+        if let Some(consent) = self.sms_consent {
+            all = all.add(customer::Column::SmsConsent.eq(consent));
+        }
+        if let Some(consent) = self.email_consent {
+            all = all.add(customer::Column::EmailConsent.eq(consent));
+        }
+        all
+    }
+}
+
+/// A page of the customers that pass `filter`, newest first, and how many pass.
 pub async fn search(
     db: &impl ConnectionTrait,
-    text: Option<&str>,
-    phone_index: Option<&str>,
+    filter: &CustomerFilter,
     page: u64,
     per_page: u64,
 ) -> StoreResult<(Vec<Customer>, u64)> {
-    let mut query = customer::Entity::find().order_by_desc(customer::Column::Id);
-    if let Some(index) = phone_index {
-        query = query.filter(customer::Column::PhoneIndex.eq(index));
-    } else if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
-        let lower = |col: customer::Column| Expr::expr(Func::lower(Expr::col(col)));
-        query = query.filter(
-            Condition::any()
-                .add(lower(customer::Column::CustomerNumber).like(pattern.clone()))
-                .add(lower(customer::Column::LastName).like(pattern.clone()))
-                .add(lower(customer::Column::FirstName).like(pattern.clone()))
-                .add(lower(customer::Column::Email).like(pattern)),
-        );
-    }
+    let query = customer::Entity::find()
+        .filter(filter.condition())
+        .order_by_desc(customer::Column::Id);
     let paginator = query.paginate(db, Ord::max(per_page, 1));
     let total = paginator.num_items().await?;
     let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
     Ok((rows, total))
+}
+
+/// The next `limit` customers that pass `filter` below id `before` (newest first): the
+/// pages of the CSV export, read by keyset so that a long export never slows down.
+pub async fn export_page(
+    db: &impl ConnectionTrait,
+    filter: &CustomerFilter,
+    before: Option<i64>,
+    limit: u64,
+) -> StoreResult<Vec<Customer>> {
+    let mut query = customer::Entity::find().filter(filter.condition());
+    if let Some(before) = before {
+        query = query.filter(customer::Column::Id.lt(before));
+    }
+    Ok(query
+        .order_by_desc(customer::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
 }
 
 /// Applies `changes` and records them in the audit log, in one transaction.
@@ -192,6 +291,16 @@ pub async fn update(
         .await?
         .ok_or(StoreError::NotFound)?;
     let mut row = before.clone().into_active_model();
+    // The search keys follow the name, in the same write.
+    let (name_key, name_key_first) = name_keys(
+        changes
+            .first_name
+            .as_deref()
+            .or(before.first_name.as_deref()),
+        changes.last_name.as_deref().or(before.last_name.as_deref()),
+    );
+    row.name_key = Set(name_key);
+    row.name_key_first = Set(name_key_first);
     if let Some(v) = changes.first_name {
         row.first_name = Set(Some(v));
     }
@@ -248,6 +357,8 @@ pub async fn erase(db: &DatabaseConnection, id: i64, actor: &Actor) -> StoreResu
     row.last_name = Set(None);
     row.email = Set(None);
     row.birth_date = Set(None);
+    row.name_key = Set(None);
+    row.name_key_first = Set(None);
     row.sms_consent = Set(false);
     row.email_consent = Set(false);
     row.active = Set(false);
@@ -277,6 +388,38 @@ pub async fn points_ledger(db: &impl ConnectionTrait, id: i64) -> StoreResult<Ve
         .order_by_asc(points_entry::Column::Id)
         .all(db)
         .await?)
+}
+
+/// A page of the customer's point movements, newest first, and how many there are.
+pub async fn points_page(
+    db: &impl ConnectionTrait,
+    id: i64,
+    page: u64,
+    per_page: u64,
+) -> StoreResult<(Vec<PointsEntry>, u64)> {
+    let paginator = points_entry::Entity::find()
+        .filter(points_entry::Column::CustomerId.eq(id))
+        .order_by_desc(points_entry::Column::Id)
+        .paginate(db, Ord::max(per_page, 1));
+    let total = paginator.num_items().await?;
+    Ok((paginator.fetch_page(page.saturating_sub(1)).await?, total))
+}
+
+/// A page of the customer's purchases (every status), newest first, and how many there
+/// are: the range of `sales_customer_time`.
+pub async fn purchases_page(
+    db: &impl ConnectionTrait,
+    id: i64,
+    page: u64,
+    per_page: u64,
+) -> StoreResult<(Vec<sale::Model>, u64)> {
+    let paginator = sale::Entity::find()
+        .filter(sale::Column::CustomerId.eq(id))
+        .order_by_desc(sale::Column::CreatedAt)
+        .order_by_desc(sale::Column::Id)
+        .paginate(db, Ord::max(per_page, 1));
+    let total = paginator.num_items().await?;
+    Ok((paginator.fetch_page(page.saturating_sub(1)).await?, total))
 }
 
 /// The customer's purchases, oldest first, each with its lines: for their data export.

@@ -66,29 +66,36 @@ pub async fn insert_customers(
         return Ok(());
     }
     let now = Utc::now();
-    let rows = batch.into_iter().map(|c| customer::ActiveModel {
-        customer_number: Set(None),
-        phone_index: Set(Some(c.phone_index)),
-        phone_cipher: Set(Some(c.phone_cipher)),
-        first_name: Set(Some(c.first_name)),
-        last_name: Set(Some(c.last_name)),
-        email: Set(None),
-        city: Set(c.city),
-        birth_date: Set(None),
-        level: Set(c.level.as_str().to_owned()),
-        points: Set(c.points),
-        lifetime_spend: Set(c.lifetime_spend),
-        purchases_count: Set(c.purchases_count),
-        registered_at: Set(c.registered_at),
-        last_visit_at: Set((c.purchases_count > 0).then_some(now - Duration::days(c.points % 60))),
-        level_changed_at: Set(None),
-        active: Set(true),
-        sms_consent: Set(c.points % 2 == 0),
-        email_consent: Set(false),
-        home_store_id: Set(Some(c.home_store_id)),
-        erased_at: Set(None),
-        updated_at: Set(now),
-        ..Default::default()
+    let rows = batch.into_iter().map(|c| {
+        let keys = crm_domain::customer::name_keys(Some(&c.first_name), Some(&c.last_name));
+        customer::ActiveModel {
+            name_key: Set(keys.0),
+            name_key_first: Set(keys.1),
+            customer_number: Set(None),
+            phone_index: Set(Some(c.phone_index)),
+            phone_cipher: Set(Some(c.phone_cipher)),
+            first_name: Set(Some(c.first_name)),
+            last_name: Set(Some(c.last_name)),
+            email: Set(None),
+            city: Set(c.city),
+            birth_date: Set(None),
+            level: Set(c.level.as_str().to_owned()),
+            points: Set(c.points),
+            lifetime_spend: Set(c.lifetime_spend),
+            purchases_count: Set(c.purchases_count),
+            registered_at: Set(c.registered_at),
+            last_visit_at: Set(
+                (c.purchases_count > 0).then_some(now - Duration::days(c.points % 60))
+            ),
+            level_changed_at: Set(None),
+            active: Set(true),
+            sms_consent: Set(c.points % 2 == 0),
+            email_consent: Set(false),
+            home_store_id: Set(Some(c.home_store_id)),
+            erased_at: Set(None),
+            updated_at: Set(now),
+            ..Default::default()
+        }
     });
     let txn = db.begin().await?;
     // Only this batch is numbered: rows above the highest id before it.

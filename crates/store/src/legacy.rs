@@ -573,6 +573,7 @@ pub async fn insert_customers(
     let txn = db.begin().await?;
     let ids = reserve_ids(&txn, Entity::Client, batch.len()).await?;
     customer::Entity::insert_many(batch.iter().zip(&ids).map(|(c, &id)| {
+        let keys = crm_domain::customer::name_keys(c.first_name.as_deref(), c.last_name.as_deref());
         customer::ActiveModel {
             id: Set(id),
             customer_number: Set(Some(
@@ -600,6 +601,8 @@ pub async fn insert_customers(
             home_store_id: Set(None),
             erased_at: Set(None),
             updated_at: Set(now),
+            name_key: Set(keys.0),
+            name_key_first: Set(keys.1),
         }
     }))
     .exec_without_returning(&txn)

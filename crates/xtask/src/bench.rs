@@ -23,6 +23,9 @@
 //! With `--coupons`: the runs measure the coupon quote at the till (`POST /coupons/quote`,
 //! 8 clients), then one bulk issue of a SPECIAL coupon to every customer.
 //!
+//! With `--search`: the back office's customer search (`GET /customers?q=`) by phone, by
+//! customer number and by name prefix, as the demo marketing user.
+//!
 //! With `--loyalty`: the loyalty analysis instead (`crate::loyalty_bench`).
 
 use std::net::TcpStream;
@@ -38,9 +41,13 @@ use crate::workspace::Workspace;
 const BENCH_DB: &str = "crm_bench";
 const PGBENCH_DB: &str = "crm_pgbench";
 const BIND: &str = "127.0.0.1:18080";
+/// The customer search has its own database and port, so that it never drops the data
+/// set nor meets the server of another bench running on the same machine.
+const SEARCH_DB: &str = "crm_bench_search";
+const SEARCH_BIND: &str = "127.0.0.1:18081";
 
 /// Options: `--customers N` (100000), `--sales N` (0), `--clients N` (8), `--seconds N`
-/// (20), `--runs N` (3), `--reuse`, `--coupons`, `--kpis`.
+/// (20), `--runs N` (3), `--reuse`, `--coupons`, `--kpis`, `--search`.
 pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     if args.iter().any(|a| a == "--loyalty") {
         return crate::loyalty_bench::run(ws, args);
@@ -62,12 +69,18 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     let reuse = args.iter().any(|a| a == "--reuse");
     let coupons = args.iter().any(|a| a == "--coupons");
     let kpis = args.iter().any(|a| a == "--kpis");
+    let search = args.iter().any(|a| a == "--search");
     let sales = option("--sales", if kpis { 200_000 } else { 0 })?;
 
     let admin_url =
         std::env::var("CRM_TEST_PG").unwrap_or_else(|_| postgres::DEFAULT_TEST_URL.to_owned());
     postgres::ensure_reachable(&admin_url)?;
-    let server_url = format!("{}?sslmode=disable", with_database(&admin_url, BENCH_DB));
+    let (bench_db, bind) = if search {
+        (SEARCH_DB, SEARCH_BIND)
+    } else {
+        (BENCH_DB, BIND)
+    };
+    let server_url = format!("{}?sslmode=disable", with_database(&admin_url, bench_db));
 
     process::run(ws.cargo().args([
         "build",
@@ -87,18 +100,27 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     ]))?;
     let crm = ws.target_dir.join("release/crm");
     let loadgen = ws.target_dir.join("release/loadgen");
-    let wrk = toolchain::ensure_wrk()?;
+    // Only identify is also driven by wrk; the search needs no Debian package.
+    let wrk = if search {
+        std::path::PathBuf::new()
+    } else {
+        toolchain::ensure_wrk()?
+    };
     let wrk_script = ws.target_dir.join("bench-identify.lua");
     std::fs::write(&wrk_script, include_str!("../bench/identify.lua"))
         .with_context(|| format!("cannot write {}", wrk_script.display()))?;
 
-    let data_dir = ws.target_dir.join("bench-data");
+    let data_dir = ws.target_dir.join(if search {
+        "bench-search-data"
+    } else {
+        "bench-data"
+    });
     if !reuse {
         psql(
             &admin_url,
-            &format!("DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"),
+            &format!("DROP DATABASE IF EXISTS {bench_db} WITH (FORCE)"),
         )?;
-        psql(&admin_url, &format!("CREATE DATABASE {BENCH_DB}"))?;
+        psql(&admin_url, &format!("CREATE DATABASE {bench_db}"))?;
         let started = Instant::now();
         process::run(
             process::command(&crm)
@@ -121,6 +143,8 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
         &["kpis", "kpi-export"]
     } else if coupons {
         &["quote"]
+    } else if search {
+        &["search-phone", "search-number", "search-name"]
     } else if sales > 0 {
         &["checkout", "month"]
     } else {
@@ -149,14 +173,14 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
         )?;
     }
     let mut server = process::command(&crm)
-        .args(["serve", "--bind", BIND])
+        .args(["serve", "--bind", bind])
         .env("CRM_DATABASE_URL", &server_url)
         .env("CRM_DATA_DIR", &data_dir)
         .env("RUST_LOG", "warn")
         .spawn()
         .context("cannot start the server")?;
     let outcome = (|| -> Result<()> {
-        wait_for_port(BIND)?;
+        wait_for_port(bind)?;
         if pair_with_pgbench && !reuse {
             // As in a store: customers hold personal coupons, which identify returns.
             println!("[bench] a SPECIAL coupon for every customer:");
@@ -165,7 +189,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
         // The floor: HTTP alone, same client, same server.
         println!("[bench] GET /healthz (HTTP alone):");
         process::run(process::command(&loadgen).args([
-            &format!("http://{BIND}"),
+            &format!("http://{bind}"),
             &customers.to_string(),
             &clients.to_string(),
             &seconds.to_string(),
@@ -173,7 +197,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
         ]))?;
         let token = if pair_with_pgbench {
             let out = process::capture(process::command(&loadgen).args([
-                &format!("http://{BIND}"),
+                &format!("http://{bind}"),
                 &customers.to_string(),
                 "1",
                 "1",
@@ -201,7 +225,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
                     clients
                 };
                 let out = process::capture(process::command(&loadgen).args([
-                    &format!("http://{BIND}"),
+                    &format!("http://{bind}"),
                     &customers.to_string(),
                     &clients.to_string(),
                     &seconds.to_string(),

@@ -21,11 +21,13 @@ pub enum Section {
     Kpi,
     /// Users, stores, settings.
     Admin,
+    /// The audit log (« Journal d'audit »): administrators and the director.
+    Journal,
 }
 
 impl Section {
     /// Every area.
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 9] = [
         Section::Accueil,
         Section::Caisse,
         Section::Ventes,
@@ -34,6 +36,7 @@ impl Section {
         Section::Fidelite,
         Section::Kpi,
         Section::Admin,
+        Section::Journal,
     ];
 
     /// Name used in `data-nav` and in string keys.
@@ -47,6 +50,7 @@ impl Section {
             Section::Fidelite => "fidelite",
             Section::Kpi => "kpi",
             Section::Admin => "admin",
+            Section::Journal => "journal",
         }
     }
 
@@ -61,6 +65,7 @@ impl Section {
             Section::Fidelite => "/fidelite",
             Section::Kpi => "/kpi",
             Section::Admin => "/admin",
+            Section::Journal => "/admin/journal",
         }
     }
 
@@ -76,6 +81,7 @@ impl Section {
             Section::Fidelite => "nav.fidelite",
             Section::Kpi => "nav.kpi",
             Section::Admin => "nav.admin",
+            Section::Journal => "nav.journal",
         }
     }
 
@@ -90,6 +96,7 @@ impl Section {
             Section::Fidelite => "home.desc.fidelite",
             Section::Kpi => "home.desc.kpi",
             Section::Admin => "home.desc.admin",
+            Section::Journal => "home.desc.journal",
         }
     }
 
@@ -99,9 +106,9 @@ impl Section {
         match role {
             Role::Cashier => &[Caisse, Ventes],
             Role::Marketing => &[Accueil, Clients, Coupons, Fidelite, Kpi],
-            Role::Director => &[Accueil, Kpi, Ventes, Clients, Coupons, Fidelite, Admin],
+            Role::Director => &[Accueil, Kpi, Ventes, Clients, Coupons, Fidelite, Admin, Journal],
             Role::Admin => &[
-                Accueil, Caisse, Ventes, Clients, Coupons, Fidelite, Kpi, Admin,
+                Accueil, Caisse, Ventes, Clients, Coupons, Fidelite, Kpi, Admin, Journal,
             ],
         }
     }

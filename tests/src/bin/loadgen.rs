@@ -2,7 +2,7 @@
 //! for a fixed time and prints throughput and latency percentiles. Used by
 //! `cargo xtask bench`; it is a measuring tool, not a test.
 //!
-//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz|checkout|month|quote|kpis|kpi-export|bulk|token]
+//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz|checkout|month|quote|kpis|kpi-export|search-phone|search-number|search-name|bulk|token]
 //! (logs in as the demo cashier; customers are `crm demo`'s numbers 0..CUSTOMERS).
 //! - `identify`: `POST /customers/identify` with random customers in random phone forms;
 //! - `healthz`: `GET /healthz`, the cost of HTTP alone on this machine;
@@ -12,6 +12,9 @@
 //! - `kpi-export`: `GET /kpis/export?format=xlsx&period=365d` as the demo director;
 //! - `quote`: `POST /coupons/quote` of the demo code `BIENVENUE` on a 1–4 product basket,
 //!   for a random customer (70 %) or an anonymous sale;
+//! - `search-phone`, `search-number`, `search-name`: the back office's customer search
+//!   (`GET /customers?q=`) as the demo marketing user, by a random customer's phone in a
+//!   random written form, by a random customer number, or by a five-letter name prefix;
 //! - `bulk`: once, as the demo marketing user, `POST /coupons/bulk-issue` to every
 //!   customer, following the job to its end: prints the time and coupons per second;
 //! - `token`: prints the demo cashier's access token, for `wrk` (see `cargo xtask bench`).
@@ -46,6 +49,9 @@ async fn main() -> anyhow::Result<()> {
             "quote",
             "kpis",
             "kpi-export",
+            "search-phone",
+            "search-number",
+            "search-name",
             "bulk",
             "token"
         ]
@@ -60,6 +66,8 @@ async fn main() -> anyhow::Result<()> {
     }
     let token = if mode.starts_with("kpi") {
         log_in(&client, &base, "dg", "Direction2026!").await?
+    } else if mode.starts_with("search") {
+        log_in(&client, &base, "marketing", "Marketing2026!").await?
     } else {
         log_in(&client, &base, "caisse", "Caisse2026!").await?
     };
@@ -197,6 +205,27 @@ async fn drive(
                 None,
                 None,
             ),
+            "search-phone" | "search-number" | "search-name" => {
+                let q = match mode {
+                    // `+` and spaces as a browser's query string sends them.
+                    "search-phone" => typed_phone(seed, customers)
+                        .replace('+', "%2B")
+                        .replace(' ', "%20"),
+                    "search-number" => crm_domain::customer::customer_number(
+                        i64::try_from(1 + seed % customers).unwrap_or(1),
+                    ),
+                    _ => NAME_PREFIXES[(seed % NAME_PREFIXES.len() as u64) as usize]
+                        .replace(' ', "%20"),
+                };
+                http_request(
+                    &mut request,
+                    "GET",
+                    &format!("/api/v1/customers?q={q}&per_page=20"),
+                    Some(token),
+                    None,
+                    None,
+                );
+            }
             "checkout" => {
                 let (customer, lines) = random_basket(seed, customers);
                 let body = json!({"customer_id": customer, "lines": lines,
@@ -253,6 +282,13 @@ async fn drive(
     }
     Ok((latencies_us, errors))
 }
+
+/// Five-letter starts of the demo's family and given names, as marketing would type them
+/// (each finds tens of thousands of the 1 000 000 generated customers).
+const NAME_PREFIXES: [&str; 12] = [
+    "kouas", "n gue", "traor", "ouatt", "diaba", "couli", "gnagn", "adjou", "kouam", "fatou",
+    "salim", "chris",
+];
 
 /// A demo customer's phone in one of the forms cashiers type.
 fn typed_phone(seed: u64, customers: u64) -> String {

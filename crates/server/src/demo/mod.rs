@@ -281,7 +281,7 @@ pub async fn generate_customers(state: &AppState, count: u64) -> anyhow::Result<
         "Africa/Abidjan",
     )
     .await?;
-    // SQLite binds at most 32 766 values per statement: 1 000 rows × 21 columns.
+    // SQLite binds at most 32 766 values per statement: 1 000 rows × 23 columns.
     const BATCH: u64 = 1_000;
     let started = std::time::Instant::now();
     let mut done = 0;

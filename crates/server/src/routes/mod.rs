@@ -4,6 +4,7 @@
 //!
 //! [`Caller`]: crate::auth::Caller
 
+pub mod audit;
 pub mod auth;
 pub mod coupons;
 pub mod customers;
@@ -92,8 +93,12 @@ fn api_v1(routes: &mut DocumentedRoutes) {
         .service(customers::identify)
         .service(customers::create)
         .service(customers::search)
+        .service(customers::export_list)
         .service(customers::export)
         .service(customers::erase)
+        .service(customers::history)
+        .service(customers::points)
+        .service(customers::purchases)
         .service(customers::get)
         .service(customers::update)
         .service(products::search)
@@ -125,7 +130,8 @@ fn api_v1(routes: &mut DocumentedRoutes) {
         .service(loyalty::policy::put)
         .service(loyalty::stats::get)
         .service(kpis::dashboard)
-        .service(kpis::export);
+        .service(kpis::export)
+        .service(audit::list);
 }
 
 /// Routes served but not described in the OpenAPI document: the document and its viewer.

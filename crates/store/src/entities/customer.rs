@@ -31,6 +31,10 @@ pub struct Model {
     pub home_store_id: Option<i64>,
     pub erased_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// The name folded for prefix search, family name first (`kouassi aya`, m0015).
+    pub name_key: Option<String>,
+    /// The same, given name first (`aya kouassi`).
+    pub name_key_first: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
