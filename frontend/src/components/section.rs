@@ -106,7 +106,9 @@ impl Section {
         match role {
             Role::Cashier => &[Caisse, Ventes],
             Role::Marketing => &[Accueil, Clients, Coupons, Fidelite, Kpi],
-            Role::Director => &[Accueil, Kpi, Ventes, Clients, Coupons, Fidelite, Admin, Journal],
+            Role::Director => &[
+                Accueil, Kpi, Ventes, Clients, Coupons, Fidelite, Admin, Journal,
+            ],
             Role::Admin => &[
                 Accueil, Caisse, Ventes, Clients, Coupons, Fidelite, Kpi, Admin, Journal,
             ],
