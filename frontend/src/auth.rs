@@ -158,12 +158,13 @@ mod tests {
         assert_eq!(after_login(marketing, None), "/accueil");
         // A cashier asking for the coupons goes to the till instead of a refusal.
         assert_eq!(after_login(Role::Cashier, Some("/coupons")), "/caisse");
-        // The journal is the director's though the administration is not.
+        // The director reads the administration and its journal; marketing neither.
         assert_eq!(
             after_login(Role::Director, Some("/admin/journal")),
             "/admin/journal"
         );
-        assert_eq!(after_login(Role::Director, Some("/admin")), "/accueil");
+        assert_eq!(after_login(Role::Director, Some("/admin")), "/admin");
+        assert_eq!(after_login(Role::Marketing, Some("/admin")), "/accueil");
         assert_eq!(
             after_login(Role::Marketing, Some("/admin/journal")),
             "/accueil"
