@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 /// `POST /auth/login`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"username": "caisse", "password": "Caisse2026!"})))]
 pub struct LoginRequest {
     /// Staff login.
     pub username: String,
@@ -18,6 +19,7 @@ pub struct LoginRequest {
 /// `POST /auth/refresh` and `POST /auth/logout`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"refresh_token": "q3v9bYg5x1Vd8tQmZrLk2w"})))]
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh; it is single-use.
     pub refresh_token: String,
@@ -26,6 +28,7 @@ pub struct RefreshRequest {
 /// `POST /auth/token`: a service account's credentials.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"client_id": "svc-erp-7f3a", "client_secret": "5d1b0c7e9a4f8e2b6c3d0a1f"})))]
 pub struct ServiceTokenRequest {
     /// Client id printed by `crm service-account create`.
     pub client_id: String,
@@ -99,6 +102,7 @@ pub struct MeResponse {
 /// `POST /auth/password`: the signed-in staff member changes their password.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"current_password": "Temporaire-4821", "new_password": "Kpalimé-Plateau-2026"})))]
 pub struct ChangePasswordRequest {
     /// The password in use now.
     pub current_password: String,
@@ -110,6 +114,7 @@ pub struct ChangePasswordRequest {
 /// account's current sessions.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"role": "MARKETING", "store_id": 1})))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     /// New role.

@@ -66,6 +66,7 @@ pub struct Coupon {
 /// `POST /coupons`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"kind": "GENERIC", "code": "NOEL2026", "discount_kind": "PERCENT", "value": 10, "description": "Noël : 10 % dès 20 000 FCFA", "valid_from": "2026-12-15", "valid_to": "2026-12-31", "global_cap": 500, "per_customer_cap": 1, "min_basket": 20000, "eligible_categories": ["ALIMENTAIRE", "BOISSONS"]})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateCouponRequest {
     /// `GENERIC` or `SPECIAL`.
@@ -139,6 +140,7 @@ pub struct CouponPage {
 /// `POST /coupons/quote`: check a code against the current basket, consuming nothing.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"code": "NOEL2026", "customer_id": 1, "lines": [{"barcode": "6191000000016", "quantity": 2}, {"barcode": "6191000000078", "quantity": 6}]})))]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     /// The code as typed (case and spaces ignored).
@@ -220,6 +222,7 @@ pub struct RedemptionPage {
 /// who does not already hold an active, unused one.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"min_level": "GOLD", "discount_kind": "FIXED", "value": 2000, "description": "Merci : 2 000 FCFA offerts", "valid_from": "2026-12-07", "valid_to": "2027-01-06", "min_basket": 10000})))]
 #[serde(deny_unknown_fields)]
 pub struct BulkIssueRequest {
     /// Lowest level served (`SILVER` = Silver, Gold and VIP).

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 /// `POST /customers/identify`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"phone": "+225 07 01 23 45 67"})))]
 pub struct IdentifyRequest {
     /// The number as typed: `0701234567`, `07 01 23 45 67`, `+225…`, `00225…`.
     pub phone: String,
@@ -17,6 +18,7 @@ pub struct IdentifyRequest {
 /// `POST /customers`: create (or find) the customer with this phone.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"phone": "07 01 23 45 67", "first_name": "Aya", "last_name": "Kouassi", "email": "aya.kouassi@example.ci", "sms_consent": true})))]
 pub struct CreateCustomerRequest {
     /// The number as typed; the only required field.
     pub phone: String,
@@ -37,6 +39,7 @@ pub struct CreateCustomerRequest {
 /// `PATCH /customers/{id}`: only the fields present change.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"city": "Yamoussoukro", "email_consent": false})))]
 pub struct UpdateCustomerRequest {
     /// Prénom.
     #[serde(default)]

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 /// `POST /loyalty/analyses`: score every active customer and move their levels.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"dry_run": true, "generate_coupons": true, "as_of": "2026-11-30"})))]
 #[serde(deny_unknown_fields)]
 pub struct StartAnalysis {
     /// Compute and report only: no level, history or coupon is written.

@@ -35,6 +35,7 @@ pub struct Product {
 /// `POST /products`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"sku": "ATTIEKE-1KG", "barcode": "6191000000054", "name": "Attiéké 1 kg", "category": "ALIMENTAIRE", "price": 1000, "cost": 750, "vat_rate_bp": 0})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateProductRequest {
     /// SKU, unique.
@@ -59,6 +60,7 @@ pub struct CreateProductRequest {
 /// `PATCH /products/{id}`: only the fields present change.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"price": 1100, "cost": 780})))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProductRequest {
     /// Name.
@@ -134,6 +136,7 @@ pub struct PaymentRequest {
 /// `POST /sales` (send an `Idempotency-Key` header: a retry returns the first receipt).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"customer_id": 1, "lines": [{"barcode": "6191000000016", "quantity": 2}], "coupon_code": "BIENVENUE", "payments": [{"method": "ESPECES", "amount": 10000}]})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateSaleRequest {
     /// Till; default: the store's first till.
@@ -298,6 +301,7 @@ pub struct RefundedPayment {
 /// `POST /sales/{id}/cancel`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"reason": "Erreur de saisie : article scanné deux fois"})))]
 #[serde(deny_unknown_fields)]
 pub struct ReverseSaleRequest {
     /// Why (kept in the audit log).
@@ -307,6 +311,7 @@ pub struct ReverseSaleRequest {
 /// `POST /sales/{id}/refund`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"reason": "Produit défectueux rapporté le lendemain", "method": "ESPECES"})))]
 #[serde(deny_unknown_fields)]
 pub struct RefundSaleRequest {
     /// Why (kept in the audit log).
