@@ -546,8 +546,11 @@ pub async fn get(
 /// Changes a customer's details (audited).
 #[utoipa::path(tag = "customers", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Customer id")), request_body = UpdateCustomerRequest,
-    responses((status = 200, body = Customer), (status = 404, body = crm_api_types::Problem),
-              (status = 422, body = crm_api_types::Problem)))]
+    responses((status = 200, body = Customer),
+              (status = 404, description = "`customer.not_found`", body = crm_api_types::Problem),
+              (status = 409, description = "`customer.erased`: the customer was erased (right to be forgotten); nothing changes", body = crm_api_types::Problem),
+              (status = 422, description = "`validation.failed`, `phone.invalid`", body = crm_api_types::Problem),
+              (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem)))]
 #[patch("/customers/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
