@@ -443,3 +443,31 @@ on_both_databases! {
         assert_eq!(ids(&search(&app, &marketing, "q=%C3%A9a").await), [ea]);
     }
 }
+
+on_both_databases! {
+    async fn counting_stops_past_a_thousand_and_the_pages_beyond_still_answer(app) {
+        // 1 210 generated customers: 24 given names in turn, family names by runs of 24.
+        crm_server::demo::generate_customers(&app.state, 1_210).await.unwrap();
+        let marketing = app.token_for(Role::Marketing).await;
+        let first = search(&app, &marketing, "per_page=20").await;
+        assert_eq!(ids(&first).len(), 20);
+        assert_eq!(first.body["total"], 1_000, "{}", first.body);
+        assert_eq!(first.body["total_exact"], false, "more than a thousand match");
+        // Counting follows the page asked for: past the thousandth, the count goes on.
+        let far = search(&app, &marketing, "per_page=20&page=55").await;
+        assert_eq!(ids(&far).len(), 20);
+        assert_eq!(far.body["total"], 1_100);
+        assert_eq!(far.body["total_exact"], false);
+        let last = search(&app, &marketing, "per_page=20&page=61").await;
+        assert_eq!(ids(&last).len(), 10);
+        assert_eq!(last.body["total"], 1_210);
+        assert_eq!(last.body["total_exact"], true, "the last page counts every match");
+        // A narrower search is counted exactly: every 24th customer is a Mariam, from the 11th.
+        let named = search(&app, &marketing, "q=mariam").await;
+        assert_eq!(named.body["total"], 50, "{}", named.body);
+        assert_eq!(named.body["total_exact"], true);
+        // The newest first, whatever the page: page 2 starts below page 1.
+        let second = search(&app, &marketing, "per_page=20&page=2").await;
+        assert!(ids(&second)[0] < *ids(&first).last().unwrap());
+    }
+}

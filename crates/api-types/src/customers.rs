@@ -161,8 +161,11 @@ pub struct CustomerProfile {
 pub struct CustomerPage {
     /// Customers of this page.
     pub items: Vec<Customer>,
-    /// Total matching customers.
+    /// Matching customers, counted as far as 1 000 or the end of this page if further:
+    /// past that, `total_exact` is `false` and more than `total` match (« plus de 1 000 »).
     pub total: u64,
+    /// `true` when `total` is the exact count.
+    pub total_exact: bool,
     /// Page number, from 1.
     pub page: u64,
     /// Page size.

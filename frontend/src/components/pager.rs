@@ -29,6 +29,10 @@ pub fn Pager(
     /// Translation key after the item count ("ventes"); `None` shows no count.
     #[prop(optional)]
     count_suffix: Option<&'static str>,
+    /// `true` when the server stopped counting: more than the total match, so there is
+    /// a page after the last one counted (« Page 50 sur 50+ · plus de 1 000 clients »).
+    #[prop(optional, into)]
+    open_ended: Option<Signal<bool>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let last = move || {
@@ -36,10 +40,11 @@ pub fn Pager(
             .get()
             .map_or(1, |(total, per_page)| pages(total, per_page))
     };
+    let open_ended = move || open_ended.is_some_and(|o| o.get());
     // Named, not written inline: in `view!` a bare `>` (as in `>=`) closes the tag, and
     // the rest of the attribute became the button's label.
     let at_first = move || page.get() <= 1 || busy.get();
-    let at_last = move || page.get() >= last() || busy.get();
+    let at_last = move || (page.get() >= last() && !open_ended()) || busy.get();
     view! {
         <nav class="pager" aria-label=i18n.tr(label)>
             <button
@@ -53,8 +58,9 @@ pub fn Pager(
             </button>
             <span id=format!("{id}-page") class="muted">
                 {move || {
+                    let more = if open_ended() { "+" } else { "" };
                     let position = format!(
-                        "{} {} {} {}",
+                        "{} {} {} {}{more}",
                         i18n.t("sales.page"),
                         page.get(),
                         i18n.t("sales.of"),
@@ -63,11 +69,13 @@ pub fn Pager(
                     match count_suffix {
                         Some(suffix) => {
                             let total = totals.get().map_or(0, |(total, _)| total);
-                            format!(
-                                "{position} · {} {}",
-                                group_thousands(i64::try_from(total).unwrap_or(i64::MAX)),
-                                i18n.t(suffix)
-                            )
+                            let count = group_thousands(i64::try_from(total).unwrap_or(i64::MAX));
+                            let count = if open_ended() {
+                                format!("{} {count}", i18n.t("pager.more_than"))
+                            } else {
+                                count
+                            };
+                            format!("{position} · {count} {}", i18n.t(suffix))
                         }
                         None => position,
                     }

@@ -1119,6 +1119,7 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ("sales.next", "Suivant →", "Next →"),
     ("sales.page", "Page", "Page"),
     ("sales.of", "sur", "of"),
+    ("pager.more_than", "plus de", "more than"),
     ("sales.loading", "Chargement…", "Loading…"),
     ("sales.close", "Fermer (Échap)", "Close (Esc)"),
     (

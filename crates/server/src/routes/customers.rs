@@ -372,7 +372,7 @@ async fn customer_filter(
         "city": "Abidjan", "birth_date": null, "level": "GOLD", "points": 180, "lifetime_spend": 1250000,
         "purchases_count": 42, "registered_at": "2025-03-02T09:15:00Z", "last_visit_at": "2026-11-28T17:40:00Z",
         "active": true, "sms_consent": true, "email_consent": false, "home_store_id": 1, "erased": false}],
-        "total": 1, "page": 1, "per_page": 50})),
+        "total": 1, "total_exact": true, "page": 1, "per_page": 50})),
               (status = 422, description = "`phone.invalid` (a number that does not parse), `customer.level_invalid`, `period.invalid`", body = crm_api_types::Problem),
               (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem)))]
 #[get("/customers")]
@@ -392,7 +392,8 @@ pub async fn search(
         .collect::<Result<Vec<_>, _>>()?;
     Ok(web::Json(CustomerPage {
         items,
-        total,
+        total: total.count,
+        total_exact: total.exact,
         page,
         per_page,
     }))
@@ -816,7 +817,7 @@ pub async fn points(
     responses((status = 200, body = PurchasePage, example = json!({"items": [{"id": 120,
         "ticket_number": "TKT-ABJ-PLATEAU-20261120-0012", "created_at": "2026-11-20T10:12:00Z",
         "status": "COMPLETED", "subtotal": 13500, "discounts": 1500, "total": 12000, "points_earned": 12}],
-        "total": 1, "page": 1, "per_page": 50})),
+        "total": 1, "total_exact": true, "page": 1, "per_page": 50})),
               (status = 404, description = "`customer.not_found`", body = crm_api_types::Problem),
               (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem)))]
 #[get("/customers/{id}/purchases")]

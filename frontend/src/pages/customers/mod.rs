@@ -309,6 +309,7 @@ pub fn CustomersPage() -> impl IntoView {
                     totals=Signal::derive(move || data.with(|d| d.as_ref().map(|p| (p.total, p.per_page))))
                     busy=loading
                     count_suffix="customers.count_suffix"
+                    open_ended=Signal::derive(move || data.with(|d| d.as_ref().is_some_and(|p| !p.total_exact)))
                 />
                 <p class="hint">{i18n.tr("customers.open_hint")}</p>
             </section>
