@@ -29,9 +29,9 @@ Usage: cargo xtask <task> [args…]
 Tasks:
   dev       install what is missing, build the SPA and the server (release), then run
             `crm serve --bind 127.0.0.1:8080` on ./data/crm.sqlite with the demo store
-  test      install what is missing (Chromium, schemathesis, cargo-fuzz included), build
-            the SPA, check PostgreSQL, then `cargo nextest run --workspace --no-fail-fast
-            [args…]`, then fuzz each parser for 20 s
+  test      install what is missing (Chromium, schemathesis, openapi-python-client,
+            cargo-fuzz included), build the SPA, check PostgreSQL, then `cargo nextest
+            run --workspace --no-fail-fast [args…]`, then fuzz each parser for 20 s
   lint      cargo fmt --check, clippy of the workspace, clippy of the SPA for wasm32
   ci        lint, then test
   spa       build the SPA into frontend/dist (always rebuilds)
@@ -127,12 +127,16 @@ fn run_in_place(mut command: std::process::Command) -> Result<i32> {
 /// and PostgreSQL, then a short parser fuzzing run. Returns the test runner's exit code
 /// (1 if only the fuzzing failed).
 fn test(ws: &Workspace, nextest_args: &[String]) -> Result<i32> {
-    let (tools, schemathesis) = timed("tools", || {
+    let (tools, schemathesis, client_generator) = timed("tools", || {
         let tools = toolchain::ensure_spa_tools(ws)?;
         toolchain::ensure_browser()?;
         toolchain::ensure_nextest(ws)?;
         toolchain::ensure_cargo_fuzz(ws)?;
-        Ok((tools, toolchain::ensure_schemathesis()?))
+        Ok((
+            tools,
+            toolchain::ensure_schemathesis()?,
+            toolchain::ensure_openapi_python_client()?,
+        ))
     })?;
     // The browser tests load the SPA from frontend/dist.
     timed("SPA", || spa::build_if_stale(ws, &tools))?;
@@ -146,6 +150,7 @@ fn test(ws: &Workspace, nextest_args: &[String]) -> Result<i32> {
         .args(nextest_args)
         .env("CRM_TEST_PG", &database_url)
         .env("CRM_SCHEMATHESIS", &schemathesis)
+        .env("CRM_OPENAPI_PYTHON_CLIENT", &client_generator)
         .env("CRM_SPA_DIR", spa::dist_dir(ws));
     for (name, path) in toolchain::browser_paths() {
         nextest.env(name, path);

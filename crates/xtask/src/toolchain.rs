@@ -18,6 +18,9 @@ const BINARYEN_VERSION: &str = "132.0.0";
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
 /// The OpenAPI validator the contract test checks the document with (same virtualenv).
 const SPEC_VALIDATOR_VERSION: &str = "0.9.0";
+/// The Python client generator of the generated-client test (its own virtualenv): pinned
+/// so that its warnings, and the code it writes, are the same on every machine.
+const OPENAPI_PYTHON_CLIENT_VERSION: &str = "0.29.1";
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -223,6 +226,39 @@ pub fn ensure_schemathesis() -> Result<PathBuf> {
             .args(["install", "--quiet", "--disable-pip-version-check"])
             .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}"))
             .arg(format!("openapi-spec-validator=={SPEC_VALIDATOR_VERSION}")),
+    )?;
+    if !is_wanted() {
+        bail!("{} does not run after `pip install`", program.display());
+    }
+    Ok(program)
+}
+
+/// Makes the pinned openapi-python-client available in its own virtualenv outside the
+/// repo (its pins of httpx and pydantic are its own, not schemathesis's) and returns its
+/// program, for the generated-client test (`tests/tests/generated_client.rs`): the
+/// virtualenv's `python` runs the flow, and its `ruff` formats the generated code.
+pub fn ensure_openapi_python_client() -> Result<PathBuf> {
+    let label = format!("openapi-python-client {OPENAPI_PYTHON_CLIENT_VERSION} (PyPI, virtualenv)");
+    let venv = home()?.join(".cache/crm-client-venv");
+    let program = venv.join("bin/openapi-python-client");
+    let is_wanted = || {
+        process::probe(process::command(&program).arg("--version"))
+            .is_some_and(|version| version.contains(OPENAPI_PYTHON_CLIENT_VERSION))
+            && venv.join("bin/ruff").is_file()
+    };
+    if is_wanted() {
+        step_done(&label, "present");
+        return Ok(program);
+    }
+    step_doing(&label, "installing with pip");
+    process::run(process::command("python3").args(["-m", "venv"]).arg(&venv))
+        .context("cannot create a virtualenv: install python3 and python3-venv")?;
+    process::run(
+        process::command(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!(
+                "openapi-python-client=={OPENAPI_PYTHON_CLIENT_VERSION}"
+            )),
     )?;
     if !is_wanted() {
         bail!("{} does not run after `pip install`", program.display());

@@ -271,6 +271,13 @@ pub struct PriceListQuery {
     pub apply: Option<bool>,
 }
 
+// Documented as binary so that code generators offer a file upload: openapi-python-client
+// skips a `text/csv` body of `type: string`, and cannot send one as a file either.
+/// The price-list file as it is, UTF-8 text.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct PriceListFile(pub Vec<u8>);
+
 /// Reads a price list (`code-barres;prix[;coût]`, French Excel CSV) and reports, line by
 /// line, what it changes, which barcodes the catalogue lacks and which lines are invalid.
 /// A dry run (the default) writes nothing; `?apply=true` writes every change in one
@@ -278,7 +285,7 @@ pub struct PriceListQuery {
 /// line is invalid. Unknown barcodes are reported and skipped.
 #[utoipa::path(tag = "products", security(("bearer" = [])),
     params(PriceListQuery),
-    request_body(content = String, content_type = "text/csv",
+    request_body(content = inline(PriceListFile), content_type = "text/csv",
         description = "`code-barres;prix[;coût]`, one product a line, optional header",
         example = "code-barres;prix;coût\n6191000000016;4 750;3 600\n"),
     responses((status = 200, body = PriceListReport),
