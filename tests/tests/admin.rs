@@ -369,3 +369,98 @@ on_both_databases! {
         assert_eq!(again.body["changes"].as_array().unwrap().len(), 0);
     }
 }
+
+/// `crm user VERB …` as the operator types it, its password (if asked) on standard input:
+/// another process than the server, with its own connections and caches.
+async fn crm_user(
+    app: &TestApp,
+    command: crm_server::staff_cli::UserCommand,
+    stdin: Option<&str>,
+) -> anyhow::Result<String> {
+    let operator =
+        crm_server::startup::app_state_for(app.state.settings.clone(), crm_store::Workload::Serve)
+            .await
+            .unwrap();
+    let typed = stdin.map(str::to_owned);
+    crm_server::staff_cli::run(&operator, command, move || {
+        typed.ok_or_else(|| anyhow::anyhow!("standard input is empty"))
+    })
+    .await
+}
+
+/// The answer to a login, whatever its status.
+async fn login(app: &TestApp, username: &str, password: &str) -> crm_tests::Reply {
+    app.call(
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"username": username, "password": password})),
+    )
+    .await
+}
+
+on_both_databases! {
+    async fn the_crm_user_verbs_change_accounts_as_the_api_does(app) {
+        use crm_server::staff_cli::UserCommand;
+        let awa = || "awa.kone".to_owned();
+        let created = crm_user(&app, UserCommand::Create {
+            username: awa(),
+            role: "cashier".into(),
+            password: None,
+            display_name: Some("Awa Koné".into()),
+        }, Some("Caisse-Plateau-2026")).await.unwrap();
+        assert!(created.contains("« awa.kone » créé") && created.contains("CASHIER"), "{created}");
+        let token = app.login_body("awa.kone", "Caisse-Plateau-2026").await["access_token"]
+            .as_str().unwrap().to_owned();
+        assert_eq!(app.call("GET", "/api/v1/me", Some(&token), None).await.status, 200);
+
+        // Refusals name what is wrong, and change nothing.
+        let twice = crm_user(&app, UserCommand::Create {
+            username: awa(), role: "cashier".into(), password: Some("Autre-Mot-2026".into()), display_name: None,
+        }, None).await.unwrap_err().to_string();
+        assert!(twice.contains("existe déjà"), "{twice}");
+        let weak = crm_user(&app, UserCommand::SetPassword { username: awa(), password: Some("awa".into()), temporary: false }, None)
+            .await.unwrap_err().to_string();
+        assert!(!weak.is_empty());
+        assert_eq!(login(&app, "awa.kone", "Caisse-Plateau-2026").await.status, 200, "the weak password was not set");
+        let role = crm_user(&app, UserCommand::SetRole { username: awa(), role: "caissier-chef".into() }, None)
+            .await.unwrap_err().to_string();
+        assert!(!role.is_empty());
+        let nobody = crm_user(&app, UserCommand::Deactivate { username: "personne".into() }, None)
+            .await.unwrap_err().to_string();
+        assert!(nobody.contains("aucun utilisateur « personne »"), "{nobody}");
+
+        // A new role: the token in hand stops at its next request.
+        let moved = crm_user(&app, UserCommand::SetRole { username: awa(), role: "marketing".into() }, None).await.unwrap();
+        assert!(moved.contains("MARKETING"), "{moved}");
+        // The server trusts its cached answer for RECHECK_AFTER, then asks the database.
+        tokio::time::sleep(crm_server::auth::access::RECHECK_AFTER + std::time::Duration::from_millis(200)).await;
+        assert_eq!(app.call("GET", "/api/v1/me", Some(&token), None).await.status, 401);
+        let listed = crm_user(&app, UserCommand::List { role: Some("marketing".into()), inactive: false, active: true }, None).await.unwrap();
+        assert!(listed.lines().any(|l| l.starts_with("awa.kone") && l.contains("Awa Koné") && l.contains("oui")), "{listed}");
+
+        // Deactivated: no login, no token; listed among the stopped accounts; back again.
+        let token = app.login_body("awa.kone", "Caisse-Plateau-2026").await["access_token"].as_str().unwrap().to_owned();
+        crm_user(&app, UserCommand::Deactivate { username: awa() }, None).await.unwrap();
+        tokio::time::sleep(crm_server::auth::access::RECHECK_AFTER + std::time::Duration::from_millis(200)).await;
+        assert_eq!(app.call("GET", "/api/v1/me", Some(&token), None).await.status, 401);
+        assert_eq!(login(&app, "awa.kone", "Caisse-Plateau-2026").await.status, 401);
+        let stopped = crm_user(&app, UserCommand::List { role: None, inactive: true, active: false }, None).await.unwrap();
+        assert!(stopped.lines().any(|l| l.starts_with("awa.kone")), "{stopped}");
+        crm_user(&app, UserCommand::Activate { username: awa() }, None).await.unwrap();
+        assert_eq!(login(&app, "awa.kone", "Caisse-Plateau-2026").await.status, 200);
+
+        // A temporary password: the person must choose their own first.
+        let reset = crm_user(&app, UserCommand::SetPassword { username: awa(), password: None, temporary: true }, Some("Provisoire-2026!"))
+            .await.unwrap();
+        assert!(reset.contains("à changer à la prochaine connexion"), "{reset}");
+        assert_eq!(login(&app, "awa.kone", "Caisse-Plateau-2026").await.status, 401, "the old password is gone");
+        let flagged = app.login_body("awa.kone", "Provisoire-2026!").await;
+        assert_eq!(flagged["user"]["must_change_password"], true, "{flagged}");
+
+        // Every change is in the audit log, as the API's are.
+        let admin = app.token_for(Role::Admin).await;
+        let trail = app.call("GET", "/api/v1/audit?entity=user", Some(&admin), None).await;
+        assert!(trail.body["total"].as_u64().unwrap() >= 3, "{}", trail.body);
+    }
+}

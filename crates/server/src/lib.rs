@@ -23,6 +23,7 @@ pub mod pii;
 pub mod price_list;
 pub mod routes;
 pub mod security_headers;
+pub mod staff_cli;
 pub mod startup;
 pub mod telemetry;
 

@@ -3,8 +3,8 @@
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use crm_domain::{Role, Scope};
-use crm_server::{accounts, backup, config::Settings, startup, telemetry, Application};
+use crm_domain::Scope;
+use crm_server::{accounts, backup, config::Settings, staff_cli, startup, telemetry, Application};
 use crm_store::Workload;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -38,7 +38,7 @@ enum Command {
     /// Staff accounts.
     User {
         #[command(subcommand)]
-        command: UserCommand,
+        command: staff_cli::UserCommand,
     },
     /// Integrators' service accounts.
     ServiceAccount {
@@ -103,71 +103,6 @@ enum ImportCommand {
         /// Where to write the report (default: DIR/import-report.txt).
         #[arg(long)]
         report: Option<std::path::PathBuf>,
-    },
-}
-
-#[derive(Subcommand)]
-enum UserCommand {
-    /// Creates a staff account; without --password, reads it from standard input.
-    Create {
-        /// Login.
-        #[arg(long)]
-        username: String,
-        /// cashier, marketing, director or admin.
-        #[arg(long)]
-        role: String,
-        /// Password (prefer standard input: command lines end up in shell history).
-        #[arg(long)]
-        password: Option<String>,
-        /// Name shown in the app.
-        #[arg(long)]
-        display_name: Option<String>,
-    },
-    /// Sets a staff member's password (without --password, reads it from standard input)
-    /// and ends their sessions. With --temporary they must change it at their next login.
-    SetPassword {
-        /// Login.
-        #[arg(long)]
-        username: String,
-        /// New password (prefer standard input: command lines end up in shell history).
-        #[arg(long)]
-        password: Option<String>,
-        /// The person must choose their own password at their next login.
-        #[arg(long)]
-        temporary: bool,
-    },
-    /// Lists the staff accounts (login, name, role, active, default store).
-    List {
-        /// One role only: cashier, marketing, director or admin.
-        #[arg(long)]
-        role: Option<String>,
-        /// Stopped accounts only.
-        #[arg(long, conflicts_with = "active")]
-        inactive: bool,
-        /// Active accounts only.
-        #[arg(long)]
-        active: bool,
-    },
-    /// Changes an account's role; its current access tokens stop working.
-    SetRole {
-        /// Login.
-        #[arg(long)]
-        username: String,
-        /// cashier, marketing, director or admin.
-        #[arg(long)]
-        role: String,
-    },
-    /// Stops an account: it cannot sign in and its sessions end at once.
-    Deactivate {
-        /// Login.
-        #[arg(long)]
-        username: String,
-    },
-    /// Lets a stopped account sign in again.
-    Activate {
-        /// Login.
-        #[arg(long)]
-        username: String,
     },
 }
 
@@ -305,138 +240,12 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 .await
                 .context("le serveur s'est arrêté")
         }
-        Command::User {
-            command:
-                UserCommand::Create {
-                    username,
-                    role,
-                    password,
-                    display_name,
-                },
-        } => {
-            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            let password = new_password(password, &username)?;
+        Command::User { command } => {
             let state = migrated_state(settings).await?;
-            let user = accounts::create_user(
-                &state.db,
-                username.trim(),
-                role,
-                &password,
-                display_name.as_deref(),
-            )
-            .await
-            .map_err(|e| match e {
-                crm_store::StoreError::Conflict(_) => {
-                    anyhow::anyhow!("l'utilisateur « {} » existe déjà", username.trim())
-                }
-                other => other.into(),
-            })?;
-            println!(
-                "Utilisateur « {} » créé (id {}, rôle {}).",
-                user.username,
-                user.id,
-                role.as_str()
+            print!(
+                "{}",
+                staff_cli::run(&state, command, read_secret_from_stdin).await?
             );
-            Ok(())
-        }
-        Command::User {
-            command:
-                UserCommand::SetPassword {
-                    username,
-                    password,
-                    temporary,
-                },
-        } => {
-            let password = new_password(password, &username)?;
-            let state = migrated_state(settings).await?;
-            let user = crm_store::users::find_by_username(&state.db, username.trim())
-                .await?
-                .with_context(|| format!("aucun utilisateur « {} »", username.trim()))?;
-            accounts::set_password(&state.db, user.id, &password, temporary).await?;
-            println!(
-                "Mot de passe de « {} » changé{} ; ses sessions sont fermées.",
-                user.username,
-                if temporary {
-                    " (à changer à la prochaine connexion)"
-                } else {
-                    ""
-                }
-            );
-            Ok(())
-        }
-        Command::User {
-            command:
-                UserCommand::List {
-                    role,
-                    inactive,
-                    active,
-                },
-        } => {
-            let role: Option<Role> = role
-                .map(|r| r.parse().map_err(anyhow::Error::msg))
-                .transpose()?;
-            let active = match (active, inactive) {
-                (true, _) => Some(true),
-                (_, true) => Some(false),
-                _ => None,
-            };
-            let state = migrated_state(settings).await?;
-            let filter = crm_store::users::UserFilter { role, active };
-            let mut page = 1;
-            println!(
-                "{:<24} {:<28} {:<10} {:<8} magasin",
-                "identifiant", "nom", "rôle", "actif"
-            );
-            loop {
-                let (rows, total) = crm_store::users::list(&state.db, filter, page, 200).await?;
-                for u in &rows {
-                    println!(
-                        "{:<24} {:<28} {:<10} {:<8} {}",
-                        u.username,
-                        u.display_name,
-                        u.role,
-                        if u.active { "oui" } else { "non" },
-                        u.store_id
-                            .map(|s| s.to_string())
-                            .unwrap_or_else(|| "—".into())
-                    );
-                }
-                if rows.is_empty() || page * 200 >= total {
-                    break;
-                }
-                page += 1;
-            }
-            Ok(())
-        }
-        Command::User {
-            command: UserCommand::SetRole { username, role },
-        } => {
-            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            let state = migrated_state(settings).await?;
-            let user = change_account(&state, &username, Some(role), None).await?;
-            println!(
-                "Rôle de « {} » : {} ; ses jetons en cours ne sont plus acceptés.",
-                user.username, user.role
-            );
-            Ok(())
-        }
-        Command::User {
-            command: UserCommand::Deactivate { username },
-        } => {
-            let state = migrated_state(settings).await?;
-            let user = change_account(&state, &username, None, Some(false)).await?;
-            println!(
-                "Compte « {} » désactivé ; ses sessions sont fermées.",
-                user.username
-            );
-            Ok(())
-        }
-        Command::User {
-            command: UserCommand::Activate { username },
-        } => {
-            let state = migrated_state(settings).await?;
-            let user = change_account(&state, &username, None, Some(true)).await?;
-            println!("Compte « {} » réactivé.", user.username);
             Ok(())
         }
         Command::ServiceAccount {
@@ -488,37 +297,7 @@ async fn migrated_state_for(
     Ok(state)
 }
 
-/// A staff password from `--password` or standard input, checked against the policy.
-/// `crm user set-role|deactivate|activate`: the same audited change as `PATCH /users/{id}`.
-async fn change_account(
-    state: &startup::AppState,
-    username: &str,
-    role: Option<Role>,
-    active: Option<bool>,
-) -> anyhow::Result<crm_store::users::User> {
-    let user = crm_store::users::find_by_username(&state.db, username.trim())
-        .await?
-        .with_context(|| format!("aucun utilisateur « {} »", username.trim()))?;
-    crm_store::users::set_role_and_active(
-        &state.db,
-        user.id,
-        role,
-        active,
-        &crm_store::audit::Actor::default(),
-    )
-    .await?
-    .with_context(|| format!("aucun utilisateur « {} »", username.trim()))
-}
-
-fn new_password(given: Option<String>, username: &str) -> anyhow::Result<String> {
-    let password = match given {
-        Some(p) => p,
-        None => read_secret_from_stdin()?,
-    };
-    accounts::check_password(&password, username).map_err(anyhow::Error::msg)?;
-    Ok(password)
-}
-
+/// A password typed on standard input (the prompt only on a terminal).
 fn read_secret_from_stdin() -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {

@@ -11,8 +11,7 @@ use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     ExprTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Set,
-    TransactionTrait, TryInsertResult,
+    Set, TransactionTrait, TryInsertResult,
 };
 
 pub use customer::Model as Customer;
