@@ -169,8 +169,19 @@ on_both_databases! {
         assert_eq!(back.body["store_id"], store_id);
         let login = app.login_body("moussa", "Caisse2026!").await;
         assert_eq!(login["user"]["store_id"], store_id);
+        // A role change alone leaves the store; `null` takes it away.
+        let kept = app
+            .call("PATCH", &format!("/api/v1/users/{id}"), Some(&admin), Some(json!({"role": "MARKETING"})))
+            .await;
+        assert_eq!(kept.body["store_id"], store_id, "{}", kept.body);
+        let cleared = app
+            .call("PATCH", &format!("/api/v1/users/{id}"), Some(&admin), Some(json!({"store_id": null})))
+            .await;
+        assert_eq!(cleared.status, 200, "{}", cleared.body);
+        assert_eq!(cleared.body["store_id"], Value::Null);
+        assert_eq!(app.login_body("moussa", "Caisse2026!").await["user"]["store_id"], Value::Null);
         let actions: Vec<String> = audit_of(&app, "user", id).await.into_iter().map(|e| e.0).collect();
-        assert_eq!(actions, ["user.updated", "user.updated", "user.store_changed"]);
+        assert_eq!(actions, ["user.updated", "user.updated", "user.store_changed", "user.updated", "user.store_changed"]);
     }
 }
 

@@ -121,9 +121,25 @@ pub struct UpdateUserRequest {
     pub role: Option<Role>,
     /// `false` stops the account at once; `true` lets it sign in again.
     pub active: Option<bool>,
-    /// New default store.
-    #[serde(default)]
-    pub store_id: Option<i64>,
+    /// New default store; `null` takes the default store away (the till then asks which
+    /// store), absent leaves it as it is.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub store_id: Option<Option<i64>>,
+}
+
+/// A field that is there, even as `null` (`Some(None)`), against one left out (`None`,
+/// by `#[serde(default)]`): what a PATCH needs to take a value away.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// A staff account as administrators see it.

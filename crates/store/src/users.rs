@@ -235,19 +235,20 @@ pub async fn create_with_temporary_password(
     Ok(created)
 }
 
-/// Sets the account's default store (the till it opens on), audited. Its tokens stay
-/// valid: the store decides no right. `None` if there is no such account.
+/// Sets the account's default store (the till it opens on) or takes it away (`None`),
+/// audited. Its tokens stay valid: the store decides no right. `None` if there is no
+/// such account.
 pub async fn set_store(
     db: &DatabaseConnection,
     user_id: i64,
-    store_id: i64,
+    store_id: Option<i64>,
     actor: &Actor,
 ) -> StoreResult<Option<User>> {
     let txn = db.begin().await?;
     let Some(current) = find(&txn, user_id).await? else {
         return Ok(None);
     };
-    if current.store_id == Some(store_id) {
+    if current.store_id == store_id {
         return Ok(Some(current));
     }
     user::Entity::update_many()

@@ -63,7 +63,7 @@ pub async fn update(
             "Vous ne pouvez pas désactiver votre propre compte ni retirer votre rôle d'administrateur.",
         ));
     }
-    if let Some(store_id) = store_id {
+    if let Some(Some(store_id)) = store_id {
         existing_store(&state, store_id).await?;
     }
     let actor = caller.actor();

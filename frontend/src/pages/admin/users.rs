@@ -306,13 +306,13 @@ fn user_row(
                 data-user-id=id
                 aria-label=i18n.tr("users.change_store")
                 on:change=move |ev| {
-                    if let Ok(store_id) = event_target_value(&ev).parse::<i64>() {
-                        let request = UpdateUserRequest { store_id: Some(store_id), ..Default::default() };
-                        change.run((id, request, "users.store_changed"));
-                    }
+                    // « Aucun » (empty) takes the default store away.
+                    let store_id = event_target_value(&ev).parse::<i64>().ok();
+                    let request = UpdateUserRequest { store_id: Some(store_id), ..Default::default() };
+                    change.run((id, request, "users.store_changed"));
                 }
             >
-                {current_store.is_none().then(|| view! { <option value="" selected=true>{i18n.tr("users.no_store")}</option> })}
+                <option value="" selected=current_store.is_none()>{i18n.tr("users.no_store")}</option>
                 {options}
             </select>
         }

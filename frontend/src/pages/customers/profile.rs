@@ -20,24 +20,29 @@ fn changed(typed: &str, stored: Option<&str>) -> Option<String> {
     (!typed.is_empty() && Some(typed) != stored.map(str::trim)).then(|| typed.to_owned())
 }
 
+/// The edit form's fields as typed.
+pub(super) struct Typed<'a> {
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub email: &'a str,
+    pub city: &'a str,
+    /// `AAAA-MM-JJ`, as a date input gives it; empty leaves the date alone.
+    pub birth_date: &'a str,
+    pub sms_consent: bool,
+    pub email_consent: bool,
+}
+
 /// What the form asks to change, from the customer as loaded and the fields as typed.
-pub(super) fn changes(
-    c: &Customer,
-    first_name: &str,
-    last_name: &str,
-    email: &str,
-    city: &str,
-    sms_consent: bool,
-    email_consent: bool,
-) -> UpdateCustomerRequest {
+pub(super) fn changes(c: &Customer, typed: &Typed<'_>) -> UpdateCustomerRequest {
+    let birth_date = chrono::NaiveDate::parse_from_str(typed.birth_date.trim(), "%Y-%m-%d").ok();
     UpdateCustomerRequest {
-        first_name: changed(first_name, c.first_name.as_deref()),
-        last_name: changed(last_name, c.last_name.as_deref()),
-        email: changed(email, c.email.as_deref()),
-        city: changed(city, Some(&c.city)),
-        birth_date: None,
-        sms_consent: (sms_consent != c.sms_consent).then_some(sms_consent),
-        email_consent: (email_consent != c.email_consent).then_some(email_consent),
+        first_name: changed(typed.first_name, c.first_name.as_deref()),
+        last_name: changed(typed.last_name, c.last_name.as_deref()),
+        email: changed(typed.email, c.email.as_deref()),
+        city: changed(typed.city, Some(&c.city)),
+        birth_date: birth_date.filter(|d| Some(*d) != c.birth_date),
+        sms_consent: (typed.sms_consent != c.sms_consent).then_some(typed.sms_consent),
+        email_consent: (typed.email_consent != c.email_consent).then_some(typed.email_consent),
         active: None,
     }
 }
@@ -136,6 +141,12 @@ fn EditForm(
     let last_name = RwSignal::new(customer.last_name.clone().unwrap_or_default());
     let email = RwSignal::new(customer.email.clone().unwrap_or_default());
     let city = RwSignal::new(customer.city.clone());
+    let birth_date = RwSignal::new(
+        customer
+            .birth_date
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+    );
     let sms = RwSignal::new(customer.sms_consent);
     let email_ok = RwSignal::new(customer.email_consent);
     let error = RwSignal::new(None::<Msg>);
@@ -155,17 +166,23 @@ fn EditForm(
         if busy.get_untracked() {
             return;
         }
-        let request = original.with_value(|c| {
-            changes(
-                c,
-                &first_name.get_untracked(),
-                &last_name.get_untracked(),
-                &email.get_untracked(),
-                &city.get_untracked(),
-                sms.get_untracked(),
-                email_ok.get_untracked(),
-            )
-        });
+        let (first, last, mail, town, born) = (
+            first_name.get_untracked(),
+            last_name.get_untracked(),
+            email.get_untracked(),
+            city.get_untracked(),
+            birth_date.get_untracked(),
+        );
+        let typed = Typed {
+            first_name: &first,
+            last_name: &last,
+            email: &mail,
+            city: &town,
+            birth_date: &born,
+            sms_consent: sms.get_untracked(),
+            email_consent: email_ok.get_untracked(),
+        };
+        let request = original.with_value(|c| changes(c, &typed));
         error.set(None);
         field_errors.set(Vec::new());
         busy.set(true);
@@ -217,6 +234,7 @@ fn EditForm(
             {text_field("customer-form-last-name", "customers.last_name", last_name, "text")}
             {text_field("customer-form-email", "customers.email", email, "email")}
             {text_field("customer-form-city", "customers.city", city, "text")}
+            {text_field("customer-form-birth-date", "customers.birth_date", birth_date, "date")}
             <label class="field field-check">
                 <input
                     id="customer-form-sms"
@@ -262,27 +280,48 @@ mod tests {
         .unwrap()
     }
 
+    fn typed<'a>(
+        email: &'a str,
+        city: &'a str,
+        birth_date: &'a str,
+        sms_consent: bool,
+    ) -> Typed<'a> {
+        Typed {
+            first_name: "Aya",
+            last_name: " Kouassi ",
+            email,
+            city,
+            birth_date,
+            sms_consent,
+            email_consent: false,
+        }
+    }
+
     #[test]
     fn only_what_changed_is_sent() {
         let c = aya();
-        let none = changes(&c, "Aya", " Kouassi ", "", "Abidjan", false, false);
+        let none = changes(&c, &typed("", "Abidjan", "", false));
         assert_eq!(none.first_name, None);
         assert_eq!(none.last_name, None);
         assert_eq!(none.email, None);
         assert_eq!(none.city, None);
+        assert_eq!(none.birth_date, None);
         assert_eq!(none.sms_consent, None);
-        let some = changes(
-            &c,
-            "Aya",
-            "Kouassi",
-            "aya@example.ci",
-            "Bouaké",
-            true,
-            false,
-        );
+        let some = changes(&c, &typed("aya@example.ci", "Bouaké", "1990-04-17", true));
         assert_eq!(some.email.as_deref(), Some("aya@example.ci"));
         assert_eq!(some.city.as_deref(), Some("Bouaké"));
+        assert_eq!(
+            some.birth_date,
+            chrono::NaiveDate::from_ymd_opt(1990, 4, 17)
+        );
         assert_eq!(some.sms_consent, Some(true));
         assert_eq!(some.email_consent, None);
+        // The date already held is not sent again.
+        let mut born = aya();
+        born.birth_date = chrono::NaiveDate::from_ymd_opt(1990, 4, 17);
+        assert_eq!(
+            changes(&born, &typed("", "Abidjan", "1990-04-17", false)).birth_date,
+            None
+        );
     }
 }
