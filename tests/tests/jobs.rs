@@ -35,6 +35,25 @@ async fn start(app: &TestApp) -> Result<jobs::Job, StoreError> {
     .await
 }
 
+/// Dates job `id`'s last heartbeat from before [`jobs::ABANDONED_AFTER`].
+async fn fall_silent(app: &TestApp, id: i64) {
+    let db = &app.state.db;
+    let long_ago = Utc::now()
+        - chrono::Duration::from_std(jobs::ABANDONED_AFTER).unwrap()
+        - chrono::Duration::seconds(5);
+    let sql = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "UPDATE jobs SET heartbeat_at = $1 WHERE id = $2",
+        _ => "UPDATE jobs SET heartbeat_at = ? WHERE id = ?",
+    };
+    db.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [long_ago.into(), id.into()],
+    ))
+    .await
+    .unwrap();
+}
+
 fn refused(outcome: Result<jobs::Job, StoreError>) -> bool {
     matches!(outcome, Err(StoreError::Conflict(ref what)) if what == "job")
 }
@@ -56,11 +75,22 @@ on_both_databases! {
         let starts = futures::future::join_all((0..4).map(|_| start(&app))).await;
         let started: Vec<_> = starts.iter().filter_map(|s| s.as_ref().ok()).collect();
         assert_eq!(started.len(), 1, "{starts:?}");
+        let second = started[0].id();
         assert!(starts.into_iter().filter(Result::is_err).all(refused));
         assert_eq!(app.count("jobs").await, 2);
 
-        // A restart fails what was left unfinished, which frees the kind.
-        assert_eq!(jobs::fail_interrupted(db).await.unwrap(), 1);
+        // A job that beats is alive: a server starting on this database leaves it alone.
+        assert_eq!(jobs::fail_abandoned(db).await.unwrap(), 0);
+        assert!(refused(start(&app).await));
+        // Silent for longer than ABANDONED_AFTER: its server stopped; it is failed and
+        // the kind is free again — at the next start, with no restart needed.
+        fall_silent(&app, second).await;
+        let third = start(&app).await.unwrap();
+        let failed = jobs::find(db, second).await.unwrap().unwrap();
+        assert_eq!(failed.status, JobStatus::Failed);
+        assert!(failed.row.error.unwrap().contains("relancez"));
+        fall_silent(&app, third.id()).await;
+        assert_eq!(jobs::fail_abandoned(db).await.unwrap(), 1, "as a server does at start-up");
         let third = start(&app).await.unwrap();
         let trail = crm_store::audit::for_entity(db, "job", &third.id().to_string()).await.unwrap();
         assert_eq!(trail.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["coupon.bulk_issue"]);
@@ -147,4 +177,52 @@ on_both_databases! {
         assert!(next.row.error.unwrap().starts_with("L'émission a échoué"));
         start(&app).await.expect("a failed job frees its kind");
     }
+}
+
+/// A second server starting on the same PostgreSQL while the first runs a job: the job
+/// beats, so the newcomer's start-up leaves it running, and it still holds its kind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_the_same_database_leaves_the_first_ones_job_running() {
+    let first = crm_tests::spawn(crm_tests::Backend::Postgres).await;
+    let job = start(&first).await.unwrap();
+    let (release, hold) = tokio::sync::oneshot::channel::<()>();
+    let runner = tokio::spawn({
+        let db = first.state.db.clone();
+        let job = job.clone();
+        async move {
+            crm_server::jobs::run(&db, &job, async move {
+                let _ = hold.await;
+                Ok(json!({"issued": 0}))
+            })
+            .await
+        }
+    });
+    // Longer than a heartbeat: the job has beaten at least once by itself.
+    tokio::time::sleep(jobs::HEARTBEAT_EVERY + std::time::Duration::from_secs(1)).await;
+    let url = first.state.settings.database_url.clone();
+    let second =
+        crm_tests::spawn_with(crm_tests::Backend::Postgres, move |s| s.database_url = url).await;
+    let seen = jobs::find(&second.state.db, job.id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(seen.status, JobStatus::Failed, "{:?}", seen.row);
+    assert!(
+        seen.row.heartbeat_at.unwrap() > job.row.heartbeat_at.unwrap(),
+        "it beat while running"
+    );
+    assert!(
+        refused(start(&second).await),
+        "the kind is still held, for both servers"
+    );
+    release.send(()).unwrap();
+    runner.await.unwrap().unwrap();
+    assert_eq!(
+        jobs::find(&second.state.db, job.id())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        JobStatus::Succeeded
+    );
 }

@@ -79,7 +79,21 @@ pub async fn run<R: Serialize>(
     body: impl Future<Output = StoreResult<R>>,
 ) -> StoreResult<R> {
     let (job_id, kind) = (job.id(), job.kind.as_str());
+    // Other servers on this database fail a job that stops beating: beat while it runs.
+    let heartbeat = tokio::spawn({
+        let db = db.clone();
+        async move {
+            let mut every = tokio::time::interval(jobs::HEARTBEAT_EVERY);
+            loop {
+                every.tick().await;
+                if let Err(e) = jobs::beat(&db, job_id).await {
+                    tracing::warn!(job_id, error = %e, "job heartbeat not recorded");
+                }
+            }
+        }
+    });
     let outcome = body.await;
+    heartbeat.abort();
     let result = match &outcome {
         Ok(done) => serde_json::to_value(done).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),

@@ -212,14 +212,19 @@ impl Application {
         crm_store::migrate(&state.db)
             .await
             .context("échec des migrations")?;
-        // One server per database: a job still "running" was cut short by a restart.
-        let interrupted = crm_store::jobs::fail_interrupted(&state.db).await?;
-        if interrupted > 0 {
-            tracing::warn!(
-                interrupted,
-                "jobs interrupted by the last stop marked failed"
-            );
-        }
+        // A job whose server stopped is failed now, or once it has been silent long
+        // enough (it may have stopped just before this start); another live server's
+        // jobs beat, and are left alone.
+        fail_abandoned_jobs(&state.db).await?;
+        tokio::spawn({
+            let db = state.db.clone();
+            async move {
+                tokio::time::sleep(crm_store::jobs::ABANDONED_AFTER).await;
+                if let Err(e) = fail_abandoned_jobs(&db).await {
+                    tracing::warn!(error = %e, "abandoned jobs not checked");
+                }
+            }
+        });
         if state.settings.seed_demo {
             crate::demo::seed_if_empty(&state).await?;
         }
@@ -267,4 +272,13 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
         server = server.workers(workers);
     }
     Ok(server.run())
+}
+
+/// Fails the jobs whose server stopped beating, and says how many.
+async fn fail_abandoned_jobs(db: &DatabaseConnection) -> crm_store::StoreResult<()> {
+    let abandoned = crm_store::jobs::fail_abandoned(db).await?;
+    if abandoned > 0 {
+        tracing::warn!(abandoned, "jobs of a stopped server marked failed");
+    }
+    Ok(())
 }

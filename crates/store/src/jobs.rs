@@ -84,6 +84,8 @@ pub async fn start_exclusive(
         backend => Statement::from_string(backend, "UPDATE jobs SET status = status WHERE id = -1"),
     };
     txn.execute_raw(lock).await?;
+    // A job whose server stopped beating holds its kind no longer.
+    fail_abandoned_where(&txn, Some(kind)).await?;
     if any_running(&txn, kind).await? {
         txn.rollback().await?;
         return Err(StoreError::Conflict("job".to_owned()));
@@ -121,6 +123,7 @@ async fn create(
         created_by: Set(created_by),
         created_at: Set(Utc::now()),
         finished_at: Set(None),
+        heartbeat_at: Set(Some(Utc::now())),
         ..Default::default()
     }
     .insert(db)
@@ -199,6 +202,7 @@ async fn progress(db: &impl ConnectionTrait, id: i64, done: i64, total: i64) -> 
         )
         .col_expr(job::Column::Done, Expr::value(done))
         .col_expr(job::Column::Total, Expr::value(total))
+        .col_expr(job::Column::HeartbeatAt, Expr::value(Utc::now()))
         .filter(job::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -240,18 +244,53 @@ async fn finish(
     Ok(())
 }
 
-/// At start-up, jobs left queued or running by a stopped server are marked failed, so no
-/// screen waits forever. Returns how many.
-pub async fn fail_interrupted(db: &impl ConnectionTrait) -> StoreResult<u64> {
-    let changed = job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value(JobStatus::Failed.as_str()))
-        .col_expr(
-            job::Column::Error,
-            Expr::value("Interrompu par un redémarrage du serveur : relancez-le."),
-        )
-        .col_expr(job::Column::FinishedAt, Expr::value(Utc::now()))
+/// How often the server running a job says it is alive ([`beat`]).
+pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A job not heard of for this long lost its server (six beats missed).
+pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The server running job `id` is alive.
+pub async fn beat(db: &impl ConnectionTrait, id: i64) -> StoreResult<()> {
+    job::Entity::update_many()
+        .col_expr(job::Column::HeartbeatAt, Expr::value(Utc::now()))
+        .filter(job::Column::Id.eq(id))
         .filter(job::Column::Status.is_in(unfinished()))
         .exec(db)
         .await?;
-    Ok(changed.rows_affected)
+    Ok(())
+}
+
+/// Jobs left queued or running by a server that stopped (no heartbeat for
+/// [`ABANDONED_AFTER`]) are marked failed, so no screen waits forever and their kind is
+/// free again; another live server's jobs are left alone. Run at start-up, a while after
+/// it, and by every start of a job. Returns how many.
+pub async fn fail_abandoned(db: &impl ConnectionTrait) -> StoreResult<u64> {
+    fail_abandoned_where(db, None).await
+}
+
+async fn fail_abandoned_where(
+    db: &impl ConnectionTrait,
+    kind: Option<JobKind>,
+) -> StoreResult<u64> {
+    let silent_since =
+        Utc::now() - chrono::Duration::from_std(ABANDONED_AFTER).unwrap_or(chrono::Duration::MAX);
+    let mut update = job::Entity::update_many()
+        .col_expr(job::Column::Status, Expr::value(JobStatus::Failed.as_str()))
+        .col_expr(
+            job::Column::Error,
+            Expr::value("Interrompu par l'arrêt du serveur qui l'exécutait : relancez-le."),
+        )
+        .col_expr(job::Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(job::Column::Status.is_in(unfinished()))
+        // Jobs from before m0019 carry no heartbeat: their server is gone.
+        .filter(
+            sea_orm::Condition::any()
+                .add(job::Column::HeartbeatAt.is_null())
+                .add(job::Column::HeartbeatAt.lt(silent_since)),
+        );
+    if let Some(kind) = kind {
+        update = update.filter(job::Column::Kind.eq(kind.as_str()));
+    }
+    Ok(update.exec(db).await?.rows_affected)
 }
