@@ -209,18 +209,32 @@ impl Reply {
 }
 
 impl TestApp {
-    /// Starts another server on this test's database, with the same settings (a second
-    /// API instance behind the same balancer); returns its base URL. It serves until the
-    /// test ends.
-    pub async fn another_instance(&self) -> String {
+    /// Starts another server on this test's database, with the same settings and keys
+    /// (a second API instance behind the same balancer), its own port, caches and data
+    /// folder. It serves until the test ends.
+    pub async fn spawn_beside(&self) -> TestApp {
+        let data_dir =
+            std::env::temp_dir().join(format!("crm-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&data_dir).expect("temp dir");
         let mut settings = self.state.settings.clone();
         settings.bind = "127.0.0.1:0".into();
+        settings.data_dir = data_dir.clone();
         let app = Application::build(settings)
             .await
             .expect("second server starts");
         let base_url = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state();
         tokio::spawn(app.run_until_stopped());
-        base_url
+        TestApp {
+            base_url,
+            client: reqwest::Client::new(),
+            backend: self.backend,
+            state,
+            // The database is the first server's: it drops it.
+            sqlite_file: None,
+            data_dir,
+            pg_database: None,
+        }
     }
 
     /// Absolute URL of `path`.

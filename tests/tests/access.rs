@@ -308,7 +308,7 @@ async fn strict(backend: Backend) -> TestApp {
 /// three; together they saw four, and the fourth is refused.
 async fn instances_on_one_database_share_the_login_allowance(app: TestApp) {
     app.create_user("awa", Role::Cashier, "Caisse2026!").await;
-    let second = app.another_instance().await;
+    let second = app.spawn_beside().await;
     // The shared counters count per minute: start early in one.
     let into_minute = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -319,7 +319,12 @@ async fn instances_on_one_database_share_the_login_allowance(app: TestApp) {
         tokio::time::sleep(std::time::Duration::from_secs(61 - into_minute)).await;
     }
     let mut statuses = Vec::new();
-    for base_url in [&app.base_url, &second, &app.base_url, &second] {
+    for base_url in [
+        &app.base_url,
+        &second.base_url,
+        &app.base_url,
+        &second.base_url,
+    ] {
         let reply = app
             .client
             .post(format!("{base_url}/api/v1/auth/login"))

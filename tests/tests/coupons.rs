@@ -843,3 +843,72 @@ on_both_databases! {
         assert!(started.elapsed() < crm_store::coupons::GENERIC_CODES_REFRESH, "the cache was forgotten, not expired");
     }
 }
+
+/// Two API instances on one PostgreSQL, as behind a load balancer: tills on both race a
+/// coupon capped at ten uses, and marketing clicks « Émettre » on both at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_database_keep_caps_exact_and_run_one_bulk_issue() {
+    let one = crm_tests::spawn(crm_tests::Backend::Postgres).await;
+    let two = one.spawn_beside().await;
+    let shop = shop(&one).await;
+    let ten = create(
+        &one,
+        &shop,
+        json!({"global_cap": 10, "per_customer_cap": 100, "discount_kind": "FIXED", "value": 700}),
+    )
+    .await;
+    let body = sale_body(None, Some(&code_of(&ten)));
+    let (here, there) = futures::join!(
+        rush(&one, &shop.cashier, 25, body.clone()),
+        rush(&two, &shop.cashier, 25, body.clone())
+    );
+    let replies: Vec<Reply> = here.into_iter().chain(there).collect();
+    assert_eq!(tally(&replies, "coupon.global_cap_reached"), (10, 40));
+    assert_eq!(one.count("coupon_redemptions").await, 10);
+    assert_eq!(one.count("sales").await, 10);
+
+    crm_server::demo::generate_customers(&one.state, 2_000)
+        .await
+        .unwrap();
+    let issue = json!({
+        "min_level": "STANDARD",
+        "discount_kind": "FIXED",
+        "value": 1_000,
+        "description": "Merci de votre fidélité",
+        "valid_from": today(),
+        "valid_to": today() + Days::new(30),
+    });
+    let (a, b) = futures::join!(
+        one.call(
+            "POST",
+            "/api/v1/coupons/bulk-issue",
+            Some(&shop.marketing),
+            Some(issue.clone())
+        ),
+        two.call(
+            "POST",
+            "/api/v1/coupons/bulk-issue",
+            Some(&shop.marketing),
+            Some(issue.clone())
+        )
+    );
+    let (started, refused, runner) = if a.status == 202 {
+        (a, b, &one)
+    } else {
+        (b, a, &two)
+    };
+    assert_eq!(started.status, 202, "{}", started.body);
+    refused.assert_problem(409, "job.already_running");
+    let (job, _) = wait_for_job(
+        runner,
+        &shop.marketing,
+        started.body["id"].as_i64().unwrap(),
+    )
+    .await;
+    assert_eq!(job["result"]["issued"], 2_002, "{job}");
+    assert_eq!(
+        one.count("coupons").await,
+        1 + 2_002,
+        "one run, one coupon per customer"
+    );
+}

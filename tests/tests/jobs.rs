@@ -199,9 +199,7 @@ async fn a_second_server_on_the_same_database_leaves_the_first_ones_job_running(
     });
     // Longer than a heartbeat: the job has beaten at least once by itself.
     tokio::time::sleep(jobs::HEARTBEAT_EVERY + std::time::Duration::from_secs(1)).await;
-    let url = first.state.settings.database_url.clone();
-    let second =
-        crm_tests::spawn_with(crm_tests::Backend::Postgres, move |s| s.database_url = url).await;
+    let second = first.spawn_beside().await;
     let seen = jobs::find(&second.state.db, job.id())
         .await
         .unwrap()

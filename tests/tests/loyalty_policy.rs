@@ -115,8 +115,8 @@ on_both_databases! {
         assert_eq!(sale.body["total"], 10_200 - expected);
 
         // Another instance on the same database reads the saved policy, not the SPEC's.
-        let other = app.another_instance().await;
-        let profile = identify(&app, &other, &cashier).await;
+        let other = app.spawn_beside().await;
+        let profile = identify(&app, &other.base_url, &cashier).await;
         assert_eq!(profile["loyalty"]["discount_percent"], "7.5");
 
         // The change is audited, with the policy in force before and the new one.
@@ -287,10 +287,10 @@ on_both_databases! {
 
         app.call("GET", POLICY, Some(&admin), None).await.assert_problem(500, "internal");
         // A fresh instance (nothing cached) cannot apply it at the till either.
-        let other = app.another_instance().await;
+        let other = app.spawn_beside().await;
         let reply = app
             .client
-            .post(format!("{other}/api/v1/customers/identify"))
+            .post(other.url("/api/v1/customers/identify"))
             .bearer_auth(&cashier)
             .json(&json!({"phone": "0701234567"}))
             .send()
