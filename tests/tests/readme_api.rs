@@ -66,7 +66,9 @@ async fn the_readme_api_examples_run_as_written() {
         std::process::Command::new("/bin/bash")
             .args(["-eu", "-o", "pipefail", "-c", &script])
             .env_clear()
-            .env("PATH", path)
+            .env("PATH", &path)
+            // Files the section writes (`-o clients.csv`) land there, and go with it.
+            .current_dir(&path)
             .output()
     })
     .await
