@@ -3,6 +3,11 @@
 //! the code does not know read as an error, and the runner (`crm_server::jobs`) running
 //! a job's body inline with a progress callback — as a command would — and recording how
 //! it ended. The bulk issue through the API is in `coupons.rs`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed step fails the test loudly"
+)]
 
 use chrono::{Days, Utc};
 use crm_domain::coupon::{Coupon as Rules, CouponKind, CouponStatus, DiscountKind};
