@@ -25,6 +25,7 @@ pub mod routes;
 pub mod security_headers;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use config::Settings;
 pub use startup::Application;

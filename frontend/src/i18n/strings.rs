@@ -234,6 +234,26 @@ pub(super) static STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("error.job.not_found", "Tâche introuvable.", "Job not found."),
     (
+        "error.webhook.not_found",
+        "Webhook introuvable.",
+        "Webhook not found.",
+    ),
+    (
+        "error.webhook.delivery_not_found",
+        "Envoi de webhook introuvable.",
+        "Webhook delivery not found.",
+    ),
+    (
+        "error.webhook.url_invalid",
+        "Adresse refusée : une URL complète en http:// ou https:// est attendue.",
+        "Address refused: a full http:// or https:// URL is expected.",
+    ),
+    (
+        "error.webhook.event_unknown",
+        "Choisissez un ou plusieurs événements parmi ceux proposés.",
+        "Choose one or more of the events offered.",
+    ),
+    (
         "error.loyalty.analysis_not_found",
         "Analyse de fidélité introuvable.",
         "Loyalty analysis not found.",
