@@ -325,7 +325,13 @@ fn table() -> Vec<Row> {
             &[],
         ),
         row("DELETE", "/api/v1/webhooks/{id}", None, &[Admin], &[]),
-        row("GET", "/api/v1/webhooks/{id}/deliveries", None, &[Admin], &[]),
+        row(
+            "GET",
+            "/api/v1/webhooks/{id}/deliveries",
+            None,
+            &[Admin],
+            &[],
+        ),
         row(
             "POST",
             "/api/v1/webhooks/deliveries/{id}/redeliver",

@@ -85,7 +85,9 @@ impl Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hooks", listener.local_addr().unwrap());
         let got = Arc::new(Mutex::new(Vec::new()));
-        let script = Arc::new(Mutex::new(script.iter().copied().collect::<VecDeque<u16>>()));
+        let script = Arc::new(Mutex::new(
+            script.iter().copied().collect::<VecDeque<u16>>(),
+        ));
         let kept = got.clone();
         tokio::spawn(async move {
             loop {
@@ -447,7 +449,11 @@ macro_rules! with_short_window {
             assert_eq!(failed["last_error"], "HTTP 500");
             let attempts = receiver.received().len();
             tokio::time::sleep(Duration::from_millis(500)).await;
-            assert_eq!(receiver.received().len(), attempts, "no attempt once failed");
+            assert_eq!(
+                receiver.received().len(),
+                attempts,
+                "no attempt once failed"
+            );
         }
     };
 }

@@ -66,12 +66,16 @@ async fn round(
     settings: &WebhookSettings,
 ) -> StoreResult<bool> {
     let now = Utc::now();
-    let window = chrono::Duration::seconds(i64::try_from(settings.retry_window_secs).unwrap_or(86_400));
+    let window =
+        chrono::Duration::seconds(i64::try_from(settings.retry_window_secs).unwrap_or(86_400));
     let fanned = webhooks::fan_out(db, now, now + window, FAN_OUT_BATCH).await?;
     let concurrency = settings.concurrency.max(1);
     // The lease outlives any attempt: a worker that dies mid-attempt leaves it due again.
     let lease = chrono::Duration::milliseconds(
-        i64::try_from(settings.timeout_ms).unwrap_or(5000).saturating_mul(2) + 30_000,
+        i64::try_from(settings.timeout_ms)
+            .unwrap_or(5000)
+            .saturating_mul(2)
+            + 30_000,
     );
     let limit = u64::try_from(concurrency).unwrap_or(8);
     let claimed = webhooks::claim(db, now, now + lease, limit).await?;
@@ -97,10 +101,11 @@ pub fn body(event: &webhooks::OutboxEvent) -> StoreResult<Vec<u8>> {
             column: "outbox_events.kind",
             value: event.kind.clone(),
         })?;
-    let data = serde_json::from_str(&event.payload).map_err(|_| crm_store::StoreError::Corrupt {
-        column: "outbox_events.payload",
-        value: String::new(),
-    })?;
+    let data =
+        serde_json::from_str(&event.payload).map_err(|_| crm_store::StoreError::Corrupt {
+            column: "outbox_events.payload",
+            value: String::new(),
+        })?;
     let payload = WebhookPayload {
         id: event.event_id.clone(),
         kind,

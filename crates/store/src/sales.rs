@@ -367,8 +367,7 @@ async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sa
         .await?;
     if let Some(redeem) = &new.coupon {
         crate::coupons::record_use(txn, redeem, created.id, now).await?;
-        let discount = redeem.discount.amount.francs();
-        crate::webhooks::record(txn, &crate::webhooks::Event::coupon_redeemed(redeem.coupon_id, discount, &created)).await?;
+        crate::webhooks::coupon_redeemed(txn, redeem, &created).await?;
     }
     if let Some(customer_id) = header.customer_id {
         credit_customer(
@@ -396,7 +395,7 @@ async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sa
     add_to_rollups(txn, &created, &lines, &payments, 1).await?;
     let cost = new.lines.iter().map(|l| l.quantity * l.unit_cost).sum();
     crate::kpis::add_sale(txn, &created, cost, 1).await?;
-    crate::webhooks::record(txn, &crate::webhooks::Event::sale_completed(&created)).await?;
+    crate::webhooks::sale_completed(txn, &created).await?;
     Ok(created)
 }
 
@@ -757,7 +756,7 @@ pub async fn reverse(
         Some(serde_json::json!({"status": new_status, "reason": reason})),
     )
     .await?;
-    crate::webhooks::record(&txn, &crate::webhooks::Event::sale_refunded(&current, new_status, now)).await?;
+    crate::webhooks::sale_refunded(&txn, &current, new_status, now).await?;
     txn.commit().await?;
     Ok(Reversal::Reversed(current))
 }

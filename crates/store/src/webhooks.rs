@@ -53,8 +53,10 @@ impl Event {
     /// `sale` refunded or cancelled (`status` says which).
     pub fn sale_refunded(sale: &sale::Model, status: SaleStatus, at: DateTime<Utc>) -> Event {
         let mut data = sale_data(sale);
-        data["status"] = json!(status);
-        data["reversed_at"] = json!(at);
+        if let Some(fields) = data.as_object_mut() {
+            fields.insert("status".to_owned(), json!(status));
+            fields.insert("reversed_at".to_owned(), json!(at));
+        }
         Event {
             kind: EventType::SaleRefunded,
             data,
@@ -130,6 +132,43 @@ pub async fn record(db: &impl ConnectionTrait, event: &Event) -> StoreResult<()>
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// `sale.completed` for `sale`, in the checkout's transaction.
+pub async fn sale_completed(txn: &impl ConnectionTrait, sale: &sale::Model) -> StoreResult<()> {
+    record(txn, &Event::sale_completed(sale)).await
+}
+
+/// `coupon.redeemed` for the coupon `redeem` used by `sale`, in the checkout's transaction.
+pub async fn coupon_redeemed(
+    txn: &impl ConnectionTrait,
+    redeem: &crate::coupons::CouponToRedeem,
+    sale: &sale::Model,
+) -> StoreResult<()> {
+    let discount = redeem.discount.amount.francs();
+    record(
+        txn,
+        &Event::coupon_redeemed(redeem.coupon_id, discount, sale),
+    )
+    .await
+}
+
+/// `sale.refunded` for `sale` refunded or cancelled, in the reversal's transaction.
+pub async fn sale_refunded(
+    txn: &impl ConnectionTrait,
+    sale: &sale::Model,
+    status: SaleStatus,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    record(txn, &Event::sale_refunded(sale, status, at)).await
+}
+
+/// `customer.created` for `customer`, in the registration's transaction.
+pub async fn customer_created(
+    txn: &impl ConnectionTrait,
+    customer: &customer::Model,
+) -> StoreResult<()> {
+    record(txn, &Event::customer_created(customer)).await
 }
 
 /// Rows per multi-row insert of events (4 columns bound each).
@@ -403,8 +442,14 @@ pub async fn redeliver(
             webhook_delivery::Column::Status,
             Expr::value(DeliveryStatus::Pending.as_str()),
         )
-        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(Utc::now()))
-        .col_expr(webhook_delivery::Column::RetryUntil, Expr::value(retry_until))
+        .col_expr(
+            webhook_delivery::Column::NextAttemptAt,
+            Expr::value(Utc::now()),
+        )
+        .col_expr(
+            webhook_delivery::Column::RetryUntil,
+            Expr::value(retry_until),
+        )
         .filter(webhook_delivery::Column::Id.eq(id))
         .exec(&txn)
         .await?;
@@ -524,7 +569,11 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let list = placeholders(4, due.len());
-    let mut values = vec![Value::from(lease_until), Value::from(pending), Value::from(now)];
+    let mut values = vec![
+        Value::from(lease_until),
+        Value::from(pending),
+        Value::from(now),
+    ];
     values.extend(due.iter().map(|id| Value::from(*id)));
     let won = db
         .query_all_raw(sql::statement(

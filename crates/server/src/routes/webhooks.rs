@@ -247,7 +247,13 @@ mod tests {
     fn only_absolute_web_addresses_pass() {
         assert!(valid_url("https://erp.example.ci/hooks").is_some());
         assert!(valid_url("http://127.0.0.1:9000/x").is_some());
-        for bad in ["", "ftp://x.ci/", "erp.example.ci/hooks", "https://", "javascript:alert(1)"] {
+        for bad in [
+            "",
+            "ftp://x.ci/",
+            "erp.example.ci/hooks",
+            "https://",
+            "javascript:alert(1)",
+        ] {
             assert!(valid_url(bad).is_none(), "{bad}");
         }
     }
@@ -256,7 +262,12 @@ mod tests {
     fn events_are_known_deduplicated_and_ordered() {
         let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(
-            valid_events(&names(&["sale.refunded", "sale.completed", "sale.completed"])).ok(),
+            valid_events(&names(&[
+                "sale.refunded",
+                "sale.completed",
+                "sale.completed"
+            ]))
+            .ok(),
             Some(vec![EventType::SaleCompleted, EventType::SaleRefunded])
         );
         assert!(valid_events(&names(&[])).is_err());
