@@ -418,6 +418,57 @@ on_both! {
         assert!(!audit[0].after.as_deref().unwrap_or("").contains("whsec_"), "no secret in the audit log");
     }
 
+    async fn coupons_levels_and_analyses_are_events_too(app) {
+        app.seed_catalogue().await;
+        let admin = app.token_for(Role::Admin).await;
+        let marketing = app.token_for(Role::Marketing).await;
+        let cashier = app.token_for(Role::Cashier).await;
+        let receiver = Receiver::start(&[]).await;
+        register(&app, &admin, &receiver.url,
+            &["coupon.redeemed", "customer.level_changed", "loyalty.analysis.finished"]).await;
+
+        // A coupon used at checkout.
+        let today = chrono::Utc::now().date_naive();
+        let coupon = app.call("POST", "/api/v1/coupons", Some(&marketing), Some(json!({
+            "kind": "GENERIC", "discount_kind": "FIXED", "value": 500, "description": "Bienvenue",
+            "valid_from": today, "valid_to": today + chrono::Duration::days(30)
+        }))).await;
+        assert_eq!(coupon.status, 201, "{}", coupon.body);
+        let receipt = app.sell(&cashier, json!({
+            "lines": [{"barcode": TestApp::demo_barcode(0), "quantity": 1}],
+            "coupon_code": coupon.body["code"],
+            "payments": [{"method": "ESPECES", "amount": 10_000}]
+        })).await;
+        assert_eq!(receipt.status, 201, "{}", receipt.body);
+        let redeemed = receiver.wait_for(1, Duration::from_secs(5)).await[0].json();
+        assert_eq!(redeemed["type"], "coupon.redeemed");
+        assert_eq!(redeemed["data"]["coupon_id"], coupon.body["id"]);
+        assert_eq!(redeemed["data"]["sale_id"], receipt.body["id"]);
+        assert_eq!(redeemed["data"]["discount"], 500);
+
+        // A VIP who bought nothing is demoted by the analysis: two events.
+        let created = app.call("POST", "/api/v1/customers", Some(&cashier),
+            Some(json!({"phone": "0701234567"}))).await;
+        let customer = created.body["customer"]["id"].as_i64().unwrap();
+        crm_store::demo::set_standing(&app.state.db, customer, crm_domain::Level::Vip, 0, 0, 0)
+            .await
+            .unwrap();
+        let started = app.call("POST", "/api/v1/loyalty/analyses", Some(&marketing),
+            Some(json!({"dry_run": false, "generate_coupons": false}))).await;
+        assert_eq!(started.status, 202, "{}", started.body);
+        let got = receiver.wait_for(3, Duration::from_secs(10)).await;
+        let events: Vec<Value> = got[1..].iter().map(Received::json).collect();
+        let changed = events.iter().find(|e| e["type"] == "customer.level_changed").expect("a level change");
+        assert_eq!(changed["data"]["customer_id"], customer);
+        assert_eq!(changed["data"]["from_level"], "VIP");
+        assert_eq!(changed["data"]["to_level"], "GOLD");
+        assert_eq!(changed["data"]["analysis_id"], started.body["id"]);
+        let finished = events.iter().find(|e| e["type"] == "loyalty.analysis.finished").expect("the end");
+        assert_eq!(finished["data"]["analysis_id"], started.body["id"]);
+        assert_eq!(finished["data"]["dry_run"], false);
+        assert_eq!(finished["data"]["summary"]["demotions"], 1);
+    }
+
     async fn a_refused_checkout_records_no_event(app) {
         app.seed_catalogue().await;
         let cashier = app.token_for(Role::Cashier).await;
