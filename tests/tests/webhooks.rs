@@ -469,6 +469,36 @@ on_both! {
         assert_eq!(finished["data"]["summary"]["demotions"], 1);
     }
 
+    async fn a_receiver_that_never_answers_does_not_slow_the_till(app) {
+        app.seed_catalogue().await;
+        let admin = app.token_for(Role::Admin).await;
+        // Accepts connections and never answers: every attempt takes the whole timeout.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+        let (endpoint, _) = register(&app, &admin, &url, &["sale.completed"]).await;
+        let cashier = app.token_for(Role::Cashier).await;
+        let mut slowest = Duration::ZERO;
+        for _ in 0..12 {
+            let started = Instant::now();
+            let reply = app.sell(&cashier, json!({
+                "lines": [{"barcode": TestApp::demo_barcode(6), "quantity": 1}],
+                "payments": [{"method": "ESPECES", "amount": 1_000}]
+            })).await;
+            assert_eq!(reply.status, 201, "{}", reply.body);
+            slowest = slowest.max(started.elapsed());
+        }
+        assert!(slowest < Duration::from_secs(1), "a checkout took {slowest:?}");
+        // The attempts are under way (or timed out and rescheduled) meanwhile.
+        let pending = delivery_when(&app, &admin, endpoint, |d| d["status"] == "PENDING").await;
+        assert_eq!(pending["event_type"], "sale.completed");
+    }
+
     async fn a_refused_checkout_records_no_event(app) {
         app.seed_catalogue().await;
         let cashier = app.token_for(Role::Cashier).await;

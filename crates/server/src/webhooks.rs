@@ -16,7 +16,9 @@ use crm_store::webhooks::{self, Claimed};
 use crm_store::{DatabaseConnection, StoreResult};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// Events fanned out per round.
 const FAN_OUT_BATCH: u64 = 500;
@@ -29,10 +31,12 @@ pub fn start(db: DatabaseConnection, settings: WebhookSettings) -> anyhow::Resul
         return Ok(());
     }
     let client = client(&settings)?;
+    let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     tokio::spawn(async move {
         let poll = Duration::from_millis(settings.poll_ms.max(10));
+        let settings = Arc::new(settings);
         loop {
-            match round(&db, &client, &settings).await {
+            match round(&db, &client, &settings, &slots).await {
                 // A full round: there may be more waiting.
                 Ok(busy) if busy => tokio::task::yield_now().await,
                 Ok(_) => tokio::time::sleep(poll).await,
@@ -58,18 +62,24 @@ pub fn client(settings: &WebhookSettings) -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
-/// One round: fan out new events, then claim and send due deliveries. `true` when
-/// either was a full batch.
+/// One round: fan out new events, then claim as many due deliveries as there are free
+/// slots and send each in a task of its own, so that a receiver that takes its whole
+/// timeout holds one slot, not the others' deliveries. `true` when either was a full
+/// batch.
 async fn round(
     db: &DatabaseConnection,
     client: &reqwest::Client,
-    settings: &WebhookSettings,
+    settings: &Arc<WebhookSettings>,
+    slots: &Arc<Semaphore>,
 ) -> StoreResult<bool> {
     let now = Utc::now();
     let window =
         chrono::Duration::seconds(i64::try_from(settings.retry_window_secs).unwrap_or(86_400));
     let fanned = webhooks::fan_out(db, now, now + window, FAN_OUT_BATCH).await?;
-    let concurrency = settings.concurrency.max(1);
+    let free = slots.available_permits();
+    if free == 0 {
+        return Ok(false);
+    }
     // The lease outlives any attempt: a worker that dies mid-attempt leaves it due again.
     let lease = chrono::Duration::milliseconds(
         i64::try_from(settings.timeout_ms)
@@ -77,16 +87,20 @@ async fn round(
             .saturating_mul(2)
             + 30_000,
     );
-    let limit = u64::try_from(concurrency).unwrap_or(8);
+    let limit = u64::try_from(free).unwrap_or(1);
     let claimed = webhooks::claim(db, now, now + lease, limit).await?;
     let sent = claimed.len();
-    let outcomes = claimed
-        .into_iter()
-        .map(|c| async move { send(db, client, settings, c).await });
-    for outcome in futures::future::join_all(outcomes).await {
-        if let Err(e) = outcome {
-            tracing::warn!(error = %e, "webhook worker: could not record an attempt");
-        }
+    for delivery in claimed {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            break;
+        };
+        let (db, client, settings) = (db.clone(), client.clone(), settings.clone());
+        tokio::spawn(async move {
+            if let Err(e) = send(&db, &client, &settings, delivery).await {
+                tracing::warn!(error = %e, "webhook worker: could not record an attempt");
+            }
+            drop(slot);
+        });
     }
     Ok(u64::try_from(fanned).unwrap_or(0) == FAN_OUT_BATCH
         || u64::try_from(sent).unwrap_or(0) == limit)
