@@ -22,7 +22,8 @@ impl MigrationTrait for Migration {
                     .col(string("url"))
                     // Space-separated event types (`sale.completed customer.created`).
                     .col(string("events"))
-                    // The HMAC-SHA256 key of the signatures, shown once at creation.
+                    // The HMAC-SHA256 key of the signatures, shown once at creation and kept
+                    // encrypted with CRM_PHONE_KEY (AES-256-GCM), like the phones.
                     .col(string("secret"))
                     // A deleted endpoint is kept inactive: its delivery log stays readable.
                     .col(boolean("active"))

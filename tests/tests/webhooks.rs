@@ -288,6 +288,9 @@ on_both! {
         assert_eq!(list.status, 200);
         assert_eq!(list.body["items"][0]["events"], json!(["sale.completed"]));
         assert!(!list.body.to_string().contains(&secret));
+        let stored = crm_store::webhooks::find_endpoint(&app.state.db, endpoint).await.unwrap().unwrap();
+        assert!(!stored.secret.contains(&secret), "kept encrypted");
+        assert_eq!(app.state.vault.open_text(&stored.secret).unwrap(), secret);
 
         // Only subscribed events are sent: a new customer is no sale.
         let cashier = app.token_for(Role::Cashier).await;

@@ -9,6 +9,7 @@
 //! the same event id, for the receiver to deduplicate.
 
 use crate::config::WebhookSettings;
+use crate::pii::PhoneVault;
 use chrono::{DateTime, Utc};
 use crm_api_types::WebhookPayload;
 use crm_domain::webhook::EventType;
@@ -26,7 +27,11 @@ const FAN_OUT_BATCH: u64 = 500;
 const MAX_ERROR_CHARS: usize = 300;
 
 /// Starts the worker on the current Tokio runtime (unless disabled in the settings).
-pub fn start(db: DatabaseConnection, settings: WebhookSettings) -> anyhow::Result<()> {
+pub fn start(
+    db: DatabaseConnection,
+    vault: PhoneVault,
+    settings: WebhookSettings,
+) -> anyhow::Result<()> {
     if !settings.enabled {
         return Ok(());
     }
@@ -36,7 +41,7 @@ pub fn start(db: DatabaseConnection, settings: WebhookSettings) -> anyhow::Resul
         let poll = Duration::from_millis(settings.poll_ms.max(10));
         let settings = Arc::new(settings);
         loop {
-            match round(&db, &client, &settings, &slots).await {
+            match round(&db, &client, &vault, &settings, &slots).await {
                 // A full round: there may be more waiting.
                 Ok(busy) if busy => tokio::task::yield_now().await,
                 Ok(_) => tokio::time::sleep(poll).await,
@@ -69,6 +74,7 @@ pub fn client(settings: &WebhookSettings) -> anyhow::Result<reqwest::Client> {
 async fn round(
     db: &DatabaseConnection,
     client: &reqwest::Client,
+    vault: &PhoneVault,
     settings: &Arc<WebhookSettings>,
     slots: &Arc<Semaphore>,
 ) -> StoreResult<bool> {
@@ -95,8 +101,9 @@ async fn round(
             break;
         };
         let (db, client, settings) = (db.clone(), client.clone(), settings.clone());
+        let vault = vault.clone();
         tokio::spawn(async move {
-            if let Err(e) = send(&db, &client, &settings, delivery).await {
+            if let Err(e) = send(&db, &client, &vault, &settings, delivery).await {
                 tracing::warn!(error = %e, "webhook worker: could not record an attempt");
             }
             drop(slot);
@@ -172,11 +179,34 @@ pub fn next_attempt(
 async fn send(
     db: &DatabaseConnection,
     client: &reqwest::Client,
+    vault: &PhoneVault,
     settings: &WebhookSettings,
     claimed: Claimed,
 ) -> StoreResult<()> {
     let id = claimed.delivery.id;
     let body = body(&claimed.event)?;
+    let Ok(secret) = vault.open_text(&claimed.secret) else {
+        tracing::error!(
+            delivery = id,
+            "webhook secret undecryptable: was CRM_PHONE_KEY changed?"
+        );
+        let now = Utc::now();
+        let retry_at = next_attempt(
+            settings,
+            claimed.delivery.attempts + 1,
+            now,
+            claimed.delivery.retry_until,
+        );
+        return webhooks::attempt_failed(
+            db,
+            id,
+            None,
+            "secret de signature illisible",
+            now,
+            retry_at,
+        )
+        .await;
+    };
     let timestamp = Utc::now().timestamp();
     let answer = client
         .post(&claimed.url)
@@ -184,10 +214,7 @@ async fn send(
         .header("X-CRM-Event-Id", &claimed.event.event_id)
         .header("X-CRM-Event-Type", &claimed.event.kind)
         .header("X-CRM-Timestamp", timestamp.to_string())
-        .header(
-            "X-CRM-Signature",
-            signature(&claimed.secret, timestamp, &body),
-        )
+        .header("X-CRM-Signature", signature(&secret, timestamp, &body))
         .body(body)
         .send()
         .await;

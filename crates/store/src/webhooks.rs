@@ -272,7 +272,8 @@ pub fn status_of(delivery: &Delivery) -> StoreResult<DeliveryStatus> {
     crate::stored("webhook_deliveries.status", &delivery.status)
 }
 
-/// Registers an endpoint, audited (`webhook.create`, without its secret).
+/// Registers an endpoint with its signing key as the caller sealed it, audited
+/// (`webhook.create`, without the key).
 pub async fn create_endpoint(
     db: &DatabaseConnection,
     url: &str,
@@ -540,7 +541,7 @@ pub struct Claimed {
     pub event: OutboxEvent,
     /// Where to send it.
     pub url: String,
-    /// The signing key.
+    /// The signing key, as stored (sealed by the server's vault).
     pub secret: String,
 }
 
