@@ -148,7 +148,7 @@ pub fn WebhooksPage() -> impl IntoView {
             <Show when=move || secret.with(Option::is_some)>
                 <section id="webhook-secret-panel" class="card secret-panel" role="status" aria-live="polite">
                     <h2 class="card-title">{i18n.tr("webhooks.secret_title")}</h2>
-                    <p class="secret-row"><code id="webhook-secret" class="secret">{move || secret.get().unwrap_or_default()}</code></p>
+                    <p class="secret-row"><code id="webhook-secret" class="secret" style="font-size: 1rem; letter-spacing: 0; word-break: break-all">{move || secret.get().unwrap_or_default()}</code></p>
                     <p class="hint">{i18n.tr("webhooks.secret_hint")}</p>
                     <button id="webhook-secret-close" class="button button-primary" type="button" on:click=move |_| secret.set(None)>
                         {i18n.tr("webhooks.secret_done")}
@@ -246,7 +246,9 @@ fn WebhookForm(on_created: Callback<String>) -> impl IntoView {
                 <span class="field-label">{i18n.tr("webhooks.url")}</span>
                 <input
                     id="webhook-url"
-                    type="url"
+                    type="text"
+                    inputmode="url"
+                    autocomplete="off"
                     placeholder="https://erp.example.ci/hooks/crm"
                     prop:value=move || url.get()
                     on:input=move |ev| url.set(event_target_value(&ev))
