@@ -90,6 +90,7 @@ enum Method {
     Post,
     Put,
     Patch,
+    Delete,
 }
 
 /// One HTTP exchange, no retry.
@@ -106,6 +107,7 @@ async fn send_raw(
         Method::Post => Request::post(&url),
         Method::Put => Request::put(&url),
         Method::Patch => Request::patch(&url),
+        Method::Delete => Request::delete(&url),
     }
     .header("Accept", "application/json, application/problem+json");
     if let Some(token) = token {
@@ -719,4 +721,48 @@ pub fn new_uuid() -> String {
         text.push_str(&format!("{b:02x}"));
     }
     text
+}
+
+// Webhooks (issue 16): administrators only.
+
+/// `GET /webhooks`: the endpoints, without their secrets.
+pub async fn webhooks(auth: Auth) -> Result<crm_api_types::WebhookList, ApiError> {
+    authed(auth, Method::Get, "/webhooks", None).await
+}
+
+/// `POST /webhooks`: the endpoint and its signing secret, shown once.
+pub async fn create_webhook(
+    auth: Auth,
+    request: &crm_api_types::CreateWebhookRequest,
+) -> Result<crm_api_types::CreatedWebhook, ApiError> {
+    let body = to_json(request)?;
+    authed(auth, Method::Post, "/webhooks", Some(body)).await
+}
+
+/// `DELETE /webhooks/{id}` (204, no body).
+pub async fn delete_webhook(auth: Auth, id: i64) -> Result<(), ApiError> {
+    let response =
+        authed_response(auth, Method::Delete, &format!("/webhooks/{id}"), None, &[]).await?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(problem_of(response).await)
+    }
+}
+
+/// `GET /webhooks/{id}/deliveries?page=&per_page=`: the delivery log, newest first.
+pub async fn webhook_deliveries(
+    auth: Auth,
+    id: i64,
+    page: u64,
+    per_page: u64,
+) -> Result<crm_api_types::WebhookDeliveryPage, ApiError> {
+    let path = format!("/webhooks/{id}/deliveries?page={page}&per_page={per_page}");
+    authed(auth, Method::Get, &path, None).await
+}
+
+/// `POST /webhooks/deliveries/{id}/redeliver`: due again at once.
+pub async fn redeliver(auth: Auth, id: i64) -> Result<crm_api_types::WebhookDelivery, ApiError> {
+    let path = format!("/webhooks/deliveries/{id}/redeliver");
+    authed(auth, Method::Post, &path, None).await
 }

@@ -11,7 +11,7 @@ use crate::auth::{home_path, use_auth, Auth};
 use crate::components::{Guarded, Section};
 use crate::i18n::{use_i18n, I18n};
 use crate::pages::{
-    admin::{AdminSection, CataloguePage, StoresPage, UsersPage},
+    admin::{AdminSection, CataloguePage, StoresPage, UsersPage, WebhooksPage},
     coupons::CouponsPage,
     customers::{CustomerPage, CustomersPage},
     home::HomePage,
@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=UsersPage />
                         <Route path=path!("magasins") view=StoresPage />
                         <Route path=path!("catalogue") view=CataloguePage />
+                        <Route path=path!("webhooks") view=WebhooksPage />
                     </ParentRoute>
                     <Route
                         path=path!("admin/journal")

@@ -22,6 +22,7 @@ mod m0014_loyalty_speed;
 mod m0015_customer_search;
 mod m0016_audit_browse;
 mod m0017_backoffice_admin;
+mod m0018_webhooks;
 mod m0019_job_heartbeat;
 mod shape;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_customer_search::Migration),
             Box::new(m0016_audit_browse::Migration),
             Box::new(m0017_backoffice_admin::Migration),
+            Box::new(m0018_webhooks::Migration),
             Box::new(m0019_job_heartbeat::Migration),
         ]
     }

@@ -314,6 +314,31 @@ fn table() -> Vec<Row> {
         ),
         // The audit log: administrators, and the director reading.
         row("GET", "/api/v1/audit", None, &[Director, Admin], &[]),
+        // Webhooks (issue 16): administrators only — an endpoint receives sales and
+        // customers' events. The body is well-formed and invalid (an ftp address): 422.
+        row("GET", "/api/v1/webhooks", None, &[Admin], &[]),
+        row(
+            "POST",
+            "/api/v1/webhooks",
+            Some(json!({"url": "ftp://erp.example.ci/", "events": ["sale.completed"]})),
+            &[Admin],
+            &[],
+        ),
+        row("DELETE", "/api/v1/webhooks/{id}", None, &[Admin], &[]),
+        row(
+            "GET",
+            "/api/v1/webhooks/{id}/deliveries",
+            None,
+            &[Admin],
+            &[],
+        ),
+        row(
+            "POST",
+            "/api/v1/webhooks/deliveries/{id}/redeliver",
+            None,
+            &[Admin],
+            &[],
+        ),
         // Personal data (export, erasure) is never a service account's business.
         row(
             "GET",

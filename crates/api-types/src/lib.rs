@@ -13,6 +13,7 @@ pub mod kpis;
 pub mod loyalty;
 pub mod problem;
 pub mod sales;
+pub mod webhooks;
 
 pub use admin::*;
 pub use audit::*;
@@ -24,3 +25,4 @@ pub use kpis::*;
 pub use loyalty::*;
 pub use problem::*;
 pub use sales::*;
+pub use webhooks::*;

@@ -234,6 +234,16 @@ codes! {
     KPI_SEGMENT_INVALID = "kpi.segment_invalid";
     /// An export format other than csv and xlsx.
     KPI_FORMAT_INVALID = "kpi.format_invalid";
+
+    // Webhooks.
+    /// An unknown (or deleted) webhook endpoint.
+    WEBHOOK_NOT_FOUND = "webhook.not_found";
+    /// An unknown webhook delivery (or one of a deleted endpoint).
+    WEBHOOK_DELIVERY_NOT_FOUND = "webhook.delivery_not_found";
+    /// A webhook address that is not an absolute http(s) URL.
+    WEBHOOK_URL_INVALID = "webhook.url_invalid";
+    /// An event type that does not exist, or none at all.
+    WEBHOOK_EVENT_UNKNOWN = "webhook.event_unknown";
 }
 
 /// The `code` of one invalid field in a `validation.failed` problem.

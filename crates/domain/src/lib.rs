@@ -18,6 +18,7 @@ pub mod period;
 pub mod phone;
 pub mod role;
 pub mod sale;
+pub mod webhook;
 
 pub use loyalty::Level;
 pub use money::Money;

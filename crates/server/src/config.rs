@@ -47,6 +47,44 @@ pub struct Settings {
     pub login_attempts_per_address: u32,
     /// Password hashes computed at once; 0 = one per core (`CRM_PASSWORD_HASHING_SLOTS`).
     pub password_hashing_slots: usize,
+    /// Webhook deliveries: how the background worker sends them.
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhook deliveries are sent (`CRM_WEBHOOKS__…`, e.g. `CRM_WEBHOOKS__POLL_MS=500`,
+/// or a `[webhooks]` table in `crm.toml`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebhookSettings {
+    /// Run the delivery worker in this server (`false`: another instance delivers).
+    pub enabled: bool,
+    /// How often the worker looks for new events and due retries, in milliseconds.
+    pub poll_ms: u64,
+    /// Wait before each retry, in milliseconds: the n-th retry waits the n-th value, and
+    /// the last value once the list is used up.
+    pub retry_ms: Vec<u64>,
+    /// How long an event is retried before its delivery is marked failed, in seconds.
+    pub retry_window_secs: u64,
+    /// Time allowed for one attempt (connection and answer), in milliseconds.
+    pub timeout_ms: u64,
+    /// Attempts in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            enabled: true,
+            poll_ms: 1000,
+            // 10 s, 30 s, 1 min, 5 min, 15 min, 30 min, then every hour for 24 hours.
+            retry_ms: vec![
+                10_000, 30_000, 60_000, 300_000, 900_000, 1_800_000, 3_600_000,
+            ],
+            retry_window_secs: 24 * 3600,
+            timeout_ms: 5000,
+            concurrency: 8,
+        }
+    }
 }
 
 /// Longest access-token lifetime accepted: a stolen token must not outlive a shift.
@@ -73,6 +111,7 @@ impl Default for Settings {
             login_attempts_per_name: 10,
             login_attempts_per_address: 120,
             password_hashing_slots: 0,
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -82,7 +121,7 @@ impl Settings {
     pub fn load() -> Result<Settings, Box<figment::Error>> {
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file("crm.toml"))
-            .merge(Env::prefixed("CRM_"))
+            .merge(Env::prefixed("CRM_").split("__"))
             .extract()
             .map_err(Box::new)
     }

@@ -101,7 +101,7 @@ pub async fn run<R: Serialize>(
     let recorded = match result {
         Ok(result) => {
             tracing::info!(job_id, kind, %result, "job finished");
-            jobs::succeed(db, job_id, &result).await
+            crm_store::webhooks::succeed_job(db, job, &result).await
         }
         Err(cause) => {
             tracing::error!(job_id, kind, error = %cause, "job failed");

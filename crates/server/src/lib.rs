@@ -26,6 +26,7 @@ pub mod security_headers;
 pub mod staff_cli;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use config::Settings;
 pub use startup::Application;

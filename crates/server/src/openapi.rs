@@ -35,7 +35,7 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
         description = "Supermarket CRM: customer identification at the till, loyalty, coupons, sales history and KPIs. Errors are `application/problem+json` with a stable `code`.",
         version = "1.0.0"
     ),
-    components(schemas(crm_api_types::Problem, crm_api_types::FieldError)),
+    components(schemas(crm_api_types::Problem, crm_api_types::FieldError, crm_api_types::WebhookPayload)),
     servers((url = "/", description = "The server that serves this document; every operation is under `/api/v1`, which stays compatible (additions only)")),
     modifiers(&BearerAuth),
     tags(
@@ -50,6 +50,7 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
         (name = "users", description = "Staff accounts: list, creation with a temporary password, role, deactivation, default store, password reset (administrators; the director reads)"),
         (name = "stores", description = "Stores (time zone, address) and their tills (administrators; the director and the till read)"),
         (name = "audit", description = "The audit log: who changed what, when, before and after (administrators; the director reads)"),
+        (name = "webhooks", description = "Webhooks: endpoints that receive signed events (`WebhookPayload`), their delivery log and redelivery (administrators)"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

@@ -82,6 +82,39 @@ impl PhoneVault {
         let e164 = String::from_utf8(plain).map_err(|_| VaultError::Undecryptable)?;
         Ok(Phone::from_e164(e164))
     }
+
+    /// Encrypts another short secret the same way (a webhook's signing key): base64 of
+    /// nonce ‖ ciphertext.
+    #[expect(
+        clippy::expect_used,
+        reason = "AES-GCM refuses only plaintexts over 64 GiB; a signing key is 70 bytes"
+    )]
+    pub fn seal_text(&self, text: &str) -> String {
+        let mut nonce = [0u8; 12];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let sealed = self
+            .cipher
+            .encrypt(&Nonce::from(nonce), text.as_bytes())
+            .expect("AES-GCM encryption of a short string cannot fail");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        B64.encode(out)
+    }
+
+    /// Decrypts what [`PhoneVault::seal_text`] produced.
+    pub fn open_text(&self, sealed: &str) -> Result<String, VaultError> {
+        let bytes = B64.decode(sealed).map_err(|_| VaultError::Undecryptable)?;
+        if bytes.len() < 13 {
+            return Err(VaultError::Undecryptable);
+        }
+        let (nonce, ciphertext) = bytes.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| VaultError::Undecryptable)?;
+        let plain = self
+            .cipher
+            .decrypt(&Nonce::from(nonce), ciphertext)
+            .map_err(|_| VaultError::Undecryptable)?;
+        String::from_utf8(plain).map_err(|_| VaultError::Undecryptable)
+    }
 }
 
 /// A fresh random 32-byte key, base64-encoded.

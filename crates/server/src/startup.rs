@@ -228,6 +228,12 @@ impl Application {
         if state.settings.seed_demo {
             crate::demo::seed_if_empty(&state).await?;
         }
+        // Deliveries go out beside the HTTP server, never inside a request.
+        crate::webhooks::start(
+            state.db.clone(),
+            state.vault.clone(),
+            state.settings.webhooks.clone(),
+        )?;
         let listener = TcpListener::bind(&state.settings.bind)
             .with_context(|| format!("impossible d'écouter sur {}", state.settings.bind))?;
         let port = listener.local_addr()?.port();

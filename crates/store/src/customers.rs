@@ -132,6 +132,7 @@ pub async fn create_or_get(
                 .one(&txn)
                 .await?
                 .ok_or(StoreError::NotFound)?;
+            crate::webhooks::customer_created(&txn, &created).await?;
             txn.commit().await?;
             Ok((created, true))
         }

@@ -21,6 +21,7 @@ pub mod settings;
 mod sql;
 pub mod stores;
 pub mod users;
+pub mod webhooks;
 
 use crm_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend};

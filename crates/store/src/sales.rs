@@ -367,6 +367,7 @@ async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sa
         .await?;
     if let Some(redeem) = &new.coupon {
         crate::coupons::record_use(txn, redeem, created.id, now).await?;
+        crate::webhooks::coupon_redeemed(txn, redeem, &created).await?;
     }
     if let Some(customer_id) = header.customer_id {
         credit_customer(
@@ -394,6 +395,7 @@ async fn write_sale(txn: &impl ConnectionTrait, new: &NewSale) -> StoreResult<Sa
     add_to_rollups(txn, &created, &lines, &payments, 1).await?;
     let cost = new.lines.iter().map(|l| l.quantity * l.unit_cost).sum();
     crate::kpis::add_sale(txn, &created, cost, 1).await?;
+    crate::webhooks::sale_completed(txn, &created).await?;
     Ok(created)
 }
 
@@ -754,6 +756,7 @@ pub async fn reverse(
         Some(serde_json::json!({"status": new_status, "reason": reason})),
     )
     .await?;
+    crate::webhooks::sale_refunded(&txn, &current, new_status, now).await?;
     txn.commit().await?;
     Ok(Reversal::Reversed(current))
 }

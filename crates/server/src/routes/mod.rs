@@ -18,6 +18,7 @@ pub mod sales;
 mod spa;
 pub mod stores;
 pub mod users;
+pub mod webhooks;
 
 use crate::error::{unprocessable, ApiError};
 use crate::startup::AppState;
@@ -131,7 +132,13 @@ fn api_v1(routes: &mut DocumentedRoutes) {
         .service(loyalty::stats::get)
         .service(kpis::dashboard)
         .service(kpis::export)
-        .service(audit::list);
+        .service(audit::list)
+        // Webhooks (issue 16): endpoints, their delivery log, redelivery.
+        .service(webhooks::list)
+        .service(webhooks::create)
+        .service(webhooks::remove)
+        .service(webhooks::deliveries)
+        .service(webhooks::redeliver);
 }
 
 /// Routes served but not described in the OpenAPI document: the document and its viewer.

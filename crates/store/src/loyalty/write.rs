@@ -63,6 +63,7 @@ async fn write_in(txn: &DatabaseTransaction, batch: &Batch<'_>) -> StoreResult<(
         return Ok(());
     }
     apply_levels(txn, batch).await?;
+    crate::webhooks::record_level_changes(txn, batch.analysis_id, batch.after, batch.last).await?;
     let coupons: Vec<&NewCoupon> = batch
         .moves
         .iter()

@@ -16,10 +16,12 @@ mod rules;
 mod secret;
 mod stores;
 mod users;
+mod webhooks;
 
 pub use catalogue::CataloguePage;
 pub use stores::StoresPage;
 pub use users::UsersPage;
+pub use webhooks::WebhooksPage;
 
 use crm_domain::{Capability, Role};
 use leptos::prelude::*;
@@ -29,11 +31,12 @@ use leptos_router::hooks::use_location;
 use crate::components::Msg;
 use crate::i18n::use_i18n;
 
-/// The tabs: (path, string key, `data-tab`).
-const TABS: [(&str, &str, &str); 3] = [
+/// The tabs: (path, string key, `data-tab`). « Webhooks » is the administrators' only.
+const TABS: [(&str, &str, &str); 4] = [
     ("/admin", "admin.tab.users", "utilisateurs"),
     ("/admin/magasins", "admin.tab.stores", "magasins"),
     ("/admin/catalogue", "admin.tab.catalogue", "catalogue"),
+    ("/admin/webhooks", "admin.tab.webhooks", "webhooks"),
 ];
 
 /// Whether `role` may change accounts, stores and the catalogue (else: read only).
@@ -45,24 +48,28 @@ fn can_write(role: Option<Role>) -> bool {
 #[component]
 pub fn AdminSection() -> impl IntoView {
     let i18n = use_i18n();
+    let auth = crate::auth::use_auth();
     let location = use_location();
-    let tabs = TABS
-        .into_iter()
-        .map(|(path, key, tab)| {
-            let active = move || location.pathname.get().trim_end_matches('/') == path;
-            view! {
-                <a
-                    href=path
-                    class="tab"
-                    data-tab=tab
-                    class:active=active
-                    aria-current=move || active().then_some("page")
-                >
-                    {i18n.tr(key)}
-                </a>
-            }
-        })
-        .collect_view();
+    let tabs = move || {
+        let writer = can_write(auth.role());
+        TABS.into_iter()
+            .filter(move |(_, _, tab)| writer || *tab != "webhooks")
+            .map(|(path, key, tab)| {
+                let active = move || location.pathname.get().trim_end_matches('/') == path;
+                view! {
+                    <a
+                        href=path
+                        class="tab"
+                        data-tab=tab
+                        class:active=active
+                        aria-current=move || active().then_some("page")
+                    >
+                        {i18n.tr(key)}
+                    </a>
+                }
+            })
+            .collect_view()
+    };
     view! {
         <div class="admin-section" data-page="admin">
             <nav class="tabs" aria-label=i18n.tr("nav.admin")>{tabs}</nav>
