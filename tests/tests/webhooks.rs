@@ -226,6 +226,28 @@ fn assert_signed(received: &Received, secret: &str) {
     );
 }
 
+/// Waits until the worker has dispatched every event recorded so far.
+async fn undispatched_none(app: &TestApp) {
+    use sea_orm::ConnectionTrait;
+    let db = &app.state.db;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM outbox_events WHERE dispatched_at IS NULL",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        if row.try_get::<i64>("", "n").unwrap() == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "events left undispatched");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The endpoint's delivery log, polled until `done` holds of its first (newest) row.
 async fn delivery_when(
     app: &TestApp,
@@ -513,6 +535,45 @@ on_both! {
         assert_eq!(app.count("outbox_events").await, 0, "no event without its change");
         sale(&app).await;
         assert_eq!(app.count("outbox_events").await, 1, "no change without its event");
+    }
+
+    async fn the_log_forgets_ended_deliveries_and_unwanted_events_after_their_retention(app) {
+        app.seed_catalogue().await;
+        let admin = app.token_for(Role::Admin).await;
+        // A sale before any endpoint: an event nobody wants, dispatched to no one.
+        sale(&app).await;
+        undispatched_none(&app).await;
+        let receiver = Receiver::start(&[]).await;
+        let (endpoint, _) = register(&app, &admin, &receiver.url, &["sale.completed"]).await;
+        sale(&app).await;
+        delivery_when(&app, &admin, endpoint, |d| d["status"] == "DELIVERED").await;
+        // A third delivery stays pending: its receiver is gone.
+        let (gone, _) = register(&app, &admin, "http://127.0.0.1:9/gone", &["sale.completed"]).await;
+        sale(&app).await;
+        delivery_when(&app, &admin, gone, |d| d["status"] == "PENDING").await;
+        delivery_when(&app, &admin, endpoint, |d| d["status"] == "DELIVERED" && d["attempts"] == 1).await;
+        let log = app.call("GET", &format!("/api/v1/webhooks/{endpoint}/deliveries"), Some(&admin), None).await;
+        assert_eq!(log.body["total"], 2, "the sale before the endpoint is not sent: {}", log.body);
+        let db = &app.state.db;
+        let deliveries = app.count("webhook_deliveries").await;
+        assert!(deliveries >= 2, "{deliveries}");
+
+        // Nothing is older than its retention yet.
+        let long_ago = chrono::Utc::now() - chrono::Duration::days(30);
+        assert_eq!(crm_store::webhooks::purge(db, long_ago).await.unwrap(), (0, 0));
+        assert_eq!(app.count("outbox_events").await, 3);
+
+        // Past it: the ended deliveries and the events no delivery refers to go; the
+        // pending delivery and its event stay.
+        let later = chrono::Utc::now() + chrono::Duration::seconds(1);
+        let (removed, events) = crm_store::webhooks::purge(db, later).await.unwrap();
+        assert!(removed >= 2, "{removed}");
+        let left = app.call("GET", &format!("/api/v1/webhooks/{gone}/deliveries"), Some(&admin), None).await;
+        assert!(left.body["items"].as_array().unwrap().iter().any(|d| d["status"] == "PENDING"), "{}", left.body);
+        assert_eq!(events, 2, "the unwanted event and the delivered one");
+        assert_eq!(app.count("outbox_events").await, 1, "the pending delivery's event stays");
+        let done = app.call("GET", &format!("/api/v1/webhooks/{endpoint}/deliveries"), Some(&admin), None).await;
+        assert!(done.body["items"].as_array().unwrap().iter().all(|d| d["status"] != "DELIVERED"), "{}", done.body);
     }
 }
 

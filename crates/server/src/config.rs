@@ -69,6 +69,9 @@ pub struct WebhookSettings {
     pub timeout_ms: u64,
     /// Attempts in flight at once.
     pub concurrency: usize,
+    /// Days the delivery log keeps an ended delivery and its event; older ones are
+    /// removed hourly, and events no endpoint wanted go after as long.
+    pub retention_days: u64,
 }
 
 impl Default for WebhookSettings {
@@ -83,6 +86,7 @@ impl Default for WebhookSettings {
             retry_window_secs: 24 * 3600,
             timeout_ms: 5000,
             concurrency: 8,
+            retention_days: 30,
         }
     }
 }

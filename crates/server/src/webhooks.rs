@@ -23,6 +23,8 @@ use tokio::sync::Semaphore;
 
 /// Events fanned out per round.
 const FAN_OUT_BATCH: u64 = 500;
+/// How often the worker forgets the deliveries past their retention.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// An answer's error text kept in the log, at most (characters).
 const MAX_ERROR_CHARS: usize = 300;
 
@@ -40,7 +42,12 @@ pub fn start(
     tokio::spawn(async move {
         let poll = Duration::from_millis(settings.poll_ms.max(10));
         let settings = Arc::new(settings);
+        let mut purged_at: Option<std::time::Instant> = None;
         loop {
+            if purged_at.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
+                purged_at = Some(std::time::Instant::now());
+                purge(&db, settings.retention_days).await;
+            }
             match round(&db, &client, &vault, &settings, &slots).await {
                 // A full round: there may be more waiting.
                 Ok(busy) if busy => tokio::task::yield_now().await,
@@ -53,6 +60,23 @@ pub fn start(
         }
     });
     Ok(())
+}
+
+/// Removes the ended deliveries and unused events older than `retention_days`.
+async fn purge(db: &DatabaseConnection, retention_days: u64) {
+    let days = i64::try_from(retention_days).unwrap_or(i64::MAX / 86_400_000);
+    let before = Utc::now() - chrono::Duration::days(days.min(365_000));
+    match webhooks::purge(db, before).await {
+        Ok((0, 0)) => {}
+        Ok((deliveries, events)) => {
+            tracing::info!(
+                deliveries,
+                events,
+                "webhook log: old deliveries and events removed"
+            );
+        }
+        Err(e) => tracing::warn!(error = %e, "webhook log: purge failed, retried in an hour"),
+    }
 }
 
 /// The HTTP client of deliveries: a short timeout, no redirect followed (a 3xx is a

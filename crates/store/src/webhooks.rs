@@ -684,3 +684,71 @@ pub async fn attempt_failed(
         .await?;
     Ok(())
 }
+
+/// Rows removed per statement by [`purge`], so that the first purge of a long-running
+/// chain never holds a lock on millions of rows.
+const PURGE_BATCH: u64 = 5_000;
+
+/// Forgets what the delivery log no longer shows: deliveries that ended (delivered or
+/// failed) before `before`, then the events dispatched before `before` that no delivery
+/// refers to any more — with no endpoint registered, every sale's event. Pending
+/// deliveries and their events stay. Returns (deliveries, events) removed.
+pub async fn purge(db: &DatabaseConnection, before: DateTime<Utc>) -> StoreResult<(u64, u64)> {
+    let ended = [
+        DeliveryStatus::Delivered.as_str(),
+        DeliveryStatus::Failed.as_str(),
+    ];
+    let mut deliveries = 0;
+    loop {
+        let ids: Vec<i64> = webhook_delivery::Entity::find()
+            .select_only()
+            .column(webhook_delivery::Column::Id)
+            .filter(webhook_delivery::Column::Status.is_in(ended))
+            .filter(webhook_delivery::Column::CreatedAt.lt(before))
+            .limit(PURGE_BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if ids.is_empty() {
+            break;
+        }
+        deliveries += webhook_delivery::Entity::delete_many()
+            .filter(webhook_delivery::Column::Id.is_in(ids))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    let mut events = 0;
+    let mut after = 0_i64;
+    loop {
+        let ids: Vec<i64> = outbox_event::Entity::find()
+            .select_only()
+            .column(outbox_event::Column::Id)
+            .filter(outbox_event::Column::Id.gt(after))
+            .filter(outbox_event::Column::DispatchedAt.lt(before))
+            .order_by_asc(outbox_event::Column::Id)
+            .limit(PURGE_BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let Some(&last) = ids.last() else { break };
+        after = last;
+        // Events a delivery still refers to (pending, or ended after `before`) stay; the
+        // check is in the DELETE itself, so a redeliver meanwhile keeps its event too.
+        events += outbox_event::Entity::delete_many()
+            .filter(outbox_event::Column::Id.is_in(ids))
+            .filter(
+                outbox_event::Column::Id.not_in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(webhook_delivery::Column::OutboxEventId)
+                        .from(webhook_delivery::Entity)
+                        .and_where(webhook_delivery::Column::OutboxEventId.lte(last))
+                        .to_owned(),
+                ),
+            )
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok((deliveries, events))
+}
