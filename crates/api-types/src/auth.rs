@@ -39,6 +39,10 @@ pub struct ServiceTokenRequest {
 /// The signed-in staff member.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 1, "username": "caisse", "role": "CASHIER", "display_name": "Awa Koné",
+    "must_change_password": false, "store_id": 1
+})))]
 pub struct UserInfo {
     /// User id.
     pub id: i64,
@@ -60,6 +64,14 @@ pub struct UserInfo {
 /// Tokens after a login or a refresh.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwicm9sZSI6IkNBU0hJRVIiLCJpYXQiOjE3OTY2Mzg1MDAsImV4cCI6MTc5NjYzOTQwMH0.kQ2m8Xz4Vb1nR7tY0sLp3wHc9eJd6fUa5gTiOq1rMZE",
+    "token_type": "Bearer", "expires_in": 900, "refresh_token": "q3v9bYg5x1Vd8tQmZrLk2w",
+    "user": {
+        "id": 1, "username": "caisse", "role": "CASHIER", "display_name": "Awa Koné",
+        "must_change_password": false, "store_id": 1
+    }
+})))]
 pub struct LoginResponse {
     /// Short-lived JWT to send as `Authorization: Bearer …`.
     pub access_token: String,
@@ -76,6 +88,10 @@ pub struct LoginResponse {
 /// A service account's access token.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzdmMtZXJwLTdmM2EiLCJzY29wZSI6InBvcyBzYWxlczpyZWFkIiwiaWF0IjoxNzk2NjM4NTAwLCJleHAiOjE3OTY2Mzk0MDB9.3nV8cQe1rT5yZ0aP7sLk2mXw9bHd4fGj6uIo1EqRtYs",
+    "token_type": "Bearer", "expires_in": 900, "scope": "pos sales:read"
+})))]
 pub struct ServiceTokenResponse {
     /// JWT carrying the account's scopes.
     pub access_token: String,
@@ -90,6 +106,13 @@ pub struct ServiceTokenResponse {
 /// `GET /me`: who the token belongs to.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "user": {
+        "id": 1, "username": "caisse", "role": "CASHIER", "display_name": "Awa Koné",
+        "must_change_password": false, "store_id": 1
+    },
+    "client_id": null, "scopes": []
+})))]
 pub struct MeResponse {
     /// The staff member, absent for a service account.
     pub user: Option<UserInfo>,
@@ -145,6 +168,10 @@ where
 /// A staff account as administrators see it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 2, "username": "marketing", "role": "MARKETING", "display_name": "Yao Kouadio",
+    "must_change_password": false, "store_id": 1, "active": true
+})))]
 pub struct StaffAccount {
     /// Who.
     #[serde(flatten)]
@@ -157,6 +184,13 @@ pub struct StaffAccount {
 /// is shown once; the account must change it at its next login.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "user": {
+        "id": 2, "username": "marketing", "role": "MARKETING", "display_name": "Yao Kouadio",
+        "must_change_password": true, "store_id": 1
+    },
+    "temporary_password": "Temporaire-4821"
+})))]
 pub struct PasswordResetResponse {
     /// The account.
     pub user: UserInfo,

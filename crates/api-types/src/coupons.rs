@@ -21,6 +21,15 @@ fn yes() -> bool {
 /// A coupon as marketing sees it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 42, "code": "NOEL2026", "kind": "GENERIC", "discount_kind": "PERCENT", "value": 10,
+    "description": "Noël : 10 % dès 20 000 FCFA", "valid_from": "2026-12-15",
+    "valid_to": "2026-12-31", "global_cap": 500, "per_customer_cap": 1, "min_basket": 20000,
+    "required_level": null, "customer_id": null,
+    "eligible_categories": ["ALIMENTAIRE", "BOISSONS"], "stacks_with_loyalty": true,
+    "status": "ACTIVE", "uses_count": 0, "issue_job_id": null,
+    "created_at": "2026-12-07T09:05:00Z"
+})))]
 pub struct Coupon {
     /// Id.
     pub id: i64,
@@ -66,7 +75,12 @@ pub struct Coupon {
 /// `POST /coupons`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[cfg_attr(feature = "openapi", schema(example = json!({"kind": "GENERIC", "code": "NOEL2026", "discount_kind": "PERCENT", "value": 10, "description": "Noël : 10 % dès 20 000 FCFA", "valid_from": "2026-12-15", "valid_to": "2026-12-31", "global_cap": 500, "per_customer_cap": 1, "min_basket": 20000, "eligible_categories": ["ALIMENTAIRE", "BOISSONS"]})))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "kind": "GENERIC", "code": "NOEL2026", "discount_kind": "PERCENT", "value": 10,
+    "description": "Noël : 10 % dès 20 000 FCFA", "valid_from": "2026-12-15",
+    "valid_to": "2026-12-31", "global_cap": 500, "per_customer_cap": 1, "min_basket": 20000,
+    "eligible_categories": ["ALIMENTAIRE", "BOISSONS"]
+})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateCouponRequest {
     /// `GENERIC` or `SPECIAL`.
@@ -110,6 +124,7 @@ pub struct CreateCouponRequest {
 /// Figures shown above the coupon list.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"total": 128, "active": 37, "uses": 2514, "discount_given": 3127500})))]
 pub struct CouponStats {
     /// Coupons in all.
     pub total: i64,
@@ -124,6 +139,21 @@ pub struct CouponStats {
 /// `GET /coupons`: a page and the figures.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "items": [
+        {
+            "id": 42, "code": "NOEL2026", "kind": "GENERIC", "discount_kind": "PERCENT",
+            "value": 10, "description": "Noël : 10 % dès 20 000 FCFA",
+            "valid_from": "2026-12-15", "valid_to": "2026-12-31", "global_cap": 500,
+            "per_customer_cap": 1, "min_basket": 20000, "required_level": null,
+            "customer_id": null, "eligible_categories": ["ALIMENTAIRE", "BOISSONS"],
+            "stacks_with_loyalty": true, "status": "ACTIVE", "uses_count": 0,
+            "issue_job_id": null, "created_at": "2026-12-07T09:05:00Z"
+        }
+    ],
+    "total": 1, "page": 1, "per_page": 50,
+    "stats": {"total": 128, "active": 37, "uses": 2514, "discount_given": 3127500}
+})))]
 pub struct CouponPage {
     /// Coupons of this page, newest first.
     pub items: Vec<Coupon>,
@@ -140,7 +170,10 @@ pub struct CouponPage {
 /// `POST /coupons/quote`: check a code against the current basket, consuming nothing.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[cfg_attr(feature = "openapi", schema(example = json!({"code": "NOEL2026", "customer_id": 1, "lines": [{"barcode": "6191000000016", "quantity": 2}, {"barcode": "6191000000078", "quantity": 6}]})))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "code": "NOEL2026", "customer_id": 1,
+    "lines": [{"barcode": "6191000000016", "quantity": 2}, {"barcode": "6191000000078", "quantity": 6}]
+})))]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     /// The code as typed (case and spaces ignored).
@@ -159,6 +192,11 @@ pub struct QuoteRequest {
 /// The answer to a quote.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "valid": true, "reason_code": null, "message": null, "code": "NOEL2026",
+    "description": "Noël : 10 % dès 20 000 FCFA", "discount": 2040, "eligible_lines": [0, 1],
+    "subtotal": 20400, "loyalty_discount": 1020, "total": 17340
+})))]
 pub struct QuoteResponse {
     /// Whether the coupon applies to this basket now.
     pub valid: bool,
@@ -185,6 +223,11 @@ pub struct QuoteResponse {
 /// One use of a coupon.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 7, "sale_id": 120, "ticket_number": "TKT-ABJ-PLATEAU-20261207-0001", "customer_id": 1,
+    "customer_number": "CLT0000001", "amount": 1500, "at": "2026-12-07T10:12:00Z",
+    "released_at": null
+})))]
 pub struct CouponRedemption {
     /// Id.
     pub id: i64,
@@ -207,6 +250,16 @@ pub struct CouponRedemption {
 /// `GET /coupons/{id}/redemptions`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "items": [
+        {
+            "id": 7, "sale_id": 120, "ticket_number": "TKT-ABJ-PLATEAU-20261207-0001",
+            "customer_id": 1, "customer_number": "CLT0000001", "amount": 1500,
+            "at": "2026-12-07T10:12:00Z", "released_at": null
+        }
+    ],
+    "total": 1, "page": 1, "per_page": 50
+})))]
 pub struct RedemptionPage {
     /// Uses of this page, newest first.
     pub items: Vec<CouponRedemption>,
@@ -222,7 +275,11 @@ pub struct RedemptionPage {
 /// who does not already hold an active, unused one.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[cfg_attr(feature = "openapi", schema(example = json!({"min_level": "GOLD", "discount_kind": "FIXED", "value": 2000, "description": "Merci : 2 000 FCFA offerts", "valid_from": "2026-12-07", "valid_to": "2027-01-06", "min_basket": 10000})))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "min_level": "GOLD", "discount_kind": "FIXED", "value": 2000,
+    "description": "Merci : 2 000 FCFA offerts", "valid_from": "2026-12-07",
+    "valid_to": "2027-01-06", "min_basket": 10000
+})))]
 #[serde(deny_unknown_fields)]
 pub struct BulkIssueRequest {
     /// Lowest level served (`SILVER` = Silver, Gold and VIP).

@@ -18,7 +18,10 @@ pub struct IdentifyRequest {
 /// `POST /customers`: create (or find) the customer with this phone.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[cfg_attr(feature = "openapi", schema(example = json!({"phone": "07 01 23 45 67", "first_name": "Aya", "last_name": "Kouassi", "email": "aya.kouassi@example.ci", "sms_consent": true})))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "phone": "07 01 23 45 67", "first_name": "Aya", "last_name": "Kouassi",
+    "email": "aya.kouassi@example.ci", "sms_consent": true
+})))]
 pub struct CreateCustomerRequest {
     /// The number as typed; the only required field.
     pub phone: String,
@@ -70,6 +73,14 @@ pub struct UpdateCustomerRequest {
 /// A customer as the API shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 1, "customer_number": "CLT0000001", "phone": "07 01 23 45 67", "phone_masked": false,
+    "first_name": "Aya", "last_name": "Kouassi", "email": "aya.kouassi@example.ci",
+    "city": "Abidjan", "birth_date": null, "level": "GOLD", "points": 180,
+    "lifetime_spend": 1250000, "purchases_count": 42, "registered_at": "2025-03-02T09:15:00Z",
+    "last_visit_at": "2026-11-28T17:40:00Z", "active": true, "sms_consent": true,
+    "email_consent": false, "home_store_id": 1, "erased": false
+})))]
 pub struct Customer {
     /// Internal id.
     pub id: i64,
@@ -116,6 +127,7 @@ pub struct Customer {
 /// Loyalty standing shown at the till.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"level": "GOLD", "points": 180, "discount_percent": "5"})))]
 pub struct LoyaltySummary {
     /// Level.
     pub level: Level,
@@ -128,6 +140,10 @@ pub struct LoyaltySummary {
 /// A coupon the identified customer can use now.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "code": "BIENVENUE", "description": "Bienvenue : 10 % dès 5 000 FCFA",
+    "discount_kind": "PERCENT", "value": 10, "min_basket": 5000, "valid_to": "2026-12-31"
+})))]
 pub struct AvailableCoupon {
     /// Code to type or pick at the till.
     pub code: String,
@@ -146,6 +162,25 @@ pub struct AvailableCoupon {
 /// `POST /customers/identify` (and creation): everything the till needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "customer": {
+        "id": 1, "customer_number": "CLT0000001", "phone": "07 •• •• 45 67",
+        "phone_masked": true, "first_name": "Aya", "last_name": "Kouassi", "email": null,
+        "city": "Abidjan", "birth_date": null, "level": "GOLD", "points": 180,
+        "lifetime_spend": 1250000, "purchases_count": 42,
+        "registered_at": "2025-03-02T09:15:00Z", "last_visit_at": "2026-11-28T17:40:00Z",
+        "active": true, "sms_consent": true, "email_consent": false, "home_store_id": 1,
+        "erased": false
+    },
+    "loyalty": {"level": "GOLD", "points": 180, "discount_percent": "5"},
+    "available_coupons": [
+        {
+            "code": "BIENVENUE", "description": "Bienvenue : 10 % dès 5 000 FCFA",
+            "discount_kind": "PERCENT", "value": 10, "min_basket": 5000,
+            "valid_to": "2026-12-31"
+        }
+    ]
+})))]
 pub struct CustomerProfile {
     /// The customer.
     pub customer: Customer,
@@ -175,6 +210,51 @@ pub struct CustomerPage {
 /// `GET /customers/{id}/export`: everything held about one person (data-subject access).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "exported_at": "2026-12-07T11:02:00Z",
+    "customer": {
+        "id": 1, "customer_number": "CLT0000001", "phone": "07 01 23 45 67",
+        "phone_masked": false, "first_name": "Aya", "last_name": "Kouassi",
+        "email": "aya.kouassi@example.ci", "city": "Abidjan", "birth_date": null,
+        "level": "GOLD", "points": 180, "lifetime_spend": 1250000, "purchases_count": 42,
+        "registered_at": "2025-03-02T09:15:00Z", "last_visit_at": "2026-11-28T17:40:00Z",
+        "active": true, "sms_consent": true, "email_consent": false, "home_store_id": 1,
+        "erased": false
+    },
+    "points_ledger": [{"kind": "EARN", "points": 7, "sale_id": 120, "note": null, "at": "2026-11-20T10:12:00Z"}],
+    "level_changes": [{"from": "SILVER", "to": "GOLD", "score": 62, "at": "2026-11-01T23:59:59Z"}],
+    "sales": [
+        {
+            "id": 120, "ticket_number": "TKT-ABJ-PLATEAU-20261120-0014", "store_id": 1,
+            "status": "COMPLETED", "subtotal": 9000, "loyalty_discount": 450,
+            "coupon_discount": 900, "total": 7650, "points_earned": 7,
+            "at": "2026-11-20T10:12:00Z",
+            "lines": [
+                {
+                    "product_id": 1, "quantity": 2, "unit_price": 4500, "line_total": 9000,
+                    "discount": 1350
+                }
+            ]
+        }
+    ],
+    "coupons_held": [
+        {
+            "id": 57, "code": "SPE-7KX3M-9QH4T", "kind": "SPECIAL", "discount_kind": "PERCENT",
+            "value": 5, "description": "Félicitations : 5 % pour votre passage Gold",
+            "valid_from": "2026-11-02", "valid_to": "2026-12-01", "global_cap": null,
+            "per_customer_cap": 1, "min_basket": 10000, "required_level": null,
+            "customer_id": 1, "eligible_categories": [], "stacks_with_loyalty": true,
+            "status": "EXPIRED", "uses_count": 0, "issue_job_id": null,
+            "created_at": "2026-11-01T23:59:59Z"
+        }
+    ],
+    "coupons_used": [
+        {
+            "code": "BIENVENUE", "sale_id": 120, "amount": 900, "at": "2026-11-20T10:12:00Z",
+            "released_at": null
+        }
+    ]
+})))]
 pub struct CustomerExport {
     /// When the export was made.
     pub exported_at: DateTime<Utc>,

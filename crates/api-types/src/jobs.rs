@@ -9,6 +9,11 @@ use utoipa::ToSchema;
 /// A background job and its progress (`GET /jobs/{id}`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 12, "kind": "BULK_COUPONS", "status": "SUCCEEDED", "total": 9913, "done": 9913,
+    "progress": 100, "result": {"issued": 9876, "skipped": 37}, "error": null,
+    "created_at": "2026-12-07T08:30:00Z", "finished_at": "2026-12-07T08:31:42Z"
+})))]
 pub struct Job {
     /// Id.
     pub id: i64,

@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 /// A rate with what it is made of.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"numerator": 7234, "denominator": 10000, "value": "0.7234"})))]
 pub struct Rate {
     /// What is counted.
     pub numerator: i64,
@@ -56,6 +57,11 @@ pub struct RatePoint {
 /// The period asked for, resolved to store-local days.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "kind": "30d", "first_day": "2026-11-07", "last_day": "2026-12-06",
+    "previous_first_day": "2026-10-08", "previous_last_day": "2026-11-06", "days": 30,
+    "granularity": "DAY"
+})))]
 pub struct KpiPeriod {
     /// `7d`, `30d`, `90d`, `180d`, `365d` or `custom`.
     pub kind: String,
@@ -77,6 +83,167 @@ pub struct KpiPeriod {
 /// `GET /kpis`: the whole dashboard.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "generated_at": "2026-12-07T11:00:00Z",
+    "period": {
+        "kind": "30d", "first_day": "2026-11-07", "last_day": "2026-12-06",
+        "previous_first_day": "2026-10-08", "previous_last_day": "2026-11-06", "days": 30,
+        "granularity": "DAY"
+    },
+    "segment": null,
+    "identification": {
+        "current": {"numerator": 7234, "denominator": 10000, "value": "0.7234"},
+        "previous": {"numerator": 6980, "denominator": 9850, "value": "0.7086"},
+        "series": [
+            {
+                "date": "2026-12-06",
+                "rate": {"numerator": 251, "denominator": 342, "value": "0.7339"}
+            }
+        ]
+    },
+    "customer_base": {
+        "current": {
+            "levels": {"standard": 8034, "silver": 2712, "gold": 1318, "vip": 416},
+            "total": 12480, "loyal": 4446, "new_customers": 312
+        },
+        "previous": {
+            "levels": {"standard": 8210, "silver": 2650, "gold": 1240, "vip": 380},
+            "total": 12168, "loyal": 4270, "new_customers": 298
+        },
+        "series": [
+            {
+                "date": "2026-12-06",
+                "levels": {"standard": 8034, "silver": 2712, "gold": 1318, "vip": 416},
+                "new_customers": 9
+            }
+        ]
+    },
+    "coupons": {
+        "current": {
+            "rate": {"numerator": 1210, "denominator": 10000, "value": "0.1210"},
+            "generic": {"numerator": 640, "denominator": 10000, "value": "0.0640"},
+            "special": {"numerator": 570, "denominator": 10000, "value": "0.0570"},
+            "redemptions": 1210, "discount": 1482000
+        },
+        "previous": {
+            "rate": {"numerator": 1105, "denominator": 9850, "value": "0.1122"},
+            "generic": {"numerator": 600, "denominator": 9850, "value": "0.0609"},
+            "special": {"numerator": 505, "denominator": 9850, "value": "0.0513"},
+            "redemptions": 1105, "discount": 1350500
+        },
+        "series": [{"date": "2026-12-06", "redemptions": 41, "discount": 50200}]
+    },
+    "discounts": {
+        "current": {
+            "sales": 10000, "gross_revenue": 136500000, "loyalty_discounts": 3412000,
+            "coupon_discounts": 1482000, "net_revenue": 131606000,
+            "discount_rate": {"numerator": 4894000, "denominator": 136500000, "value": "0.0359"},
+            "cost": 106470000, "margin_before_discounts": 30030000,
+            "margin_after_discounts": 25136000,
+            "margin_rate": {"numerator": 25136000, "denominator": 131606000, "value": "0.1910"}
+        },
+        "previous": {
+            "sales": 9850, "gross_revenue": 133200000, "loyalty_discounts": 3330000,
+            "coupon_discounts": 1350500, "net_revenue": 128519500,
+            "discount_rate": {"numerator": 4680500, "denominator": 133200000, "value": "0.0351"},
+            "cost": 103900000, "margin_before_discounts": 29300000,
+            "margin_after_discounts": 24619500,
+            "margin_rate": {"numerator": 24619500, "denominator": 128519500, "value": "0.1916"}
+        },
+        "series": [
+            {
+                "date": "2026-12-06", "gross_revenue": 4650000, "discounts": 167000,
+                "net_revenue": 4483000, "margin": 856000
+            }
+        ]
+    },
+    "retention": {
+        "current": {
+            "retention": {"numerator": 3010, "denominator": 4120, "value": "0.7306"},
+            "churn": {"numerator": 1110, "denominator": 4120, "value": "0.2694"}
+        },
+        "previous": {
+            "retention": {"numerator": 2890, "denominator": 4010, "value": "0.7207"},
+            "churn": {"numerator": 1120, "denominator": 4010, "value": "0.2793"}
+        },
+        "series": [
+            {
+                "date": "2026-12-06",
+                "retention": {"numerator": 3010, "denominator": 4120, "value": "0.7306"}
+            }
+        ]
+    },
+    "frequency": {
+        "current": {
+            "levels": [
+                {
+                    "sales": 3120, "revenue": 41200000, "customers": 1318,
+                    "frequency": {"numerator": 3120, "denominator": 1318, "value": "2.3672"},
+                    "average_basket": 13205, "level": "GOLD"
+                }
+            ],
+            "identified": {
+                "sales": 7234, "revenue": 98420000, "customers": 4120,
+                "frequency": {"numerator": 7234, "denominator": 4120, "value": "1.7558"},
+                "average_basket": 13605
+            },
+            "anonymous": {
+                "sales": 2766, "revenue": 33186000, "customers": 0,
+                "frequency": {"numerator": 0, "denominator": 0, "value": "0"},
+                "average_basket": 11997
+            }
+        },
+        "previous": {
+            "levels": [
+                {
+                    "sales": 2980, "revenue": 39100000, "customers": 1240,
+                    "frequency": {"numerator": 2980, "denominator": 1240, "value": "2.4032"},
+                    "average_basket": 13120, "level": "GOLD"
+                }
+            ],
+            "identified": {
+                "sales": 6980, "revenue": 94100000, "customers": 4010,
+                "frequency": {"numerator": 6980, "denominator": 4010, "value": "1.7406"},
+                "average_basket": 13481
+            },
+            "anonymous": {
+                "sales": 2870, "revenue": 30100000, "customers": 0,
+                "frequency": {"numerator": 0, "denominator": 0, "value": "0"},
+                "average_basket": 10487
+            }
+        },
+        "series": [{"date": "2026-12-06", "sales": 342, "average_basket": 13596}]
+    },
+    "top_coupons": [{"coupon_id": 3, "code": "BIENVENUE", "kind": "GENERIC", "uses": 640, "discount": 812000}],
+    "revenue_by_segment": [
+        {
+            "level": "GOLD", "sales": 3120, "revenue": 41200000, "previous_revenue": 39100000,
+            "share": {"numerator": 41200000, "denominator": 131606000, "value": "0.3131"}
+        },
+        {
+            "level": null, "sales": 2766, "revenue": 33186000, "previous_revenue": 30100000,
+            "share": {"numerator": 33186000, "denominator": 131606000, "value": "0.2522"}
+        }
+    ],
+    "targets": [
+        {
+            "target": "IDENTIFICATION", "threshold": "0.70", "comparison": ">",
+            "value": "0.7234", "met": true
+        },
+        {
+            "target": "LOYAL_CUSTOMERS", "threshold": "500", "comparison": ">=",
+            "value": "4446", "met": true
+        },
+        {
+            "target": "COUPON_USE", "threshold": "0.40", "comparison": ">", "value": "0.1210",
+            "met": false
+        },
+        {
+            "target": "RETENTION", "threshold": "0.80", "comparison": ">", "value": "0.7306",
+            "met": false
+        }
+    ]
+})))]
 pub struct KpiDashboard {
     /// When computed.
     pub generated_at: DateTime<Utc>,

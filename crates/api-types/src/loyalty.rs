@@ -29,6 +29,20 @@ pub struct StartAnalysis {
 /// An analysis: its job's progress, its options and, once succeeded, its result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 9, "status": "SUCCEEDED", "total": 12480, "done": 12480, "progress": 100,
+    "dry_run": false, "generate_coupons": true, "as_of": "2026-11-30T23:59:59Z",
+    "as_of_day": "2026-11-30",
+    "result": {
+        "as_of": "2026-11-30T23:59:59Z", "dry_run": false, "generate_coupons": true,
+        "customers": 12480,
+        "before": {"standard": 8210, "silver": 2650, "gold": 1240, "vip": 380},
+        "after": {"standard": 8034, "silver": 2712, "gold": 1318, "vip": 416},
+        "promotions": 412, "demotions": 236, "held": 58, "coupons_issued": 398,
+        "coupons_skipped": 14
+    },
+    "error": null, "created_at": "2026-12-01T02:00:00Z", "finished_at": "2026-12-01T02:03:17Z"
+})))]
 pub struct Analysis {
     /// The job's id (also the analysis's id).
     pub id: i64,
@@ -64,6 +78,26 @@ pub struct Analysis {
 /// `GET /loyalty/analyses`: the latest analyses, newest first.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "items": [
+        {
+            "id": 9, "status": "SUCCEEDED", "total": 12480, "done": 12480, "progress": 100,
+            "dry_run": false, "generate_coupons": true, "as_of": "2026-11-30T23:59:59Z",
+            "as_of_day": "2026-11-30",
+            "result": {
+                "as_of": "2026-11-30T23:59:59Z", "dry_run": false, "generate_coupons": true,
+                "customers": 12480,
+                "before": {"standard": 8210, "silver": 2650, "gold": 1240, "vip": 380},
+                "after": {"standard": 8034, "silver": 2712, "gold": 1318, "vip": 416},
+                "promotions": 412, "demotions": 236, "held": 58, "coupons_issued": 398,
+                "coupons_skipped": 14
+            },
+            "error": null, "created_at": "2026-12-01T02:00:00Z",
+            "finished_at": "2026-12-01T02:03:17Z"
+        }
+    ],
+    "total": 1, "page": 1, "per_page": 20
+})))]
 pub struct AnalysisPage {
     /// Analyses of this page.
     pub items: Vec<Analysis>,
@@ -78,6 +112,12 @@ pub struct AnalysisPage {
 /// One customer's move in an analysis.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "customer_id": 1, "customer_number": "CLT0000001", "name": "Aya Kouassi",
+    "kind": "PROMOTION", "from_level": "SILVER", "to_level": "GOLD", "score": 62,
+    "criteria": {"frequency": 24, "regularity": 20, "recency": 10, "amount": 8},
+    "coupon_code": "SPE-7KX3M-9QH4T"
+})))]
 pub struct LoyaltyMove {
     /// The customer.
     pub customer_id: i64,
@@ -102,6 +142,17 @@ pub struct LoyaltyMove {
 /// `GET /loyalty/analyses/{id}/moves`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "items": [
+        {
+            "customer_id": 1, "customer_number": "CLT0000001", "name": "Aya Kouassi",
+            "kind": "PROMOTION", "from_level": "SILVER", "to_level": "GOLD", "score": 62,
+            "criteria": {"frequency": 24, "regularity": 20, "recency": 10, "amount": 8},
+            "coupon_code": "SPE-7KX3M-9QH4T"
+        }
+    ],
+    "total": 1, "page": 1, "per_page": 50
+})))]
 pub struct MovePage {
     /// Moves of this page, by customer.
     pub items: Vec<LoyaltyMove>,
@@ -116,6 +167,10 @@ pub struct MovePage {
 /// One level on the stats page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "level": "GOLD", "customers": 1318, "percent": "10.6", "revenue_3m": 98450000,
+    "revenue_per_customer": 74696
+})))]
 pub struct LevelStats {
     /// The level.
     pub level: Level,
@@ -132,6 +187,10 @@ pub struct LevelStats {
 /// A VIP customer among the ten who spent most over the last 3 months.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "customer_id": 1, "customer_number": "CLT0000001", "name": "Aya Kouassi",
+    "revenue_3m": 412500, "purchases_3m": 14
+})))]
 pub struct TopCustomer {
     /// The customer.
     pub customer_id: i64,
@@ -148,6 +207,49 @@ pub struct TopCustomer {
 /// `GET /loyalty/stats`: SPEC §4's stats page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "at": "2026-12-07T11:00:00Z", "customers": 12480,
+    "levels": [
+        {
+            "level": "STANDARD", "customers": 8034, "percent": "64.4", "revenue_3m": 120510000,
+            "revenue_per_customer": 15000
+        },
+        {
+            "level": "SILVER", "customers": 2712, "percent": "21.7", "revenue_3m": 97632000,
+            "revenue_per_customer": 36000
+        },
+        {
+            "level": "GOLD", "customers": 1318, "percent": "10.6", "revenue_3m": 98450000,
+            "revenue_per_customer": 74696
+        },
+        {
+            "level": "VIP", "customers": 416, "percent": "3.3", "revenue_3m": 62400000,
+            "revenue_per_customer": 150000
+        }
+    ],
+    "active_30d": 6864, "activity_rate": "55.0", "loyalty_rate": "35.6",
+    "last_analysis": {
+        "id": 9, "status": "SUCCEEDED", "total": 12480, "done": 12480, "progress": 100,
+        "dry_run": false, "generate_coupons": true, "as_of": "2026-11-30T23:59:59Z",
+        "as_of_day": "2026-11-30",
+        "result": {
+            "as_of": "2026-11-30T23:59:59Z", "dry_run": false, "generate_coupons": true,
+            "customers": 12480,
+            "before": {"standard": 8210, "silver": 2650, "gold": 1240, "vip": 380},
+            "after": {"standard": 8034, "silver": 2712, "gold": 1318, "vip": 416},
+            "promotions": 412, "demotions": 236, "held": 58, "coupons_issued": 398,
+            "coupons_skipped": 14
+        },
+        "error": null, "created_at": "2026-12-01T02:00:00Z",
+        "finished_at": "2026-12-01T02:03:17Z"
+    },
+    "top_vip": [
+        {
+            "customer_id": 1, "customer_number": "CLT0000001", "name": "Aya Kouassi",
+            "revenue_3m": 412500, "purchases_3m": 14
+        }
+    ]
+})))]
 pub struct LoyaltyStats {
     /// When computed.
     pub at: DateTime<Utc>,

@@ -39,6 +39,7 @@ pub struct FieldError {
 /// `/healthz` and `/readyz`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"status": "ok", "version": "0.1.0"})))]
 pub struct Health {
     /// `ok` or `unavailable`.
     pub status: String,

@@ -11,6 +11,10 @@ use utoipa::ToSchema;
 /// A catalogue product.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 1, "sku": "RIZ-5KG", "barcode": "6191000000016", "name": "Riz parfumé 5 kg",
+    "category": "ALIMENTAIRE", "price": 4500, "cost": 3600, "vat_rate_bp": 1800, "active": true
+})))]
 pub struct Product {
     /// Id.
     pub id: i64,
@@ -35,7 +39,10 @@ pub struct Product {
 /// `POST /products`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[cfg_attr(feature = "openapi", schema(example = json!({"sku": "ATTIEKE-1KG", "barcode": "6191000000054", "name": "Attiéké 1 kg", "category": "ALIMENTAIRE", "price": 1000, "cost": 750, "vat_rate_bp": 0})))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "sku": "ATTIEKE-1KG", "barcode": "6191000000054", "name": "Attiéké 1 kg",
+    "category": "ALIMENTAIRE", "price": 1000, "cost": 750, "vat_rate_bp": 0
+})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateProductRequest {
     /// SKU, unique.
@@ -89,6 +96,16 @@ pub struct UpdateProductRequest {
 /// A page of products.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "items": [
+        {
+            "id": 1, "sku": "RIZ-5KG", "barcode": "6191000000016", "name": "Riz parfumé 5 kg",
+            "category": "ALIMENTAIRE", "price": 4500, "cost": 3600, "vat_rate_bp": 1800,
+            "active": true
+        }
+    ],
+    "total": 1, "page": 1, "per_page": 50
+})))]
 pub struct ProductPage {
     /// Products.
     pub items: Vec<Product>,
@@ -136,7 +153,10 @@ pub struct PaymentRequest {
 /// `POST /sales` (send an `Idempotency-Key` header: a retry returns the first receipt).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[cfg_attr(feature = "openapi", schema(example = json!({"customer_id": 1, "lines": [{"barcode": "6191000000016", "quantity": 2}], "coupon_code": "BIENVENUE", "payments": [{"method": "ESPECES", "amount": 10000}]})))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "customer_id": 1, "lines": [{"barcode": "6191000000016", "quantity": 2}],
+    "coupon_code": "BIENVENUE", "payments": [{"method": "ESPECES", "amount": 10000}]
+})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateSaleRequest {
     /// Till; default: the store's first till.
@@ -158,6 +178,10 @@ pub struct CreateSaleRequest {
 /// A receipt line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "product_id": 1, "sku": "RIZ-5KG", "name": "Riz parfumé 5 kg", "quantity": 2,
+    "unit_price": 4500, "line_total": 9000, "discount": 1350, "vat_rate_bp": 1800
+})))]
 pub struct ReceiptLine {
     /// Product id.
     pub product_id: i64,
@@ -222,6 +246,27 @@ pub struct ReceiptCustomer {
 /// A sale as printed on the ticket (ticket de caisse).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 120, "ticket_number": "TKT-ABJ-PLATEAU-20261207-0001", "status": "COMPLETED",
+    "store_code": "ABJ-PLATEAU", "store_name": "Supermarché Plateau", "till_code": "C01",
+    "cashier_id": 1, "cashier_name": "Awa Koné",
+    "customer": {
+        "id": 1, "customer_number": "CLT0000001", "name": "Aya Kouassi", "level": "GOLD",
+        "points_balance": 187
+    },
+    "created_at": "2026-12-07T10:12:00Z",
+    "lines": [
+        {
+            "product_id": 1, "sku": "RIZ-5KG", "name": "Riz parfumé 5 kg", "quantity": 2,
+            "unit_price": 4500, "line_total": 9000, "discount": 1350, "vat_rate_bp": 1800
+        }
+    ],
+    "subtotal": 9000, "loyalty_percent": "5", "loyalty_discount": 450, "coupon_discount": 900,
+    "coupon_code": "BIENVENUE", "total": 7650,
+    "vat": [{"rate_bp": 1800, "base": 7650, "vat": 1167, "net": 6483}],
+    "payments": [{"method": "ESPECES", "amount": 10000, "reference": null}], "paid": 10000,
+    "change": 2350, "points_earned": 7, "refund": null
+})))]
 pub struct Receipt {
     /// Sale id.
     pub id: i64,
@@ -326,6 +371,10 @@ pub struct RefundSaleRequest {
 /// Figures of a period.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "sales_count": 38, "revenue": 412350, "discounts": 18400, "average_basket": 10851,
+    "refunds_count": 1, "refunded": 7650, "net_revenue": 404700
+})))]
 pub struct SalesSummary {
     /// Nombre de ventes (made in the period, refunded later or not; cancelled ones not).
     pub sales_count: i64,
@@ -408,6 +457,7 @@ pub struct SaleListItem {
 /// Someone who sells, for a manager's cashier picker (`GET /sales/sellers`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"id": 1, "name": "Awa Koné"})))]
 pub struct Seller {
     /// User id, the `cashier_id` of the sales history.
     pub id: i64,
@@ -418,6 +468,27 @@ pub struct Seller {
 /// `GET /sales/mine`: the cashier's history for a period.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "cashier_id": 1, "period": "today", "from": "2026-12-07", "to": "2026-12-07",
+    "summary": {
+        "sales_count": 38, "revenue": 412350, "discounts": 18400, "average_basket": 10851,
+        "refunds_count": 1, "refunded": 7650, "net_revenue": 404700
+    },
+    "per_day": [{"date": "2026-12-07", "revenue": 412350, "sales_count": 38, "refunded": 7650}],
+    "top_products": [{"product_id": 1, "name": "Riz parfumé 5 kg", "quantity": 27, "revenue": 121500}],
+    "payment_split": [
+        {"method": "ESPECES", "amount": 287300, "count": 29, "refunded": 7650},
+        {"method": "ORANGE_MONEY", "amount": 125050, "count": 9, "refunded": 0}
+    ],
+    "sales": [
+        {
+            "id": 120, "ticket_number": "TKT-ABJ-PLATEAU-20261207-0001",
+            "created_at": "2026-12-07T10:12:00Z", "status": "COMPLETED", "total": 7650,
+            "cashier_name": "Awa Koné", "customer_number": "CLT0000001"
+        }
+    ],
+    "total": 38, "page": 1, "per_page": 50
+})))]
 pub struct SalesHistory {
     /// Whose sales; `null` for the whole store (every seller, `GET /sales` without
     /// `cashier_id`).

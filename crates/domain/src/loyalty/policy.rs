@@ -96,6 +96,14 @@ impl LevelPercents {
 /// criterion gives scale with [`CriterionPoints`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "points": {"frequency": 40, "regularity": 30, "recency": 20, "amount": 10},
+    "thresholds": {"silver": 25, "gold": 50, "vip": 75},
+    "discount_percent": {"silver": "3", "gold": "5", "vip": "10"},
+    "congratulation_percent": {"silver": "3", "gold": "5", "vip": "10"},
+    "congratulation_validity_days": 30, "congratulation_min_basket": 10000,
+    "soft_landing_days": 30
+})))]
 pub struct LoyaltyPolicy {
     /// The most points per criterion (sum 100).
     pub points: CriterionPoints,

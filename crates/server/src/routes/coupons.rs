@@ -307,7 +307,8 @@ fn export_record(
 /// Streamed a thousand coupons at a time; cells that a spreadsheet would take for a
 /// formula start with an apostrophe.
 #[utoipa::path(tag = "coupons", security(("bearer" = [])),
-    params(ListQuery), responses((status = 200, content_type = "text/csv", body = String)))]
+    params(ListQuery), responses((status = 200, content_type = "text/csv", body = String,
+        example = json!("Code;Type;Remise;Valeur (% ou FCFA);Description;Début;Fin;Statut;Utilisations;N° client;Client\nNOEL2026;Générique;Pourcentage;10;Noël : 10 % dès 20 000 FCFA;15/12/2026;31/12/2026;Actif;0;;\nSPE-7KX3M-9QH4T;Personnel;Pourcentage;5;Félicitations : 5 % pour votre passage Gold;02/11/2026;01/12/2026;Expiré;0;CLT0000001;Aya Kouassi\n"))))]
 #[get("/coupons/export")]
 pub async fn export(
     state: web::Data<AppState>,

@@ -485,7 +485,8 @@ pub async fn list(
 /// Who sells, by name: the cashier picker of a manager's sales history (cashiers,
 /// admins, and anyone with sales on record).
 #[utoipa::path(tag = "sales", security(("bearer" = [])),
-    responses((status = 200, body = [Seller]), (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem)))]
+    responses((status = 200, body = [Seller], example = json!([{"id": 1, "name": "Awa Koné"}, {"id": 5, "name": "Caissier 001"}])),
+              (status = 403, description = "`auth.forbidden`", body = crm_api_types::Problem)))]
 #[get("/sales/sellers")]
 pub async fn sellers(
     state: web::Data<AppState>,

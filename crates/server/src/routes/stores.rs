@@ -96,7 +96,9 @@ fn check_store(
 
 /// The stores and their tills, by code.
 #[utoipa::path(tag = "stores", security(("bearer" = [])),
-    responses((status = 200, body = Vec<StoreView>)))]
+    responses((status = 200, body = Vec<StoreView>, example = json!([{"id": 1, "code": "ABJ-PLATEAU", "name": "Supermarché Plateau",
+        "city": "Abidjan", "address": null, "timezone": "Africa/Abidjan",
+        "tills": [{"id": 1, "store_id": 1, "code": "C01", "name": "Caisse 1", "active": true}]}]))))]
 #[get("/stores")]
 pub async fn list(
     state: web::Data<AppState>,

@@ -256,7 +256,8 @@ fn export_record(m: &ListedMove) -> [String; 11] {
 /// and words; streamed a thousand moves at a time.
 #[utoipa::path(tag = "loyalty", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Analysis id"), ExportQuery),
-    responses((status = 200, content_type = "text/csv", body = String),
+    responses((status = 200, content_type = "text/csv", body = String,
+               example = json!("N° client;Nom;Mouvement;Niveau avant;Niveau après;Score;Fréquence;Régularité;Récence;Montant;Coupon\nCLT0000001;Aya Kouassi;Promotion;SILVER;GOLD;62;24;20;10;8;SPE-7KX3M-9QH4T\n")),
               (status = 404, description = "`loyalty.analysis_not_found`", body = crm_api_types::Problem)))]
 #[get("/loyalty/analyses/{id}/moves/export")]
 pub async fn export(
