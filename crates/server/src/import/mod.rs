@@ -275,6 +275,8 @@ pub async fn legacy(state: &AppState, dir: &Path) -> Result<Report, ImportError>
     store::refresh_imported_customers(db).await?;
     if report.imported() > 0 {
         crm_store::sales::rebuild_rollups(db).await?;
+        // The planner's statistics must know the new rows before the first search.
+        crm_store::demo::refresh_statistics(db).await?;
     }
     // 4. Every imported sale checked against its lines and payments; those that do not
     // agree are named, not corrected.
