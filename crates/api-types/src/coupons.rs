@@ -84,11 +84,15 @@ pub struct Coupon {
 #[serde(deny_unknown_fields)]
 pub struct CreateCouponRequest {
     /// `GENERIC` or `SPECIAL`.
+    // Text in Rust, an enum in the document: a value outside it is answered with this
+    // API's own 422 code, not the body parser's.
+    #[cfg_attr(feature = "openapi", schema(value_type = CouponKind))]
     pub kind: String,
     /// A chosen code for a GENERIC promo (`NOEL2026`); absent = generated.
     #[serde(default)]
     pub code: Option<String>,
     /// `PERCENT` or `FIXED`.
+    #[cfg_attr(feature = "openapi", schema(value_type = DiscountKind))]
     pub discount_kind: String,
     /// Whole percent (1–100) or FCFA (> 0).
     pub value: i64,
@@ -283,8 +287,12 @@ pub struct RedemptionPage {
 #[serde(deny_unknown_fields)]
 pub struct BulkIssueRequest {
     /// Lowest level served (`SILVER` = Silver, Gold and VIP).
+    // Text in Rust, an enum in the document: a value outside it is answered with this
+    // API's own 422 code, not the body parser's.
+    #[cfg_attr(feature = "openapi", schema(value_type = Level))]
     pub min_level: String,
     /// `PERCENT` or `FIXED`.
+    #[cfg_attr(feature = "openapi", schema(value_type = DiscountKind))]
     pub discount_kind: String,
     /// Whole percent (1–100) or FCFA (> 0).
     pub value: i64,

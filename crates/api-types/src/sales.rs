@@ -141,7 +141,9 @@ pub struct PaymentRequest {
     /// ESPECES, CARTE, ORANGE_MONEY, MTN_MOMO, MOOV_MONEY, WAVE or CHEQUE.
     // Text, not a `PaymentMethod`: an unknown method is answered with its own code,
     // 422 `payment.method_invalid`, not `validation.failed` for a body that does not
-    // parse; and a method in lower case is accepted, as it always was.
+    // parse; and a method in lower case is accepted, as it always was. The document
+    // names the methods as an enum.
+    #[cfg_attr(feature = "openapi", schema(value_type = PaymentMethod))]
     pub method: String,
     /// Amount tendered, FCFA (cash may exceed what is due: change is returned).
     pub amount: i64,
@@ -365,6 +367,7 @@ pub struct RefundSaleRequest {
     /// way it was paid (same methods, same amounts kept).
     // Text, as `PaymentRequest::method`: an unknown one is `payment.method_invalid`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<PaymentMethod>))]
     pub method: Option<String>,
 }
 
