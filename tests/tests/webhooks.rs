@@ -605,3 +605,81 @@ macro_rules! with_short_window {
 
 with_short_window!(retries_stop_after_the_window_sqlite, Backend::Sqlite);
 with_short_window!(retries_stop_after_the_window_postgres, Backend::Postgres);
+
+/// A receiver whose port refuses connections gets one batch of attempts, then is left
+/// alone for its pause (the first wait of the retry schedule, here a minute): the events
+/// made meanwhile wait as pending deliveries instead of each being attempted and failed
+/// beside the tills' writes.
+async fn a_refusing_receiver_is_left_alone_between_attempts(backend: Backend) {
+    let app = crm_tests::spawn_with(backend, |s| {
+        s.webhooks.poll_ms = 20;
+        s.webhooks.retry_ms = vec![60_000];
+        s.webhooks.concurrency = 4;
+    })
+    .await;
+    app.seed_catalogue().await;
+    let admin = app.token_for(Role::Admin).await;
+    // A port free a moment ago and closed again: every connection is refused at once.
+    let url = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hooks", listener.local_addr().unwrap())
+    };
+    let (endpoint, _) = register(&app, &admin, &url, &["sale.completed"]).await;
+    let cashier = app.token_for(Role::Cashier).await;
+    for _ in 0..20 {
+        let reply = app
+            .sell(
+                &cashier,
+                json!({"lines": [{"barcode": TestApp::demo_barcode(6), "quantity": 1}],
+                       "payments": [{"method": "ESPECES", "amount": 1_000}]}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        // Slow enough for the worker to see the sales a few at a time.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    undispatched_none(&app).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let count = |sql: String| {
+        let db = app.state.db.clone();
+        async move {
+            use sea_orm::ConnectionTrait;
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    sql,
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    let deliveries = format!("FROM webhook_deliveries WHERE endpoint_id = {endpoint}");
+    assert_eq!(
+        count(format!(
+            "SELECT COUNT(*) AS n {deliveries} AND status = 'PENDING'"
+        ))
+        .await,
+        20,
+        "every event waits for the receiver"
+    );
+    let attempted = count(format!(
+        "SELECT COUNT(*) AS n {deliveries} AND attempts > 0"
+    ))
+    .await;
+    assert!(
+        (1..=4).contains(&attempted),
+        "one batch of at most 4 attempts (the worker's slots), then the pause: {attempted} attempted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusing_receiver_is_left_alone_between_attempts_sqlite() {
+    a_refusing_receiver_is_left_alone_between_attempts(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusing_receiver_is_left_alone_between_attempts_postgres() {
+    a_refusing_receiver_is_left_alone_between_attempts(Backend::Postgres).await;
+}

@@ -5,6 +5,8 @@
 //!
 //! It runs beside the HTTP server, never inside a request: checkout writes one outbox
 //! row in its transaction and returns; a slow or dead receiver costs the till nothing.
+//! An endpoint whose attempt failed is left alone for a while ([`Pauses`]), so that a
+//! receiver that is down is not sent every new event only to refuse it.
 //! At-least-once: an attempt whose answer was lost (timeout, crash) is sent again, with
 //! the same event id, for the receiver to deduplicate.
 
@@ -17,6 +19,7 @@ use crm_store::webhooks::{self, Claimed};
 use crm_store::{DatabaseConnection, StoreResult};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -27,6 +30,68 @@ const FAN_OUT_BATCH: u64 = 500;
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// An answer's error text kept in the log, at most (characters).
 const MAX_ERROR_CHARS: usize = 300;
+/// The longest an endpoint is left alone after failed attempts: a receiver back up
+/// waits at most this long for the events it missed, and « Renvoyer » for its send.
+const PAUSE_AT_MOST: Duration = Duration::from_secs(60);
+
+/// The endpoints whose last attempt failed, left alone in this instance until their
+/// pause is over: the n-th failure in a row pauses the endpoint for the n-th wait of
+/// the retry schedule, at most [`PAUSE_AT_MOST`]; a delivered attempt ends it.
+///
+/// Without it, every new event for a receiver that refuses connections is attempted at
+/// once and fails, a write per event beside the tills' (checkout p99 +17–26 % with a
+/// refusing receiver, docs/benchmarks.md); paused, such a receiver costs a batch of
+/// attempts per pause. Events wait as pending deliveries, none is lost, and the retry
+/// window still ends them.
+#[derive(Default)]
+pub struct Pauses(std::sync::Mutex<HashMap<i64, Pause>>);
+
+/// Failed attempts in a row to one endpoint, and when it may be tried again.
+#[derive(Clone, Copy, Debug)]
+struct Pause {
+    failures: usize,
+    until: DateTime<Utc>,
+}
+
+impl Pauses {
+    /// An attempt to `endpoint` failed at `now`.
+    pub fn failed(&self, endpoint: i64, settings: &WebhookSettings, now: DateTime<Utc>) {
+        let mut pauses = self.lock();
+        let failures = pauses.get(&endpoint).map_or(0, |p| p.failures) + 1;
+        let wait = settings
+            .retry_ms
+            .get(failures - 1)
+            .or(settings.retry_ms.last())
+            .map_or(PAUSE_AT_MOST, |ms| Duration::from_millis(*ms))
+            .min(PAUSE_AT_MOST);
+        let until = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+        pauses.insert(endpoint, Pause { failures, until });
+    }
+
+    /// An attempt to `endpoint` was delivered: it is no longer paused.
+    pub fn delivered(&self, endpoint: i64) {
+        self.lock().remove(&endpoint);
+    }
+
+    /// The endpoints paused at `now`.
+    pub fn paused(&self, now: DateTime<Utc>) -> Vec<i64> {
+        let mut paused: Vec<i64> = self
+            .lock()
+            .iter()
+            .filter(|(_, pause)| pause.until > now)
+            .map(|(endpoint, _)| *endpoint)
+            .collect();
+        paused.sort_unstable();
+        paused
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Pause>> {
+        // A map of times holds no invariant a panic could break.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 /// Starts the worker on the current Tokio runtime (unless disabled in the settings).
 pub fn start(
@@ -39,6 +104,7 @@ pub fn start(
     }
     let client = client(&settings)?;
     let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    let pauses = Arc::new(Pauses::default());
     tokio::spawn(async move {
         let poll = Duration::from_millis(settings.poll_ms.max(10));
         let settings = Arc::new(settings);
@@ -48,7 +114,7 @@ pub fn start(
                 purged_at = Some(std::time::Instant::now());
                 purge(&db, settings.retention_days).await;
             }
-            match round(&db, &client, &vault, &settings, &slots).await {
+            match round(&db, &client, &vault, &settings, &slots, &pauses).await {
                 // A full round: there may be more waiting.
                 Ok(busy) if busy => tokio::task::yield_now().await,
                 Ok(_) => tokio::time::sleep(poll).await,
@@ -101,6 +167,7 @@ async fn round(
     vault: &PhoneVault,
     settings: &Arc<WebhookSettings>,
     slots: &Arc<Semaphore>,
+    pauses: &Arc<Pauses>,
 ) -> StoreResult<bool> {
     let now = Utc::now();
     let window =
@@ -118,16 +185,16 @@ async fn round(
             + 30_000,
     );
     let limit = u64::try_from(free).unwrap_or(1);
-    let claimed = webhooks::claim(db, now, now + lease, limit).await?;
+    let claimed = webhooks::claim(db, now, now + lease, limit, &pauses.paused(now)).await?;
     let sent = claimed.len();
     for delivery in claimed {
         let Ok(slot) = slots.clone().acquire_owned().await else {
             break;
         };
         let (db, client, settings) = (db.clone(), client.clone(), settings.clone());
-        let vault = vault.clone();
+        let (vault, pauses) = (vault.clone(), pauses.clone());
         tokio::spawn(async move {
-            if let Err(e) = send(&db, &client, &vault, &settings, delivery).await {
+            if let Err(e) = send(&db, &client, &vault, &settings, &pauses, delivery).await {
                 tracing::warn!(error = %e, "webhook worker: could not record an attempt");
             }
             drop(slot);
@@ -205,9 +272,11 @@ async fn send(
     client: &reqwest::Client,
     vault: &PhoneVault,
     settings: &WebhookSettings,
+    pauses: &Pauses,
     claimed: Claimed,
 ) -> StoreResult<()> {
     let id = claimed.delivery.id;
+    let endpoint = claimed.delivery.endpoint_id;
     let body = body(&claimed.event)?;
     let Ok(secret) = vault.open_text(&claimed.secret) else {
         tracing::error!(
@@ -215,6 +284,7 @@ async fn send(
             "webhook secret undecryptable: was CRM_PHONE_KEY changed?"
         );
         let now = Utc::now();
+        pauses.failed(endpoint, settings, now);
         let retry_at = next_attempt(
             settings,
             claimed.delivery.attempts + 1,
@@ -247,6 +317,7 @@ async fn send(
         Ok(response) if response.status().is_success() => {
             let code = response.status().as_u16();
             tracing::debug!(delivery = id, code, "webhook delivered");
+            pauses.delivered(endpoint);
             return webhooks::delivered(db, id, code, now).await;
         }
         Ok(response) => {
@@ -267,6 +338,7 @@ async fn send(
             (None, text)
         }
     };
+    pauses.failed(endpoint, settings, now);
     let attempts = claimed.delivery.attempts + 1;
     let retry_at = next_attempt(settings, attempts, now, claimed.delivery.retry_until);
     tracing::info!(
@@ -293,6 +365,42 @@ mod tests {
             "sha256=49f24e537407743fa4a0242bb63b94b9a47ee99cbbe071ccd8a22550ae411686"
         );
         assert_ne!(sig, signature("secret", 1700000001, br#"{"a":1}"#));
+    }
+
+    #[test]
+    fn a_failing_endpoint_is_paused_by_the_schedule_at_most_a_minute_until_delivered() {
+        let settings = WebhookSettings::default();
+        let pauses = Pauses::default();
+        let now = Utc::now();
+        assert!(pauses.paused(now).is_empty());
+        pauses.failed(7, &settings, now);
+        // First failure: the first wait of the schedule (10 s).
+        assert_eq!(pauses.paused(now + chrono::Duration::seconds(9)), vec![7]);
+        assert!(pauses
+            .paused(now + chrono::Duration::seconds(10))
+            .is_empty());
+        // Second in a row: 30 s; third and later: 60 s, the most.
+        pauses.failed(7, &settings, now);
+        assert_eq!(pauses.paused(now + chrono::Duration::seconds(29)), vec![7]);
+        assert!(pauses
+            .paused(now + chrono::Duration::seconds(30))
+            .is_empty());
+        for _ in 0..5 {
+            pauses.failed(7, &settings, now);
+        }
+        assert_eq!(pauses.paused(now + chrono::Duration::seconds(59)), vec![7]);
+        assert!(pauses
+            .paused(now + chrono::Duration::seconds(60))
+            .is_empty());
+        // Another endpoint is not touched; a delivery ends the pause and the count.
+        pauses.failed(3, &settings, now);
+        assert_eq!(pauses.paused(now), vec![3, 7]);
+        pauses.delivered(7);
+        assert_eq!(pauses.paused(now), vec![3]);
+        pauses.failed(7, &settings, now);
+        assert!(pauses
+            .paused(now + chrono::Duration::seconds(10))
+            .is_empty());
     }
 
     #[test]

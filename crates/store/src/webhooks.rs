@@ -545,21 +545,27 @@ pub struct Claimed {
     pub secret: String,
 }
 
-/// Claims up to `limit` deliveries due at `now`: their next attempt is pushed to
-/// `lease_until` by a conditional update, so no other instance takes them meanwhile.
+/// Claims up to `limit` deliveries due at `now`, none of the endpoints in `paused`:
+/// their next attempt is pushed to `lease_until` by a conditional update, so no other
+/// instance takes them meanwhile.
 pub async fn claim(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     limit: u64,
+    paused: &[i64],
 ) -> StoreResult<Vec<Claimed>> {
     let pending = DeliveryStatus::Pending.as_str();
     // A read first: an idle poll takes no write lock (SQLite's is the till's too).
-    let due: Vec<i64> = webhook_delivery::Entity::find()
+    let mut due = webhook_delivery::Entity::find()
         .select_only()
         .column(webhook_delivery::Column::Id)
         .filter(webhook_delivery::Column::Status.eq(pending))
-        .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+        .filter(webhook_delivery::Column::NextAttemptAt.lte(now));
+    if !paused.is_empty() {
+        due = due.filter(webhook_delivery::Column::EndpointId.is_not_in(paused.to_vec()));
+    }
+    let due: Vec<i64> = due
         .order_by_asc(webhook_delivery::Column::NextAttemptAt)
         .order_by_asc(webhook_delivery::Column::Id)
         .limit(limit)

@@ -26,6 +26,12 @@
 //! With `--search`: the back office's customer search (`GET /customers?q=`) by phone, by
 //! customer number and by name prefix, as the demo marketing user.
 //!
+//! With `--webhooks`: checkout (8 tills) with no webhook endpoint, with an endpoint for
+//! `sale.completed` whose receiver answers 200 at once, with one whose receiver accepts
+//! connections and never answers (every attempt waits out its timeout), and with one
+//! whose port refuses connections, in turn within each run: the till must not feel a
+//! receiver that is down.
+//!
 //! With `--loyalty`: the loyalty analysis instead (`crate::loyalty_bench`).
 
 use std::net::TcpStream;
@@ -47,7 +53,7 @@ const SEARCH_DB: &str = "crm_bench_search";
 const SEARCH_BIND: &str = "127.0.0.1:18081";
 
 /// Options: `--customers N` (100000), `--sales N` (0), `--clients N` (8), `--seconds N`
-/// (20), `--runs N` (3), `--reuse`, `--coupons`, `--kpis`, `--search`.
+/// (20), `--runs N` (3), `--reuse`, `--coupons`, `--kpis`, `--search`, `--webhooks`.
 pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     if args.iter().any(|a| a == "--loyalty") {
         return crate::loyalty_bench::run(ws, args);
@@ -70,6 +76,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     let coupons = args.iter().any(|a| a == "--coupons");
     let kpis = args.iter().any(|a| a == "--kpis");
     let search = args.iter().any(|a| a == "--search");
+    let webhooks = args.iter().any(|a| a == "--webhooks");
     let sales = option("--sales", if kpis { 200_000 } else { 0 })?;
 
     let admin_url =
@@ -100,8 +107,8 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     ]))?;
     let crm = ws.target_dir.join("release/crm");
     let loadgen = ws.target_dir.join("release/loadgen");
-    // Only identify is also driven by wrk; the search needs no Debian package.
-    let wrk = if search {
+    // Only identify is also driven by wrk; the search and webhook runs need no Debian package.
+    let wrk = if search || webhooks {
         std::path::PathBuf::new()
     } else {
         toolchain::ensure_wrk()?
@@ -139,7 +146,10 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
-    let scenarios: &[&str] = if kpis {
+    let scenarios: &[&str] = if webhooks {
+        // Run by `checkout_beside_dead_receivers`, not by the loop below.
+        &[]
+    } else if kpis {
         &["kpis", "kpi-export"]
     } else if coupons {
         &["quote"]
@@ -256,6 +266,9 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
                 100.0 * ratios[ratios.len() - 1]
             );
         }
+        if webhooks {
+            checkout_beside_dead_receivers(&loadgen, customers, clients, seconds, runs)?;
+        }
         if coupons {
             println!("[bench] bulk issue to every customer:");
             bulk_issue(&loadgen, customers)?;
@@ -265,6 +278,170 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     let _ = server.kill();
     let _ = server.wait();
     outcome
+}
+
+/// Checkout runs with no webhook endpoint, with a receiver that answers at once, with one
+/// that hangs (accepts the connection, never answers) and with a closed port, in turn
+/// within each run (each run starting with the next one) so that the drift touches the
+/// four alike. Prints each run's
+/// figures and the p99 of the receivers that are down against the one that is up.
+fn checkout_beside_dead_receivers(
+    loadgen: &std::path::Path,
+    customers: u64,
+    clients: u64,
+    seconds: u64,
+    runs: u64,
+) -> Result<()> {
+    let healthy = receiver(Receiver::Answers)?;
+    let hanging = receiver(Receiver::Hangs)?;
+    // A port that was just free and is closed again: every attempt is refused at once, so
+    // the worker retries as fast as its backoff lets it.
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        format!("http://{}/hooks", listener.local_addr()?)
+    };
+    let receivers = [
+        ("no endpoint", None),
+        ("receiver up", Some(healthy.as_str())),
+        ("hanging receiver", Some(hanging.as_str())),
+        ("refusing receiver", Some(refused.as_str())),
+    ];
+    let mut p99s: Vec<[f64; 4]> = Vec::new();
+    for run in 1..=runs {
+        let mut row = [0.0; 4];
+        // Each run starts with the next receiver: checkout slows as the day's sales grow
+        // (its counters are updated in place), so a fixed order would favour the first.
+        let first = usize::try_from(run - 1).unwrap_or(0) % receivers.len();
+        let order: Vec<usize> = (0..receivers.len())
+            .map(|i| (first + i) % receivers.len())
+            .collect();
+        for index in order {
+            let (label, receiver) = receivers[index];
+            let slot = &mut row[index];
+            let endpoint = match receiver {
+                Some(url) => {
+                    let out = process::capture(process::command(loadgen).args([
+                        &format!("http://{BIND}"),
+                        "1",
+                        "1",
+                        "0",
+                        "webhook-register",
+                        url,
+                    ]))?;
+                    Some(String::from_utf8_lossy(&out).trim().to_owned())
+                }
+                None => None,
+            };
+            println!("[bench] checkout, {label}, run {run}/{runs} (loadgen):");
+            let out = process::capture(process::command(loadgen).args([
+                &format!("http://{BIND}"),
+                &customers.to_string(),
+                &clients.to_string(),
+                &seconds.to_string(),
+                "checkout",
+            ]))?;
+            let out = String::from_utf8_lossy(&out);
+            print!("  {out}");
+            *slot = figure_after(&out, "p99 ").context("loadgen printed no p99")?;
+            if let Some(id) = endpoint {
+                process::run(process::command(loadgen).args([
+                    &format!("http://{BIND}"),
+                    "1",
+                    "1",
+                    "0",
+                    "webhook-delete",
+                    &id,
+                ]))?;
+            }
+        }
+        p99s.push(row);
+    }
+    for (run, [without, up, hanging, refused]) in p99s.iter().enumerate() {
+        println!(
+            "[bench] checkout p99, run {}: no endpoint {without:.2} ms; receiver up {up:.2} ms; hanging receiver {hanging:.2} ms ({:+.0} % of up); refusing receiver {refused:.2} ms ({:+.0} % of up)",
+            run + 1,
+            100.0 * (hanging / up - 1.0),
+            100.0 * (refused / up - 1.0),
+        );
+    }
+    Ok(())
+}
+
+/// How a bench receiver treats the deliveries it is sent.
+#[derive(Clone, Copy)]
+enum Receiver {
+    /// Reads each request and answers `204 No Content` at once.
+    Answers,
+    /// Down the worst way: accepts every connection and never answers, so each attempt
+    /// holds a worker slot for its whole timeout.
+    Hangs,
+}
+
+/// A receiver on a free local port, served by threads until the bench ends. Returns its URL.
+fn receiver(kind: Receiver) -> Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}/hooks", listener.local_addr()?);
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for connection in listener.incoming().flatten() {
+            match kind {
+                // Kept open, never read or written.
+                Receiver::Hangs => held.push(connection),
+                Receiver::Answers => {
+                    std::thread::spawn(move || answer_every_request(connection));
+                }
+            }
+        }
+    });
+    Ok(url)
+}
+
+/// Answers each HTTP/1.1 request on `connection` with 204 (keep-alive), until it closes.
+fn answer_every_request(mut connection: TcpStream) {
+    use std::io::{Read, Write};
+    let mut pending: Vec<u8> = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        // A whole request: its head, then as many bytes as its Content-Length says.
+        let request_len = pending
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|end| {
+                let head = String::from_utf8_lossy(&pending[..end]).to_ascii_lowercase();
+                let body: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                end + 4 + body
+            })
+            .filter(|len| pending.len() >= *len);
+        if let Some(len) = request_len {
+            pending.drain(..len);
+            if connection
+                .write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+                .is_err()
+            {
+                return;
+            }
+            continue;
+        }
+        match connection.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => pending.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// The number after `prefix` in a `loadgen` report (`p99 1.23 ms` → 1.23).
+fn figure_after(report: &str, prefix: &str) -> Option<f64> {
+    report
+        .split(prefix)
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Issues a SPECIAL coupon to every customer through the server, timed by `loadgen`.

@@ -2,7 +2,7 @@
 //! for a fixed time and prints throughput and latency percentiles. Used by
 //! `cargo xtask bench`; it is a measuring tool, not a test.
 //!
-//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz|checkout|month|quote|kpis|kpi-export|search-phone|search-number|search-name|bulk|token]
+//! Usage: loadgen URL CUSTOMERS [CONCURRENCY=8] [SECONDS=20] [identify|healthz|checkout|month|quote|kpis|kpi-export|search-phone|search-number|search-name|bulk|token|webhook-register RECEIVER|webhook-delete ID]
 //! (logs in as the demo cashier; customers are `crm demo`'s numbers 0..CUSTOMERS).
 //! - `identify`: `POST /customers/identify` with random customers in random phone forms;
 //! - `healthz`: `GET /healthz`, the cost of HTTP alone on this machine;
@@ -17,7 +17,10 @@
 //!   random written form, by a random customer number, or by a five-letter name prefix;
 //! - `bulk`: once, as the demo marketing user, `POST /coupons/bulk-issue` to every
 //!   customer, following the job to its end: prints the time and coupons per second;
-//! - `token`: prints the demo cashier's access token, for `wrk` (see `cargo xtask bench`).
+//! - `token`: prints the demo cashier's access token, for `wrk` (see `cargo xtask bench`);
+//! - `webhook-register RECEIVER`: as the demo admin, registers RECEIVER for
+//!   `sale.completed` and prints the endpoint's id; `webhook-delete ID` deletes it (the
+//!   checkout-with-a-dead-receiver bench, `cargo xtask bench --webhooks`).
 #![allow(
     clippy::indexing_slicing,
     clippy::cast_possible_truncation,
@@ -53,7 +56,9 @@ async fn main() -> anyhow::Result<()> {
             "search-number",
             "search-name",
             "bulk",
-            "token"
+            "token",
+            "webhook-register",
+            "webhook-delete"
         ]
         .contains(&mode.as_str()),
         "unknown mode {mode}"
@@ -63,6 +68,12 @@ async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     if mode == "bulk" {
         return bulk_issue(&client, &base).await;
+    }
+    if let Some(action) = mode.strip_prefix("webhook-") {
+        let target = args
+            .get(6)
+            .ok_or_else(|| anyhow::anyhow!("{mode} needs a receiver address or an id"))?;
+        return webhook(&client, &base, action, target).await;
     }
     let token = if mode.starts_with("kpi") {
         log_in(&client, &base, "dg", "Direction2026!").await?
@@ -447,6 +458,43 @@ async fn bulk_issue(client: &reqwest::Client, base: &str) -> anyhow::Result<()> 
             _ => {}
         }
     }
+}
+
+/// Registers (`register`, prints the id) or deletes (`delete`) a webhook endpoint as the
+/// demo admin.
+async fn webhook(
+    client: &reqwest::Client,
+    base: &str,
+    action: &str,
+    target: &str,
+) -> anyhow::Result<()> {
+    let token = log_in(client, base, "admin", "Admin2026!").await?;
+    if action == "register" {
+        let created: serde_json::Value = client
+            .post(format!("{base}/api/v1/webhooks"))
+            .bearer_auth(&token)
+            .json(&json!({"url": target, "events": ["sale.completed"]}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let id = created["endpoint"]["id"]
+            .as_i64()
+            .ok_or_else(|| anyhow::anyhow!("webhook refused: {created}"))?;
+        println!("{id}");
+    } else {
+        let status = client
+            .delete(format!("{base}/api/v1/webhooks/{target}"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .status();
+        anyhow::ensure!(
+            status.is_success(),
+            "webhook {target} not deleted: {status}"
+        );
+    }
+    Ok(())
 }
 
 /// An access token for a demo login.
