@@ -14,7 +14,7 @@
 use calamine::{Data, DataType, Reader, Xlsx};
 use chrono::{NaiveDate, Utc};
 use crm_domain::{Level, Role};
-use crm_tests::{on_both_databases, TestApp};
+use crm_tests::{on_both_databases, Backend, TestApp};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value as SqlValue};
 use serde_json::{json, Value};
 
@@ -651,4 +651,56 @@ on_both_databases! {
         crm_store::sales::rebuild_rollups(&app.state.db).await.unwrap();
         assert_eq!(rolled_up(&app).await, kept);
     }
+}
+
+/// Past its fresh time (`CRM_KPI_FRESH_SECS`) a dashboard is served at once, as it was,
+/// while its successor is computed in the background; the answers after that carry the
+/// new figures. Screens never wait for a computation once the first one is made.
+async fn a_dashboard_past_its_time_is_served_while_the_next_is_computed(backend: Backend) {
+    let app = crm_tests::spawn_with(backend, |settings| settings.kpi_fresh_secs = 2).await;
+    let shop = shop(&app).await;
+    let sales = |d: &Value| d["discounts"]["current"]["sales"].as_i64().unwrap();
+    let first = kpis(&app, &shop.director, "period=7d").await;
+    let computed = std::time::Instant::now();
+    assert_eq!(sales(&first), 0);
+    let sold = app
+        .sell(
+            &shop.cashier,
+            json!({"lines": [{"product_id": shop.small, "quantity": 1}],
+                   "payments": [{"method": "ESPECES", "amount": 2_000}]}),
+        )
+        .await;
+    assert_eq!(sold.status, 201, "{}", sold.body);
+    // Still fresh: the same computation.
+    let kept = kpis(&app, &shop.director, "period=7d").await;
+    assert_eq!(kept["generated_at"], first["generated_at"]);
+    tokio::time::sleep(std::time::Duration::from_millis(2_200).saturating_sub(computed.elapsed()))
+        .await;
+    // No longer fresh: served as it was, its successor started.
+    let stale = kpis(&app, &shop.director, "period=7d").await;
+    assert_eq!(stale["generated_at"], first["generated_at"]);
+    assert_eq!(sales(&stale), 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = kpis(&app, &shop.director, "period=7d").await;
+        if now["generated_at"] != first["generated_at"] {
+            assert_eq!(sales(&now), 1, "the new computation counts the sale");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no new computation within 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_past_its_time_is_served_while_the_next_is_computed_sqlite() {
+    a_dashboard_past_its_time_is_served_while_the_next_is_computed(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_past_its_time_is_served_while_the_next_is_computed_postgres() {
+    a_dashboard_past_its_time_is_served_while_the_next_is_computed(Backend::Postgres).await;
 }

@@ -245,7 +245,8 @@ pub struct KpiPeriod {
     ]
 })))]
 pub struct KpiDashboard {
-    /// When computed.
+    /// When computed: a dashboard is served again while fresh (60 s by default), then
+    /// while its successor is computed, up to 15 minutes old.
     pub generated_at: DateTime<Utc>,
     /// The period.
     pub period: KpiPeriod,

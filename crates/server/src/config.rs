@@ -47,6 +47,9 @@ pub struct Settings {
     pub login_attempts_per_address: u32,
     /// Password hashes computed at once; 0 = one per core (`CRM_PASSWORD_HASHING_SLOTS`).
     pub password_hashing_slots: usize,
+    /// Seconds a computed KPI dashboard is served as it is (`CRM_KPI_FRESH_SECS`); past
+    /// that, it is still served while a new one is computed in the background.
+    pub kpi_fresh_secs: u64,
     /// Webhook deliveries: how the background worker sends them.
     pub webhooks: WebhookSettings,
 }
@@ -115,6 +118,7 @@ impl Default for Settings {
             login_attempts_per_name: 10,
             login_attempts_per_address: 120,
             password_hashing_slots: 0,
+            kpi_fresh_secs: 60,
             webhooks: WebhookSettings::default(),
         }
     }

@@ -40,7 +40,7 @@ pub struct AppState {
     pub calendar: crate::calendar::StoreCalendar,
     /// The loyalty policy in force (discounts per level), kept in memory.
     pub loyalty_policy: crate::loyalty_policy::PolicyCache,
-    /// KPI dashboards computed in the last minute (`crate::kpis::Dashboards`).
+    /// KPI dashboards computed, served again while fresh (`crate::kpis::Dashboards`).
     pub dashboards: crate::kpis::Dashboards,
 }
 
@@ -199,7 +199,9 @@ pub async fn app_state_for(mut settings: Settings, workload: Workload) -> anyhow
         generic_codes: crm_store::coupons::GenericCodes::default(),
         calendar: crate::calendar::StoreCalendar::default(),
         loyalty_policy: crate::loyalty_policy::PolicyCache::default(),
-        dashboards: crate::kpis::Dashboards::default(),
+        dashboards: crate::kpis::Dashboards::new(std::time::Duration::from_secs(
+            settings.kpi_fresh_secs,
+        )),
         settings,
         metrics: Arc::new(Metrics::new(routes::patterns())),
     })

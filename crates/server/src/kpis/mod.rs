@@ -21,30 +21,54 @@ use std::time::{Duration, Instant};
 /// The coupons listed as the most used.
 const TOP_COUPONS: u32 = 10;
 
-/// How long a computed dashboard is served again.
-const KEPT_FOR: Duration = Duration::from_secs(60);
-
 /// The most dashboards kept at once (periods × segments; custom periods are anyone's).
 const KEPT_AT_MOST: usize = 64;
 
-/// The dashboards computed in the last [`KEPT_FOR`], by days and segment, and the lock
-/// that computes them one at a time.
+/// Past this age a dashboard is no longer served while its successor is computed: the
+/// caller waits for a new one (a server left idle overnight shows no morning-old figures).
+const STALE_AT_MOST: Duration = Duration::from_secs(15 * 60);
+
+/// The dashboards computed, by days and segment, and the lock that computes them one at
+/// a time.
 ///
 /// A year's dashboard reads every identified sale of the year for its distinct-customer
-/// figures (retention, frequency): hundreds of milliseconds at 200 000 sales
-/// (docs/benchmarks.md). Eight screens refreshing at once must not cost eight of those,
-/// nor take the database from the tills: the first computes, the others wait for it and
-/// get its answer, and figures that are a day's business may be a minute old.
-#[derive(Default)]
+/// figures (retention, frequency): hundreds of milliseconds at 200 000 sales, seconds at
+/// 20 000 000 (docs/benchmarks.md). Eight screens refreshing at once must not cost eight
+/// of those, nor take the database from the tills, nor wait for them: a dashboard is
+/// served as it is while fresh (`CRM_KPI_FRESH_SECS`, 60 s); then it is still served
+/// while one background task computes its successor. Only the first request for a
+/// dashboard (or one older than [`STALE_AT_MOST`]) waits for its computation; the others
+/// asking meanwhile wait for that same computation. `generated_at` says how old the
+/// figures are.
 pub struct Dashboards {
-    kept: tokio::sync::Mutex<HashMap<Key, (Instant, Arc<KpiDashboard>)>>,
+    fresh_for: Duration,
+    kept: Arc<std::sync::Mutex<HashMap<Key, Kept>>>,
+    /// Held while a dashboard is computed: one computation at a time.
+    computing: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A computed dashboard and whether its successor is being computed.
+struct Kept {
+    at: Instant,
+    dashboard: Arc<KpiDashboard>,
+    refreshing: bool,
 }
 
 /// What a dashboard depends on.
 type Key = (NaiveDate, NaiveDate, Option<Level>);
 
 impl Dashboards {
-    /// The dashboard of `request`: kept, or computed now.
+    /// Dashboards served as they are for `fresh_for` after their computation.
+    pub fn new(fresh_for: Duration) -> Self {
+        Dashboards {
+            fresh_for,
+            kept: Arc::default(),
+            computing: Arc::default(),
+        }
+    }
+
+    /// The dashboard of `request`: the kept one (a background task computing its
+    /// successor once it is no longer fresh), or one computed now.
     pub async fn get(
         &self,
         db: &DatabaseConnection,
@@ -55,20 +79,84 @@ impl Dashboards {
             request.range.last_day(),
             request.segment,
         );
-        let mut kept = self.kept.lock().await;
-        if let Some((at, dashboard)) = kept.get(&key) {
-            if at.elapsed() < KEPT_FOR {
-                return Ok(dashboard.clone());
-            }
+        if let Some(kept) = self.kept_or_refresh(db, request, key) {
+            return Ok(kept);
+        }
+        let _computing = self.computing.lock().await;
+        // Whoever held the lock may have computed this one meanwhile.
+        if let Some(kept) = self.kept_or_refresh(db, request, key) {
+            return Ok(kept);
         }
         let fresh = Arc::new(dashboard(db, request).await?);
-        kept.retain(|_, (at, _)| at.elapsed() < KEPT_FOR);
-        if kept.len() >= KEPT_AT_MOST {
-            kept.clear();
-        }
-        kept.insert(key, (Instant::now(), fresh.clone()));
+        keep(&self.kept, key, fresh.clone());
         Ok(fresh)
     }
+
+    /// The kept dashboard of `key` if it may still be served; once it is no longer
+    /// fresh, starts the background computation of its successor (one per key).
+    fn kept_or_refresh(
+        &self,
+        db: &DatabaseConnection,
+        request: &Request,
+        key: Key,
+    ) -> Option<Arc<KpiDashboard>> {
+        let mut kept = lock(&self.kept);
+        let entry = kept.get_mut(&key)?;
+        let age = entry.at.elapsed();
+        if age < self.fresh_for {
+            return Some(entry.dashboard.clone());
+        }
+        if age >= STALE_AT_MOST {
+            return None;
+        }
+        if !entry.refreshing {
+            entry.refreshing = true;
+            let (db, request) = (db.clone(), request.clone());
+            let (kept, computing) = (self.kept.clone(), self.computing.clone());
+            tokio::spawn(async move {
+                let outcome = {
+                    let _computing = computing.lock().await;
+                    dashboard(&db, &request).await
+                };
+                match outcome {
+                    Ok(fresh) => keep(&kept, key, Arc::new(fresh)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "KPI dashboard: background computation failed");
+                        // The next request tries again.
+                        if let Some(entry) = lock(&kept).get_mut(&key) {
+                            entry.refreshing = false;
+                        }
+                    }
+                }
+            });
+        }
+        Some(entry.dashboard.clone())
+    }
+}
+
+/// Keeps `dashboard` as the one of `key`, forgetting those too old to be served.
+fn keep(kept: &std::sync::Mutex<HashMap<Key, Kept>>, key: Key, dashboard: Arc<KpiDashboard>) {
+    let mut kept = lock(kept);
+    kept.retain(|_, entry| entry.at.elapsed() < STALE_AT_MOST);
+    if kept.len() >= KEPT_AT_MOST {
+        kept.clear();
+    }
+    kept.insert(
+        key,
+        Kept {
+            at: Instant::now(),
+            dashboard,
+            refreshing: false,
+        },
+    );
+}
+
+/// The kept dashboards, even after a panic elsewhere (they hold no invariant to break).
+fn lock(
+    kept: &std::sync::Mutex<HashMap<Key, Kept>>,
+) -> std::sync::MutexGuard<'_, HashMap<Key, Kept>> {
+    kept.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What the dashboard is asked for.
