@@ -1207,6 +1207,13 @@ pub struct BulkIssue {
 /// The customers of the levels a bulk issue serves who do not already hold an active,
 /// unused, still valid SPECIAL coupon (its candidates) — or, with `Served::Already`, those
 /// who do (whom it skips).
+///
+/// `LIMIT 1 OFFSET 0` keeps the coupon check a lookup per customer in `coupons_offer`:
+/// without it PostgreSQL turns the check into an anti-join planned from statistics taken
+/// before the run, which count (almost) no coupon valid today; it then re-reads every
+/// coupon for every customer and a bulk issue to 100 000 customers took minutes instead of
+/// seconds (docs/benchmarks.md, Coupons). An OFFSET keeps a sub-select from being merged
+/// into the outer query; SQLite needs the LIMIT before it and looks up per customer anyway.
 fn candidates_sql(extra: &str, served: Served) -> String {
     let holds = match served {
         Served::Not => "NOT EXISTS",
@@ -1215,7 +1222,7 @@ fn candidates_sql(extra: &str, served: Served) -> String {
     format!(
         "FROM customers c WHERE c.active = $1 AND c.erased_at IS NULL AND c.level IN ({levels}) {extra} \
          AND {holds} (SELECT 1 FROM coupons h WHERE h.customer_id = c.id AND h.kind = 'SPECIAL' \
-         AND h.status = 'ACTIVE' AND h.valid_to >= $2 AND h.uses_count = 0)",
+         AND h.status = 'ACTIVE' AND h.valid_to >= $2 AND h.uses_count = 0 LIMIT 1 OFFSET 0)",
         levels = "$3, $4, $5, $6"
     )
 }
